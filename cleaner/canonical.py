@@ -1,0 +1,132 @@
+"""Canonical stage: one paragraph speaks for each cluster, and documents that copy others are marked.
+
+The canonical copy is chosen by an explicit rule, in this order:
+
+1. the earliest date (documents without a parsable date come after all dated ones),
+2. the user's source priority (``--prefer``), in the order given,
+3. the most complete copy (most words),
+4. the longest copy (most characters),
+5. the smallest ``doc_id``, then the earliest position in it.
+
+Every step is a total order on stable values, so the choice does not depend on input order,
+worker count or hash seeds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import polars as pl
+
+from cleaner import schemas
+
+_ISO_DATE = r"^\d{4}-\d{2}-\d{2}"
+RANK_COLUMNS = ["_undated", "_date", "_prefer", "_neg_words", "_neg_chars", "doc_id", "position"]
+
+
+def cluster_id_of(norm_key: pl.Expr) -> pl.Expr:
+    """A cluster's id: derived from its canonical text, so it is stable across runs."""
+    return pl.lit("c") + norm_key.str.slice(0, 24)
+
+
+def _rank_columns(prefer_sources: Sequence[str]) -> list[pl.Expr]:
+    prefer = {source: rank for rank, source in enumerate(prefer_sources)}
+    has_date = pl.col("date").str.contains(_ISO_DATE).fill_null(False)
+    return [
+        (~has_date).alias("_undated"),
+        pl.when(has_date).then(pl.col("date")).otherwise(pl.lit("")).alias("_date"),
+        pl.col("source").replace_strict(prefer, default=len(prefer), return_dtype=pl.Int32).alias("_prefer"),
+        (-pl.col("n_tokens").cast(pl.Int64)).alias("_neg_words"),
+        (-pl.col("text").str.len_chars().cast(pl.Int64)).alias("_neg_chars"),
+    ]
+
+
+def assign_canonical(
+    paragraphs: pl.DataFrame,
+    members: pl.DataFrame,
+    documents: pl.DataFrame,
+    prefer_sources: Sequence[str] = (),
+) -> pl.DataFrame:
+    """Mark each group's canonical paragraph and give every paragraph its cluster.
+
+    ``paragraphs``: :data:`schemas.PARAGRAPHS_KEYED`; ``members``: ``para_id, group_key`` plus
+    optional ``similarity``, ``containment`` and ``match`` of near-duplicate verification;
+    ``documents``: ``doc_id, source, date, order``. Returns :data:`schemas.PARAGRAPHS` rows in
+    document order.
+    """
+    extra = [c for c in ("similarity", "containment", "match") if c in members.columns]
+    ranked = (
+        paragraphs.join(members.select("para_id", "group_key", *extra), on="para_id", how="left")
+        .join(documents.select("doc_id", "source", "date", "order"), on="doc_id", how="left")
+        .with_columns(_rank_columns(prefer_sources))
+    )
+    canonical = (
+        ranked.sort(["group_key", *RANK_COLUMNS])
+        .group_by("group_key", maintain_order=True)
+        .agg(pl.col("para_id").first().alias("canonical_para_id"), pl.col("norm_key").first().alias("canonical_key"))
+    )
+    result = ranked.join(canonical, on="group_key", how="left").with_columns(
+        cluster_id_of(pl.col("canonical_key")).alias("cluster_id"),
+        (pl.col("para_id") == pl.col("canonical_para_id")).alias("is_canonical"),
+    )
+    exact = pl.col("norm_key") == pl.col("canonical_key")
+    similarity = pl.col("similarity") if "similarity" in extra else pl.lit(None, dtype=pl.Float64)
+    containment = pl.col("containment") if "containment" in extra else pl.lit(None, dtype=pl.Float64)
+    match = pl.col("match") if "match" in extra else pl.lit(None, dtype=pl.String)
+    result = result.with_columns(
+        pl.when(pl.col("is_canonical")).then(pl.lit("canonical")).when(exact).then(pl.lit("exact")).otherwise(match).alias("match"),
+        pl.when(exact).then(pl.lit(1.0)).otherwise(similarity).alias("similarity"),
+        pl.when(exact).then(pl.lit(1.0)).otherwise(containment).alias("containment"),
+    )
+    return schemas.conform(result.sort(["order", "position"]), schemas.PARAGRAPHS)
+
+
+def build_clusters(paragraphs: pl.DataFrame, documents: pl.DataFrame) -> pl.DataFrame:
+    """The canonical dataset: one row per cluster with its text and provenance."""
+    with_source = paragraphs.join(documents.select("doc_id", "source", "order"), on="doc_id", how="left")
+    provenance = with_source.group_by("cluster_id").agg(
+        pl.len().cast(pl.Int32).alias("size"),
+        pl.col("doc_id").unique().sort().alias("doc_ids"),
+        pl.col("source").unique().sort().alias("sources"),
+    )
+    canonical = with_source.filter(pl.col("is_canonical")).select(
+        "cluster_id", pl.col("para_id").alias("canonical_para_id"), "text", "order", "position"
+    )
+    clusters = canonical.join(provenance, on="cluster_id", how="left").sort(["order", "position"])
+    return schemas.conform(clusters, schemas.CLUSTERS)
+
+
+def duplicate_documents(paragraphs: pl.DataFrame, documents: pl.DataFrame, ratio: float) -> pl.DataFrame:
+    """``doc_id, duplicate_of`` for documents most of whose paragraphs another document carries.
+
+    A document D duplicates E when at least ``ratio`` of D's paragraphs sit in clusters that
+    E also has, and E ranks before D by the canonical rule applied to documents (earliest
+    date, then more paragraphs, then ``doc_id``). The E sharing the most paragraphs wins.
+    """
+    counts = paragraphs.group_by("doc_id").agg(pl.len().alias("n"))
+    has_date = pl.col("date").str.contains(_ISO_DATE).fill_null(False)
+    ranks = (
+        documents.select("doc_id", "date")
+        .join(counts, on="doc_id", how="left")
+        .with_columns(
+            (~has_date).alias("_undated"),
+            pl.when(has_date).then(pl.col("date")).otherwise(pl.lit("")).alias("_date"),
+            (-pl.col("n").fill_null(0).cast(pl.Int64)).alias("_neg_n"),
+        )
+        .sort(["_undated", "_date", "_neg_n", "doc_id"])
+        .with_row_index("rank")
+        .select("doc_id", "n", "rank")
+    )
+    presence = paragraphs.select("doc_id", "cluster_id").unique()
+    return (
+        presence.join(presence, on="cluster_id", suffix="_other")
+        .filter(pl.col("doc_id") != pl.col("doc_id_other"))
+        .group_by("doc_id", "doc_id_other")
+        .agg(pl.len().alias("shared"))
+        .join(ranks, on="doc_id")
+        .join(ranks.select(pl.col("doc_id").alias("doc_id_other"), pl.col("rank").alias("rank_other")), on="doc_id_other")
+        .filter((pl.col("shared") >= ratio * pl.col("n")) & (pl.col("rank_other") < pl.col("rank")))
+        .sort(["doc_id", "shared", "rank_other"], descending=[False, True, False])
+        .group_by("doc_id", maintain_order=True)
+        .agg(pl.col("doc_id_other").first().alias("duplicate_of"))
+    )

@@ -1,0 +1,170 @@
+"""The ``cleaner`` command: argument parsing and printing over the library, nothing more.
+
+Exit codes: 0 the run finished (input problems are listed in the ``errors`` table);
+1 a fatal error (nothing written; with ``--strict`` any unreadable input is fatal);
+2 a usage error (click's convention).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from cleaner import __version__
+from cleaner.config import CleanConfig, FieldMap
+from cleaner.pipeline import clean
+from cleaner.read import InputError, decode_bytes
+from cleaner.strip import StripOptions, load_pattern_file, strip_text
+from cleaner.write import OutputExistsError
+
+
+def _load_patterns(paths: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    rules: list[tuple[str, str]] = []
+    for path in paths:
+        try:
+            rules.extend(load_pattern_file(path))
+        except (OSError, ValueError) as exc:
+            raise click.BadParameter(str(exc), param_hint="--patterns") from exc
+    return tuple(rules)
+
+
+def _strip_flags(func):  # type: ignore[no-untyped-def]
+    """Options shared by ``clean`` and ``strip``: what to keep and which extra patterns apply."""
+    func = click.option("--keep-captions", is_flag=True, help="Keep photo captions and credits in the text.")(func)
+    func = click.option("--no-headings", is_flag=True, help="Remove short heading lines inside the article.")(func)
+    func = click.option(
+        "--patterns",
+        "pattern_files",
+        multiple=True,
+        type=click.Path(exists=True, dir_okay=False),
+        help="File of extra 'reason<TAB>regex' lines that mark clutter lines (repeatable).",
+    )(func)
+    return func
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="cleaner")
+def cli() -> None:
+    """Turn messy multi-source news text and HTML into a clean, deduplicated dataset."""
+
+
+@cli.command("clean")
+@click.argument("inputs", nargs=-1, required=True)
+@click.option("-o", "--output", "output", required=True, type=click.Path(file_okay=False), help="Output folder.")
+@click.option("--format", "output_format", type=click.Choice(["parquet", "jsonl"]), default="parquet", show_default=True)
+@click.option("--overwrite", is_flag=True, help="Replace an existing output folder.")
+@click.option("--workers", type=click.IntRange(min=0), default=0, help="Worker processes (default: all cores).")
+@click.option("--no-strip", is_flag=True, help="Input is clean already: keep every non-blank line.")
+@_strip_flags
+@click.option("--prefer", multiple=True, help="Source whose copy becomes canonical first (repeatable, in order).")
+@click.option("--min-chars", type=click.IntRange(min=1), default=1, show_default=True, help="Drop shorter paragraphs.")
+@click.option("--text-field", default="text", show_default=True, help="Record field holding plain text.")
+@click.option("--html-field", default="html", show_default=True, help="Record field holding HTML.")
+@click.option("--id-field", default="id", show_default=True)
+@click.option("--url-field", default="url", show_default=True)
+@click.option("--source-field", default="source", show_default=True)
+@click.option("--title-field", default="title", show_default=True)
+@click.option("--author-field", default="author", show_default=True)
+@click.option("--date-field", default="date", show_default=True)
+@click.option("--strict", is_flag=True, help="Fail (exit 1, write nothing) if any input cannot be read.")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
+def clean_command(
+    inputs: tuple[str, ...],
+    output: str,
+    output_format: str,
+    overwrite: bool,
+    workers: int,
+    no_strip: bool,
+    keep_captions: bool,
+    no_headings: bool,
+    pattern_files: tuple[str, ...],
+    prefer: tuple[str, ...],
+    min_chars: int,
+    text_field: str,
+    html_field: str,
+    id_field: str,
+    url_field: str,
+    source_field: str,
+    title_field: str,
+    author_field: str,
+    date_field: str,
+    strict: bool,
+    quiet: bool,
+) -> None:
+    """Clean INPUTS (files, folders, or - for JSON Lines on stdin) into the dataset folder OUTPUT."""
+    if Path(output).exists() and not overwrite:
+        raise click.UsageError(f"output {output!r} exists; pass --overwrite to replace it")
+    config = CleanConfig(
+        fields=FieldMap(
+            text=text_field, html=html_field, id=id_field, url=url_field,
+            source=source_field, title=title_field, author=author_field, date=date_field,
+        ),
+        workers=workers,
+        output_format=output_format,  # type: ignore[arg-type]
+        strip=not no_strip,
+        keep_captions=keep_captions,
+        keep_headings=not no_headings,
+        extra_patterns=_load_patterns(pattern_files),
+        min_paragraph_chars=min_chars,
+        prefer_sources=prefer,
+    )
+    show_progress = not quiet and sys.stderr.isatty()
+
+    def progress(done: int) -> None:
+        click.echo(f"\rcleaned {done} documents", err=True, nl=False)
+
+    result = clean(list(inputs), config, progress=progress if show_progress else None)
+    if show_progress:
+        click.echo("", err=True)
+    skipped = result.errors.filter(result.errors["action"] == "skipped")
+    if strict and skipped.height:
+        for row in skipped.iter_rows(named=True):
+            click.echo(f"error: {row['path']}: {row['error']}", err=True)
+        raise click.ClickException(f"{skipped.height} input(s) could not be read (--strict): nothing written")
+    try:
+        result.write(output, overwrite=overwrite)
+    except OutputExistsError as exc:
+        raise click.UsageError(str(exc)) from exc
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {output!r}: {exc}") from exc
+    if not quiet:
+        for row in skipped.head(10).iter_rows(named=True):
+            where = f"{row['path']}" + (f" (record {row['record']})" if row["record"] is not None else "")
+            click.echo(f"warning: {where}: {row['error']}", err=True)
+        if skipped.height > 10:
+            click.echo(f"warning: {skipped.height - 10} more input errors in {output}/errors", err=True)
+        click.echo(result.summary(), err=True)
+        click.echo(f"wrote {output}", err=True)
+
+
+@cli.command("strip")
+@click.argument("file", type=click.Path(allow_dash=True, dir_okay=False))
+@click.option("--explain", is_flag=True, help="Show every line with its decision, reason and score.")
+@_strip_flags
+def strip_command(file: str, explain: bool, keep_captions: bool, no_headings: bool, pattern_files: tuple[str, ...]) -> None:
+    """Print the cleaned text of one plain-text document (FILE, or - for stdin)."""
+    try:
+        data = sys.stdin.buffer.read() if file == "-" else Path(file).read_bytes()
+        text, _ = decode_bytes(data)
+    except (OSError, InputError) as exc:
+        raise click.ClickException(f"{file}: {exc}") from exc
+    options = StripOptions(
+        keep_captions=keep_captions, keep_headings=not no_headings, extra_patterns=_load_patterns(pattern_files)
+    )
+    result = strip_text(text, options=options)
+    if not explain:
+        click.echo(result.text)
+        return
+    for key in ("title", "author", "date"):
+        click.echo(f"# {key}: {result.metadata.get(key) or '-'}")
+    click.echo(f"# language: {result.language or '-'}")
+    for decision in result.decisions:
+        verdict = "keep" if decision.keep else "drop"
+        click.echo(f"{decision.line:5d} {verdict} {decision.reason:<14} {decision.score:>8.0f}  {decision.text.strip()}")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli(prog_name="cleaner")

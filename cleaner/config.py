@@ -1,0 +1,87 @@
+"""The one place where every knob of a run lives.
+
+Both the command line and the library fill a :class:`CleanConfig`; no stage reads
+options from anywhere else, so a run is fully described by this object (it is written
+to ``manifest.json`` as-is).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import asdict, dataclass, field, fields, replace
+from typing import Any, Literal
+
+OutputFormat = Literal["parquet", "jsonl"]
+
+
+@dataclass(frozen=True)
+class FieldMap:
+    """Names of the record fields that carry each piece of a document.
+
+    Records from JSONL, CSV and Parquet inputs often use their own names
+    (``body``, ``content``, ``link``...); mapping them here keeps readers generic.
+    """
+
+    text: str = "text"
+    html: str = "html"
+    id: str = "id"
+    url: str = "url"
+    source: str = "source"
+    title: str = "title"
+    author: str = "author"
+    date: str = "date"
+
+
+@dataclass(frozen=True)
+class CleanConfig:
+    """Parameters of one cleaning run.
+
+    Defaults are the measured ones documented in the README; every field is
+    recorded in the manifest so that a dataset says how it was made.
+    """
+
+    fields: FieldMap = field(default_factory=FieldMap)
+    workers: int = 0
+    """Worker processes for per-document work; 0 means one per core."""
+    batch_size: int = 256
+    """Documents per batch handed to a worker: large enough to amortise IPC."""
+    output_format: OutputFormat = "parquet"
+
+    strip: bool = True
+    """Apply the boilerplate rules; ``False`` keeps every non-blank line (already clean text)."""
+    keep_captions: bool = False
+    keep_headings: bool = True
+    extra_patterns: tuple[tuple[str, str], ...] = ()
+    """User-supplied ``(reason, regex)`` pairs that mark a whole line as boilerplate."""
+
+    min_paragraph_chars: int = 1
+    """Paragraphs shorter than this (after cleaning) are removed with reason ``too-short``."""
+    prefer_sources: tuple[str, ...] = ()
+    """Sources whose copy of a duplicated paragraph becomes canonical first, in this order."""
+    duplicate_doc_ratio: float = 0.8
+    """Share of a document's paragraphs found in one other document that makes it a duplicate."""
+
+    extraction_timeout: float = 30.0
+    """Seconds one HTML page may take in extraction before it is reported as an error."""
+    max_html_bytes: int = 20_000_000
+
+    def resolved_workers(self) -> int:
+        """The number of worker processes to use (``0`` resolves to the core count)."""
+        if self.workers > 0:
+            return self.workers
+        return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+
+    def with_options(self, **options: Any) -> CleanConfig:
+        """Return a copy with ``options`` applied; field-map keys (``text_field``...) are accepted too."""
+        field_options = {k[: -len("_field")]: options.pop(k) for k in list(options) if k.endswith("_field")}
+        unknown = set(options) - {f.name for f in fields(self)}
+        if unknown:
+            raise TypeError(f"unknown option(s): {', '.join(sorted(unknown))}")
+        config = replace(self, **options)
+        if field_options:
+            config = replace(config, fields=replace(config.fields, **field_options))
+        return config
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready description for the manifest."""
+        return asdict(self)

@@ -1,0 +1,266 @@
+"""The library's core: read -> extract/strip -> paragraphs -> normalize -> clusters -> canonical -> write.
+
+``clean`` and ``clean_frame`` are what the command line calls; the CLI adds nothing but
+argument parsing and printing, so everything a user can do there they can do here.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import Any, Union
+
+import polars as pl
+
+from cleaner import __version__, schemas
+from cleaner.canonical import assign_canonical, build_clusters, duplicate_documents
+from cleaner.clusters import exact_groups
+from cleaner.config import CleanConfig, OutputFormat
+from cleaner.parallel import map_ordered
+from cleaner.process import BatchOutput, process_batch
+from cleaner.read import ErrorRow, iter_raw_documents, iter_record_documents
+from cleaner.write import write_output
+
+PathLike = Union[str, "os.PathLike[str]"]
+Inputs = Union[PathLike, Iterable[PathLike], Iterable[Mapping[str, Any]], pl.DataFrame]
+ProgressCallback = Callable[[int], None]
+
+_DOC_INFO = pl.Schema({name: dtype for name, dtype in schemas.RAW_DOCUMENTS.items() if name not in ("body", "content_type")})
+
+
+@dataclass
+class CleanResult:
+    """The tables of one run as Polars frames, plus its manifest."""
+
+    documents: pl.DataFrame
+    paragraphs: pl.DataFrame
+    clusters: pl.DataFrame
+    removed: pl.DataFrame
+    errors: pl.DataFrame
+    manifest: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def tables(self) -> dict[str, pl.DataFrame]:
+        """The output tables by name."""
+        return {name: getattr(self, name) for name in schemas.OUTPUT_TABLES}
+
+    def write(
+        self, out_dir: PathLike, *, output_format: OutputFormat | None = None, overwrite: bool = False
+    ) -> Path:
+        """Write the tables and ``manifest.json`` into ``out_dir`` atomically."""
+        fmt = output_format or self.manifest.get("parameters", {}).get("output_format", "parquet")
+        return write_output(out_dir, self.tables, self.manifest, output_format=fmt, overwrite=overwrite)
+
+    def summary(self) -> str:
+        """A few lines a person reads at the end of a run."""
+        counts = self.manifest.get("counts", {})
+        lines = [
+            f"documents: {counts.get('documents', 0)} ({counts.get('duplicate_documents', 0)} near-copies of another)",
+            f"paragraphs: {counts.get('paragraphs', 0)} in {counts.get('clusters', 0)} clusters "
+            f"({counts.get('duplicate_clusters', 0)} with copies, {counts.get('duplicate_paragraphs', 0)} duplicate paragraphs)",
+        ]
+        reasons = counts.get("removed_by_reason", {})
+        if reasons:
+            shown = ", ".join(f"{reason} {n}" for reason, n in sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0])))
+            lines.append(f"removed lines: {counts.get('removed', 0)} ({shown})")
+        lines.append(f"errors: {counts.get('errors', 0)}")
+        lines.append(f"time: {self.manifest.get('timings', {}).get('total', 0.0):.2f} s")
+        return "\n".join(lines)
+
+
+def _batches(documents: Iterator[dict[str, Any]], size: int, info: list[dict[str, Any]]) -> Iterator[pl.DataFrame]:
+    """Group raw documents into frames; their metadata (without the body) is kept in ``info``."""
+    batch: list[dict[str, Any]] = []
+    for doc in documents:
+        batch.append(doc)
+        info.append({k: v for k, v in doc.items() if k in _DOC_INFO})
+        if len(batch) >= size:
+            yield schemas.frame(batch, schemas.RAW_DOCUMENTS)
+            batch = []
+    if batch:
+        yield schemas.frame(batch, schemas.RAW_DOCUMENTS)
+
+
+def _concat(frames: list[pl.DataFrame], schema: pl.Schema) -> pl.DataFrame:
+    return pl.concat(frames, how="vertical") if frames else schemas.empty(schema)
+
+
+def _raw_documents(inputs: Inputs, config: CleanConfig, errors: list[ErrorRow]) -> Iterator[dict[str, Any]]:
+    if isinstance(inputs, pl.DataFrame):
+        return iter_record_documents(inputs.iter_rows(named=True), config, errors)
+    if isinstance(inputs, (str, os.PathLike)):
+        return iter_raw_documents([inputs], config, errors)
+    items = list(inputs) if not isinstance(inputs, Iterator) else inputs
+    iterator = iter(items)
+    try:
+        first = next(iterator)
+    except StopIteration:
+        return iter(())
+
+    def chained() -> Iterator[Any]:
+        yield first
+        yield from iterator
+
+    if isinstance(first, Mapping):
+        return iter_record_documents(chained(), config, errors)
+    return iter_raw_documents(list(chained()), config, errors)
+
+
+def _peak_memory_mb() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    scale = 1 / 1024 / 1024 if sys.platform == "darwin" else 1 / 1024
+    return round(max(usage, children) * scale, 1)
+
+
+def clean(
+    inputs: Inputs,
+    config: CleanConfig | None = None,
+    *,
+    progress: ProgressCallback | None = None,
+    **options: Any,
+) -> CleanResult:
+    """Clean and deduplicate ``inputs`` into canonical tables.
+
+    ``inputs`` is a path, a list of paths (files, folders, ``"-"`` for JSON Lines on stdin),
+    an iterable of record dicts (``text`` or ``html``, optionally ``id``, ``url``, ``source``,
+    ``title``, ``author``, ``date``) or a Polars frame of such records. ``options`` are
+    :class:`CleanConfig` fields (``workers=2``, ``text_field="body"``...). Bad inputs do not
+    raise: they are listed in ``result.errors`` and the rest is cleaned.
+    """
+    config = (config or CleanConfig()).with_options(**options)
+    started = time.perf_counter()
+    timings: dict[str, float] = {}
+    errors: list[ErrorRow] = []
+    info: list[dict[str, Any]] = []
+
+    outputs: list[BatchOutput] = []
+    done = 0
+    for output in map_ordered(
+        partial(process_batch, config=config),
+        _batches(_raw_documents(inputs, config, errors), config.batch_size, info),
+        config.resolved_workers(),
+    ):
+        outputs.append(output)
+        done += output.meta.height + output.errors.height
+        if progress is not None:
+            progress(done)
+    timings["read_strip_extract"] = time.perf_counter() - started
+
+    stage = time.perf_counter()
+    meta = _concat([o.meta for o in outputs], schemas.DOCUMENT_META)
+    keyed = _concat([o.paragraphs for o in outputs], schemas.PARAGRAPHS_KEYED)
+    removed = _concat([o.removed for o in outputs], schemas.REMOVED)
+    error_frame = pl.concat(
+        [schemas.frame([e.as_dict() for e in errors], schemas.ERRORS), *(o.errors for o in outputs)], how="vertical"
+    )
+    outputs.clear()
+    doc_info = schemas.frame(info, _DOC_INFO).join(meta, on="doc_id", how="inner", suffix="_found")
+    doc_info = doc_info.with_columns(
+        pl.coalesce("title", "title_found").alias("title"),
+        pl.coalesce("author", "author_found").alias("author"),
+        pl.coalesce(pl.col("date"), "date_found").alias("date"),
+        pl.coalesce("url", pl.lit(None, dtype=pl.String)).alias("url"),
+    ).sort("order")
+    timings["collect"] = time.perf_counter() - stage
+
+    stage = time.perf_counter()
+    members = exact_groups(keyed)
+    timings["clusters"] = time.perf_counter() - stage
+
+    stage = time.perf_counter()
+    paragraphs = assign_canonical(keyed, members, doc_info, config.prefer_sources)
+    clusters = build_clusters(paragraphs, doc_info)
+    duplicates = duplicate_documents(paragraphs, doc_info, config.duplicate_doc_ratio)
+    timings["canonical"] = time.perf_counter() - stage
+
+    bodies = paragraphs.group_by("doc_id").agg(
+        pl.col("text").sort_by("position").str.join("\n\n").alias("text"),
+        pl.len().cast(pl.Int32).alias("n_paragraphs"),
+    )
+    documents = (
+        doc_info.join(bodies, on="doc_id", how="left")
+        .join(duplicates, on="doc_id", how="left")
+        .with_columns(pl.col("text").fill_null(""), pl.col("n_paragraphs").fill_null(0))
+        .sort("order")
+    )
+    documents = schemas.conform(documents, schemas.DOCUMENTS)
+    timings["total"] = time.perf_counter() - started
+
+    result = CleanResult(
+        documents=documents,
+        paragraphs=paragraphs,
+        clusters=clusters,
+        removed=removed,
+        errors=error_frame,
+    )
+    result.manifest = _manifest(result, config, inputs, timings)
+    return result
+
+
+def _describe_inputs(inputs: Inputs) -> list[str]:
+    if isinstance(inputs, pl.DataFrame):
+        return [f"<frame of {inputs.height} rows>"]
+    if isinstance(inputs, (str, os.PathLike)):
+        return [os.fspath(inputs)]
+    if isinstance(inputs, (list, tuple)) and all(isinstance(i, (str, os.PathLike)) for i in inputs):
+        return [os.fspath(i) for i in inputs]
+    return ["<records>"]
+
+
+def _manifest(result: CleanResult, config: CleanConfig, inputs: Inputs, timings: dict[str, float]) -> dict[str, Any]:
+    paragraphs = result.paragraphs
+    clusters = result.clusters
+    reasons = Counter(result.removed["reason"].to_list())
+    return {
+        "version": __version__,
+        "parameters": config.to_dict(),
+        "inputs": _describe_inputs(inputs),
+        "counts": {
+            "documents": result.documents.height,
+            "duplicate_documents": result.documents["duplicate_of"].is_not_null().sum(),
+            "paragraphs": paragraphs.height,
+            "clusters": clusters.height,
+            "duplicate_clusters": clusters.filter(pl.col("size") > 1).height,
+            "duplicate_paragraphs": paragraphs.filter(~pl.col("is_canonical")).height,
+            "removed": result.removed.height,
+            "removed_by_reason": dict(sorted(reasons.items())),
+            "errors": result.errors.height,
+            "errors_skipped": result.errors.filter(pl.col("action") == "skipped").height,
+        },
+        "timings": {name: round(seconds, 3) for name, seconds in timings.items()},
+        "peak_memory_mb": _peak_memory_mb(),
+    }
+
+
+def clean_frame(
+    df: pl.DataFrame,
+    *,
+    text_col: str = "text",
+    html_col: str = "html",
+    id_col: str = "id",
+    url_col: str = "url",
+    source_col: str = "source",
+    title_col: str = "title",
+    author_col: str = "author",
+    date_col: str = "date",
+    config: CleanConfig | None = None,
+    **options: Any,
+) -> CleanResult:
+    """Clean a Polars frame that an ETL job already holds: one document per row.
+
+    Column names default to the standard record fields; rows without an id column are
+    numbered from 1.
+    """
+    columns = {
+        "text_field": text_col, "html_field": html_col, "id_field": id_col, "url_field": url_col,
+        "source_field": source_col, "title_field": title_col, "author_field": author_col, "date_field": date_col,
+    }
+    return clean(df, config, **columns, **options)

@@ -1,0 +1,123 @@
+"""Per-document work as a pure function over a batch: raw documents in, stage frames out.
+
+``process_batch`` takes a Polars frame of :data:`schemas.RAW_DOCUMENTS` and returns frames of
+declared schemas. It imports no execution engine, so a local process pool runs it today
+and a distributed engine can run it later unchanged.
+"""
+
+from __future__ import annotations
+
+import traceback
+from dataclasses import dataclass
+from typing import Any
+
+import polars as pl
+
+from cleaner import schemas
+from cleaner.config import CleanConfig
+from cleaner.dates import iso_date
+from cleaner.extract import extract_html
+from cleaner.normalize import key_paragraphs
+from cleaner.strip import StripOptions, strip_text
+
+
+@dataclass(frozen=True)
+class BatchOutput:
+    """What one batch of documents became; every frame has its declared schema."""
+
+    meta: pl.DataFrame  # schemas.DOCUMENT_META
+    paragraphs: pl.DataFrame  # schemas.PARAGRAPHS_KEYED
+    removed: pl.DataFrame  # schemas.REMOVED
+    errors: pl.DataFrame  # schemas.ERRORS
+
+
+def strip_options(config: CleanConfig) -> StripOptions:
+    """The part of the configuration the strip and extract stages need."""
+    return StripOptions(
+        keep_captions=config.keep_captions,
+        keep_headings=config.keep_headings,
+        extra_patterns=config.extra_patterns,
+        strip=config.strip,
+    )
+
+
+def _clean_text_document(doc: dict[str, Any], config: CleanConfig, out: dict[str, list[dict[str, Any]]]) -> None:
+    result = strip_text(doc["body"], options=strip_options(config), title=doc["title"])
+    for decision in result.decisions:
+        if not decision.keep:
+            out["removed"].append({"doc_id": doc["doc_id"], "line": decision.line, "text": decision.text, "reason": decision.reason})
+    line_text = {decision.line: decision.text for decision in result.decisions}
+    position = 0
+    for paragraph in result.paragraphs:
+        if len(paragraph.text) < config.min_paragraph_chars and paragraph.line_start is not None:
+            for number in range(paragraph.line_start, (paragraph.line_end or paragraph.line_start) + 1):
+                out["removed"].append({"doc_id": doc["doc_id"], "line": number, "text": line_text[number], "reason": "too-short"})
+            continue
+        out["paragraphs"].append(
+            {
+                "doc_id": doc["doc_id"],
+                "position": position,
+                "text": paragraph.text,
+                "line_start": paragraph.line_start,
+                "line_end": paragraph.line_end,
+            }
+        )
+        position += 1
+    found = result.metadata
+    out["meta"].append(
+        {
+            "doc_id": doc["doc_id"],
+            "title": found.get("title"),
+            "author": found.get("author"),
+            "date": iso_date(found.get("date")),
+            "language": result.language,
+            "extractor": "text-rules" if config.strip else "none",
+        }
+    )
+
+
+def _clean_html_document(doc: dict[str, Any], config: CleanConfig, out: dict[str, list[dict[str, Any]]]) -> None:
+    if len(doc["body"]) > config.max_html_bytes:
+        raise ValueError(f"HTML larger than the limit of {config.max_html_bytes:,} characters")
+    result = extract_html(doc["body"], url=doc["url"], options=strip_options(config))
+    for text, reason in result.removed:
+        out["removed"].append({"doc_id": doc["doc_id"], "line": None, "text": text, "reason": reason})
+    position = 0
+    for paragraph in result.paragraphs:
+        if len(paragraph.text) < config.min_paragraph_chars:
+            out["removed"].append({"doc_id": doc["doc_id"], "line": None, "text": paragraph.text, "reason": "too-short"})
+            continue
+        out["paragraphs"].append(
+            {"doc_id": doc["doc_id"], "position": position, "text": paragraph.text, "line_start": None, "line_end": None}
+        )
+        position += 1
+    out["meta"].append({"doc_id": doc["doc_id"], **result.metadata, "extractor": result.extractor})
+
+
+def process_batch(raw: pl.DataFrame, config: CleanConfig) -> BatchOutput:
+    """Strip or extract every document of ``raw`` and split it into keyed paragraphs.
+
+    A document whose processing fails becomes a row of ``errors``; the others are unaffected.
+    """
+    out: dict[str, list[dict[str, Any]]] = {"meta": [], "paragraphs": [], "removed": [], "errors": []}
+    for doc in raw.iter_rows(named=True):
+        staged = {"meta": [], "paragraphs": [], "removed": []}
+        try:
+            if doc["content_type"] == "html":
+                _clean_html_document(doc, config, staged)
+            else:
+                _clean_text_document(doc, config, staged)
+        except Exception as exc:  # one document must never take its batch down
+            detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+            out["errors"].append(
+                {"path": doc["path"], "record": None, "error": f"document {doc['doc_id']!r} failed: {detail}", "action": "skipped"}
+            )
+            continue
+        for key, rows in staged.items():
+            out[key].extend(rows)
+    return BatchOutput(
+        meta=schemas.frame(out["meta"], schemas.DOCUMENT_META),
+        paragraphs=key_paragraphs(schemas.frame(out["paragraphs"], schemas.PARAGRAPHS_RAW)),
+        removed=schemas.frame(out["removed"], schemas.REMOVED),
+        errors=schemas.frame(out["errors"], schemas.ERRORS),
+    )

@@ -1,0 +1,456 @@
+"""Read stage: find input files, decode them, and turn every record into a raw document.
+
+Inputs are files, directories (walked recursively in sorted order) and ``-`` (JSON Lines on
+standard input). A file that cannot be read becomes a row of the ``errors`` table naming
+the file (and record), and reading goes on: one bad file never stops a run.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import gzip
+import io
+import json
+import os
+import re
+import sys
+import zlib
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+from urllib.parse import urlsplit
+
+import charset_normalizer
+import polars as pl
+
+from cleaner.config import CleanConfig, FieldMap
+
+TEXT_EXTENSIONS = {".txt", ".text", ".md"}
+HTML_EXTENSIONS = {".html", ".htm", ".xhtml"}
+RECORD_EXTENSIONS = {".jsonl", ".ndjson", ".json"}
+TABLE_EXTENSIONS = {".parquet", ".csv"}
+SUPPORTED_EXTENSIONS = TEXT_EXTENSIONS | HTML_EXTENSIONS | RECORD_EXTENSIONS | TABLE_EXTENSIONS
+FOLDER_DOCUMENTATION = re.compile(r"^(?:readme|license|licence|copying|changelog|contributing|notice)(?:\.[a-z0-9]+)*$", re.I)
+"""Files that document a folder rather than belong to it; read only when named explicitly."""
+SIDECAR_KEYS = ("file", "path", "filename")
+STDIN = "-"
+STDIN_NAME = "<stdin>"
+
+
+class InputError(Exception):
+    """A problem with one input file or record, reported in ``errors`` rather than raised to the user."""
+
+
+@dataclass(frozen=True)
+class InputFile:
+    """One file to read, with the input argument it was found under (for identity rules)."""
+
+    path: str
+    relative: str
+    kind: str  # "text", "html", "records", "parquet", "csv"
+    compressed: bool
+
+    @property
+    def stem(self) -> str:
+        name = Path(self.relative).name
+        for suffix in (".gz",):
+            if name.endswith(suffix):
+                name = name[: -len(suffix)]
+        return Path(name).stem
+
+    @property
+    def folder_source(self) -> str | None:
+        """The first folder below the input root, which names the outlet in ``news/outlet-a/x.txt``."""
+        parts = Path(self.relative).parts
+        return parts[0] if len(parts) > 1 else None
+
+
+@dataclass
+class ErrorRow:
+    path: str
+    record: int | None
+    error: str
+    action: str = "skipped"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"path": self.path, "record": self.record, "error": self.error, "action": self.action}
+
+
+def file_kind(name: str) -> tuple[str | None, bool]:
+    """Classify a file name by extension (``.gz`` allowed on top of any supported one)."""
+    lower = name.lower()
+    compressed = lower.endswith(".gz")
+    if compressed:
+        lower = lower[:-3]
+    ext = os.path.splitext(lower)[1]
+    if ext in TEXT_EXTENSIONS:
+        return "text", compressed
+    if ext in HTML_EXTENSIONS:
+        return "html", compressed
+    if ext in RECORD_EXTENSIONS:
+        return "records", compressed
+    if ext == ".parquet":
+        return "parquet", compressed
+    if ext == ".csv":
+        return "csv", compressed
+    return None, compressed
+
+
+def discover(inputs: Iterable[str | os.PathLike[str]], errors: list[ErrorRow]) -> list[InputFile]:
+    """List the files behind ``inputs``; directories recursively, sorted by path.
+
+    Files of unsupported types inside a directory are listed in ``errors`` as ``ignored`` so
+    that nothing disappears without a trace. Symlinked directories are followed once
+    (a link loop is reported, not followed forever).
+    """
+    found: list[InputFile] = []
+    for raw in inputs:
+        arg = os.fspath(raw)
+        if arg == STDIN:
+            found.append(InputFile(STDIN, STDIN_NAME, "records", False))
+            continue
+        if os.path.isdir(arg):
+            found.extend(_walk(arg, errors))
+        elif os.path.exists(arg):
+            kind, compressed = file_kind(arg)
+            if kind is None:
+                errors.append(ErrorRow(arg, None, f"unsupported file type (supported: {_supported()})"))
+            else:
+                found.append(InputFile(arg, os.path.basename(arg), kind, compressed))
+        else:
+            errors.append(ErrorRow(arg, None, "no such file or directory"))
+    return found
+
+
+def _supported() -> str:
+    return ", ".join(sorted(SUPPORTED_EXTENSIONS)) + " (optionally .gz)"
+
+
+def _walk(root: str, errors: list[ErrorRow]) -> list[InputFile]:
+    found: list[InputFile] = []
+    visited: set[str] = set()
+
+    def visit(directory: str) -> None:
+        real = os.path.realpath(directory)
+        if real in visited:
+            errors.append(ErrorRow(directory, None, "directory link loop: already visited", "ignored"))
+            return
+        visited.add(real)
+        try:
+            entries = sorted(os.scandir(directory), key=lambda e: e.name)
+        except OSError as exc:
+            errors.append(ErrorRow(directory, None, f"cannot list directory: {exc.strerror or exc}"))
+            return
+        for entry in entries:
+            try:
+                is_dir = entry.is_dir(follow_symlinks=True)
+            except OSError:
+                is_dir = False
+            if is_dir:
+                visit(entry.path)
+                continue
+            kind, compressed = file_kind(entry.name)
+            relative = os.path.relpath(entry.path, root)
+            names = {e.name for e in entries}
+            if kind is None:
+                errors.append(ErrorRow(entry.path, None, "unsupported file type", "ignored"))
+            elif FOLDER_DOCUMENTATION.match(entry.name):
+                errors.append(ErrorRow(entry.path, None, "folder documentation; name the file to clean it", "ignored"))
+            elif kind == "records" and _is_sidecar(entry.path, compressed, names):
+                errors.append(
+                    ErrorRow(entry.path, None, "annotation file: its records refer to files beside it; name it to clean it", "ignored")
+                )
+            else:
+                found.append(InputFile(entry.path, Path(relative).as_posix(), kind, compressed))
+
+    visit(root)
+    return found
+
+
+def _is_sidecar(path: str, compressed: bool, sibling_names: set[str]) -> bool:
+    """Whether a JSON Lines file annotates its sibling files (first record's ``file`` names one)."""
+    try:
+        opener = gzip.open if compressed else open
+        with opener(path, "rb") as handle:
+            first = handle.readline(1_000_000)
+        record = json.loads(first)
+    except (OSError, ValueError, EOFError, zlib.error):
+        return False
+    if not isinstance(record, dict):
+        return False
+    return any(isinstance(record.get(key), str) and record[key] in sibling_names for key in SIDECAR_KEYS)
+
+
+# --- decoding ---------------------------------------------------------------------------------
+
+_META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]{2,40})""", re.I)
+_BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+
+
+def decode_bytes(data: bytes, *, html: bool = False) -> tuple[str, str]:
+    """Decode ``data`` to text and name the encoding used.
+
+    Order: byte-order mark, the HTML meta charset (for pages), strict UTF-8, then
+    charset-normalizer's detection. Raises :class:`InputError` for binary content.
+    """
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            return data.decode(encoding, errors="replace"), encoding
+    if b"\x00" in data[:8192] and data[:8192].count(b"\x00") > len(data[:8192]) // 100:
+        raise InputError("binary content (NUL bytes), not text")
+    if html:
+        match = _META_CHARSET.search(data[:4096])
+        if match:
+            declared = match.group(1).decode("ascii", "ignore").lower()
+            try:
+                codecs.lookup(declared)
+                text = data.decode(declared)
+                return text, declared
+            except (LookupError, UnicodeDecodeError):
+                pass
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    best = charset_normalizer.from_bytes(data[:262144]).best()
+    if best is None:
+        raise InputError("binary content: no text encoding fits")
+    return data.decode(best.encoding, errors="replace"), best.encoding
+
+
+def _read_bytes(item: InputFile) -> bytes:
+    try:
+        with open(item.path, "rb") as handle:
+            data = handle.read()
+    except OSError as exc:
+        raise InputError(f"cannot read file: {exc.strerror or exc}") from exc
+    if item.compressed:
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError, zlib.error) as exc:
+            raise InputError(f"corrupt or truncated gzip data: {exc}") from exc
+    return data
+
+
+def _open_text_stream(item: InputFile) -> IO[bytes]:
+    if item.path == STDIN:
+        return sys.stdin.buffer
+    try:
+        handle: IO[bytes] = open(item.path, "rb")
+    except OSError as exc:
+        raise InputError(f"cannot read file: {exc.strerror or exc}") from exc
+    if item.compressed:
+        return gzip.GzipFile(fileobj=handle, mode="rb")  # type: ignore[return-value]
+    return handle
+
+
+# --- records ----------------------------------------------------------------------------------
+
+
+def _iter_json_lines(item: InputFile, errors: list[ErrorRow]) -> Iterator[tuple[int, Any]]:
+    """Yield ``(line_number, value)`` for every JSON line; bad lines become errors naming the line."""
+    stream = _open_text_stream(item)
+    line_number = 0
+    try:
+        for line_number, raw in enumerate(stream, start=1):
+            if not raw.strip():
+                continue
+            try:
+                yield line_number, json.loads(_decode_line(raw))
+            except (ValueError, InputError) as exc:
+                errors.append(ErrorRow(item.path, line_number, f"malformed JSON on line {line_number}: {exc}"))
+    except (OSError, EOFError, zlib.error) as exc:
+        errors.append(ErrorRow(item.path, line_number + 1, f"input ends abruptly after line {line_number}: {exc}"))
+    finally:
+        if stream is not sys.stdin.buffer:
+            stream.close()
+
+
+def _decode_line(raw: bytes) -> str:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return decode_bytes(raw)[0]
+
+
+def _iter_records(item: InputFile, errors: list[ErrorRow]) -> Iterator[tuple[int, Any]]:
+    """Records of a JSON / JSONL file, numbered 1-based; a ``.json`` file may hold an array."""
+    if item.path != STDIN and item.path.lower().removesuffix(".gz").endswith(".json"):
+        data = _read_bytes(item)
+        head = data.lstrip()[:1]
+        if head == b"[":
+            try:
+                values = json.loads(decode_bytes(data)[0])
+            except ValueError as exc:
+                raise InputError(f"malformed JSON array: {exc}") from exc
+            yield from enumerate(values, start=1)
+            return
+        if head == b"{" and b"\n" in data.strip():
+            try:
+                yield 1, json.loads(decode_bytes(data)[0])
+                return
+            except ValueError:
+                pass
+    yield from _iter_json_lines(item, errors)
+
+
+def _iter_table_rows(item: InputFile) -> Iterator[tuple[int, Any]]:
+    if item.kind == "parquet":
+        try:
+            source: Any = io.BytesIO(_read_bytes(item)) if item.compressed else item.path
+            table = pl.read_parquet(source)
+        except Exception as exc:  # polars raises several exception types for bad files
+            raise InputError(f"cannot read Parquet: {exc}") from exc
+        number = 0
+        for chunk in table.iter_slices(10_000):
+            for row in chunk.iter_rows(named=True):
+                number += 1
+                yield number, row
+        return
+    text, _ = decode_bytes(_read_bytes(item))
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    try:
+        for number, row in enumerate(reader, start=1):
+            yield number, row
+    except csv.Error as exc:
+        raise InputError(f"malformed CSV: {exc}") from exc
+
+
+def _clean_str(value: Any) -> str | None:
+    if value is None:
+        return None
+    text = value if isinstance(value, str) else str(value)
+    text = text.replace("\x00", "")
+    return text if text.strip() else None
+
+
+def host_of(url: str | None) -> str | None:
+    """The host of ``url`` without a leading ``www.``, the usual name of an outlet."""
+    if not url:
+        return None
+    try:
+        host = urlsplit(url.strip()).hostname
+    except ValueError:
+        return None
+    if not host:
+        return None
+    return host[4:] if host.startswith("www.") else host
+
+
+def _document(
+    item: InputFile,
+    record_number: int | None,
+    record: Mapping[str, Any],
+    fields: FieldMap,
+) -> dict[str, Any]:
+    """Apply the identity and source rules to one record."""
+    text = _clean_str(record.get(fields.text))
+    html = _clean_str(record.get(fields.html))
+    if text is None and html is None:
+        has_field = fields.text in record or fields.html in record
+        what = "is empty" if has_field else f"has no '{fields.text}' or '{fields.html}' field"
+        raise InputError(f"record {what}")
+    given_id = _clean_str(record.get(fields.id))
+    if given_id is not None:
+        doc_id = given_id.strip()
+    elif record_number is None:
+        doc_id = item.relative
+    else:
+        doc_id = f"{item.relative}:{record_number}"
+    url = _clean_str(record.get(fields.url))
+    source = _clean_str(record.get(fields.source))
+    source = source.strip() if source else host_of(url) or item.folder_source or item.stem
+    return {
+        "doc_id": doc_id,
+        "source": source,
+        "path": item.path if item.path != STDIN else STDIN_NAME,
+        "url": url.strip() if url else None,
+        "title": _clean_str(record.get(fields.title)),
+        "author": _clean_str(record.get(fields.author)),
+        "date": _clean_str(record.get(fields.date)),
+        "content_type": "text" if text is not None else "html",
+        "body": text if text is not None else html,
+    }
+
+
+def read_file(item: InputFile, config: CleanConfig, errors: list[ErrorRow]) -> Iterator[dict[str, Any]]:
+    """Yield raw documents of one input file; problems go to ``errors`` with file and record."""
+    try:
+        if item.kind in ("text", "html"):
+            data = _read_bytes(item)
+            text, _ = decode_bytes(data, html=item.kind == "html")
+            text = text.replace("\x00", "")
+            if not text.strip():
+                raise InputError("empty file")
+            key = config.fields.text if item.kind == "text" else config.fields.html
+            yield _document(item, None, {key: text}, config.fields)
+            return
+        rows = _iter_records(item, errors) if item.kind == "records" else _iter_table_rows(item)
+        for number, record in rows:
+            if not isinstance(record, Mapping):
+                errors.append(ErrorRow(item.path, number, f"record {number} is not an object"))
+                continue
+            try:
+                yield _document(item, number, record, config.fields)
+            except InputError as exc:
+                errors.append(ErrorRow(item.path, number, f"record {number}: {exc}"))
+    except InputError as exc:
+        errors.append(ErrorRow(item.path, None, str(exc)))
+
+
+def iter_raw_documents(
+    inputs: Iterable[str | os.PathLike[str]], config: CleanConfig, errors: list[ErrorRow]
+) -> Iterator[dict[str, Any]]:
+    """All raw documents behind ``inputs`` in a stable order, with unique ``doc_id`` values.
+
+    A ``doc_id`` seen before is renamed ``id#2``, ``id#3``... and the rename is reported.
+    """
+    files = discover(inputs, errors)
+    yield from _unique_ids(
+        (doc for item in files for doc in read_file(item, config, errors)),
+        errors,
+    )
+
+
+def iter_record_documents(
+    records: Iterable[Mapping[str, Any]], config: CleanConfig, errors: list[ErrorRow]
+) -> Iterator[dict[str, Any]]:
+    """Raw documents from in-memory records (library use); record numbers stand in for paths."""
+    item = InputFile("<records>", "<records>", "records", False)
+
+    def documents() -> Iterator[dict[str, Any]]:
+        for number, record in enumerate(records, start=1):
+            if not isinstance(record, Mapping):
+                errors.append(ErrorRow(item.path, number, f"record {number} is not a mapping"))
+                continue
+            try:
+                doc = _document(item, number, record, config.fields)
+            except InputError as exc:
+                errors.append(ErrorRow(item.path, number, f"record {number}: {exc}"))
+                continue
+            if record.get(config.fields.id) is None:
+                doc["doc_id"] = str(number)
+            if record.get(config.fields.source) is None and not host_of(doc["url"]):
+                doc["source"] = "records"
+            yield doc
+
+    yield from _unique_ids(documents(), errors)
+
+
+def _unique_ids(documents: Iterable[dict[str, Any]], errors: list[ErrorRow]) -> Iterator[dict[str, Any]]:
+    seen: dict[str, int] = {}
+    for order, doc in enumerate(documents):
+        doc_id = doc["doc_id"]
+        if doc_id in seen:
+            seen[doc_id] += 1
+            new_id = f"{doc_id}#{seen[doc_id]}"
+            while new_id in seen:
+                seen[doc_id] += 1
+                new_id = f"{doc_id}#{seen[doc_id]}"
+            errors.append(ErrorRow(doc["path"], None, f"duplicate doc_id {doc_id!r} renamed to {new_id!r}", "renamed"))
+            doc["doc_id"] = new_id
+        seen.setdefault(doc["doc_id"], 1)
+        doc["order"] = order
+        yield doc

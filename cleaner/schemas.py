@@ -1,0 +1,158 @@
+"""Declared schemas of the frames that flow between stages and of the output tables.
+
+Every stage returns frames with exactly these columns and types, so a stage can be
+tested alone, and the same frames can be produced by a distributed engine later.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import polars as pl
+
+RAW_DOCUMENTS = pl.Schema(
+    {
+        "doc_id": pl.String,
+        "source": pl.String,
+        "path": pl.String,
+        "url": pl.String,
+        "title": pl.String,
+        "author": pl.String,
+        "date": pl.String,
+        "content_type": pl.String,  # "text" or "html"
+        "body": pl.String,  # the text, or the HTML markup
+        "order": pl.Int64,  # position in the input stream: keeps output order stable
+    }
+)
+"""Documents as read, before any cleaning (read -> extract/strip)."""
+
+DOCUMENT_META = pl.Schema(
+    {
+        "doc_id": pl.String,
+        "title": pl.String,
+        "author": pl.String,
+        "date": pl.String,
+        "sitename": pl.String,
+        "language": pl.String,
+        "extractor": pl.String,
+    }
+)
+"""Metadata found while cleaning a document (title and byline lines, HTML metadata)."""
+
+PARAGRAPHS_RAW = pl.Schema(
+    {
+        "doc_id": pl.String,
+        "position": pl.Int32,
+        "text": pl.String,
+        "line_start": pl.Int32,
+        "line_end": pl.Int32,
+    }
+)
+"""Kept paragraphs of each document, in reading order (paragraphs -> normalize)."""
+
+PARAGRAPHS_KEYED = pl.Schema(
+    {
+        **PARAGRAPHS_RAW,
+        "para_id": pl.String,
+        "norm_key": pl.String,  # hex digest of the normalised text: exact-duplicate key
+        "n_tokens": pl.Int32,
+    }
+)
+"""Paragraphs with their identity and normalised key (normalize -> clusters)."""
+
+REMOVED = pl.Schema(
+    {
+        "doc_id": pl.String,
+        "line": pl.Int32,
+        "text": pl.String,
+        "reason": pl.String,
+    }
+)
+
+ERRORS = pl.Schema(
+    {
+        "path": pl.String,
+        "record": pl.Int64,
+        "error": pl.String,
+        "action": pl.String,  # "skipped": nothing cleaned; "renamed"/"recovered": cleaned, with a caveat
+    }
+)
+
+PARAGRAPHS = pl.Schema(
+    {
+        "para_id": pl.String,
+        "doc_id": pl.String,
+        "position": pl.Int32,
+        "text": pl.String,
+        "line_start": pl.Int32,
+        "line_end": pl.Int32,
+        "cluster_id": pl.String,
+        "is_canonical": pl.Boolean,
+        "similarity": pl.Float64,
+        "containment": pl.Float64,
+        "match": pl.String,  # "canonical", "exact", "near" or "contained"
+    }
+)
+
+CLUSTERS = pl.Schema(
+    {
+        "cluster_id": pl.String,
+        "canonical_para_id": pl.String,
+        "text": pl.String,
+        "size": pl.Int32,
+        "doc_ids": pl.List(pl.String),
+        "sources": pl.List(pl.String),
+    }
+)
+
+DOCUMENTS = pl.Schema(
+    {
+        "doc_id": pl.String,
+        "source": pl.String,
+        "path": pl.String,
+        "url": pl.String,
+        "title": pl.String,
+        "author": pl.String,
+        "date": pl.String,
+        "sitename": pl.String,
+        "language": pl.String,
+        "extractor": pl.String,
+        "text": pl.String,
+        "n_paragraphs": pl.Int32,
+        "duplicate_of": pl.String,
+    }
+)
+
+OUTPUT_TABLES: dict[str, pl.Schema] = {
+    "documents": DOCUMENTS,
+    "paragraphs": PARAGRAPHS,
+    "clusters": CLUSTERS,
+    "removed": REMOVED,
+    "errors": ERRORS,
+}
+
+
+def empty(schema: pl.Schema) -> pl.DataFrame:
+    """An empty frame of ``schema``."""
+    return pl.DataFrame(schema=schema)
+
+
+def frame(rows: Iterable[Mapping[str, Any]], schema: pl.Schema) -> pl.DataFrame:
+    """Build a frame of exactly ``schema`` from row dicts (missing keys become null)."""
+    columns: dict[str, list[Any]] = {name: [] for name in schema}
+    for row in rows:
+        for name in schema:
+            columns[name].append(row.get(name))
+    return pl.DataFrame(columns, schema=schema)
+
+
+def conform(df: pl.DataFrame, schema: pl.Schema) -> pl.DataFrame:
+    """Select and cast ``df`` to ``schema``; raises if a column is missing.
+
+    Used at stage boundaries so that a stage cannot leak extra or mistyped columns.
+    """
+    missing = [name for name in schema if name not in df.columns]
+    if missing:
+        raise ValueError(f"frame lacks column(s) {missing} required by its schema")
+    return df.select([pl.col(name).cast(dtype) for name, dtype in schema.items()])

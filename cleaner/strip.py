@@ -1,0 +1,466 @@
+"""Strip stage for plain text: decide, line by line, what is article and what is clutter.
+
+Every line gets a decision with a reason code and a score, so that ``cleaner strip --explain``
+can show why. The decision combines signals that carry over to sites never seen before:
+
+1. **Shape**: length, terminal punctuation, stopword density in the document's language
+   (jusText's lists for 100 languages). Prose is long and full of function words.
+2. **Position**: clutter surrounds the article. The main region is the run of lines with the
+   highest sum of prose scores (a maximum-subarray search); short lines inside it are
+   headings, short lines outside it are navigation and link lists.
+3. **Barriers**: markers of related-article lists, comment sections and footers end the
+   region, and the lines listed under them share their reason.
+4. **Phrase patterns**: data files per language (``cleaner/data/patterns``), applied to short
+   lines only, so that a sentence that merely mentions "subscribe" is never removed.
+
+Title, byline and dateline lines are moved into metadata instead of being dropped silently,
+and clutter inside kept lines (glued citation numbers, slug prefixes) is cut out.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+from cleaner import stopwords
+from cleaner.normalize import normalize_text, words
+from cleaner.paragraphs import TERMINAL, Paragraph, split_paragraphs
+
+SHORT_LINE_WORDS = 14
+"""Patterns decide lines of at most this many words; longer lines are judged on shape."""
+BARRIER_REASONS = frozenset({"related", "comments", "footer"})
+"""Reasons whose lines end the article region: what follows them is their list, not the article."""
+LISTING_REASONS = frozenset({"related", "comments", "video"})
+"""Reasons that carry over to the short lines listed right under the marker line."""
+INTERRUPTION_REASONS = frozenset({"caption", "ad"})
+"""Reasons of lines that interrupt an article without ending it (a photo, an ad slot)."""
+PROSE_MIN_WORDS = 10
+STRONG_PROSE_WORDS = 25
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_BULLET = re.compile(r"^(?:[-–—•·*▪►●◦‣]|\d{1,2}[.)])\s")
+_CITATION_GLUED = re.compile(r"(?<=[a-z][a-z][a-z])\d{1,2}(?=[.,;:!?\"”’)]*(?:\s|$))")
+_CITATION_BRACKET = re.compile(r"\s?\[(?:\d{1,3}(?:[,–-]\d{1,3})*|citation needed|note \d{1,3})\]")
+_SLUG_PREFIX = re.compile(r"^(?:[^/\n]{1,120}?/ ){3,8}")
+_BYLINE = re.compile(
+    r"^(?:by|von|par|por|di|door|av|af|od|przez|written by|reporting by|text:|author:|autor:|auteur\s?:)\s+"
+    r"(?P<name>[^\W\d][^|]{1,120}?)\s*$",
+    re.I,
+)
+_MONTHS = (
+    "jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec|january|february|march|april|june|july|august|"
+    "september|october|november|december|januar|februar|märz|mai|juni|juli|oktober|dezember|janvier|février|"
+    "mars|avril|juin|juillet|août|septembre|octobre|novembre|décembre|enero|febrero|marzo|abril|mayo|junio|"
+    "julio|agosto|septiembre|octubre|noviembre|diciembre"
+)
+_DATE = re.compile(
+    rf"\b(?:\d{{1,2}}[./-]\d{{1,2}}[./-]\d{{2,4}}|\d{{4}}-\d{{2}}-\d{{2}}|\d{{1,2}}\.?\s+(?:{_MONTHS})\.?\s+\d{{4}}|"
+    rf"(?:{_MONTHS})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}})\b",
+    re.I,
+)
+_DATELINE_WORDS = re.compile(
+    r"^(?:published|updated|posted|last updated|veröffentlicht|aktualisiert|publié|mis à jour|publicado|actualizado)\b",
+    re.I,
+)
+
+
+@dataclass(frozen=True)
+class LineDecision:
+    """What happened to one input line, and why."""
+
+    line: int
+    text: str
+    keep: bool
+    reason: str
+    score: float
+    cleaned: str = ""
+
+
+@dataclass(frozen=True)
+class StripResult:
+    """Kept text, per-line decisions, removed lines with reasons, and the metadata found."""
+
+    text: str
+    paragraphs: list[Paragraph]
+    decisions: list[LineDecision]
+    metadata: dict[str, str | None] = field(default_factory=dict)
+    language: str | None = None
+
+    @property
+    def removed(self) -> list[tuple[int, str, str]]:
+        """``(line, text, reason)`` of every line not kept."""
+        return [(d.line, d.text, d.reason) for d in self.decisions if not d.keep]
+
+
+@dataclass(frozen=True)
+class StripOptions:
+    """What a user wants kept, and site-specific patterns added without code."""
+
+    keep_captions: bool = False
+    keep_headings: bool = True
+    extra_patterns: tuple[tuple[str, str], ...] = ()
+    strip: bool = True
+
+
+# --- patterns --------------------------------------------------------------------------------
+
+
+def parse_patterns(text: str, origin: str) -> list[tuple[str, str]]:
+    """Parse ``reason<TAB>regex`` lines; bad expressions raise ``ValueError`` naming file and line."""
+    rules: list[tuple[str, str]] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        reason, sep, expression = line.partition("\t")
+        if not sep or not reason.strip() or not expression.strip():
+            raise ValueError(f"{origin}:{number}: expected 'reason<TAB>regular expression'")
+        try:
+            re.compile(expression)
+        except re.error as exc:
+            raise ValueError(f"{origin}:{number}: bad regular expression: {exc}") from exc
+        rules.append((reason.strip(), expression.strip()))
+    return rules
+
+
+def load_pattern_file(path: str | Path) -> tuple[tuple[str, str], ...]:
+    """Read a user's pattern file (same format as the bundled ones)."""
+    return tuple(parse_patterns(Path(path).read_text(encoding="utf-8"), str(path)))
+
+
+@lru_cache(maxsize=1)
+def _bundled_patterns() -> tuple[tuple[str, str], ...]:
+    folder = resources.files("cleaner").joinpath("data/patterns")
+    rules: list[tuple[str, str]] = []
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(".txt") and entry.name != "README.txt":
+            rules.extend(parse_patterns(entry.read_text(encoding="utf-8"), f"patterns/{entry.name}"))
+    return tuple(rules)
+
+
+@lru_cache(maxsize=64)
+def _compiled(extra: tuple[tuple[str, str], ...]) -> list[tuple[str, bool, re.Pattern[str]]]:
+    """One alternation per reason and reach, user patterns first so that they win.
+
+    A reason written ``reason:any`` applies to lines of any length, plain ``reason`` to
+    short lines only.
+    """
+    grouped: dict[tuple[str, bool], list[str]] = {}
+    for reason, expression in (*extra, *_bundled_patterns()):
+        name, _, reach = reason.partition(":")
+        grouped.setdefault((name, reach == "any"), []).append(f"(?:{expression})")
+    return [(name, any_length, re.compile("|".join(parts), re.I)) for (name, any_length), parts in grouped.items()]
+
+
+def _pattern_reason(normalized: str, n_words: int, rules: list[tuple[str, bool, re.Pattern[str]]]) -> str | None:
+    short = n_words <= SHORT_LINE_WORDS
+    for reason, any_length, pattern in rules:
+        if (short or any_length) and pattern.search(normalized):
+            return reason
+    return None
+
+
+def pattern_reason_of(text: str, options: StripOptions | None = None) -> str | None:
+    """The pattern reason of one line of already-extracted text (``None`` when it is content).
+
+    Used after HTML extraction, where position signals no longer exist but phrase patterns
+    still catch the clutter that extractors let through.
+    """
+    options = options or StripOptions()
+    normalized = normalize_text(text)
+    reason = _pattern_reason(normalized, len(words(normalized)), _compiled(options.extra_patterns))
+    if reason == "caption" and options.keep_captions:
+        return None
+    return reason
+
+
+# --- line features ---------------------------------------------------------------------------
+
+
+@dataclass
+class _Line:
+    number: int
+    raw: str
+    text: str
+    normalized: str
+    words: list[str]
+    stop_ratio: float = 0.0
+    pattern: str | None = None
+
+    @property
+    def n_words(self) -> int:
+        return len(self.words)
+
+    @property
+    def bullet(self) -> bool:
+        return bool(_BULLET.match(self.text))
+
+    @property
+    def terminal(self) -> bool:
+        return self.text.endswith(tuple(TERMINAL))
+
+    def is_prose(self, has_stoplist: bool) -> bool:
+        if self.pattern is not None:
+            return False
+        n = self.n_words
+        if n >= STRONG_PROSE_WORDS and (self.stop_ratio >= 0.1 or not has_stoplist):
+            return True
+        if n < PROSE_MIN_WORDS:
+            return _cjk_prose(self.text)
+        stop_ok = self.stop_ratio >= 0.2 or not has_stoplist
+        return stop_ok and (self.terminal or n >= 18)
+
+    def is_list_item(self, has_stoplist: bool) -> bool:
+        """A bulleted sentence (key points, fact boxes): content even without a final period."""
+        return self.bullet and self.n_words >= 6 and (self.stop_ratio >= 0.15 or not has_stoplist)
+
+
+def _cjk_prose(text: str) -> bool:
+    """Prose in scripts without spaces: long runs of CJK characters with sentence punctuation."""
+    cjk = sum(1 for c in text if "\u3040" <= c <= "\u9fff" or "\uac00" <= c <= "\ud7af")
+    return cjk >= 40 and text.endswith(("。", "！", "？", ".", "!", "?"))
+
+
+def _prose_score(line: _Line, has_stoplist: bool) -> float:
+    """Positive for prose (its length), negative for everything else (a fixed cost per line)."""
+    if line.pattern in BARRIER_REASONS:
+        return -1e9
+    if line.is_prose(has_stoplist) or line.is_list_item(has_stoplist):
+        return float(len(line.text))
+    if line.pattern in INTERRUPTION_REASONS or _byline_name(line) is not None or _is_dateline(line):
+        return -5.0
+    if line.pattern is not None:
+        return -120.0
+    return -25.0 - 2.0 * min(len(line.text), 60)
+
+
+def _best_run(scores: Sequence[float]) -> tuple[int, int, float]:
+    """Maximum-sum contiguous run ``[start, end)`` of ``scores`` (Kadane)."""
+    best = (0, 0, 0.0)
+    start, total = 0, 0.0
+    for index, score in enumerate(scores):
+        if total <= 0:
+            start, total = index, 0.0
+        total += score
+        if total > best[2]:
+            best = (start, index + 1, total)
+    return best
+
+
+def _regions(scores: Sequence[float]) -> list[tuple[int, int]]:
+    """The main region plus strong secondary regions not cut off from it by a barrier."""
+    start, end, total = _best_run(scores)
+    if total <= 0:
+        return []
+    regions = [(start, end)]
+    threshold = max(200.0, 0.25 * total)
+    pending = [(0, start, "before"), (end, len(scores), "after")]
+    while pending:
+        lo, hi, side = pending.pop()
+        if hi - lo <= 0:
+            continue
+        sub_start, sub_end, sub_total = _best_run(scores[lo:hi])
+        if sub_total < threshold:
+            continue
+        a, b = lo + sub_start, lo + sub_end
+        between = scores[b:start] if side == "before" else scores[end:a]
+        if any(score <= -1e9 for score in between):
+            continue
+        regions.append((a, b))
+        pending.extend([(lo, a, side), (b, hi, side)])
+    return sorted(regions)
+
+
+# --- inline clutter --------------------------------------------------------------------------
+
+
+def clean_inline(text: str) -> str:
+    """Cut clutter out of a kept line: slug prefixes and citation markers."""
+    match = _SLUG_PREFIX.match(text)
+    if match and len(text) - match.end() >= 40:
+        segments = match.group(0).split("/ ")
+        if all(len(segment.split()) <= 14 for segment in segments):
+            text = text[match.end() :]
+    text = _CITATION_BRACKET.sub("", text)
+    text = _CITATION_GLUED.sub("", text)
+    return text.strip()
+
+
+# --- metadata lines --------------------------------------------------------------------------
+
+
+def _byline_name(line: _Line) -> str | None:
+    if line.n_words > 12 or line.text.endswith("."):
+        return None
+    match = _BYLINE.match(line.text)
+    return match.group("name").strip() if match else None
+
+
+def _is_dateline(line: _Line) -> bool:
+    if line.n_words > 10:
+        return False
+    return bool(_DATE.search(line.text)) or (bool(_DATELINE_WORDS.match(line.text)) and line.n_words <= 8)
+
+
+def _is_headline(line: _Line) -> bool:
+    shaped = 3 <= line.n_words <= 30 and not line.text.endswith((".", ":", ","))
+    return shaped and line.pattern is None and not line.bullet
+
+
+# --- the classifier --------------------------------------------------------------------------
+
+
+def _features(text: str) -> list[_Line]:
+    lines = []
+    for number, raw in enumerate(_LINE_BREAK.split(text), start=1):
+        clean = " ".join(raw.split())
+        normalized = normalize_text(clean) if clean else ""
+        lines.append(_Line(number, raw, clean, normalized, words(normalized) if normalized else []))
+    return lines
+
+
+def _language(lines: Iterable[_Line]) -> str | None:
+    sample: list[str] = []
+    for line in sorted((ln for ln in lines if ln.words), key=lambda ln: -ln.n_words)[:60]:
+        sample.extend(line.words)
+    return stopwords.guess_language(sample)
+
+
+def strip_text(
+    text: str,
+    *,
+    options: StripOptions | None = None,
+    title: str | None = None,
+) -> StripResult:
+    """Separate article text from clutter in one plain-text document.
+
+    ``title`` (when the record already has one) lets the title line be recognised.
+    Returns the kept paragraphs with their line spans, a decision per input line
+    (kept or removed, reason, score) and the title/author/date found in the text.
+    """
+    options = options or StripOptions()
+    lines = _features(text)
+    if not options.strip:
+        return _keep_all(lines)
+    language = _language(lines)
+    stoplist = stopwords.stoplist(language) if language else frozenset()
+    rules = _compiled(options.extra_patterns)
+    nonblank = [line for line in lines if line.text]
+    for line in nonblank:
+        if stoplist and line.words:
+            line.stop_ratio = sum(1 for w in line.words if w in stoplist) / len(line.words)
+        line.pattern = _pattern_reason(line.normalized, line.n_words, rules)
+
+    has_stoplist = bool(stoplist)
+    scores = [_prose_score(line, has_stoplist) for line in nonblank]
+    regions = _regions(scores)
+    in_region = [False] * len(nonblank)
+    for start, end in regions:
+        for index in range(start, end):
+            in_region[index] = True
+    first_main = regions[0][0] if regions else len(nonblank)
+
+    metadata: dict[str, str | None] = {"title": None, "author": None, "date": None}
+    title_norm = normalize_text(title) if title else None
+    decided: dict[int, tuple[bool, str, float]] = {}
+    listing: str | None = None
+    for index, line in enumerate(nonblank):
+        score = scores[index]
+        prose = line.is_prose(has_stoplist) or line.is_list_item(has_stoplist)
+        if prose and line.n_words >= PROSE_MIN_WORDS:
+            listing = None
+        reason = _decide(line, in_region[index], index < first_main, prose, listing, metadata, title_norm, options)
+        if line.pattern in LISTING_REASONS or line.pattern in BARRIER_REASONS:
+            listing = line.pattern
+        decided[line.number] = (reason == "", reason or "", score)
+
+    if metadata["title"] is None and title is None:
+        _promote_title(nonblank, first_main, decided, metadata)
+
+    decisions = []
+    for line in lines:
+        if not line.text:
+            decisions.append(LineDecision(line.number, line.raw, False, "blank", 0.0))
+            continue
+        keep, reason, score = decided[line.number]
+        cleaned = clean_inline(line.text) if keep else ""
+        if keep and not cleaned:
+            keep, reason = False, "inline-clutter"
+        decisions.append(LineDecision(line.number, line.raw, keep, "kept" if keep else reason, score, cleaned))
+    return _result(decisions, metadata, stopwords.iso_code(language))
+
+
+def _decide(
+    line: _Line,
+    in_region: bool,
+    before_main: bool,
+    prose: bool,
+    listing: str | None,
+    metadata: dict[str, str | None],
+    title_norm: str | None,
+    options: StripOptions,
+) -> str:
+    """The reason to remove ``line``, or ``""`` to keep it."""
+    if title_norm is not None and line.normalized == title_norm:
+        return "title"
+    if line.pattern is not None:
+        if line.pattern == "caption" and options.keep_captions:
+            return ""
+        return line.pattern
+    if not prose or line.n_words < PROSE_MIN_WORDS:
+        name = _byline_name(line)
+        if name is not None:
+            metadata["author"] = metadata["author"] or name
+            return "byline"
+        if _is_dateline(line) and before_main:
+            metadata["date"] = metadata["date"] or line.text
+            return "dateline"
+        if listing is not None:
+            return listing
+    if in_region:
+        if not prose and not options.keep_headings:
+            return "heading"
+        return ""
+    if prose and line.n_words >= STRONG_PROSE_WORDS and listing is None:
+        return ""
+    return "outside-main"
+
+
+def _promote_title(
+    nonblank: Sequence[_Line],
+    first_main: int,
+    decided: dict[int, tuple[bool, str, float]],
+    metadata: dict[str, str | None],
+) -> None:
+    """The headline is the nearest headline-shaped line above the main text."""
+    for line in reversed(nonblank[: first_main + 1]):
+        keep, reason, score = decided[line.number]
+        standfirst = line.n_words >= PROSE_MIN_WORDS and line.terminal
+        if reason in ("byline", "dateline", "caption") or standfirst:
+            continue
+        if _is_headline(line) and reason in ("outside-main", ""):
+            metadata["title"] = line.text
+            decided[line.number] = (False, "title", score)
+        return
+
+
+def _keep_all(lines: Sequence[_Line]) -> StripResult:
+    decisions = [
+        LineDecision(line.number, line.raw, bool(line.text), "kept" if line.text else "blank", 0.0, line.text)
+        for line in lines
+    ]
+    return _result(decisions, {"title": None, "author": None, "date": None}, None)
+
+
+def _result(decisions: list[LineDecision], metadata: dict[str, str | None], language: str | None) -> StripResult:
+    paragraphs = split_paragraphs([(d.line, d.cleaned) for d in decisions if d.keep])
+    return StripResult(
+        text="\n\n".join(p.text for p in paragraphs),
+        paragraphs=paragraphs,
+        decisions=decisions,
+        metadata=metadata,
+        language=language,
+    )
