@@ -162,7 +162,8 @@ def strip_command(file: str, explain: bool, keep_captions: bool, no_headings: bo
     click.echo(f"# language: {result.language or '-'}")
     for decision in result.decisions:
         verdict = "keep" if decision.keep else "drop"
-        click.echo(f"{decision.line:5d} {verdict} {decision.reason:<14} {decision.score:>8.0f}  {decision.text.strip()}")
+        score = "barrier" if decision.score <= -1e9 else f"{decision.score:.0f}"
+        click.echo(f"{decision.line:5d} {verdict} {decision.reason:<14} {score:>8}  {decision.text.strip()}")
 
 
 def main() -> None:

@@ -25,7 +25,7 @@ class Paragraph:
     line_end: int | None
 
 
-def _blocks(lines: Sequence[tuple[int, str]]) -> list[list[tuple[int, str]]]:
+def blocks_of(lines: Sequence[tuple[int, str]]) -> list[list[tuple[int, str]]]:
     blocks: list[list[tuple[int, str]]] = []
     for number, text in lines:
         if blocks and blocks[-1][-1][0] == number - 1:
@@ -35,24 +35,24 @@ def _blocks(lines: Sequence[tuple[int, str]]) -> list[list[tuple[int, str]]]:
     return blocks
 
 
-def _continues(line: str, following: str) -> bool:
-    """Does ``following`` look like the continuation of a hard-wrapped ``line``?"""
-    if line.endswith("-") or following[:1].islower():
-        return True
-    return not line.endswith(tuple(TERMINAL))
+def is_wrapped(block: Sequence[tuple[int, str]]) -> bool:
+    """Does a run of consecutive lines look like one hard-wrapped paragraph (or several)?
 
-
-def _is_wrapped(block: Sequence[tuple[int, str]]) -> bool:
+    Hard-wrapped text fills its lines to a similar width and breaks mid-sentence, so the
+    next line usually starts in lower case. Lists of headlines or menu items vary in length
+    and start every line with a capital: they stay one paragraph per line.
+    """
     if len(block) < 2:
         return False
     width = max(len(text) for _, text in block)
-    if width > _MAX_WRAP_WIDTH:
+    if width > _MAX_WRAP_WIDTH or width < 30:
         return False
     pairs = list(zip(block, block[1:]))
-    continuing = sum(
-        1 for (_, line), (_, following) in pairs if len(line) >= 0.6 * width and _continues(line, following)
+    full = sum(1 for (_, line), _ in pairs if len(line) >= 0.75 * width)
+    mid_sentence = sum(
+        1 for (_, line), (_, following) in pairs if following[:1].islower() or line.endswith((",", "-"))
     )
-    return continuing * 2 >= len(pairs)
+    return full >= 0.6 * len(pairs) and mid_sentence >= 0.4 * len(pairs)
 
 
 def _join(texts: Sequence[str]) -> str:
@@ -80,8 +80,8 @@ def split_paragraphs(lines: Sequence[tuple[int, str]]) -> list[Paragraph]:
     """Paragraphs from kept ``(line_number, text)`` pairs, in order; text is whitespace-trimmed."""
     cleaned = [(number, " ".join(text.split())) for number, text in lines]
     paragraphs: list[Paragraph] = []
-    for block in _blocks([(n, t) for n, t in cleaned if t]):
-        if _is_wrapped(block):
+    for block in blocks_of([(n, t) for n, t in cleaned if t]):
+        if is_wrapped(block):
             paragraphs.extend(_split_wrapped(block))
         else:
             paragraphs.extend(Paragraph(text, number, number) for number, text in block)

@@ -70,7 +70,10 @@ class CleanResult:
         if reasons:
             shown = ", ".join(f"{reason} {n}" for reason, n in sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0])))
             lines.append(f"removed lines: {counts.get('removed', 0)} ({shown})")
-        lines.append(f"errors: {counts.get('errors', 0)}")
+        lines.append(
+            f"input errors: {counts.get('errors_skipped', 0)} skipped"
+            f" ({counts.get('errors', 0) - counts.get('errors_skipped', 0)} notes: ignored files, renamed ids)"
+        )
         lines.append(f"time: {self.manifest.get('timings', {}).get('total', 0.0):.2f} s")
         return "\n".join(lines)
 

@@ -26,6 +26,7 @@ import charset_normalizer
 import polars as pl
 
 from cleaner.config import CleanConfig, FieldMap
+from cleaner.dates import iso_date
 
 TEXT_EXTENSIONS = {".txt", ".text", ".md"}
 HTML_EXTENSIONS = {".html", ".htm", ".xhtml"}
@@ -260,7 +261,7 @@ def _iter_json_lines(item: InputFile, errors: list[ErrorRow]) -> Iterator[tuple[
             try:
                 yield line_number, json.loads(_decode_line(raw))
             except (ValueError, InputError) as exc:
-                errors.append(ErrorRow(item.path, line_number, f"malformed JSON on line {line_number}: {exc}"))
+                errors.append(ErrorRow(item.path, line_number, f"malformed or truncated JSON: {exc}"))
     except (OSError, EOFError, zlib.error) as exc:
         errors.append(ErrorRow(item.path, line_number + 1, f"input ends abruptly after line {line_number}: {exc}"))
     finally:
@@ -369,7 +370,7 @@ def _document(
         "url": url.strip() if url else None,
         "title": _clean_str(record.get(fields.title)),
         "author": _clean_str(record.get(fields.author)),
-        "date": _clean_str(record.get(fields.date)),
+        "date": iso_date(_clean_str(record.get(fields.date))),
         "content_type": "text" if text is not None else "html",
         "body": text if text is not None else html,
     }
@@ -390,12 +391,12 @@ def read_file(item: InputFile, config: CleanConfig, errors: list[ErrorRow]) -> I
         rows = _iter_records(item, errors) if item.kind == "records" else _iter_table_rows(item)
         for number, record in rows:
             if not isinstance(record, Mapping):
-                errors.append(ErrorRow(item.path, number, f"record {number} is not an object"))
+                errors.append(ErrorRow(item.path, number, "record is not a JSON object"))
                 continue
             try:
                 yield _document(item, number, record, config.fields)
             except InputError as exc:
-                errors.append(ErrorRow(item.path, number, f"record {number}: {exc}"))
+                errors.append(ErrorRow(item.path, number, str(exc)))
     except InputError as exc:
         errors.append(ErrorRow(item.path, None, str(exc)))
 
@@ -423,12 +424,12 @@ def iter_record_documents(
     def documents() -> Iterator[dict[str, Any]]:
         for number, record in enumerate(records, start=1):
             if not isinstance(record, Mapping):
-                errors.append(ErrorRow(item.path, number, f"record {number} is not a mapping"))
+                errors.append(ErrorRow(item.path, number, "record is not a mapping"))
                 continue
             try:
                 doc = _document(item, number, record, config.fields)
             except InputError as exc:
-                errors.append(ErrorRow(item.path, number, f"record {number}: {exc}"))
+                errors.append(ErrorRow(item.path, number, str(exc)))
                 continue
             if record.get(config.fields.id) is None:
                 doc["doc_id"] = str(number)

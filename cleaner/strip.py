@@ -28,7 +28,7 @@ from pathlib import Path
 
 from cleaner import stopwords
 from cleaner.normalize import normalize_text, words
-from cleaner.paragraphs import TERMINAL, Paragraph, split_paragraphs
+from cleaner.paragraphs import TERMINAL, Paragraph, blocks_of, is_wrapped, split_paragraphs
 
 SHORT_LINE_WORDS = 14
 """Patterns decide lines of at most this many words; longer lines are judged on shape."""
@@ -189,6 +189,8 @@ class _Line:
     words: list[str]
     stop_ratio: float = 0.0
     pattern: str | None = None
+    numbers: tuple[int, ...] = ()
+    """Input lines this unit stands for: one, or all lines of a hard-wrapped paragraph."""
 
     @property
     def n_words(self) -> int:
@@ -322,6 +324,28 @@ def _features(text: str) -> list[_Line]:
     return lines
 
 
+def _units(lines: Sequence[_Line]) -> list[_Line]:
+    """Non-blank classification units: single lines, or whole hard-wrapped paragraphs.
+
+    A wrapped paragraph's lines are each too short to look like prose, so they are judged
+    together, as the paragraph they are.
+    """
+    by_number = {line.number: line for line in lines}
+    units: list[_Line] = []
+    for block in blocks_of([(line.number, line.text) for line in lines if line.text]):
+        if is_wrapped(block):
+            text = " ".join(t for _, t in block)
+            normalized = normalize_text(text)
+            first = by_number[block[0][0]]
+            units.append(_Line(first.number, first.raw, text, normalized, words(normalized), numbers=tuple(n for n, _ in block)))
+        else:
+            for number, _ in block:
+                line = by_number[number]
+                line.numbers = (number,)
+                units.append(line)
+    return units
+
+
 def _language(lines: Iterable[_Line]) -> str | None:
     sample: list[str] = []
     for line in sorted((ln for ln in lines if ln.words), key=lambda ln: -ln.n_words)[:60]:
@@ -348,7 +372,7 @@ def strip_text(
     language = _language(lines)
     stoplist = stopwords.stoplist(language) if language else frozenset()
     rules = _compiled(options.extra_patterns)
-    nonblank = [line for line in lines if line.text]
+    nonblank = _units(lines)
     for line in nonblank:
         if stoplist and line.words:
             line.stop_ratio = sum(1 for w in line.words if w in stoplist) / len(line.words)
@@ -375,7 +399,8 @@ def strip_text(
         reason = _decide(line, in_region[index], index < first_main, prose, listing, metadata, title_norm, options)
         if line.pattern in LISTING_REASONS or line.pattern in BARRIER_REASONS:
             listing = line.pattern
-        decided[line.number] = (reason == "", reason or "", score)
+        for number in line.numbers:
+            decided[number] = (reason == "", reason or "", score)
 
     if metadata["title"] is None and title is None:
         _promote_title(nonblank, first_main, decided, metadata)
@@ -443,7 +468,8 @@ def _promote_title(
             continue
         if _is_headline(line) and reason in ("outside-main", ""):
             metadata["title"] = line.text
-            decided[line.number] = (False, "title", score)
+            for number in line.numbers:
+                decided[number] = (False, "title", score)
         return
 
 

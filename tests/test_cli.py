@@ -1,0 +1,121 @@
+"""The command line through click's runner and through a real subprocess."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import polars as pl
+from click.testing import CliRunner
+
+from cleaner.cli import cli
+from tests.conftest import ARTICLE, REPO, SAMPLES, write_jsonl
+
+
+def test_clean_writes_all_tables_and_a_summary(tmp_path: Path, corpus: Path) -> None:
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["clean", str(corpus), "-o", str(out), "--workers", "1"])
+    assert result.exit_code == 0, result.output
+    assert "documents: 2" in result.output and "removed lines:" in result.output
+    names = sorted(p.name for p in out.iterdir())
+    assert names == ["clusters.parquet", "documents.parquet", "errors.parquet", "manifest.json", "paragraphs.parquet", "removed.parquet"]
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["counts"]["documents"] == 2
+    assert manifest["parameters"]["workers"] == 1
+    assert set(manifest["timings"]) >= {"total", "canonical"}
+
+
+def test_jsonl_format_has_the_same_columns(tmp_path: Path, corpus: Path) -> None:
+    runner = CliRunner()
+    assert runner.invoke(cli, ["clean", str(corpus), "-o", str(tmp_path / "p"), "--workers", "1"]).exit_code == 0
+    assert runner.invoke(cli, ["clean", str(corpus), "-o", str(tmp_path / "j"), "--format", "jsonl", "--workers", "1"]).exit_code == 0
+    for name in ("documents", "paragraphs", "clusters", "removed", "errors"):
+        parquet = pl.read_parquet(tmp_path / "p" / f"{name}.parquet")
+        lines = (tmp_path / "j" / f"{name}.jsonl").read_text().splitlines()
+        assert len(lines) == parquet.height
+        if lines:
+            assert list(json.loads(lines[0])) == parquet.columns
+
+
+def test_existing_output_is_a_usage_error(tmp_path: Path, corpus: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    result = CliRunner().invoke(cli, ["clean", str(corpus), "-o", str(out)])
+    assert result.exit_code == 2
+    assert "--overwrite" in result.output
+    assert list(out.iterdir()) == []
+
+
+def test_strict_makes_input_errors_fatal(tmp_path: Path, corpus: Path) -> None:
+    write_jsonl(corpus / "feed.jsonl", [{"title": "no text"}])
+    out = tmp_path / "out"
+    lenient = CliRunner().invoke(cli, ["clean", str(corpus), "-o", str(out), "--workers", "1"])
+    assert lenient.exit_code == 0
+    assert "feed.jsonl (record 1)" in lenient.output
+    strict = CliRunner().invoke(cli, ["clean", str(corpus), "-o", str(tmp_path / "strict"), "--strict"])
+    assert strict.exit_code == 1
+    assert not (tmp_path / "strict").exists()
+
+
+def test_field_options_and_prefer(tmp_path: Path) -> None:
+    feed = write_jsonl(tmp_path / "feed.jsonl", [
+        {"guid": "a", "body": ARTICLE, "outlet": "one"},
+        {"guid": "b", "body": ARTICLE, "outlet": "two"},
+    ])
+    out = tmp_path / "out"
+    args = ["clean", str(feed), "-o", str(out), "--text-field", "body", "--id-field", "guid", "--source-field", "outlet", "--prefer", "two"]
+    assert CliRunner().invoke(cli, args).exit_code == 0
+    paragraphs = pl.read_parquet(out / "paragraphs.parquet")
+    assert paragraphs.filter(pl.col("is_canonical"))["doc_id"].unique().to_list() == ["b"]
+
+
+def test_strip_explain(tmp_path: Path) -> None:
+    page = tmp_path / "page.txt"
+    page.write_text(ARTICLE, encoding="utf-8")
+    plain = CliRunner().invoke(cli, ["strip", str(page)])
+    assert plain.exit_code == 0
+    assert plain.output.startswith("The town of Millbrook")
+    assert "Share this article" not in plain.output
+    explained = CliRunner().invoke(cli, ["strip", "--explain", str(page)])
+    assert "# title: A quiet town gets its first library in fifty years" in explained.output
+    assert any(line.split()[1:3] == ["drop", "social"] for line in explained.output.splitlines() if line[:5].strip().isdigit())
+    piped = CliRunner().invoke(cli, ["strip", "-"], input=ARTICLE)
+    assert piped.output == plain.output
+
+
+def test_bad_pattern_file_is_a_usage_error(tmp_path: Path, corpus: Path) -> None:
+    patterns = tmp_path / "p.txt"
+    patterns.write_text("x\t(unclosed\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["clean", str(corpus), "-o", str(tmp_path / "o"), "--patterns", str(patterns)])
+    assert result.exit_code == 2
+    assert "p.txt:1" in result.output
+
+
+def test_real_subprocess_on_samples_and_stdin(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    run = subprocess.run(
+        [sys.executable, "-m", "cleaner", "clean", str(SAMPLES), "-o", str(out), "--workers", "2"],
+        capture_output=True, text=True, cwd=REPO, timeout=300,
+    )
+    assert run.returncode == 0, run.stderr
+    assert "documents: 11" in run.stderr
+    assert pl.read_parquet(out / "documents.parquet").height == 11
+    piped = subprocess.run(
+        [sys.executable, "-m", "cleaner", "clean", "-", "-o", str(tmp_path / "stdin"), "-q"],
+        input=json.dumps({"id": "s1", "text": ARTICLE}) + "\n", capture_output=True, text=True, cwd=REPO, timeout=300,
+    )
+    assert piped.returncode == 0, piped.stderr
+    assert piped.stderr == ""
+    assert pl.read_parquet(tmp_path / "stdin" / "documents.parquet")["doc_id"].to_list() == ["s1"]
+    usage = subprocess.run([sys.executable, "-m", "cleaner", "clean"], capture_output=True, text=True, cwd=REPO, timeout=300)
+    assert usage.returncode == 2
+
+
+def test_readme_quick_start_matches_ci() -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")
+    assert "python3 -m pip install . && cleaner clean samples -o out" in readme
+    assert "python3 -m pip install '.[test]' && python3 -m pytest" in readme
+    assert "python3 -m pytest\n" in ci and "'.[test]'" in ci

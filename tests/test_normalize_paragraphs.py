@@ -1,0 +1,78 @@
+"""Normaliser and paragraph splitter: properties that must hold for any text."""
+
+from __future__ import annotations
+
+import unicodedata
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cleaner.normalize import norm_key, normalize_text, words
+from cleaner.paragraphs import split_paragraphs, split_unnumbered
+
+TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=200)
+
+
+@settings(max_examples=300, deadline=None)
+@given(TEXT)
+def test_normalize_is_idempotent_and_canonical(text: str) -> None:
+    once = normalize_text(text)
+    assert normalize_text(once) == once
+    assert once == once.strip()
+    assert "  " not in once
+    assert once == unicodedata.normalize("NFKC", once) or normalize_text(unicodedata.normalize("NFKC", once)) == once
+
+
+@settings(max_examples=300, deadline=None)
+@given(TEXT)
+def test_words_are_made_of_letters_marks_and_numbers(text: str) -> None:
+    for word in words(normalize_text(text)):
+        assert word
+        assert all(unicodedata.category(c)[0] in "LMN" for c in word)
+
+
+def test_normalisation_folds_typography_case_and_space() -> None:
+    a = "\u201cPeace,\u201d she said \u2014 \u2018now\u2019.\u00a0 \uff26ull\u00adstop"
+    b = '"peace," SHE said - \'now\'. fullstop'
+    assert normalize_text(a) == normalize_text(b)
+    assert norm_key(normalize_text(a)) == norm_key(normalize_text(b))
+    assert words(normalize_text("Don\u2019t stop-me now, 42!")) == ["don", "t", "stop", "me", "now", "42"]
+
+
+LINES = st.lists(
+    st.tuples(st.integers(1, 3), st.text(alphabet=st.characters(blacklist_categories=("Cs", "Zl", "Zp", "Cc")), max_size=90)),
+    max_size=30,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(LINES)
+def test_paragraph_spans_are_ordered_disjoint_and_cover_kept_lines(gaps: list[tuple[int, str]]) -> None:
+    lines, number = [], 0
+    for gap, text in gaps:
+        number += gap
+        lines.append((number, text))
+    paragraphs = split_paragraphs(lines)
+    covered: list[int] = []
+    for paragraph in paragraphs:
+        assert paragraph.text and paragraph.text == " ".join(paragraph.text.split())
+        assert paragraph.line_start is not None and paragraph.line_end is not None
+        span = list(range(paragraph.line_start, paragraph.line_end + 1))
+        assert not set(span) & set(covered)
+        covered.extend(span)
+    assert covered == sorted(covered)
+    assert set(covered) == {n for n, t in lines if t.strip()}
+
+
+def test_layouts() -> None:
+    one_per_line = [(1, "A heading"), (2, "First paragraph is a whole line."), (3, "Second one.")]
+    assert [p.text for p in split_paragraphs(one_per_line)] == ["A heading", "First paragraph is a whole line.", "Second one."]
+    wrapped = [
+        (1, "This paragraph was wrapped by an editor at about sixty"),
+        (2, "characters, so each line breaks in the middle of a"),
+        (3, "sentence and the next line starts in lower case."),
+    ]
+    assert [(p.line_start, p.line_end) for p in split_paragraphs(wrapped)] == [(1, 3)]
+    headlines = [(1, "Council approves new bus route"), (2, "Local bakery wins regional prize"), (3, "Storm closes coast road")]
+    assert len(split_paragraphs(headlines)) == 3
+    assert [p.text for p in split_unnumbered("a\n\n b  c \n")] == ["a", "b c"]

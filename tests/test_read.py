@@ -1,0 +1,159 @@
+"""Every input format, the identity and source rules, and bad files among good ones."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from cleaner import CleanConfig, clean
+from cleaner.read import ErrorRow, decode_bytes, host_of, iter_raw_documents
+from tests.conftest import ARTICLE, write_gz, write_jsonl
+
+
+def read_all(*inputs, config: CleanConfig | None = None) -> tuple[list[dict], list[ErrorRow]]:
+    errors: list[ErrorRow] = []
+    docs = list(iter_raw_documents(list(inputs), config or CleanConfig(), errors))
+    return docs, errors
+
+
+def test_text_formats_and_gzip(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text("alpha text", encoding="utf-8")
+    (tmp_path / "b.text").write_text("beta text", encoding="utf-8")
+    (tmp_path / "c.md").write_text("gamma text", encoding="utf-8")
+    write_gz(tmp_path / "d.txt.gz", b"delta text")
+    docs, errors = read_all(tmp_path)
+    assert errors == []
+    assert [d["doc_id"] for d in docs] == ["a.txt", "b.text", "c.md", "d.txt.gz"]
+    assert [d["body"] for d in docs] == ["alpha text", "beta text", "gamma text", "delta text"]
+    assert {d["content_type"] for d in docs} == {"text"}
+
+
+def test_html_formats(tmp_path: Path) -> None:
+    (tmp_path / "p.html").write_text("<html><body><p>x</p></body></html>", encoding="utf-8")
+    write_gz(tmp_path / "q.htm.gz", "<html><body><p>caf\u00e9</p></body></html>".encode("utf-8"))
+    docs, errors = read_all(tmp_path)
+    assert errors == []
+    assert [(d["doc_id"], d["content_type"]) for d in docs] == [("p.html", "html"), ("q.htm.gz", "html")]
+    assert "caf\u00e9" in docs[1]["body"]
+
+
+def test_record_formats(tmp_path: Path) -> None:
+    records = [{"text": "one"}, {"html": "<p>two</p>", "id": "custom"}]
+    write_jsonl(tmp_path / "r.jsonl", records)
+    write_jsonl(tmp_path / "s.ndjson", records[:1])
+    (tmp_path / "t.json").write_text(json.dumps(records), encoding="utf-8")
+    write_gz(tmp_path / "u.jsonl.gz", b'{"text": "zipped"}\n')
+    pl.DataFrame({"text": ["p1", "p2"], "source": ["S", None]}).write_parquet(tmp_path / "v.parquet")
+    (tmp_path / "w.csv").write_text('text,url\n"c,1",https://www.example.org/x\n', encoding="utf-8")
+    docs, errors = read_all(tmp_path)
+    assert [e.action for e in errors] == ["renamed"]
+    ids = [d["doc_id"] for d in docs]
+    assert ids == ["r.jsonl:1", "custom", "s.ndjson:1", "t.json:1", "custom#2", "u.jsonl.gz:1", "v.parquet:1", "v.parquet:2", "w.csv:1"]
+    by_id = {d["doc_id"]: d for d in docs}
+    assert by_id["custom"]["content_type"] == "html"
+    assert by_id["v.parquet:1"]["source"] == "S"
+    assert by_id["w.csv:1"]["body"] == "c,1"
+    assert by_id["w.csv:1"]["source"] == "example.org"
+
+
+def test_duplicate_ids_are_renamed_and_reported(tmp_path: Path) -> None:
+    write_jsonl(tmp_path / "a.jsonl", [{"id": "x", "text": "one"}, {"id": "x", "text": "two"}])
+    docs, errors = read_all(tmp_path)
+    assert [d["doc_id"] for d in docs] == ["x", "x#2"]
+    assert [(e.action, "x#2" in e.error) for e in errors] == [("renamed", True)]
+
+
+def test_identity_rules(tmp_path: Path) -> None:
+    root = tmp_path / "news"
+    (root / "outlet-a" / "2026").mkdir(parents=True)
+    (root / "outlet-a" / "2026" / "x.txt").write_text("text", encoding="utf-8")
+    (root / "flat.txt").write_text("text", encoding="utf-8")
+    write_jsonl(root / "feed.jsonl", [{"text": "t", "url": "https://www.paper.example/a"}, {"text": "t", "source": "Wire"}, {"text": "t"}])
+    docs, _ = read_all(root)
+    got = {d["doc_id"]: d["source"] for d in docs}
+    assert got == {
+        "feed.jsonl:1": "paper.example",
+        "feed.jsonl:2": "Wire",
+        "feed.jsonl:3": "feed",
+        "flat.txt": "flat",
+        "outlet-a/2026/x.txt": "outlet-a",
+    }
+    single, _ = read_all(root / "outlet-a" / "2026" / "x.txt")
+    assert single[0]["doc_id"] == "x.txt"
+    assert single[0]["source"] == "x"
+
+
+def test_field_mapping(tmp_path: Path) -> None:
+    write_jsonl(tmp_path / "f.jsonl", [{"guid": "g1", "body": "mapped text", "link": "https://site.example/p", "headline": "H"}])
+    config = CleanConfig().with_options(text_field="body", id_field="guid", url_field="link", title_field="headline")
+    docs, errors = read_all(tmp_path / "f.jsonl", config=config)
+    assert errors == []
+    assert docs[0]["doc_id"] == "g1" and docs[0]["source"] == "site.example" and docs[0]["title"] == "H"
+
+
+def test_stdin(monkeypatch: pytest.MonkeyPatch) -> None:
+    data = b'{"text": "from stdin"}\nnot json\n{"text": "second"}\n'
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(data)))
+    docs, errors = read_all("-")
+    assert [d["doc_id"] for d in docs] == ["<stdin>:1", "<stdin>:3"]
+    assert [(e.path, e.record) for e in errors] == [("-", 2)]
+
+
+def test_bad_files_among_good_ones(tmp_path: Path) -> None:
+    (tmp_path / "good.txt").write_text("fine", encoding="utf-8")
+    (tmp_path / "empty.txt").write_text("", encoding="utf-8")
+    (tmp_path / "binary.txt").write_bytes(b"\x00\x01\x02" * 100)
+    (tmp_path / "broken.txt.gz").write_bytes(b"\x1f\x8b\x08\x00garbage")
+    (tmp_path / "image.png").write_bytes(b"\x89PNG")
+    write_jsonl(tmp_path / "mixed.jsonl", [{"text": "ok"}, {"title": "no text"}])
+    with open(tmp_path / "mixed.jsonl", "a", encoding="utf-8") as handle:
+        handle.write("{broken\n")
+    docs, errors = read_all(tmp_path, tmp_path / "missing.txt")
+    assert [d["doc_id"] for d in docs] == ["good.txt", "mixed.jsonl:1"]
+    reported = {(Path(e.path).name, e.record, e.action) for e in errors}
+    assert reported == {
+        ("binary.txt", None, "skipped"),
+        ("broken.txt.gz", None, "skipped"),
+        ("empty.txt", None, "skipped"),
+        ("image.png", None, "ignored"),
+        ("mixed.jsonl", 2, "skipped"),
+        ("mixed.jsonl", 3, "skipped"),
+        ("missing.txt", None, "skipped"),
+    }
+    messages = {Path(e.path).name: e.error for e in errors}
+    assert "gzip" in messages["broken.txt.gz"]
+    assert "binary" in messages["binary.txt"]
+
+
+def test_folder_documentation_and_annotation_files_are_not_documents(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text("article", encoding="utf-8")
+    (tmp_path / "README.md").write_text("# about this folder", encoding="utf-8")
+    write_jsonl(tmp_path / "labels.jsonl", [{"file": "a.txt", "line": 1, "text": "article"}])
+    docs, errors = read_all(tmp_path)
+    assert [d["doc_id"] for d in docs] == ["a.txt"]
+    assert sorted((Path(e.path).name, e.action) for e in errors) == [("README.md", "ignored"), ("labels.jsonl", "ignored")]
+    named, named_errors = read_all(tmp_path / "README.md")
+    assert [d["doc_id"] for d in named] == ["README.md"] and named_errors == []
+
+
+def test_decoding() -> None:
+    assert decode_bytes("caf\u00e9".encode("cp1252") + b" au lait, cr\xe8me br\xfbl\xe9e et g\xe2teau")[0].startswith("caf\u00e9")
+    assert decode_bytes("\ufeffbom".encode("utf-8"))[0] == "bom"
+    html = b'<meta charset="iso-8859-1"><p>caf\xe9</p>'
+    assert "caf\u00e9" in decode_bytes(html, html=True)[0]
+
+
+def test_host_of() -> None:
+    assert host_of("https://www.example.com/a?b") == "example.com"
+    assert host_of("not a url") is None
+    assert host_of(None) is None
+
+
+def test_in_memory_records_and_frames() -> None:
+    result = clean([{"text": ARTICLE, "source": "S"}, {"id": "k", "text": ARTICLE}, {"nothing": 1}])
+    assert result.documents["doc_id"].to_list() == ["1", "k"]
+    assert result.errors.filter(pl.col("action") == "skipped")["record"].to_list() == [3]

@@ -1,0 +1,156 @@
+"""The plain-text boilerplate rules: the real seed articles, unit cases, and accounting."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cleaner import StripOptions, strip_text
+from cleaner.strip import clean_inline, load_pattern_file, parse_patterns
+from tests.conftest import ARTICLE, SEEDS
+
+needs_seeds = pytest.mark.skipif(not (SEEDS / "labels.jsonl").exists(), reason="../shared/seeds not present")
+
+
+def seed_labels() -> dict[str, dict[int, dict]]:
+    labels: dict[str, dict[int, dict]] = defaultdict(dict)
+    for line in (SEEDS / "labels.jsonl").read_text(encoding="utf-8").splitlines():
+        record = json.loads(line)
+        labels[record["file"]][record["line"]] = record
+    return labels
+
+
+@needs_seeds
+def test_seeds_keep_all_content_and_remove_clutter() -> None:
+    kept_content = total_content = removed_clutter = total_clutter = 0
+    for name, labels in seed_labels().items():
+        result = strip_text((SEEDS / name).read_text(encoding="utf-8"))
+        decisions = {d.line: d for d in result.decisions}
+        for number, label in labels.items():
+            assert decisions[number].text.strip() == label["text"].strip()
+            if label["label"] == "content":
+                total_content += 1
+                kept_content += decisions[number].keep
+                assert decisions[number].keep, f"{name}:{number} content removed as {decisions[number].reason}"
+            else:
+                total_clutter += 1
+                removed_clutter += not decisions[number].keep
+    assert kept_content == total_content
+    assert removed_clutter / total_clutter >= 0.95
+
+
+@needs_seeds
+def test_seeds_bodies_have_no_inline_clutter_and_metadata_is_found() -> None:
+    glued = re.compile(r"[a-z]{3}\d{1,2}[.,;]?(?:\s|$)")
+    for name, labels in seed_labels().items():
+        result = strip_text((SEEDS / name).read_text(encoding="utf-8"))
+        for paragraph in result.paragraphs:
+            assert not glued.search(paragraph.text), paragraph.text
+            assert not re.match(r"^(?:[^/]{1,120}/ ){3,}", paragraph.text), paragraph.text
+        for label in labels.values():
+            if label["kind"] == "title":
+                assert result.metadata["title"] == label["text"].strip()
+            if label["kind"] == "byline":
+                assert result.metadata["author"] and result.metadata["author"] in label["text"]
+
+
+def test_article_is_separated_from_its_clutter() -> None:
+    result = strip_text(ARTICLE)
+    assert result.metadata["title"] == "A quiet town gets its first library in fifty years"
+    assert result.metadata["author"] == "Jane Doe"
+    assert len(result.paragraphs) == 3
+    assert result.paragraphs[0].text.startswith("The town of Millbrook")
+    reasons = {text.strip(): reason for _, text, reason in result.removed}
+    assert reasons["Share this article"] == "social"
+    assert reasons["Millbrook council approves new bus route"] == "related"
+    assert reasons["© 2026 Example Times. All rights reserved."] == "footer"
+    assert reasons["Home | World | Business | Sport"] == "nav"
+
+
+def test_paragraph_spans_point_at_their_lines() -> None:
+    lines = ARTICLE.split("\n")
+    for paragraph in strip_text(ARTICLE).paragraphs:
+        assert paragraph.line_start is not None and paragraph.line_end is not None
+        source = " ".join(" ".join(lines[paragraph.line_start - 1 : paragraph.line_end]).split())
+        assert source == paragraph.text
+
+
+def test_hard_wrapped_paragraphs_are_judged_whole() -> None:
+    text = (
+        "Menu\n\n"
+        "The committee met for the third time this year and agreed on a plan\n"
+        "that will change how the town pays for its roads, after months of\n"
+        "debate in which neither side was willing to give up its position.\n\n"
+        "It is the first time that the two parties have agreed on a budget\n"
+        "since the election, and the vote was welcomed by business groups.\n"
+    )
+    result = strip_text(text)
+    assert [(p.line_start, p.line_end) for p in result.paragraphs] == [(3, 5), (7, 8)]
+    assert result.paragraphs[0].text.startswith("The committee met") and result.paragraphs[0].text.endswith("position.")
+
+
+def test_inline_clutter() -> None:
+    assert clean_inline("Officials said so on Tuesday Reuters4.") == "Officials said so on Tuesday Reuters."
+    assert clean_inline("A statement from the U.S. Department of State2.") == "A statement from the U.S. Department of State."
+    assert clean_inline("The vote passed.[12] It was close.[3]") == "The vote passed. It was close."
+    assert clean_inline("Talks resume/ Daily Post/ PARIS/ J. Smith/ Diplomats met again on Monday to resume talks.") == (
+        "Diplomats met again on Monday to resume talks."
+    )
+    assert clean_inline("Windows 10 and G7 and COVID-19 stay as they are.") == "Windows 10 and G7 and COVID-19 stay as they are."
+
+
+def test_options_keep_captions_and_extra_patterns() -> None:
+    text = ARTICLE.replace(
+        "Share this article",
+        "The new reading room on its first day. (Photo: Millbrook Library)\nSponsored by the Millbrook Bakery",
+    )
+    default = strip_text(text)
+    assert "caption" in {reason for _, _, reason in default.removed}
+    kept = strip_text(text, options=StripOptions(keep_captions=True))
+    assert any("reading room" in p.text for p in kept.paragraphs)
+    custom = strip_text(text, options=StripOptions(extra_patterns=(("site-promo", r"^sponsored by the millbrook bakery$"),)))
+    assert ("site-promo" in {reason for _, _, reason in custom.removed})
+
+
+def test_no_strip_keeps_every_non_blank_line() -> None:
+    result = strip_text(ARTICLE, options=StripOptions(strip=False))
+    assert {reason for _, _, reason in result.removed} == {"blank"}
+
+
+def test_pattern_files_are_validated(tmp_path: Path) -> None:
+    good = tmp_path / "good.txt"
+    good.write_text("# comment\npromo\t^buy now$\n", encoding="utf-8")
+    assert load_pattern_file(good) == (("promo", "^buy now$"),)
+    with pytest.raises(ValueError, match="bad.txt:2"):
+        parse_patterns("ok\tfine\nbroken\t(unclosed\n", "bad.txt")
+    with pytest.raises(ValueError, match="x.txt:1"):
+        parse_patterns("no tab here\n", "x.txt")
+
+
+LINE = st.one_of(
+    st.just(""),
+    st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"), max_size=80),
+    st.sampled_from(["Menu", "Share this article", "Related stories", "© 2026 X", "By Someone", "Advertisement"]),
+    st.builds(lambda n: " ".join(["the council said that the plan was good"] * n) + ".", st.integers(1, 5)),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(LINE, max_size=40), st.sampled_from(["\n", "\r\n"]))
+def test_every_line_is_kept_or_removed_exactly_once(lines: list[str], newline: str) -> None:
+    text = newline.join(lines)
+    result = strip_text(text)
+    n_lines = len(lines) if lines else 1
+    covered: list[int] = []
+    for paragraph in result.paragraphs:
+        assert paragraph.line_start is not None and paragraph.line_end is not None
+        covered.extend(range(paragraph.line_start, paragraph.line_end + 1))
+    removed = [number for number, _, _ in result.removed]
+    assert sorted(covered + removed) == list(range(1, n_lines + 1))
+    assert [d.line for d in result.decisions] == list(range(1, n_lines + 1))
