@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import trafilatura
 
 from cleaner.dates import iso_date
+from cleaner.normalize import normalize_text
 from cleaner.paragraphs import Paragraph, split_unnumbered
 from cleaner.strip import StripOptions, pattern_reason_of
 
@@ -56,7 +57,11 @@ def extract_html(html: str, *, url: str | None = None, options: StripOptions | N
     }
     kept: list[Paragraph] = []
     removed: list[tuple[str, str]] = []
-    for paragraph in split_unnumbered(document.text):
+    title_key = normalize_text(document.title) if document.title else None
+    for index, paragraph in enumerate(split_unnumbered(document.text)):
+        if index == 0 and title_key is not None and normalize_text(paragraph.text) == title_key:
+            removed.append((paragraph.text, "title"))
+            continue
         reason = pattern_reason_of(paragraph.text, options) if options.strip else None
         if reason is None:
             kept.append(paragraph)
