@@ -3,7 +3,8 @@ and write a canonical dataset with provenance and an audit trail.
 
 Library entry points (the ``cleaner`` command is a thin layer over them):
 
-- :func:`clean` for paths or records, :func:`clean_frame` for a Polars frame;
+- :func:`clean` for paths or records, :func:`clean_frame` for a Polars frame,
+  :func:`dedup` for a frame of text that is clean already;
 - :func:`strip_text` for the boilerplate rules on one text;
 - :class:`CleanConfig`, the one place for every option.
 """
@@ -11,7 +12,7 @@ Library entry points (the ``cleaner`` command is a thin layer over them):
 __version__ = "0.1.0"
 
 from cleaner.config import CleanConfig, FieldMap
-from cleaner.pipeline import CleanResult, clean, clean_frame
+from cleaner.pipeline import CleanResult, clean, clean_frame, dedup
 from cleaner.strip import StripOptions, StripResult, strip_text
 
 __all__ = [
@@ -23,5 +24,6 @@ __all__ = [
     "__version__",
     "clean",
     "clean_frame",
+    "dedup",
     "strip_text",
 ]

@@ -41,42 +41,50 @@ def _rank_columns(prefer_sources: Sequence[str]) -> list[pl.Expr]:
     ]
 
 
-def assign_canonical(
-    paragraphs: pl.DataFrame,
-    members: pl.DataFrame,
-    documents: pl.DataFrame,
-    prefer_sources: Sequence[str] = (),
-) -> pl.DataFrame:
-    """Mark each group's canonical paragraph and give every paragraph its cluster.
-
-    ``paragraphs``: :data:`schemas.PARAGRAPHS_KEYED`; ``members``: ``para_id, group_key`` plus
-    optional ``similarity``, ``containment`` and ``match`` of near-duplicate verification;
-    ``documents``: ``doc_id, source, date, order``. Returns :data:`schemas.PARAGRAPHS` rows in
-    document order.
-    """
-    extra = [c for c in ("similarity", "containment", "match") if c in members.columns]
+def paragraph_ranks(paragraphs: pl.DataFrame, documents: pl.DataFrame, prefer_sources: Sequence[str] = ()) -> pl.DataFrame:
+    """``para_id, rank``: every paragraph's place in the canonical order (0 comes first)."""
     ranked = (
-        paragraphs.join(members.select("para_id", "group_key", *extra), on="para_id", how="left")
-        .join(documents.select("doc_id", "source", "date", "order"), on="doc_id", how="left")
+        paragraphs.select("para_id", "doc_id", "position", "n_tokens", "text")
+        .join(documents.select("doc_id", "source", "date"), on="doc_id", how="left")
         .with_columns(_rank_columns(prefer_sources))
+        .sort(RANK_COLUMNS)
+    )
+    return ranked.select("para_id", pl.int_range(pl.len(), dtype=pl.UInt32).alias("rank"))
+
+
+def assign_canonical(
+    paragraphs: pl.DataFrame, members: pl.DataFrame, ranks: pl.DataFrame, documents: pl.DataFrame
+) -> pl.DataFrame:
+    """Mark each cluster's canonical paragraph (its best-ranked member) and its scores.
+
+    ``paragraphs``: :data:`schemas.PARAGRAPHS_KEYED`; ``members``: :data:`clusters.MEMBERS`;
+    ``ranks``: from :func:`paragraph_ranks`; ``documents``: ``doc_id, order``. Copies with the
+    canonical's exact normalised text report ``exact`` and 1.0; the others keep the
+    verified Jaccard similarity and containment against the canonical.
+    """
+    ranked = (
+        paragraphs.join(members, on="para_id", how="left")
+        .join(ranks, on="para_id", how="left")
+        .join(documents.select("doc_id", "order"), on="doc_id", how="left")
     )
     canonical = (
-        ranked.sort(["group_key", *RANK_COLUMNS])
+        ranked.sort("rank")
         .group_by("group_key", maintain_order=True)
         .agg(pl.col("para_id").first().alias("canonical_para_id"), pl.col("norm_key").first().alias("canonical_key"))
     )
-    result = ranked.join(canonical, on="group_key", how="left").with_columns(
-        cluster_id_of(pl.col("canonical_key")).alias("cluster_id"),
-        (pl.col("para_id") == pl.col("canonical_para_id")).alias("is_canonical"),
-    )
     exact = pl.col("norm_key") == pl.col("canonical_key")
-    similarity = pl.col("similarity") if "similarity" in extra else pl.lit(None, dtype=pl.Float64)
-    containment = pl.col("containment") if "containment" in extra else pl.lit(None, dtype=pl.Float64)
-    match = pl.col("match") if "match" in extra else pl.lit(None, dtype=pl.String)
-    result = result.with_columns(
-        pl.when(pl.col("is_canonical")).then(pl.lit("canonical")).when(exact).then(pl.lit("exact")).otherwise(match).alias("match"),
-        pl.when(exact).then(pl.lit(1.0)).otherwise(similarity).alias("similarity"),
-        pl.when(exact).then(pl.lit(1.0)).otherwise(containment).alias("containment"),
+    result = (
+        ranked.join(canonical, on="group_key", how="left")
+        .with_columns(
+            cluster_id_of(pl.col("canonical_key")).alias("cluster_id"),
+            (pl.col("para_id") == pl.col("canonical_para_id")).alias("is_canonical"),
+        )
+        .with_columns(
+            pl.when(pl.col("is_canonical")).then(pl.lit("canonical")).when(exact).then(pl.lit("exact"))
+            .otherwise(pl.col("match")).alias("match"),
+            pl.when(exact).then(pl.lit(1.0)).otherwise(pl.col("similarity")).alias("similarity"),
+            pl.when(exact).then(pl.lit(1.0)).otherwise(pl.col("containment")).alias("containment"),
+        )
     )
     return schemas.conform(result.sort(["order", "position"]), schemas.PARAGRAPHS)
 

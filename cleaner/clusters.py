@@ -1,17 +1,196 @@
-"""Clusters stage: which paragraphs are copies of one another.
+"""Clusters stage: verify candidate pairs exactly, then group copies without chaining.
 
-Exact copies share the key of their normalised text and form one group each. Groups are
-the unit the canonical stage works on; a singleton paragraph is a group of one.
+Exact copies (same normalised text) are one *group* from the start; near-duplicate detection
+runs on one representative per group. Every candidate pair is checked on the exact shingle
+sets: Jaccard ``|A∩B| / |A∪B|`` and containment ``|A∩B| / min(|A|, |B|)``. A pair is an edge
+when
+
+* ``near``: Jaccard >= ``jaccard_threshold``, or
+* ``contained``: containment >= ``containment_threshold`` and the smaller side has at least
+  ``min_contained_words`` shingles (an abridged copy, or a quote inside a longer paragraph).
+
+Union-find over the edges alone would chain: A~B and B~C put A and C together even when
+they share nothing. So clusters are stars: within each connected component the paragraph
+that the canonical rule ranks first becomes the centre, every other member must itself pass
+the rule against the centre, and members that do not are clustered again among themselves.
+The similarity a paragraph reports is therefore always its similarity to its own canonical.
 """
 
 from __future__ import annotations
 
-import polars as pl
+from dataclasses import dataclass
 
-MEMBERS = pl.Schema({"para_id": pl.String, "group_key": pl.String})
-"""Which group each paragraph belongs to (``group_key`` is opaque, stable for the run)."""
+import numpy as np
+import polars as pl
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+from cleaner.candidates import candidate_pairs
+
+MEMBERS = pl.Schema(
+    {
+        "para_id": pl.String,
+        "group_key": pl.String,
+        "similarity": pl.Float64,
+        "containment": pl.Float64,
+        "match": pl.String,
+    }
+)
+"""Which cluster each paragraph belongs to (``group_key``: its canonical's normalised key)."""
+
+EDGES = pl.Schema(
+    {"a": pl.UInt32, "b": pl.UInt32, "jaccard": pl.Float64, "containment": pl.Float64, "match": pl.String}
+)
+
+
+@dataclass(frozen=True)
+class MatchRule:
+    """When two paragraphs are copies of each other (see the module docstring)."""
+
+    jaccard_threshold: float = 0.5
+    containment_threshold: float = 0.8
+    min_contained_words: int = 8
+
+    def match_expr(self) -> pl.Expr:
+        near = pl.col("jaccard") >= self.jaccard_threshold
+        contained = (pl.col("containment") >= self.containment_threshold) & (
+            pl.min_horizontal("size_a", "size_b") >= self.min_contained_words
+        )
+        return pl.when(near).then(pl.lit("near")).when(contained).then(pl.lit("contained")).otherwise(pl.lit(None))
 
 
 def exact_groups(paragraphs: pl.DataFrame) -> pl.DataFrame:
-    """Group paragraphs whose normalised text is identical (NFKC, case, quotes, dashes, spaces)."""
-    return paragraphs.select(pl.col("para_id"), pl.col("norm_key").alias("group_key"))
+    """Every paragraph in the group of its exact copies, with nothing merged across groups."""
+    return paragraphs.select(
+        "para_id",
+        pl.col("norm_key").alias("group_key"),
+        pl.lit(None, dtype=pl.Float64).alias("similarity"),
+        pl.lit(None, dtype=pl.Float64).alias("containment"),
+        pl.lit(None, dtype=pl.String).alias("match"),
+    )
+
+
+def verify_pairs(pairs: pl.DataFrame, shingles: pl.DataFrame, rule: MatchRule) -> pl.DataFrame:
+    """Exact Jaccard and containment of ``pairs`` (``a, b``) on the shingle sets (``rid, h``)."""
+    if pairs.height == 0:
+        return pl.DataFrame(schema={**EDGES, "size_a": pl.UInt32, "size_b": pl.UInt32})
+    sizes = shingles.group_by("rid").agg(pl.len().alias("size"))
+    indexed = pairs.with_row_index("pair")
+    left = indexed.join(shingles, left_on="a", right_on="rid")
+    shared = (
+        left.join(shingles, left_on=["b", "h"], right_on=["rid", "h"], how="semi")
+        .group_by("pair")
+        .agg(pl.len().alias("shared"))
+    )
+    scored = (
+        indexed.join(shared, on="pair", how="left")
+        .join(sizes.rename({"rid": "a", "size": "size_a"}), on="a", how="left")
+        .join(sizes.rename({"rid": "b", "size": "size_b"}), on="b", how="left")
+        .with_columns(pl.col("shared").fill_null(0), pl.col("size_a").fill_null(0), pl.col("size_b").fill_null(0))
+        .with_columns(
+            (pl.col("shared") / (pl.col("size_a") + pl.col("size_b") - pl.col("shared"))).fill_nan(0.0).alias("jaccard"),
+            (pl.col("shared") / pl.min_horizontal("size_a", "size_b")).fill_nan(0.0).alias("containment"),
+        )
+    )
+    return scored.with_columns(rule.match_expr().alias("match")).select(*EDGES, "size_a", "size_b").sort("a", "b")
+
+
+def components(n: int, edges: pl.DataFrame) -> np.ndarray:
+    """Connected-component label of each of ``n`` nodes (scipy's union-find on a sparse graph)."""
+    if edges.height == 0:
+        return np.arange(n, dtype=np.int64)
+    a = edges["a"].to_numpy().astype(np.int64)
+    b = edges["b"].to_numpy().astype(np.int64)
+    graph = coo_matrix((np.ones(len(a), dtype=np.int8), (a, b)), shape=(n, n))
+    _, labels = connected_components(graph, directed=False)
+    return labels.astype(np.int64)
+
+
+def star_clusters(
+    ranks: np.ndarray, edges: pl.DataFrame, shingles: pl.DataFrame, rule: MatchRule
+) -> pl.DataFrame:
+    """Assign each representative to a canonical representative, with no chaining.
+
+    ``ranks[rid]`` orders representatives by the canonical rule (lower first). Returns
+    ``rid, centre, jaccard, containment, match`` for every representative.
+    """
+    n = len(ranks)
+    assigned: list[pl.DataFrame] = []
+    known = edges.filter(pl.col("match").is_not_null()).select("a", "b")
+    scores = edges.select("a", "b", "jaccard", "containment", "match")
+    active = np.arange(n, dtype=np.int64)
+    labels = components(n, known)
+    while len(active):
+        frame = pl.DataFrame({"rid": active, "label": labels[active], "rank": ranks[active]})
+        centres = frame.sort("rank", "rid").group_by("label", maintain_order=True).agg(pl.col("rid").first().alias("centre"))
+        frame = frame.join(centres, on="label")
+        members = frame.filter(pl.col("rid") != pl.col("centre"))
+        pairs = members.select(
+            pl.min_horizontal("rid", "centre").cast(pl.UInt32).alias("a"),
+            pl.max_horizontal("rid", "centre").cast(pl.UInt32).alias("b"),
+            "rid",
+            "centre",
+        )
+        scored = pairs.join(scores, on=["a", "b"], how="left")
+        missing = scored.filter(pl.col("jaccard").is_null()).select("a", "b").unique()
+        if missing.height:
+            fresh = verify_pairs(missing, shingles, rule).select("a", "b", "jaccard", "containment", "match")
+            scores = pl.concat([scores, fresh])
+            scored = pairs.join(scores, on=["a", "b"], how="left")
+        accepted = scored.filter(pl.col("match").is_not_null())
+        centre_rows = frame.filter(pl.col("rid") == pl.col("centre")).select(
+            "rid", "centre", pl.lit(1.0).alias("jaccard"), pl.lit(1.0).alias("containment"), pl.lit("canonical").alias("match")
+        )
+        assigned.append(centre_rows)
+        assigned.append(accepted.select("rid", "centre", "jaccard", "containment", "match"))
+        rejected = scored.filter(pl.col("match").is_null())["rid"].to_numpy().astype(np.int64)
+        if len(rejected) == 0:
+            break
+        sub = known.filter(
+            pl.col("a").is_in(pl.Series(rejected).cast(pl.UInt32)) & pl.col("b").is_in(pl.Series(rejected).cast(pl.UInt32))
+        )
+        labels = components(n, sub)
+        active = rejected
+    result = pl.concat([a.cast({"rid": pl.Int64, "centre": pl.Int64}) for a in assigned])
+    return result.sort("rid")
+
+
+def near_duplicate_groups(
+    paragraphs: pl.DataFrame, rule: MatchRule, max_bucket: int
+) -> tuple[pl.DataFrame, dict[str, int]]:
+    """Cluster paragraphs (``para_id, norm_key, rank, shingles, band_keys, anchors``) into :data:`MEMBERS`.
+
+    One representative per exact group (its best-ranked copy) takes part in candidate search
+    and verification; every copy inherits its representative's cluster and scores. Also
+    returns counts for the manifest (representatives, candidate pairs, edges by kind).
+    """
+    representatives = (
+        paragraphs.sort("rank")
+        .group_by("norm_key", maintain_order=True)
+        .agg(pl.col("shingles").first(), pl.col("band_keys").first(), pl.col("anchors").first())
+        .with_row_index("rid")
+    )
+    shingles = (
+        representatives.select(pl.col("rid").cast(pl.UInt32), pl.col("shingles").alias("h"))
+        .explode("h")
+        .drop_nulls("h")
+        .unique()
+    )
+    pairs = candidate_pairs(representatives.with_columns(pl.col("rid").cast(pl.UInt32)), max_bucket)
+    edges = verify_pairs(pairs, shingles, rule)
+    stars = star_clusters(np.arange(representatives.height), edges, shingles, rule)
+    keys = representatives.select(pl.col("rid").cast(pl.Int64), "norm_key")
+    assignment = (
+        stars.join(keys, on="rid")
+        .join(keys.rename({"rid": "centre", "norm_key": "group_key"}), on="centre")
+        .select("norm_key", "group_key", pl.col("jaccard").alias("similarity"), "containment", "match")
+    )
+    members = paragraphs.select("para_id", "norm_key").join(assignment, on="norm_key", how="left")
+    statistics = {
+        "representatives": representatives.height,
+        "with_signature": representatives.filter(pl.col("band_keys").list.len() > 0).height,
+        "candidate_pairs": pairs.height,
+        "near_edges": edges.filter(pl.col("match") == "near").height,
+        "contained_edges": edges.filter(pl.col("match") == "contained").height,
+    }
+    return members.select(*MEMBERS).cast(MEMBERS), statistics

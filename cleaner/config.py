@@ -11,6 +11,9 @@ import os
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any, Literal
 
+from cleaner.clusters import MatchRule
+from cleaner.signatures import SignatureParams
+
 OutputFormat = Literal["parquet", "jsonl"]
 
 
@@ -54,6 +57,22 @@ class CleanConfig:
     extra_patterns: tuple[tuple[str, str], ...] = ()
     """User-supplied ``(reason, regex)`` pairs that mark a whole line as boilerplate."""
 
+    near_duplicates: bool = True
+    """Find near-duplicate paragraphs (MinHash LSH + exact verification), not only exact copies."""
+    jaccard_threshold: float = 0.5
+    """Word-shingle Jaccard similarity at which two paragraphs are near-duplicates."""
+    containment_threshold: float = 0.8
+    """Share of the shorter paragraph's shingles found in the longer one that makes it "contained"."""
+    min_contained_words: int = 8
+    """The shorter side of a containment match needs at least this many shingles."""
+    num_perm: int = 128
+    seed: int = 1
+    shingle_words: int = 3
+    min_words_near: int = 6
+    """Paragraphs with fewer words are only matched exactly: short lines would all collide."""
+    max_bucket: int = 200
+    """LSH buckets larger than this are linked as stars instead of all pairs."""
+
     min_paragraph_chars: int = 1
     """Paragraphs shorter than this (after cleaning) are removed with reason ``too-short``."""
     prefer_sources: tuple[str, ...] = ()
@@ -81,6 +100,20 @@ class CleanConfig:
         if field_options:
             config = replace(config, fields=replace(config.fields, **field_options))
         return config
+
+    def signature_params(self) -> SignatureParams:
+        """The MinHash parameters (persisted with signatures and in the manifest)."""
+        return SignatureParams(
+            num_perm=self.num_perm, seed=self.seed, shingle_words=self.shingle_words, min_words=self.min_words_near
+        )
+
+    def match_rule(self) -> MatchRule:
+        """When two verified paragraphs count as copies."""
+        return MatchRule(
+            jaccard_threshold=self.jaccard_threshold,
+            containment_threshold=self.containment_threshold,
+            min_contained_words=self.min_contained_words,
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready description for the manifest."""

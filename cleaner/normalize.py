@@ -1,11 +1,21 @@
-"""Normalize stage: one explicit definition of "the same text", used for exact keys and shingles.
+"""Normalize stage: one explicit definition of "the same text", for exact keys and shingles.
 
-The regex engine's idea of ``\\w`` differs between Python and Polars (combining marks), so
-word characters are defined here by Unicode category: letters, marks and numbers.
+The definition, applied in this order:
+
+1. Unicode NFKC (full-width letters, ligatures, no-break spaces become plain ones),
+2. lower case (Unicode's full mapping),
+3. typographic quotes to ASCII quotes, every dash to ``-``, invisible characters dropped,
+4. runs of the whitespace characters listed in ``WHITESPACE`` to one space, trimmed.
+
+Words are maximal runs of letters, marks and numbers (Unicode categories L, M, N) — stated
+explicitly because the regex engines' ``\\w`` differ between Python and Polars. The same
+definition exists twice, as a Python function for single strings and as a Polars expression
+for batches; a property test keeps them equal.
 """
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 import polars as pl
@@ -13,25 +23,36 @@ import xxhash
 
 from cleaner import schemas
 
-_QUOTES = "\u2018\u2019\u201a\u201b\u2032\u2035\u00b4\u0060"
+_SINGLE_QUOTES = "\u2018\u2019\u201a\u201b\u2032\u2035\u00b4\u0060"
 _DOUBLE_QUOTES = "\u201c\u201d\u201e\u201f\u2033\u2036\u00ab\u00bb"
 _DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"
 _INVISIBLE = "\u00ad\u200b\u200c\u200d\u2060\ufeff"
 
-_FOLD = {ord(c): "'" for c in _QUOTES}
-_FOLD.update({ord(c): '"' for c in _DOUBLE_QUOTES})
-_FOLD.update({ord(c): "-" for c in _DASHES})
-_FOLD.update({ord(c): None for c in _INVISIBLE})
+FOLD_FROM = [*_SINGLE_QUOTES, *_DOUBLE_QUOTES, *_DASHES, *_INVISIBLE]
+FOLD_TO = ["'"] * len(_SINGLE_QUOTES) + ['"'] * len(_DOUBLE_QUOTES) + ["-"] * len(_DASHES) + [""] * len(_INVISIBLE)
+_FOLD = {ord(source): target for source, target in zip(FOLD_FROM, FOLD_TO)}
+
+WHITESPACE = "[\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+"
+WORD = r"[\p{L}\p{M}\p{N}]+"
+"""A word for Polars' regex engine: letters, marks and numbers by Unicode category."""
+_WHITESPACE_RE = re.compile(WHITESPACE)
 
 
 def normalize_text(text: str) -> str:
-    """Fold what should not make two paragraphs different.
+    """Fold what should not make two paragraphs different (see the module docstring)."""
+    folded = unicodedata.normalize("NFKC", text).lower().translate(_FOLD)
+    return _WHITESPACE_RE.sub(" ", folded).strip(" ")
 
-    Unicode NFKC, case (``casefold``), typographic quotes to ASCII quotes, every dash to
-    ``-``, invisible characters dropped, and runs of whitespace to one space.
-    """
-    folded = unicodedata.normalize("NFKC", text).casefold().translate(_FOLD)
-    return " ".join(folded.split())
+
+def normalize_expr(text: pl.Expr) -> pl.Expr:
+    """:func:`normalize_text` as a Polars expression, for whole batches at once."""
+    return (
+        text.str.normalize("NFKC")
+        .str.to_lowercase()
+        .str.replace_many(FOLD_FROM, FOLD_TO)
+        .str.replace_all(WHITESPACE, " ")
+        .str.strip_chars(" ")
+    )
 
 
 class _WordSeparator(dict[int, str]):
@@ -55,6 +76,11 @@ def words(normalized: str) -> list[str]:
     return normalized.translate(_SEPARATE_WORDS).split()
 
 
+def words_expr(normalized: pl.Expr) -> pl.Expr:
+    """:func:`words` as a Polars expression (a list of words per row)."""
+    return normalized.str.extract_all(WORD)
+
+
 def norm_key(normalized: str) -> str:
     """Stable 128-bit hex key of normalised text (xxh3: stable across versions and platforms)."""
     return xxhash.xxh3_128_hexdigest(normalized.encode("utf-8"))
@@ -65,18 +91,21 @@ def para_id(doc_id: str, position: int) -> str:
     return f"{doc_id}#p{position}"
 
 
+KEYED_WITH_TEXT = pl.Schema(
+    {**schemas.PARAGRAPHS_RAW, "para_id": pl.String, "norm_key": pl.String, "n_tokens": pl.Int32, "normalized": pl.String}
+)
+
+
 def key_paragraphs(paragraphs: pl.DataFrame) -> pl.DataFrame:
-    """Add ``para_id``, ``norm_key`` and ``n_tokens`` to a frame of :data:`schemas.PARAGRAPHS_RAW`."""
-    normalized = [normalize_text(text) for text in paragraphs["text"].to_list()]
-    return schemas.conform(
-        paragraphs.with_columns(
-            pl.Series(
-                "para_id",
-                [para_id(d, p) for d, p in zip(paragraphs["doc_id"].to_list(), paragraphs["position"].to_list())],
-                dtype=pl.String,
-            ),
-            pl.Series("norm_key", [norm_key(n) for n in normalized], dtype=pl.String),
-            pl.Series("n_tokens", [len(words(n)) for n in normalized], dtype=pl.Int32),
-        ),
-        schemas.PARAGRAPHS_KEYED,
+    """Add ``para_id``, ``norm_key`` and ``n_tokens`` to a frame of :data:`schemas.PARAGRAPHS_RAW`.
+
+    Also returns the ``normalized`` text, which the signature stage shingles.
+    """
+    normalized = paragraphs.select(normalize_expr(pl.col("text")).alias("normalized"))["normalized"]
+    keyed = paragraphs.with_columns(
+        pl.concat_str(pl.col("doc_id"), pl.lit("#p"), pl.col("position").cast(pl.String)).alias("para_id"),
+        pl.Series("norm_key", [norm_key(n) for n in normalized.to_list()], dtype=pl.String),
+        normalized.str.count_matches(WORD).cast(pl.Int32).alias("n_tokens"),
+        normalized,
     )
+    return schemas.conform(keyed, KEYED_WITH_TEXT)

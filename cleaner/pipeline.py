@@ -20,8 +20,9 @@ from typing import Any, Union
 import polars as pl
 
 from cleaner import __version__, schemas
-from cleaner.canonical import assign_canonical, build_clusters, duplicate_documents
-from cleaner.clusters import exact_groups
+from cleaner.candidates import describe_banding
+from cleaner.canonical import assign_canonical, build_clusters, duplicate_documents, paragraph_ranks
+from cleaner.clusters import exact_groups, near_duplicate_groups
 from cleaner.config import CleanConfig, OutputFormat
 from cleaner.parallel import map_ordered
 from cleaner.process import BatchOutput, process_batch
@@ -175,11 +176,16 @@ def clean(
     timings["collect"] = time.perf_counter() - stage
 
     stage = time.perf_counter()
-    members = exact_groups(keyed)
+    ranks = paragraph_ranks(keyed, doc_info, config.prefer_sources)
+    dedup_stats: dict[str, int] = {}
+    if config.near_duplicates:
+        members, dedup_stats = near_duplicate_groups(keyed.join(ranks, on="para_id"), config.match_rule(), config.max_bucket)
+    else:
+        members = exact_groups(keyed)
     timings["clusters"] = time.perf_counter() - stage
 
     stage = time.perf_counter()
-    paragraphs = assign_canonical(keyed, members, doc_info, config.prefer_sources)
+    paragraphs = assign_canonical(keyed, members, ranks, doc_info)
     clusters = build_clusters(paragraphs, doc_info)
     duplicates = duplicate_documents(paragraphs, doc_info, config.duplicate_doc_ratio)
     timings["canonical"] = time.perf_counter() - stage
@@ -205,6 +211,11 @@ def clean(
         errors=error_frame,
     )
     result.manifest = _manifest(result, config, inputs, timings)
+    result.manifest["dedup"] = {
+        "signature": config.signature_params().to_dict(),
+        "banding": describe_banding(config.jaccard_threshold, config.num_perm),
+        **dedup_stats,
+    }
     return result
 
 
@@ -267,3 +278,12 @@ def clean_frame(
         "source_field": source_col, "title_field": title_col, "author_field": author_col, "date_field": date_col,
     }
     return clean(df, config, **columns, **options)
+
+
+def dedup(df: pl.DataFrame, *, text_col: str = "text", id_col: str = "id", **options: Any) -> CleanResult:
+    """Deduplicate already-clean text in a frame: no boilerplate rules, paragraphs as given.
+
+    Same tables as :func:`clean_frame`; ``result.paragraphs`` says which cluster each
+    paragraph joined and why, ``result.clusters`` is the deduplicated text.
+    """
+    return clean_frame(df, text_col=text_col, id_col=id_col, strip=False, **options)

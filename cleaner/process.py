@@ -11,13 +11,16 @@ import traceback
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import polars as pl
 
 from cleaner import schemas
 from cleaner.config import CleanConfig
 from cleaner.dates import iso_date
 from cleaner.extract import extract_html
+from cleaner.candidates import anchor_hashes, band_keys, choose_bands
 from cleaner.normalize import key_paragraphs
+from cleaner.signatures import lists_from_flat, minhash_signatures, shingle_hashes
 from cleaner.strip import StripOptions, strip_text
 
 
@@ -94,6 +97,21 @@ def _clean_html_document(doc: dict[str, Any], config: CleanConfig, out: dict[str
     out["meta"].append({"doc_id": doc["doc_id"], **result.metadata, "extractor": result.extractor})
 
 
+def signature_columns(normalized: pl.Series, config: CleanConfig) -> list[pl.Series]:
+    """Shingles, LSH band keys and sentence anchors of normalised paragraphs (empty when off)."""
+    empty = pl.Series([[]] * len(normalized), dtype=pl.List(pl.UInt64))
+    if not config.near_duplicates or len(normalized) == 0:
+        return [empty.alias("shingles"), empty.alias("band_keys"), empty.alias("anchors")]
+    params = config.signature_params()
+    shingles = shingle_hashes(normalized, params)
+    bands, rows = choose_bands(config.jaccard_threshold, params.num_perm)
+    keys = band_keys(minhash_signatures(shingles, params), bands, rows)
+    has_signature = (shingles.list.len() > 0).to_numpy()
+    counts = np.where(has_signature, bands, 0).astype(np.int64)
+    band_lists = lists_from_flat("band_keys", counts, keys[has_signature].reshape(-1))
+    return [shingles.alias("shingles"), band_lists, anchor_hashes(normalized, config.min_contained_words)]
+
+
 def process_batch(raw: pl.DataFrame, config: CleanConfig) -> BatchOutput:
     """Strip or extract every document of ``raw`` and split it into keyed paragraphs.
 
@@ -115,9 +133,10 @@ def process_batch(raw: pl.DataFrame, config: CleanConfig) -> BatchOutput:
             continue
         for key, rows in staged.items():
             out[key].extend(rows)
+    keyed = key_paragraphs(schemas.frame(out["paragraphs"], schemas.PARAGRAPHS_RAW))
     return BatchOutput(
         meta=schemas.frame(out["meta"], schemas.DOCUMENT_META),
-        paragraphs=key_paragraphs(schemas.frame(out["paragraphs"], schemas.PARAGRAPHS_RAW)),
+        paragraphs=schemas.conform(keyed.with_columns(signature_columns(keyed["normalized"], config)), schemas.PARAGRAPHS_KEYED),
         removed=schemas.frame(out["removed"], schemas.REMOVED),
         errors=schemas.frame(out["errors"], schemas.ERRORS),
     )

@@ -57,9 +57,12 @@ PARAGRAPHS_KEYED = pl.Schema(
         "para_id": pl.String,
         "norm_key": pl.String,  # hex digest of the normalised text: exact-duplicate key
         "n_tokens": pl.Int32,
+        "shingles": pl.List(pl.UInt64),  # word-shingle hashes (empty: too short to compare)
+        "band_keys": pl.List(pl.UInt64),  # one LSH key per band of the MinHash signature
+        "anchors": pl.List(pl.UInt64),  # hashes of long sentences, for containment candidates
     }
 )
-"""Paragraphs with their identity and normalised key (normalize -> clusters)."""
+"""Paragraphs with identity, normalised key and signatures (signatures -> candidates -> clusters)."""
 
 REMOVED = pl.Schema(
     {

@@ -24,7 +24,7 @@ def test_tables_have_their_declared_schemas(corpus: Path) -> None:
 
 
 def test_exact_duplicates_are_clustered_with_provenance(corpus: Path) -> None:
-    result = cleaner.clean(corpus, workers=1)
+    result = cleaner.clean(corpus, workers=1, near_duplicates=False)
     assert result.documents["source"].to_list() == ["outlet-a", "outlet-b"]
     shared = result.clusters.filter(pl.col("size") == 2)
     assert shared.height == 2

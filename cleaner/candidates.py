@@ -1,0 +1,131 @@
+"""Candidates stage: which pairs of paragraphs are worth comparing exactly.
+
+Two channels, both on arrays and Polars tables rather than dicts of objects:
+
+* **LSH banding** on MinHash signatures finds pairs whose Jaccard similarity is near or above
+  the threshold. ``choose_bands`` picks ``rows`` per band as the largest number that still
+  makes a pair at exactly the threshold a candidate with probability >= ``target`` (0.95),
+  so that recall over all pairs at or above the threshold is >= 0.99 (datasketch's
+  false-positive/false-negative "optimum" for 0.8 and 128 permutations, 9 x 13, loses about
+  8%). Fewer rows per band means more false candidates; verification removes them.
+* **Sentence anchors** find abridged copies and quotes embedded in longer paragraphs. Their
+  Jaccard similarity is low (the shorter side is a small part of the union) but they share
+  whole sentences, so paragraphs sharing a normalised sentence of at least
+  ``min_contained_words`` words become candidates and are checked for containment.
+
+Giant buckets (a band value or sentence shared by thousands of paragraphs) would emit
+quadratically many pairs. A bucket larger than ``max_bucket`` is linked as a star, every
+member paired with its first member, which keeps it connected at linear cost.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import polars as pl
+import xxhash
+
+from cleaner.signatures import _FOLD_MULTIPLIER, _FOLD_SEED, fmix64
+
+PAIRS = pl.Schema({"a": pl.UInt32, "b": pl.UInt32})
+"""Candidate pairs of representative indices, ``a < b``, unique."""
+
+
+def candidate_probability(similarity: float, bands: int, rows: int) -> float:
+    """Chance that a pair with this Jaccard similarity shares at least one band."""
+    return 1.0 - (1.0 - similarity**rows) ** bands
+
+
+def choose_bands(threshold: float, num_perm: int, target: float = 0.95) -> tuple[int, int]:
+    """``(bands, rows)`` with the most rows per band whose candidate probability at ``threshold`` >= ``target``."""
+    best = (num_perm, 1)
+    for rows in range(1, num_perm + 1):
+        bands = num_perm // rows
+        if bands < 1:
+            break
+        if candidate_probability(threshold, bands, rows) >= target:
+            best = (bands, rows)
+    return best
+
+
+def band_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
+    """One 64-bit key per band and row of ``signatures``; the band index is mixed in."""
+    n = signatures.shape[0]
+    keys = np.empty((n, bands), dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for band in range(bands):
+            value = np.full(n, _FOLD_SEED, dtype=np.uint64)
+            value = fmix64((value ^ np.uint64(band)) * _FOLD_MULTIPLIER)
+            for k in range(band * rows, (band + 1) * rows):
+                value = fmix64((value ^ signatures[:, k]) * _FOLD_MULTIPLIER)
+            keys[:, band] = value
+    return keys
+
+
+SENTENCE = r"[^.!?;:]+"
+
+
+def anchor_hashes(normalized: pl.Series, min_words: int) -> pl.Series:
+    """Hashes of each paragraph's sentences of at least ``min_words`` words (``list[u64]``)."""
+    frame = normalized.to_frame("n").with_row_index("row")
+    fragments = (
+        frame.select("row", pl.col("n").str.extract_all(SENTENCE).alias("s"))
+        .explode("s")
+        .drop_nulls("s")
+        .with_columns(pl.col("s").str.extract_all(r"[\p{L}\p{M}\p{N}]+").list.join(" ").alias("s"))
+        .filter(pl.col("s").str.count_matches(" ") >= min_words - 1)
+    )
+    hashes = [xxhash.xxh3_64_intdigest(s.encode("utf-8")) for s in fragments["s"].to_list()]
+    grouped = (
+        fragments.with_columns(pl.Series("h", hashes, dtype=pl.UInt64))
+        .group_by("row")
+        .agg(pl.col("h").unique().sort())
+    )
+    return (
+        frame.select("row")
+        .join(grouped, on="row", how="left")
+        .sort("row")["h"]
+        .fill_null(pl.lit([], dtype=pl.List(pl.UInt64)))
+        .alias("anchors")
+    )
+
+
+def bucket_pairs(keys: pl.DataFrame, max_bucket: int) -> pl.DataFrame:
+    """Pairs of ``rid`` sharing a ``key``; buckets above ``max_bucket`` are linked as stars."""
+    buckets = (
+        keys.unique()
+        .group_by("key")
+        .agg(pl.col("rid").sort())
+        .filter(pl.col("rid").list.len() > 1)
+    )
+    small = buckets.filter(pl.col("rid").list.len() <= max_bucket).with_row_index("bucket")
+    members = small.explode("rid").select("bucket", "rid")
+    pairs = (
+        members.join(members, on="bucket", suffix="_b")
+        .filter(pl.col("rid") < pl.col("rid_b"))
+        .select(pl.col("rid").alias("a"), pl.col("rid_b").alias("b"))
+    )
+    large = buckets.filter(pl.col("rid").list.len() > max_bucket)
+    stars = large.select(pl.col("rid").list.first().alias("a"), pl.col("rid").list.slice(1).alias("b")).explode("b")
+    return pl.concat([pairs, stars.select("a", "b")]).cast(PAIRS).unique()
+
+
+def candidate_pairs(representatives: pl.DataFrame, max_bucket: int) -> pl.DataFrame:
+    """All candidate pairs from band keys and sentence anchors of ``rid, band_keys, anchors``."""
+    banded = representatives.select("rid", pl.col("band_keys").alias("key")).explode("key").drop_nulls("key")
+    anchored = representatives.select("rid", pl.col("anchors").alias("key")).explode("key").drop_nulls("key")
+    pairs = pl.concat([bucket_pairs(banded, max_bucket), bucket_pairs(anchored, max_bucket)])
+    return pairs.unique().sort("a", "b")
+
+
+def describe_banding(threshold: float, num_perm: int) -> dict[str, float]:
+    """The banding used for a threshold and its candidate probabilities, for the manifest."""
+    bands, rows = choose_bands(threshold, num_perm)
+    return {
+        "bands": bands,
+        "rows": rows,
+        "p_candidate_at_threshold": round(candidate_probability(threshold, bands, rows), 4),
+        "p_candidate_at_half_threshold": round(candidate_probability(threshold / 2, bands, rows), 4),
+        "threshold_estimate": round((1 / bands) ** (1 / rows), 4) if bands and rows else math.nan,
+    }
