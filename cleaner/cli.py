@@ -11,9 +11,11 @@ import sys
 from pathlib import Path
 
 import click
+import polars as pl
 
 from cleaner import __version__
 from cleaner.config import CleanConfig, FieldMap
+from cleaner.explain import UnknownParagraphError, explain
 from cleaner.pipeline import clean
 from cleaner.read import InputError, decode_bytes
 from cleaner.strip import StripOptions, load_pattern_file, strip_text
@@ -164,6 +166,19 @@ def strip_command(file: str, explain: bool, keep_captions: bool, no_headings: bo
         verdict = "keep" if decision.keep else "drop"
         score = "barrier" if decision.score <= -1e9 else f"{decision.score:.0f}"
         click.echo(f"{decision.line:5d} {verdict} {decision.reason:<14} {score:>8}  {decision.text.strip()}")
+
+
+@cli.command("explain")
+@click.argument("output", type=click.Path(exists=True, file_okay=False))
+@click.argument("para_id")
+def explain_command(output: str, para_id: str) -> None:
+    """Show why paragraph PARA_ID of the dataset OUTPUT is in its cluster."""
+    try:
+        click.echo(explain(output, para_id))
+    except UnknownParagraphError as exc:
+        raise click.ClickException(f"no paragraph {para_id!r} in {output}") from exc
+    except (OSError, KeyError, pl.exceptions.PolarsError) as exc:
+        raise click.ClickException(f"{output} is not a cleaner output folder: {exc}") from exc
 
 
 def main() -> None:

@@ -146,13 +146,13 @@ def star_clusters(
         rejected = scored.filter(pl.col("match").is_null())["rid"].to_numpy().astype(np.int64)
         if len(rejected) == 0:
             break
-        sub = known.filter(
-            pl.col("a").is_in(pl.Series(rejected).cast(pl.UInt32)) & pl.col("b").is_in(pl.Series(rejected).cast(pl.UInt32))
-        )
+        keep = np.zeros(n, dtype=bool)
+        keep[rejected] = True
+        sub = known.filter(keep[known["a"].to_numpy()] & keep[known["b"].to_numpy()])
         labels = components(n, sub)
         active = rejected
-    result = pl.concat([a.cast({"rid": pl.Int64, "centre": pl.Int64}) for a in assigned])
-    return result.sort("rid")
+    schema = {"rid": pl.Int64, "centre": pl.Int64, "jaccard": pl.Float64, "containment": pl.Float64, "match": pl.String}
+    return pl.concat([pl.DataFrame(schema=schema), *(a.cast(schema) for a in assigned)]).sort("rid")
 
 
 def near_duplicate_groups(

@@ -119,3 +119,17 @@ def test_readme_quick_start_matches_ci() -> None:
     assert "python3 -m pip install . && cleaner clean samples -o out" in readme
     assert "python3 -m pip install '.[test]' && python3 -m pytest" in readme
     assert "python3 -m pytest\n" in ci and "'.[test]'" in ci
+
+
+def test_explain_shows_cluster_scores_and_shared_text(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert CliRunner().invoke(cli, ["clean", str(SAMPLES), "-o", str(out), "--workers", "1"]).exit_code == 0
+    paragraphs = pl.read_parquet(out / "paragraphs.parquet")
+    near = paragraphs.filter(pl.col("match") == "near").row(0, named=True)
+    result = CliRunner().invoke(cli, ["explain", str(out), near["para_id"]])
+    assert result.exit_code == 0, result.output
+    assert near["cluster_id"] in result.output
+    assert "shared with the canonical:" in result.output
+    assert f"Jaccard {near['similarity']:.3f}" in result.output
+    missing = CliRunner().invoke(cli, ["explain", str(out), "no-such-paragraph"])
+    assert missing.exit_code == 1 and "no paragraph" in missing.output

@@ -1,0 +1,63 @@
+"""Why a paragraph is in its cluster: its canonical, the scores, and the text they share.
+
+Reads an output folder, so a user can ask after the fact, without rerunning anything.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import textwrap
+
+import polars as pl
+
+from cleaner.normalize import normalize_text, words
+from cleaner.write import read_output
+
+
+class UnknownParagraphError(KeyError):
+    """The paragraph id is not in the output folder."""
+
+
+def shared_runs(text: str, other: str, min_words: int = 3) -> list[str]:
+    """Runs of at least ``min_words`` normalised words that both texts contain, in ``text``'s order."""
+    left, right = words(normalize_text(text)), words(normalize_text(other))
+    matcher = difflib.SequenceMatcher(a=left, b=right, autojunk=False)
+    return [" ".join(left[m.a : m.a + m.size]) for m in matcher.get_matching_blocks() if m.size >= min_words]
+
+
+def explain(out_dir: str | os.PathLike[str], para_id: str, width: int = 100) -> str:
+    """A readable account of ``para_id``'s cluster in the output folder ``out_dir``."""
+    tables = read_output(out_dir)
+    paragraphs, documents = tables["paragraphs"], tables["documents"]
+    row = paragraphs.filter(pl.col("para_id") == para_id)
+    if row.height == 0:
+        raise UnknownParagraphError(para_id)
+    paragraph = row.row(0, named=True)
+    members = (
+        paragraphs.filter(pl.col("cluster_id") == paragraph["cluster_id"])
+        .join(documents.select("doc_id", "source", "date"), on="doc_id", how="left")
+        .sort(pl.col("is_canonical").not_(), "para_id")
+    )
+    canonical = members.row(0, named=True)
+    lines = [
+        f"paragraph {para_id} is in cluster {paragraph['cluster_id']} with {members.height - 1} other paragraph(s)",
+        f"canonical: {canonical['para_id']} (source {canonical['source']}, date {canonical['date'] or 'unknown'})",
+        textwrap.indent(textwrap.fill(canonical["text"], width), "  "),
+        "",
+        "canonical rule: earliest date, then --prefer order, then most words, then longest, then doc_id",
+        "",
+    ]
+    for member in members.iter_rows(named=True):
+        if member["is_canonical"]:
+            continue
+        marker = "=>" if member["para_id"] == para_id else "  "
+        lines.append(
+            f"{marker} {member['para_id']} ({member['source']}): {member['match']}, "
+            f"Jaccard {member['similarity']:.3f}, containment {member['containment']:.3f}"
+        )
+    if not paragraph["is_canonical"]:
+        lines += ["", f"{para_id}:", textwrap.indent(textwrap.fill(paragraph["text"], width), "  "), "", "shared with the canonical:"]
+        runs = shared_runs(paragraph["text"], canonical["text"])
+        lines += [textwrap.indent(textwrap.fill(f'"{run}"', width), "  ") for run in runs] or ["  (no run of 3 words)"]
+    return "\n".join(lines)

@@ -1,0 +1,155 @@
+"""Signatures, candidates, verification and clusters of near-duplicate paragraphs."""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+import pytest
+from datasketch import LeanMinHash, MinHash, MinHashLSH
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import cleaner
+from cleaner.candidates import bucket_pairs, candidate_probability, choose_bands
+from cleaner.clusters import MatchRule, star_clusters, verify_pairs
+from cleaner.normalize import normalize_expr, normalize_text, words, words_expr
+from cleaner.signatures import (
+    SignatureParams,
+    minhash_signatures,
+    shingle_hash,
+    shingle_hashes,
+    shingles_of,
+    to_lean_minhash,
+)
+
+BASE = (
+    "The regional utility said fallen trees had brought down power lines in more than three hundred "
+    "places and that some rural customers could be without electricity until Saturday evening."
+)
+PARAGRAPHS = [
+    BASE,
+    "LANGFORD (Wire) - " + BASE.replace("three hundred", "300"),
+    "Schools were closed on Thursday and the transit authority suspended buses on four routes.",
+    "東京都庁は新しい計画を発表しました。市民の生活を改善するための取り組みです。",
+    "Too short to compare",
+    "",
+]
+
+
+def test_signatures_equal_datasketch_bit_for_bit() -> None:
+    params = SignatureParams()
+    normalized = pl.Series([normalize_text(p) for p in PARAGRAPHS])
+    hashes = shingle_hashes(normalized, params)
+    signatures = minhash_signatures(hashes, params)
+    for row, text in enumerate(normalized.to_list()):
+        tokens = shingles_of(text, params)
+        assert [shingle_hash(t) for t in tokens] == hashes[row].to_list()
+        reference = MinHash(num_perm=params.num_perm, seed=params.seed, scheme="affine64", hashfunc=shingle_hash)
+        if tokens:
+            reference.update_batch(tokens)
+        assert np.array_equal(reference.hashvalues, signatures[row])
+        lean = to_lean_minhash(signatures[row], params)
+        assert isinstance(lean, LeanMinHash) and lean.scheme == "affine64"
+    assert len(shingles_of(normalize_text(PARAGRAPHS[3]), params)) > 5
+    assert shingles_of(normalize_text(PARAGRAPHS[4]), params) == []
+
+
+def test_exported_signatures_work_in_datasketch_lsh() -> None:
+    params = SignatureParams()
+    signatures = minhash_signatures(shingle_hashes(pl.Series([normalize_text(p) for p in PARAGRAPHS[:3]]), params), params)
+    index = MinHashLSH(threshold=0.5, num_perm=params.num_perm)
+    for row in range(3):
+        index.insert(str(row), to_lean_minhash(signatures[row], params))
+    assert sorted(index.query(to_lean_minhash(signatures[0], params))) == ["0", "1"]
+
+
+ALPHABET = st.characters(blacklist_categories=("Cs", "Cn", "Co"))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=ALPHABET, max_size=120))
+def test_python_and_polars_normalisers_agree(text: str) -> None:
+    frame = pl.DataFrame({"t": [text]})
+    normalized = frame.select(normalize_expr(pl.col("t")))["t"][0]
+    assert normalized == normalize_text(text)
+    assert frame.select(words_expr(pl.lit(normalized)))["literal"][0].to_list() == words(normalized)
+
+
+@pytest.mark.parametrize("threshold", [0.3, 0.5, 0.7, 0.8, 0.9])
+def test_banding_keeps_recall_at_the_threshold(threshold: float) -> None:
+    bands, rows = choose_bands(threshold, 128)
+    assert bands * rows <= 128
+    assert candidate_probability(threshold, bands, rows) >= 0.95
+    grid = np.linspace(threshold, 1.0, 50)
+    assert np.mean([candidate_probability(j, bands, rows) for j in grid]) >= 0.99
+
+
+def test_giant_buckets_become_stars() -> None:
+    keys = pl.DataFrame({"rid": pl.Series(range(10), dtype=pl.UInt32), "key": pl.Series([7] * 10, dtype=pl.UInt64)})
+    assert bucket_pairs(keys, max_bucket=100).height == 45
+    star = bucket_pairs(keys, max_bucket=5).sort("b")
+    assert star.height == 9 and set(star["a"].to_list()) == {0}
+
+
+def _shingles(rows: dict[int, list[int]]) -> pl.DataFrame:
+    return pl.DataFrame(
+        {"rid": [r for r, hs in rows.items() for _ in hs], "h": [h for hs in rows.values() for h in hs]},
+        schema={"rid": pl.UInt32, "h": pl.UInt64},
+    )
+
+
+def test_verification_scores_and_kinds() -> None:
+    shingles = _shingles({0: list(range(20)), 1: list(range(2, 22)), 2: list(range(10)), 3: list(range(100, 120)), 4: [1, 2, 3]})
+    pairs = pl.DataFrame({"a": [0, 0, 0, 0], "b": [1, 2, 3, 4]}, schema={"a": pl.UInt32, "b": pl.UInt32})
+    edges = verify_pairs(pairs, shingles, MatchRule(jaccard_threshold=0.5, containment_threshold=0.8, min_contained_words=8))
+    got = {row["b"]: (round(row["jaccard"], 3), row["containment"], row["match"]) for row in edges.iter_rows(named=True)}
+    assert got[1] == (round(18 / 22, 3), 0.9, "near")
+    assert got[2] == (0.5, 1.0, "near")
+    assert got[3] == (0.0, 0.0, None)
+    assert got[4] == (0.15, 1.0, None)  # contained, but too short to count
+
+
+def test_clusters_do_not_chain() -> None:
+    rule = MatchRule(jaccard_threshold=0.5)
+    shingles = _shingles({0: list(range(0, 20)), 1: list(range(6, 26)), 2: list(range(12, 32))})
+    pairs = pl.DataFrame({"a": [0, 1], "b": [1, 2]}, schema={"a": pl.UInt32, "b": pl.UInt32})
+    edges = verify_pairs(pairs, shingles, rule)
+    assert edges["match"].to_list() == ["near", "near"]
+    stars = star_clusters(np.arange(3), edges, shingles, rule)
+    assert dict(zip(stars["rid"], stars["centre"])) == {0: 0, 1: 0, 2: 2}
+
+
+def test_pipeline_reports_near_and_contained_copies() -> None:
+    quote = '"Please stay away from downed lines and treat every one of them as live," said the head of operations.'
+    records = [
+        {"id": "wire", "date": "2026-03-05", "text": BASE + "\n\n" + quote},
+        {"id": "edited", "date": "2026-03-06", "text": PARAGRAPHS[1]},
+        {"id": "quoting", "date": "2026-03-06", "text": "At a briefing on Thursday evening, after a long day in which crews restored power to about half of the "
+         "homes that lost it, the utility repeated its warning. " + quote + " Crews worked through the night, and more "
+         "help was expected from the neighbouring provinces by Friday."},
+        {"id": "other", "date": "2026-03-06", "text": PARAGRAPHS[2]},
+    ]
+    result = cleaner.clean(records, workers=1)
+    rows = {r["doc_id"]: r for r in result.paragraphs.iter_rows(named=True)}
+    assert rows["edited"]["match"] == "near" and 0.5 <= rows["edited"]["similarity"] < 1.0
+    assert rows["quoting"]["match"] == "contained" and rows["quoting"]["containment"] >= 0.8
+    assert rows["other"]["is_canonical"] and rows["other"]["match"] == "canonical"
+    wire = result.paragraphs.filter(pl.col("doc_id") == "wire")
+    assert wire["is_canonical"].to_list() == [True, True]
+    assert result.clusters.filter(pl.col("size") > 1)["doc_ids"].to_list() == [["edited", "wire"], ["quoting", "wire"]]
+    assert result.manifest["dedup"]["signature"]["scheme"] == "affine64"
+
+
+def test_short_paragraphs_only_match_exactly() -> None:
+    records = [{"id": str(i), "text": t} for i, t in enumerate(["Read more", "Read more here", "Bus routes", "Bus routes today"])]
+    result = cleaner.clean(records, workers=1, strip=False)
+    assert result.clusters.height == 4
+    assert cleaner.clean([], workers=1).paragraphs.height == 0
+
+
+def test_dedup_on_clean_frames_keeps_every_line() -> None:
+    frame = pl.DataFrame({"id": ["a", "b"], "text": ["Menu\n" + BASE, "Share this\n" + PARAGRAPHS[1]]})
+    result = cleaner.dedup(frame)
+    assert result.removed.height == 0
+    assert result.paragraphs.height == 4
+    assert result.paragraphs["match"].to_list() == ["canonical", "near", "canonical", "canonical"]
