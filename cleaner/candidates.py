@@ -94,9 +94,8 @@ def anchor_hashes(normalized: pl.Series, min_words: int) -> pl.Series:
 def bucket_pairs(keys: pl.DataFrame, max_bucket: int) -> pl.DataFrame:
     """Pairs of ``rid`` sharing a ``key``; buckets above ``max_bucket`` are linked as stars."""
     buckets = (
-        keys.unique()
-        .group_by("key")
-        .agg(pl.col("rid").sort())
+        keys.group_by("key")
+        .agg(pl.col("rid").unique().sort())
         .filter(pl.col("rid").list.len() > 1)
     )
     small = buckets.filter(pl.col("rid").list.len() <= max_bucket).with_row_index("bucket")

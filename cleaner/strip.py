@@ -366,9 +366,9 @@ def strip_text(
     (kept or removed, reason, score) and the title/author/date found in the text.
     """
     options = options or StripOptions()
-    lines = _features(text)
     if not options.strip:
-        return _keep_all(lines)
+        return _keep_all(text)
+    lines = _features(text)
     language = _language(lines)
     stoplist = stopwords.stoplist(language) if language else frozenset()
     rules = _compiled(options.extra_patterns)
@@ -473,11 +473,12 @@ def _promote_title(
         return
 
 
-def _keep_all(lines: Sequence[_Line]) -> StripResult:
-    decisions = [
-        LineDecision(line.number, line.raw, bool(line.text), "kept" if line.text else "blank", 0.0, line.text)
-        for line in lines
-    ]
+def _keep_all(text: str) -> StripResult:
+    """Every non-blank line kept as it is (already-clean text): no features are computed."""
+    decisions = []
+    for number, raw in enumerate(_LINE_BREAK.split(text), start=1):
+        clean = " ".join(raw.split())
+        decisions.append(LineDecision(number, raw, bool(clean), "kept" if clean else "blank", 0.0, clean))
     return _result(decisions, {"title": None, "author": None, "date": None}, None)
 
 

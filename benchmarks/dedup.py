@@ -1,0 +1,162 @@
+"""Near-duplicate paragraphs: quality against exact ground truth, and speed against datasketch.
+
+    python benchmarks/dedup.py                      # 100k paragraphs, with the datasketch baseline
+    python benchmarks/dedup.py --paragraphs 1000000 --no-baseline
+
+Prints, for a generated multi-source corpus with known edits (benchmarks/syndication.py):
+
+* candidate recall of cleaner's LSH + sentence anchors for pairs at Jaccard >= 0.8, >= 0.5
+  and containment >= 0.8, measured against all pairs' exact similarities;
+* final pair recall and precision: against the match rule (pairs that satisfy it and share a
+  cluster), and against provenance (pairs derived from the same story paragraph);
+* wall time and peak memory of the whole ``cleaner clean --no-strip`` (a subprocess: read,
+  signatures, candidates, verification, clusters, write), and the time of datasketch's
+  ``MinHash.bulk`` + ``MinHashLSH`` insert/query + union-find on the same shingles in the same
+  run, with the ratio. The baseline is given ready-made shingles, so the ratio is conservative.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import polars as pl
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from syndication import Generator, exact_pairs, write_jsonl  # noqa: E402
+
+from cleaner.candidates import candidate_pairs  # noqa: E402
+from cleaner.config import CleanConfig  # noqa: E402
+from cleaner.normalize import normalize_text  # noqa: E402
+from cleaner.process import signature_columns  # noqa: E402
+from cleaner.signatures import shingle_hash, shingles_of  # noqa: E402
+
+
+def run_cleaner(corpus: Path, out: Path, workers: int) -> tuple[float, float]:
+    started = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "cleaner", "clean", str(corpus), "-o", str(out), "--no-strip", "--workers", str(workers), "-q"],
+        check=True,
+    )
+    elapsed = time.perf_counter() - started
+    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return elapsed, peak_mb
+
+
+def run_datasketch(shingle_bytes: list[list[bytes]], threshold: float) -> float:
+    from datasketch import MinHash, MinHashLSH
+
+    started = time.perf_counter()
+    minhashes = MinHash.bulk(shingle_bytes, num_perm=128)
+    lsh = MinHashLSH(threshold=threshold, num_perm=128)
+    for index, minhash in enumerate(minhashes):
+        lsh.insert(index, minhash)
+    parent = list(range(len(minhashes)))
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for index, minhash in enumerate(minhashes):
+        for other in lsh.query(minhash):
+            ra, rb = find(index), find(other)
+            if ra != rb:
+                parent[max(ra, rb)] = min(ra, rb)
+    return time.perf_counter() - started
+
+
+def ratio(part: int, whole: int) -> str:
+    return f"{part / whole:.4f}" if whole else "n/a"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--paragraphs", type=int, default=100_000)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--no-baseline", action="store_true")
+    parser.add_argument("--no-truth", action="store_true", help="skip the exact all-pairs ground truth (speed only)")
+    args = parser.parse_args()
+
+    config = CleanConfig()
+    params = config.signature_params()
+    rule = config.match_rule()
+    generated = Generator().corpus(args.paragraphs)
+    print(f"corpus: {len(generated):,} paragraphs, {len({p.doc_id for p in generated}):,} documents, "
+          f"{sum(p.origin >= 0 and p.edit != 'original' for p in generated):,} edited copies")
+
+    with tempfile.TemporaryDirectory() as tmp:
+        corpus = Path(tmp) / "corpus.jsonl"
+        write_jsonl(generated, corpus)
+        cleaner_seconds, peak_mb = run_cleaner(corpus, Path(tmp) / "out", args.workers)
+        paragraphs = pl.read_parquet(Path(tmp) / "out" / "paragraphs.parquet")
+        manifest = json.loads((Path(tmp) / "out" / "manifest.json").read_text())
+    print(f"cleaner clean --no-strip --workers {args.workers}: {cleaner_seconds:.2f} s "
+          f"({len(generated) / cleaner_seconds:,.0f} paragraphs/s), peak memory {peak_mb:,.0f} MB")
+    print(f"  stages: {manifest['timings']}")
+
+    texts = [normalize_text(p.text) for p in generated]
+    shingle_bytes = [shingles_of(t, params) for t in texts]
+    if not args.no_baseline:
+        baseline = run_datasketch([s or [b""] for s in shingle_bytes], config.jaccard_threshold)
+        print(f"datasketch MinHash.bulk + MinHashLSH + union-find: {baseline:.2f} s "
+              f"({len(generated) / baseline:,.0f} paragraphs/s)")
+        print(f"speed-up of the whole cleaner run over the datasketch core: {baseline / cleaner_seconds:.2f}x")
+    if args.no_truth:
+        return
+
+    index_of = {p.para_id: i for i, p in enumerate(generated)}
+    cluster_of = dict(zip((index_of[p] for p in paragraphs["para_id"]), paragraphs["cluster_id"]))
+    shingle_sets = [{shingle_hash(s) for s in shingles} for shingles in shingle_bytes]
+    truth = {"jaccard>=0.8": set(), "jaccard>=0.5": set(), "containment>=0.8": set(), "rule": set()}
+    for a, b, jaccard, containment in exact_pairs(shingle_sets):
+        small = min(len(shingle_sets[a]), len(shingle_sets[b]))
+        if jaccard >= 0.8:
+            truth["jaccard>=0.8"].add((a, b))
+        if jaccard >= 0.5:
+            truth["jaccard>=0.5"].add((a, b))
+        if containment >= 0.8 and small >= rule.min_contained_words:
+            truth["containment>=0.8"].add((a, b))
+        if jaccard >= rule.jaccard_threshold or (containment >= rule.containment_threshold and small >= rule.min_contained_words):
+            truth["rule"].add((a, b))
+
+    frame = pl.DataFrame({"text": texts}).with_row_index("rid")
+    columns = signature_columns(frame["text"], config)
+    candidates = candidate_pairs(frame.with_columns(columns).with_columns(pl.col("rid").cast(pl.UInt32)), config.max_bucket)
+    candidate_set = set(zip(candidates["a"].to_list(), candidates["b"].to_list()))
+    print(f"candidate pairs: {len(candidate_set):,}")
+    for name in ("jaccard>=0.8", "jaccard>=0.5", "containment>=0.8"):
+        pairs = truth[name]
+        print(f"  candidate recall at {name}: {ratio(len(pairs & candidate_set), len(pairs))} ({len(pairs):,} true pairs)")
+
+    members: dict[str, list[int]] = defaultdict(list)
+    for index, cluster in cluster_of.items():
+        members[cluster].append(index)
+    clustered = {(min(a, b), max(a, b)) for group in members.values() for i, a in enumerate(group) for b in group[i + 1 :]}
+    rule_pairs = truth["rule"]
+    print(f"final pairs in a shared cluster: {len(clustered):,}")
+    print(f"  recall of pairs satisfying the match rule: {ratio(len(rule_pairs & clustered), len(rule_pairs))}")
+    print(f"  precision against the match rule: {ratio(len(rule_pairs & clustered), len(clustered))}")
+    origin = [p.origin for p in generated]
+    by_origin: dict[int, list[int]] = defaultdict(list)
+    for index, value in enumerate(origin):
+        if value >= 0:
+            by_origin[value].append(index)
+    provenance = {(a, b) for group in by_origin.values() for i, a in enumerate(sorted(group)) for b in sorted(group)[i + 1 :]}
+    print(f"  provenance recall (copies of one story paragraph clustered together): {ratio(len(provenance & clustered), len(provenance))}")
+    print(f"  provenance precision (clustered pairs that share a story paragraph): {ratio(len(provenance & clustered), len(clustered))}")
+
+
+if __name__ == "__main__":
+    main()
