@@ -13,9 +13,10 @@ Two channels, both on arrays and Polars tables rather than dicts of objects:
   whole sentences, so paragraphs sharing a normalised sentence of at least
   ``min_contained_words`` words become candidates and are checked for containment.
 
-Giant buckets (a band value or sentence shared by thousands of paragraphs) would emit
-quadratically many pairs. A bucket larger than ``max_bucket`` is linked as a star, every
-member paired with its first member, which keeps it connected at linear cost.
+Buckets are found by sorting each band's keys (arrays, no dict of objects). Giant buckets
+(a band value or sentence shared by thousands of paragraphs) would emit quadratically many
+pairs: a bucket larger than ``max_bucket`` is linked as a star, every member paired with its
+first member, which keeps it connected at linear cost.
 """
 
 from __future__ import annotations
@@ -91,31 +92,59 @@ def anchor_hashes(normalized: pl.Series, min_words: int) -> pl.Series:
     )
 
 
-def bucket_pairs(keys: pl.DataFrame, max_bucket: int) -> pl.DataFrame:
-    """Pairs of ``rid`` sharing a ``key``; buckets above ``max_bucket`` are linked as stars."""
-    buckets = (
-        keys.group_by("key")
-        .agg(pl.col("rid").unique().sort())
-        .filter(pl.col("rid").list.len() > 1)
-    )
-    small = buckets.filter(pl.col("rid").list.len() <= max_bucket).with_row_index("bucket")
-    members = small.explode("rid").select("bucket", "rid")
-    pairs = (
-        members.join(members, on="bucket", suffix="_b")
-        .filter(pl.col("rid") < pl.col("rid_b"))
-        .select(pl.col("rid").alias("a"), pl.col("rid_b").alias("b"))
-    )
-    large = buckets.filter(pl.col("rid").list.len() > max_bucket)
-    stars = large.select(pl.col("rid").list.first().alias("a"), pl.col("rid").list.slice(1).alias("b")).explode("b")
-    return pl.concat([pairs, stars.select("a", "b")]).cast(PAIRS).unique()
+def bucket_pairs(rids: np.ndarray, keys: np.ndarray, max_bucket: int) -> np.ndarray:
+    """Pairs of ``rids`` that share a key, as sorted unique ``a << 32 | b`` codes with ``a < b``.
+
+    Sort-based: one argsort, then runs of equal keys are buckets. Runs of two (by far the most
+    common) are paired without a Python loop; a run above ``max_bucket`` becomes a star.
+    """
+    if len(keys) < 2:
+        return np.empty(0, dtype=np.uint64)
+    order = np.argsort(keys, kind="stable")
+    ordered = keys[order]
+    members = rids[order]
+    n = len(keys)
+    starts = np.concatenate([[0], np.flatnonzero(ordered[1:] != ordered[:-1]) + 1])
+    sizes = np.diff(np.concatenate([starts, [n]]))
+    run_size = np.repeat(sizes, sizes)
+    run_end = np.repeat(starts + sizes, sizes)
+    position = np.arange(n)
+    small = run_size <= max_bucket
+    after = np.where(small, run_end - position - 1, 0)
+    total = int(after.sum())
+    firsts = [np.repeat(members, after)]
+    seconds = [members[np.repeat(position + 1 - (np.cumsum(after) - after), after) + np.arange(total)]]
+    for start, size in zip(starts[sizes > max_bucket], sizes[sizes > max_bucket]):
+        star = np.unique(members[start : start + size])
+        firsts.append(np.full(len(star) - 1, star[0]))
+        seconds.append(star[1:])
+    a = np.concatenate(firsts).astype(np.uint64)
+    b = np.concatenate(seconds).astype(np.uint64)
+    low, high = np.minimum(a, b), np.maximum(a, b)
+    distinct = low != high
+    return np.unique((low[distinct] << np.uint64(32)) | high[distinct])
 
 
 def candidate_pairs(representatives: pl.DataFrame, max_bucket: int) -> pl.DataFrame:
-    """All candidate pairs from band keys and sentence anchors of ``rid, band_keys, anchors``."""
-    banded = representatives.select("rid", pl.col("band_keys").alias("key")).explode("key").drop_nulls("key")
-    anchored = representatives.select("rid", pl.col("anchors").alias("key")).explode("key").drop_nulls("key")
-    pairs = pl.concat([bucket_pairs(banded, max_bucket), bucket_pairs(anchored, max_bucket)])
-    return pairs.unique().sort("a", "b")
+    """All candidate pairs from band keys (band by band) and sentence anchors of ``rid, band_keys, anchors``."""
+    rids = representatives["rid"].to_numpy().astype(np.uint64)
+    band_counts = representatives["band_keys"].list.len().to_numpy()
+    with_bands = band_counts > 0
+    codes = []
+    if with_bands.any():
+        bands = int(band_counts[with_bands][0])
+        matrix = representatives["band_keys"].filter(pl.Series(with_bands)).explode().to_numpy().reshape(-1, bands)
+        banded_rids = rids[with_bands]
+        for band in range(bands):
+            codes.append(bucket_pairs(banded_rids, matrix[:, band], max_bucket))
+    anchor_counts = representatives["anchors"].list.len().to_numpy()
+    anchors = representatives["anchors"].explode().drop_nulls().to_numpy()
+    codes.append(bucket_pairs(np.repeat(rids, anchor_counts), anchors, max_bucket))
+    merged = np.unique(np.concatenate(codes)) if codes else np.empty(0, dtype=np.uint64)
+    return pl.DataFrame(
+        {"a": (merged >> np.uint64(32)).astype(np.uint32), "b": (merged & np.uint64(0xFFFFFFFF)).astype(np.uint32)},
+        schema=PAIRS,
+    )
 
 
 def describe_banding(threshold: float, num_perm: int) -> dict[str, float]:

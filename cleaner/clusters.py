@@ -70,29 +70,70 @@ def exact_groups(paragraphs: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def verify_pairs(pairs: pl.DataFrame, shingles: pl.DataFrame, rule: MatchRule) -> pl.DataFrame:
-    """Exact Jaccard and containment of ``pairs`` (``a, b``) on the shingle sets (``rid, h``)."""
+@dataclass(frozen=True)
+class ShingleSets:
+    """Every representative's distinct shingle hashes, packed as one array with offsets (CSR).
+
+    Verification gathers the two sides of a chunk of pairs from it, so its memory stays at
+    one chunk however many pairs there are.
+    """
+
+    values: np.ndarray  # uint64, row after row
+    offsets: np.ndarray  # int64, len(rows) + 1
+
+    @classmethod
+    def from_lists(cls, lists: pl.Series) -> ShingleSets:
+        distinct = lists.list.unique()
+        counts = distinct.list.len().fill_null(0).to_numpy().astype(np.int64)
+        values = distinct.explode().drop_nulls().to_numpy().astype(np.uint64, copy=False)
+        return cls(values, np.concatenate([[0], np.cumsum(counts)]).astype(np.int64))
+
+    def sizes(self, rows: np.ndarray) -> np.ndarray:
+        return self.offsets[rows + 1] - self.offsets[rows]
+
+    def gather(self, rows: np.ndarray) -> pl.DataFrame:
+        """``pair, h`` for each position of ``rows`` (the pair index is the position)."""
+        lengths = self.sizes(rows)
+        total = int(lengths.sum())
+        starts = np.repeat(self.offsets[rows] - np.concatenate([[0], np.cumsum(lengths)[:-1]]), lengths)
+        index = starts + np.arange(total)
+        return pl.DataFrame(
+            {"pair": np.repeat(np.arange(len(rows), dtype=np.uint32), lengths), "h": self.values[index]}
+        )
+
+
+VERIFY_CHUNK = 10_000
+"""Pairs verified at once: bounds the memory of the shingle join."""
+
+
+def verify_pairs(pairs: pl.DataFrame, shingles: ShingleSets, rule: MatchRule) -> pl.DataFrame:
+    """Exact Jaccard and containment of ``pairs`` (``a, b``) on the representatives' shingle sets."""
     if pairs.height == 0:
         return pl.DataFrame(schema={**EDGES, "size_a": pl.UInt32, "size_b": pl.UInt32})
-    sizes = shingles.group_by("rid").agg(pl.len().alias("size"))
-    indexed = pairs.with_row_index("pair")
-    left = indexed.join(shingles, left_on="a", right_on="rid")
-    shared = (
-        left.join(shingles, left_on=["b", "h"], right_on=["rid", "h"], how="semi")
-        .group_by("pair")
-        .agg(pl.len().alias("shared"))
-    )
-    scored = (
-        indexed.join(shared, on="pair", how="left")
-        .join(sizes.rename({"rid": "a", "size": "size_a"}), on="a", how="left")
-        .join(sizes.rename({"rid": "b", "size": "size_b"}), on="b", how="left")
-        .with_columns(pl.col("shared").fill_null(0), pl.col("size_a").fill_null(0), pl.col("size_b").fill_null(0))
-        .with_columns(
-            (pl.col("shared") / (pl.col("size_a") + pl.col("size_b") - pl.col("shared"))).fill_nan(0.0).alias("jaccard"),
-            (pl.col("shared") / pl.min_horizontal("size_a", "size_b")).fill_nan(0.0).alias("containment"),
+    parts = []
+    for start in range(0, pairs.height, VERIFY_CHUNK):
+        chunk = pairs.slice(start, VERIFY_CHUNK)
+        a = chunk["a"].to_numpy().astype(np.int64)
+        b = chunk["b"].to_numpy().astype(np.int64)
+        shared = (
+            shingles.gather(a).join(shingles.gather(b), on=["pair", "h"], how="inner")
+            .group_by("pair")
+            .agg(pl.len().alias("shared"))
         )
+        counts = np.zeros(len(a), dtype=np.int64)
+        counts[shared["pair"].to_numpy()] = shared["shared"].to_numpy()
+        parts.append(chunk.with_columns(
+            pl.Series("shared", counts), pl.Series("size_a", shingles.sizes(a)), pl.Series("size_b", shingles.sizes(b))
+        ))
+    scored = pl.concat(parts).with_columns(
+        (pl.col("shared") / (pl.col("size_a") + pl.col("size_b") - pl.col("shared"))).fill_nan(0.0).alias("jaccard"),
+        (pl.col("shared") / pl.min_horizontal("size_a", "size_b")).fill_nan(0.0).alias("containment"),
     )
-    return scored.with_columns(rule.match_expr().alias("match")).select(*EDGES, "size_a", "size_b").sort("a", "b")
+    return (
+        scored.with_columns(rule.match_expr().alias("match"))
+        .select(*EDGES, pl.col("size_a").cast(pl.UInt32), pl.col("size_b").cast(pl.UInt32))
+        .sort("a", "b")
+    )
 
 
 def components(n: int, edges: pl.DataFrame) -> np.ndarray:
@@ -107,7 +148,7 @@ def components(n: int, edges: pl.DataFrame) -> np.ndarray:
 
 
 def star_clusters(
-    ranks: np.ndarray, edges: pl.DataFrame, shingles: pl.DataFrame, rule: MatchRule
+    ranks: np.ndarray, edges: pl.DataFrame, shingles: ShingleSets, rule: MatchRule
 ) -> pl.DataFrame:
     """Assign each representative to a canonical representative, with no chaining.
 
@@ -170,12 +211,7 @@ def near_duplicate_groups(
         .agg(pl.col("shingles").first(), pl.col("band_keys").first(), pl.col("anchors").first())
         .with_row_index("rid")
     )
-    shingles = (
-        representatives.select(pl.col("rid").cast(pl.UInt32), pl.col("shingles").alias("h"))
-        .explode("h")
-        .drop_nulls("h")
-        .unique()
-    )
+    shingles = ShingleSets.from_lists(representatives["shingles"])
     pairs = candidate_pairs(representatives.with_columns(pl.col("rid").cast(pl.UInt32)), max_bucket)
     edges = verify_pairs(pairs, shingles, rule)
     stars = star_clusters(np.arange(representatives.height), edges, shingles, rule)

@@ -157,6 +157,7 @@ def clean(
         if progress is not None:
             progress(done)
     timings["read_strip_extract"] = time.perf_counter() - started
+    memory = {"read_strip_extract": _peak_memory_mb()}
 
     stage = time.perf_counter()
     meta = _concat([o.meta for o in outputs], schemas.DOCUMENT_META)
@@ -183,6 +184,7 @@ def clean(
     else:
         members = exact_groups(keyed)
     timings["clusters"] = time.perf_counter() - stage
+    memory["clusters"] = _peak_memory_mb()
 
     stage = time.perf_counter()
     paragraphs = assign_canonical(keyed, members, ranks, doc_info)
@@ -211,6 +213,7 @@ def clean(
         errors=error_frame,
     )
     result.manifest = _manifest(result, config, inputs, timings)
+    result.manifest["peak_memory_mb_after_stage"] = memory
     result.manifest["dedup"] = {
         "signature": config.signature_params().to_dict(),
         "banding": describe_banding(config.jaccard_threshold, config.num_perm),

@@ -62,6 +62,29 @@ def guess_language(words: Iterable[str], min_hits: int = 5) -> str | None:
     return best if hits >= min_hits else None
 
 
+def guess_languages(words: Iterable[str], min_hits: int = 5, share: float = 0.4, most: int = 3) -> list[str]:
+    """The best-fitting language and up to ``most - 1`` others within ``share`` of its score.
+
+    A word counts ``1/k`` for each of the ``k`` lists that hold it, so the function words
+    particular to a language decide, not the English words that many lists contain.
+
+    Pages mix languages (an English template around a German article); scoring a line
+    against each plausible list keeps the article's own function words counting.
+    """
+    index = _index()
+    counts: Counter[str] = Counter()
+    hits = 0
+    for word in words:
+        names = index.get(word, ())
+        hits += bool(names)
+        for name in names:
+            counts[name] += 1 / len(names)
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    if not ranked or hits < min_hits:
+        return []
+    return [name for name, hits in ranked[:most] if hits >= share * ranked[0][1]]
+
+
 def iso_code(language: str | None) -> str | None:
     """ISO 639-1 code for a jusText language name (or its lower-cased name)."""
     if language is None:

@@ -47,7 +47,8 @@ _CITATION_GLUED = re.compile(r"(?<=[a-z][a-z][a-z])\d{1,2}(?=[.,;:!?\"”’)]*(
 _CITATION_BRACKET = re.compile(r"\s?\[(?:\d{1,3}(?:[,–-]\d{1,3})*|citation needed|note \d{1,3})\]")
 _SLUG_PREFIX = re.compile(r"^(?:[^/\n]{1,120}?/ ){3,8}")
 _BYLINE = re.compile(
-    r"^(?:by|von|par|por|di|door|av|af|od|przez|written by|reporting by|text:|author:|autor:|auteur\s?:)\s+"
+    r"^(?:by|von|par|por|di|door|av|af|od|przez|written by|reporting by|geschrieben von|verfasst von|"
+    r"text:|author:|autor:|auteur\s?:)\s+"
     r"(?P<name>[^\W\d][^|]{1,120}?)\s*$",
     re.I,
 )
@@ -155,12 +156,20 @@ def _compiled(extra: tuple[tuple[str, str], ...]) -> list[tuple[str, bool, re.Pa
     return [(name, any_length, re.compile("|".join(parts), re.I)) for (name, any_length), parts in grouped.items()]
 
 
-def _pattern_reason(normalized: str, n_words: int, rules: list[tuple[str, bool, re.Pattern[str]]]) -> str | None:
+def _pattern_match(
+    normalized: str, n_words: int, rules: list[tuple[str, bool, re.Pattern[str]]]
+) -> tuple[str, bool] | None:
+    """``(reason, strong)`` of the first rule that decides this line; strong rules apply at any length."""
     short = n_words <= SHORT_LINE_WORDS
     for reason, any_length, pattern in rules:
         if (short or any_length) and pattern.search(normalized):
-            return reason
+            return reason, any_length
     return None
+
+
+def _pattern_reason(normalized: str, n_words: int, rules: list[tuple[str, bool, re.Pattern[str]]]) -> str | None:
+    match = _pattern_match(normalized, n_words, rules)
+    return match[0] if match else None
 
 
 def pattern_reason_of(text: str, options: StripOptions | None = None) -> str | None:
@@ -189,6 +198,8 @@ class _Line:
     words: list[str]
     stop_ratio: float = 0.0
     pattern: str | None = None
+    barrier: bool = False
+    """Ends the article region: related or comment markers, copyright lines (not a lone "Contact")."""
     numbers: tuple[int, ...] = ()
     """Input lines this unit stands for: one, or all lines of a hard-wrapped paragraph."""
 
@@ -228,7 +239,7 @@ def _cjk_prose(text: str) -> bool:
 
 def _prose_score(line: _Line, has_stoplist: bool) -> float:
     """Positive for prose (its length), negative for everything else (a fixed cost per line)."""
-    if line.pattern in BARRIER_REASONS:
+    if line.barrier:
         return -1e9
     if line.is_prose(has_stoplist) or line.is_list_item(has_stoplist):
         return float(len(line.text))
@@ -274,6 +285,21 @@ def _regions(scores: Sequence[float]) -> list[tuple[int, int]]:
         regions.append((a, b))
         pending.extend([(lo, a, side), (b, hi, side)])
     return sorted(regions)
+
+
+def _trim_edges(lines: Sequence[_Line], start: int, end: int, rules: list[tuple[str, bool, re.Pattern[str]]]) -> tuple[int, int]:
+    """Drop lines at either end of a region that match a clutter pattern, whatever their length.
+
+    Inside the article a long sentence that mentions a newsletter is content; as the first or
+    last paragraph of the region it is almost always the promotion itself.
+    """
+    while start < end and (match := _pattern_match(lines[start].normalized, 0, rules)) is not None:
+        lines[start].pattern = match[0]
+        start += 1
+    while end > start and (match := _pattern_match(lines[end - 1].normalized, 0, rules)) is not None:
+        lines[end - 1].pattern = match[0]
+        end -= 1
+    return start, end
 
 
 # --- inline clutter --------------------------------------------------------------------------
@@ -346,11 +372,12 @@ def _units(lines: Sequence[_Line]) -> list[_Line]:
     return units
 
 
-def _language(lines: Iterable[_Line]) -> str | None:
+def _languages(lines: Iterable[_Line]) -> list[str]:
+    """The document's likely languages, best first (pages often mix a template language in)."""
     sample: list[str] = []
     for line in sorted((ln for ln in lines if ln.words), key=lambda ln: -ln.n_words)[:60]:
         sample.extend(line.words)
-    return stopwords.guess_language(sample)
+    return stopwords.guess_languages(sample)
 
 
 def strip_text(
@@ -369,18 +396,23 @@ def strip_text(
     if not options.strip:
         return _keep_all(text)
     lines = _features(text)
-    language = _language(lines)
-    stoplist = stopwords.stoplist(language) if language else frozenset()
+    languages = _languages(lines)
+    language = languages[0] if languages else None
+    stoplists = [stopwords.stoplist(name) for name in languages]
     rules = _compiled(options.extra_patterns)
     nonblank = _units(lines)
     for line in nonblank:
-        if stoplist and line.words:
-            line.stop_ratio = sum(1 for w in line.words if w in stoplist) / len(line.words)
-        line.pattern = _pattern_reason(line.normalized, line.n_words, rules)
+        if stoplists and line.words:
+            line.stop_ratio = max(sum(1 for w in line.words if w in stoplist) for stoplist in stoplists) / len(line.words)
+        match = _pattern_match(line.normalized, line.n_words, rules)
+        if match is not None:
+            line.pattern = match[0]
+            line.barrier = match[0] in BARRIER_REASONS and (match[0] != "footer" or match[1])
 
-    has_stoplist = bool(stoplist)
+    has_stoplist = bool(stoplists)
     scores = [_prose_score(line, has_stoplist) for line in nonblank]
     regions = _regions(scores)
+    regions = [_trim_edges(nonblank, start, end, rules) for start, end in regions]
     in_region = [False] * len(nonblank)
     for start, end in regions:
         for index in range(start, end):
@@ -397,13 +429,12 @@ def strip_text(
         if prose and line.n_words >= PROSE_MIN_WORDS:
             listing = None
         reason = _decide(line, in_region[index], index < first_main, prose, listing, metadata, title_norm, options)
-        if line.pattern in LISTING_REASONS or line.pattern in BARRIER_REASONS:
+        if line.pattern in LISTING_REASONS:
             listing = line.pattern
         for number in line.numbers:
             decided[number] = (reason == "", reason or "", score)
 
-    if metadata["title"] is None and title is None:
-        _promote_title(nonblank, first_main, decided, metadata)
+    _head_of_article(nonblank, first_main, decided, metadata, title_known=title is not None or metadata["title"] is not None)
 
     decisions = []
     for line in lines:
@@ -454,23 +485,48 @@ def _decide(
     return "outside-main"
 
 
-def _promote_title(
+MAX_HEADLINE_RUN = 4
+"""A headline, its kicker and deck: at most this many headline-shaped lines above the text."""
+
+
+def _head_of_article(
     nonblank: Sequence[_Line],
     first_main: int,
     decided: dict[int, tuple[bool, str, float]],
     metadata: dict[str, str | None],
+    title_known: bool,
 ) -> None:
-    """The headline is the nearest headline-shaped line above the main text."""
-    for line in reversed(nonblank[: first_main + 1]):
+    """Find the headline above the main text, and keep the deck and standfirst beside it.
+
+    Walking up from the main text over bylines, datelines and captions, a run of
+    headline-shaped lines is the head of the article: its top line is the title (moved to
+    metadata, unless the record had one), the others are the deck and stay in the text, as
+    does a standfirst (a full sentence between headline and text).
+    """
+    run: list[_Line] = []
+    for line in reversed(nonblank[:first_main]):
         keep, reason, score = decided[line.number]
-        standfirst = line.n_words >= PROSE_MIN_WORDS and line.terminal
-        if reason in ("byline", "dateline", "caption") or standfirst:
+        if reason in ("byline", "dateline", "caption", "title"):
             continue
-        if _is_headline(line) and reason in ("outside-main", ""):
-            metadata["title"] = line.text
-            for number in line.numbers:
-                decided[number] = (False, "title", score)
+        if keep:
+            continue
+        if reason != "outside-main":
+            break
+        standfirst = line.n_words >= PROSE_MIN_WORDS and line.terminal and not line.bullet
+        if not (standfirst or _is_headline(line)) or len(run) >= MAX_HEADLINE_RUN:
+            break
+        run.append(line)
+    if not run:
         return
+    top = run[-1]
+    if not title_known and _is_headline(top):
+        metadata["title"] = top.text
+        run = run[:-1]
+        for number in top.numbers:
+            decided[number] = (False, "title", decided[number][2])
+    for line in run:
+        for number in line.numbers:
+            decided[number] = (True, "", decided[number][2])
 
 
 def _keep_all(text: str) -> StripResult:

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 import cleaner
 from cleaner.candidates import bucket_pairs, candidate_probability, choose_bands
-from cleaner.clusters import MatchRule, star_clusters, verify_pairs
+from cleaner.clusters import MatchRule, ShingleSets, star_clusters, verify_pairs
 from cleaner.normalize import normalize_expr, normalize_text, words, words_expr
 from cleaner.signatures import (
     SignatureParams,
@@ -85,17 +85,16 @@ def test_banding_keeps_recall_at_the_threshold(threshold: float) -> None:
 
 
 def test_giant_buckets_become_stars() -> None:
-    keys = pl.DataFrame({"rid": pl.Series(range(10), dtype=pl.UInt32), "key": pl.Series([7] * 10, dtype=pl.UInt64)})
-    assert bucket_pairs(keys, max_bucket=100).height == 45
-    star = bucket_pairs(keys, max_bucket=5).sort("b")
-    assert star.height == 9 and set(star["a"].to_list()) == {0}
+    rids = np.arange(12, dtype=np.uint64)
+    keys = np.array([7] * 10 + [3, 3], dtype=np.uint64)
+    assert len(bucket_pairs(rids, keys, max_bucket=100)) == 45 + 1
+    star = bucket_pairs(rids, keys, max_bucket=5)
+    assert len(star) == 9 + 1
+    assert {int(code >> np.uint64(32)) for code in star} == {0, 10}
 
 
-def _shingles(rows: dict[int, list[int]]) -> pl.DataFrame:
-    return pl.DataFrame(
-        {"rid": [r for r, hs in rows.items() for _ in hs], "h": [h for hs in rows.values() for h in hs]},
-        schema={"rid": pl.UInt32, "h": pl.UInt64},
-    )
+def _shingles(rows: dict[int, list[int]]) -> ShingleSets:
+    return ShingleSets.from_lists(pl.Series([rows[r] for r in sorted(rows)], dtype=pl.List(pl.UInt64)))
 
 
 def test_verification_scores_and_kinds() -> None:
