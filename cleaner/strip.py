@@ -335,7 +335,8 @@ def _is_dateline(line: _Line) -> bool:
 
 def _is_headline(line: _Line) -> bool:
     shaped = 3 <= line.n_words <= 30 and not line.text.endswith((".", ":", ","))
-    return shaped and line.pattern is None and not line.bullet
+    separated = any(mark in line.text for mark in (" | ", " > ", " » ", " / "))
+    return shaped and line.pattern is None and not line.bullet and not separated
 
 
 # --- the classifier --------------------------------------------------------------------------
@@ -499,9 +500,10 @@ def _head_of_article(
     """Find the headline above the main text, and keep the deck and standfirst beside it.
 
     Walking up from the main text over bylines, datelines and captions, a run of
-    headline-shaped lines is the head of the article: its top line is the title (moved to
-    metadata, unless the record had one), the others are the deck and stay in the text, as
-    does a standfirst (a full sentence between headline and text).
+    headline-shaped lines (and full sentences) is the head of the article. Its first
+    headline of four words or more is the title (moved to metadata, unless the record had
+    one); what follows it (deck, standfirst) stays in the text; what precedes it (kickers,
+    section labels, breadcrumbs) stays out.
     """
     run: list[_Line] = []
     for line in reversed(nonblank[:first_main]):
@@ -518,13 +520,15 @@ def _head_of_article(
         run.append(line)
     if not run:
         return
-    top = run[-1]
-    if not title_known and _is_headline(top):
-        metadata["title"] = top.text
-        run = run[:-1]
-        for number in top.numbers:
+    head = run[::-1]
+    title_at = next((i for i, line in enumerate(head) if _is_headline(line) and line.n_words >= 4), None)
+    if title_at is None:
+        return
+    if not title_known:
+        metadata["title"] = head[title_at].text
+        for number in head[title_at].numbers:
             decided[number] = (False, "title", decided[number][2])
-    for line in run:
+    for line in head[title_at + 1 :]:
         for number in line.numbers:
             decided[number] = (True, "", decided[number][2])
 
