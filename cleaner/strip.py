@@ -39,6 +39,8 @@ LISTING_REASONS = frozenset({"related", "comments", "video"})
 INTERRUPTION_REASONS = frozenset({"caption", "ad"})
 """Reasons of lines that interrupt an article without ending it (a photo, an ad slot)."""
 PROSE_MIN_WORDS = 10
+SHORT_SENTENCE_WEIGHT = 0.5
+"""Score per character of a short complete sentence, against 1.0 for prose."""
 STRONG_PROSE_WORDS = 25
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
@@ -226,6 +228,16 @@ class _Line:
         stop_ok = self.stop_ratio >= 0.2 or not has_stoplist
         return stop_ok and (self.terminal or n >= 18)
 
+    def is_short_sentence(self, has_stoplist: bool) -> bool:
+        """A complete short sentence ("Preheat the oven to 200 degrees."): weak evidence of content."""
+        return (
+            self.pattern is None
+            and 4 <= self.n_words < PROSE_MIN_WORDS
+            and self.text[:1].isupper()
+            and self.text.endswith((".", "!", "?", "…", ".)", '."', ".”"))
+            and (self.stop_ratio > 0 or not has_stoplist)
+        )
+
     def is_list_item(self, has_stoplist: bool) -> bool:
         """A bulleted sentence (key points, fact boxes): content even without a final period."""
         return self.bullet and self.n_words >= 6 and (self.stop_ratio >= 0.15 or not has_stoplist)
@@ -243,6 +255,8 @@ def _prose_score(line: _Line, has_stoplist: bool) -> float:
         return -1e9
     if line.is_prose(has_stoplist) or line.is_list_item(has_stoplist):
         return float(len(line.text))
+    if line.is_short_sentence(has_stoplist):
+        return SHORT_SENTENCE_WEIGHT * len(line.text)
     if line.pattern in INTERRUPTION_REASONS or _byline_name(line) is not None or _is_dateline(line):
         return -5.0
     if line.pattern is not None:
@@ -269,7 +283,7 @@ def _regions(scores: Sequence[float]) -> list[tuple[int, int]]:
     if total <= 0:
         return []
     regions = [(start, end)]
-    threshold = max(200.0, 0.25 * total)
+    threshold = max(150.0, 0.1 * total)
     pending = [(0, start, "before"), (end, len(scores), "after")]
     while pending:
         lo, hi, side = pending.pop()
@@ -475,7 +489,7 @@ def _decide(
         if _is_dateline(line) and before_main:
             metadata["date"] = metadata["date"] or line.text
             return "dateline"
-        if listing is not None:
+        if listing is not None and not in_region:
             return listing
     if in_region:
         if not prose and not options.keep_headings:
