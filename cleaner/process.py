@@ -99,8 +99,8 @@ def _clean_html_document(doc: dict[str, Any], config: CleanConfig, out: dict[str
 
 def signature_columns(normalized: pl.Series, config: CleanConfig) -> list[pl.Series]:
     """Shingles, LSH band keys and sentence anchors of normalised paragraphs (empty when off)."""
-    empty = pl.Series([[]] * len(normalized), dtype=pl.List(pl.UInt64))
     if not config.near_duplicates or len(normalized) == 0:
+        empty = lists_from_flat("empty", np.zeros(len(normalized), dtype=np.int64), np.empty(0, dtype=np.uint64))
         return [empty.alias("shingles"), empty.alias("band_keys"), empty.alias("anchors")]
     params = config.signature_params()
     shingles = shingle_hashes(normalized, params)

@@ -160,13 +160,19 @@ def _ngram_hashes(word_hashes: np.ndarray, lengths: np.ndarray, params: Signatur
     windows = np.where(eligible, np.maximum(lengths - n + 1, 1), 0)
     offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
     starts = np.repeat(offsets[:-1], windows) + (np.arange(windows.sum()) - np.repeat(np.cumsum(windows) - windows, windows))
-    width = np.repeat(np.minimum(lengths, n), windows)
+    width = np.minimum(lengths, n)
     value = np.full(len(starts), _FOLD_SEED, dtype=np.uint64)
     with np.errstate(over="ignore"):
-        for k in range(n):
-            active = width > k
-            mixed = fmix64((value[active] ^ word_hashes[starts[active] + k]) * _FOLD_MULTIPLIER)
-            value[active] = mixed
+        if (width[eligible] == n).all():
+            for k in range(n):
+                value ^= word_hashes[starts + k]
+                value *= _FOLD_MULTIPLIER
+                value = fmix64(value)
+        else:
+            window_width = np.repeat(width, windows)
+            for k in range(n):
+                active = window_width > k
+                value[active] = fmix64((value[active] ^ word_hashes[starts[active] + k]) * _FOLD_MULTIPLIER)
     return value, windows.astype(np.int64)
 
 
@@ -193,10 +199,12 @@ def minhash_signatures(shingles: pl.Series, params: SignatureParams) -> np.ndarr
         lo, hi = offsets[rows[0]], offsets[rows[-1] + 1]
         chunk = mixed[lo:hi]
         segment_starts = offsets[rows] - lo
+        buffer = np.empty((_PERMUTATIONS_PER_CHUNK, len(chunk)), dtype=np.uint64)
         for p in range(0, params.num_perm, _PERMUTATIONS_PER_CHUNK):
             q = min(p + _PERMUTATIONS_PER_CHUNK, params.num_perm)
-            with np.errstate(over="ignore"):
-                permuted = a[p:q, None] * chunk[None, :] + b[p:q, None]
+            permuted = buffer[: q - p]
+            np.multiply(a[p:q, None], chunk[None, :], out=permuted)
+            np.add(permuted, b[p:q, None], out=permuted)
             signatures[rows, p:q] = np.minimum.reduceat(permuted, segment_starts, axis=1).T
     return signatures
 
