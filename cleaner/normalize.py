@@ -92,20 +92,29 @@ def para_id(doc_id: str, position: int) -> str:
 
 
 KEYED_WITH_TEXT = pl.Schema(
-    {**schemas.PARAGRAPHS_RAW, "para_id": pl.String, "norm_key": pl.String, "n_tokens": pl.Int32, "normalized": pl.String}
+    {
+        **schemas.PARAGRAPHS_RAW,
+        "para_id": pl.String,
+        "norm_key": pl.String,
+        "n_tokens": pl.Int32,
+        "normalized": pl.String,
+        "words": pl.List(pl.String),
+    }
 )
 
 
 def key_paragraphs(paragraphs: pl.DataFrame) -> pl.DataFrame:
     """Add ``para_id``, ``norm_key`` and ``n_tokens`` to a frame of :data:`schemas.PARAGRAPHS_RAW`.
 
-    Also returns the ``normalized`` text, which the signature stage shingles.
+    Also returns the ``normalized`` text and its ``words``, which the signature stage uses.
     """
     normalized = paragraphs.select(normalize_expr(pl.col("text")).alias("normalized"))["normalized"]
+    word_lists = normalized.to_frame().select(words_expr(pl.col("normalized")).alias("words"))["words"]
     keyed = paragraphs.with_columns(
         pl.concat_str(pl.col("doc_id"), pl.lit("#p"), pl.col("position").cast(pl.String)).alias("para_id"),
         pl.Series("norm_key", [norm_key(n) for n in normalized.to_list()], dtype=pl.String),
-        normalized.str.count_matches(WORD).cast(pl.Int32).alias("n_tokens"),
+        word_lists.list.len().cast(pl.Int32).alias("n_tokens"),
         normalized,
+        word_lists,
     )
     return schemas.conform(keyed, KEYED_WITH_TEXT)

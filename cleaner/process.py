@@ -97,13 +97,13 @@ def _clean_html_document(doc: dict[str, Any], config: CleanConfig, out: dict[str
     out["meta"].append({"doc_id": doc["doc_id"], **result.metadata, "extractor": result.extractor})
 
 
-def signature_columns(normalized: pl.Series, config: CleanConfig) -> list[pl.Series]:
+def signature_columns(normalized: pl.Series, config: CleanConfig, word_lists: pl.Series | None = None) -> list[pl.Series]:
     """Shingles, LSH band keys and sentence anchors of normalised paragraphs (empty when off)."""
     if not config.near_duplicates or len(normalized) == 0:
         empty = lists_from_flat("empty", np.zeros(len(normalized), dtype=np.int64), np.empty(0, dtype=np.uint64))
         return [empty.alias("shingles"), empty.alias("band_keys"), empty.alias("anchors")]
     params = config.signature_params()
-    shingles = shingle_hashes(normalized, params)
+    shingles = shingle_hashes(normalized, params, word_lists)
     bands, rows = choose_bands(config.jaccard_threshold, params.num_perm)
     keys = band_keys(minhash_signatures(shingles, params), bands, rows)
     has_signature = (shingles.list.len() > 0).to_numpy()
@@ -136,7 +136,7 @@ def process_batch(raw: pl.DataFrame, config: CleanConfig) -> BatchOutput:
     keyed = key_paragraphs(schemas.frame(out["paragraphs"], schemas.PARAGRAPHS_RAW))
     return BatchOutput(
         meta=schemas.frame(out["meta"], schemas.DOCUMENT_META),
-        paragraphs=schemas.conform(keyed.with_columns(signature_columns(keyed["normalized"], config)), schemas.PARAGRAPHS_KEYED),
+        paragraphs=schemas.conform(keyed.with_columns(signature_columns(keyed["normalized"], config, keyed["words"])), schemas.PARAGRAPHS_KEYED),
         removed=schemas.frame(out["removed"], schemas.REMOVED),
         errors=schemas.frame(out["errors"], schemas.ERRORS),
     )

@@ -105,9 +105,13 @@ def _tokens(paragraph_words: list[str], params: SignatureParams) -> list[str]:
     return paragraph_words if len(paragraph_words) >= params.min_words else []
 
 
-def shingle_hashes(normalized: pl.Series, params: SignatureParams) -> pl.Series:
-    """Shingle hashes of each normalised paragraph, as a ``list[u64]`` Series (vectorised)."""
-    word_lists = normalized.to_frame("n").select(words_expr(pl.col("n")).alias("w"))["w"]
+def shingle_hashes(normalized: pl.Series, params: SignatureParams, word_lists: pl.Series | None = None) -> pl.Series:
+    """Shingle hashes of each normalised paragraph, as a ``list[u64]`` Series (vectorised).
+
+    ``word_lists`` (the words of ``normalized``) can be passed when already computed.
+    """
+    if word_lists is None:
+        word_lists = normalized.to_frame("n").select(words_expr(pl.col("n")).alias("w"))["w"]
     lengths = word_lists.list.len().to_numpy().astype(np.int64)
     flat = word_lists.explode().drop_nulls()
     vocabulary = flat.unique(maintain_order=True)
