@@ -61,6 +61,12 @@ def cli() -> None:
 @click.option("--no-strip", is_flag=True, help="Input is clean already: keep every non-blank line.")
 @_strip_flags
 @click.option("--prefer", multiple=True, help="Source whose copy becomes canonical first (repeatable, in order).")
+@click.option("--jaccard", type=click.FloatRange(0.05, 1.0), default=0.5, show_default=True, help="Near-duplicate Jaccard threshold.")
+@click.option(
+    "--containment", type=click.FloatRange(0.05, 1.0), default=0.8, show_default=True,
+    help="Containment that makes an abridged copy or quoted paragraph a match.",
+)
+@click.option("--exact-only", is_flag=True, help="Cluster exact copies only (no MinHash).")
 @click.option("--min-chars", type=click.IntRange(min=1), default=1, show_default=True, help="Drop shorter paragraphs.")
 @click.option("--text-field", default="text", show_default=True, help="Record field holding plain text.")
 @click.option("--html-field", default="html", show_default=True, help="Record field holding HTML.")
@@ -83,6 +89,9 @@ def clean_command(
     no_headings: bool,
     pattern_files: tuple[str, ...],
     prefer: tuple[str, ...],
+    jaccard: float,
+    containment: float,
+    exact_only: bool,
     min_chars: int,
     text_field: str,
     html_field: str,
@@ -111,6 +120,9 @@ def clean_command(
         extra_patterns=_load_patterns(pattern_files),
         min_paragraph_chars=min_chars,
         prefer_sources=prefer,
+        jaccard_threshold=jaccard,
+        containment_threshold=containment,
+        near_duplicates=not exact_only,
     )
     show_progress = not quiet and sys.stderr.isatty()
 

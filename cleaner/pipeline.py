@@ -12,7 +12,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Any, Union
@@ -214,11 +214,16 @@ def clean(
     )
     result.manifest = _manifest(result, config, inputs, timings)
     result.manifest["peak_memory_mb_after_stage"] = memory
-    result.manifest["dedup"] = {
-        "signature": config.signature_params().to_dict(),
-        "banding": describe_banding(config.jaccard_threshold, config.num_perm),
-        **dedup_stats,
-    }
+    result.manifest["dedup"] = (
+        {
+            "signature": config.signature_params().to_dict(),
+            "banding": describe_banding(config.jaccard_threshold, config.num_perm),
+            "match_rule": asdict(config.match_rule()),
+            **dedup_stats,
+        }
+        if config.near_duplicates
+        else {"near_duplicates": False}
+    )
     return result
 
 

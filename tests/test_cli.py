@@ -133,3 +133,18 @@ def test_explain_shows_cluster_scores_and_shared_text(tmp_path: Path) -> None:
     assert f"Jaccard {near['similarity']:.3f}" in result.output
     missing = CliRunner().invoke(cli, ["explain", str(out), "no-such-paragraph"])
     assert missing.exit_code == 1 and "no paragraph" in missing.output
+
+
+def test_dedup_options(tmp_path: Path) -> None:
+    runner = CliRunner()
+    exact = runner.invoke(cli, ["clean", str(SAMPLES), "-o", str(tmp_path / "e"), "--exact-only", "--workers", "1"])
+    assert exact.exit_code == 0, exact.output
+    near = runner.invoke(cli, ["clean", str(SAMPLES), "-o", str(tmp_path / "n"), "--jaccard", "0.6", "--workers", "1"])
+    assert near.exit_code == 0, near.output
+    exact_matches = set(pl.read_parquet(tmp_path / "e" / "paragraphs.parquet")["match"].to_list())
+    assert exact_matches <= {"canonical", "exact"}
+    manifest = json.loads((tmp_path / "n" / "manifest.json").read_text())
+    assert manifest["parameters"]["jaccard_threshold"] == 0.6
+    assert manifest["dedup"]["banding"]["p_candidate_at_threshold"] >= 0.95
+    bad = runner.invoke(cli, ["clean", str(SAMPLES), "-o", str(tmp_path / "b"), "--jaccard", "2"])
+    assert bad.exit_code == 2
