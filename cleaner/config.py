@@ -80,8 +80,8 @@ class CleanConfig:
     duplicate_doc_ratio: float = 0.8
     """Share of a document's paragraphs found in one other document that makes it a duplicate."""
 
-    extraction_timeout: float = 30.0
-    """Seconds one HTML page may take in extraction before it is reported as an error."""
+    document_timeout: float = 30.0
+    """Seconds one document may take to strip or extract before it is reported in ``errors``."""
     max_html_bytes: int = 20_000_000
 
     def resolved_workers(self) -> int:

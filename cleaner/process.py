@@ -18,6 +18,7 @@ from cleaner import schemas
 from cleaner.config import CleanConfig
 from cleaner.dates import iso_date
 from cleaner.extract import extract_html
+from cleaner.limits import time_limit
 from cleaner.candidates import anchor_hashes, band_keys, choose_bands
 from cleaner.normalize import key_paragraphs
 from cleaner.signatures import lists_from_flat, minhash_signatures, shingle_hashes
@@ -121,10 +122,11 @@ def process_batch(raw: pl.DataFrame, config: CleanConfig) -> BatchOutput:
     for doc in raw.iter_rows(named=True):
         staged = {"meta": [], "paragraphs": [], "removed": []}
         try:
-            if doc["content_type"] == "html":
-                _clean_html_document(doc, config, staged)
-            else:
-                _clean_text_document(doc, config, staged)
+            with time_limit(config.document_timeout):
+                if doc["content_type"] == "html":
+                    _clean_html_document(doc, config, staged)
+                else:
+                    _clean_text_document(doc, config, staged)
         except Exception as exc:  # one document must never take its batch down
             detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
             out["errors"].append(

@@ -190,11 +190,16 @@ _META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0
 _BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 
 
+SHORT_INPUT_BYTES = 2048
+"""Below this size statistical detection guesses poorly; Windows-1252 is tried first."""
+
+
 def decode_bytes(data: bytes, *, html: bool = False) -> tuple[str, str]:
     """Decode ``data`` to text and name the encoding used.
 
-    Order: byte-order mark, the HTML meta charset (for pages), strict UTF-8, then
-    charset-normalizer's detection. Raises :class:`InputError` for binary content.
+    Order: byte-order mark, the HTML meta charset (for pages), strict UTF-8, then for short
+    inputs (one JSON line, say) Windows-1252, the most common legacy encoding on the web,
+    and otherwise charset-normalizer's detection. Raises :class:`InputError` for binary content.
     """
     for bom, encoding in _BOMS:
         if data.startswith(bom):
@@ -215,6 +220,11 @@ def decode_bytes(data: bytes, *, html: bool = False) -> tuple[str, str]:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
+    if len(data) < SHORT_INPUT_BYTES:
+        try:
+            return data.decode("cp1252"), "cp1252"
+        except UnicodeDecodeError:
+            pass
     best = charset_normalizer.from_bytes(data[:262144]).best()
     if best is None:
         raise InputError("binary content: no text encoding fits")

@@ -356,11 +356,16 @@ def _is_headline(line: _Line) -> bool:
 # --- the classifier --------------------------------------------------------------------------
 
 
+LONG_LINE_CHARS = 5000
+"""Lines longer than this are judged on their first 4,000 and last 1,000 characters."""
+
+
 def _features(text: str) -> list[_Line]:
     lines = []
     for number, raw in enumerate(_LINE_BREAK.split(text), start=1):
         clean = " ".join(raw.split())
-        normalized = normalize_text(clean) if clean else ""
+        sample = clean if len(clean) <= LONG_LINE_CHARS else f"{clean[:4000]} {clean[-1000:]}"
+        normalized = normalize_text(sample) if sample else ""
         lines.append(_Line(number, raw, clean, normalized, words(normalized) if normalized else []))
     return lines
 

@@ -154,3 +154,24 @@ def test_every_line_is_kept_or_removed_exactly_once(lines: list[str], newline: s
     removed = [number for number, _, _ in result.removed]
     assert sorted(covered + removed) == list(range(1, n_lines + 1))
     assert [d.line for d in result.decisions] == list(range(1, n_lines + 1))
+
+
+@pytest.mark.parametrize("symbol", ["a", " ", "/", "|", ".", "(", "©", "1", "\u00a0", "by ", "/ x"])
+def test_adversarial_lines_stay_linear(symbol: str) -> None:
+    """100k characters of one symbol must not trigger catastrophic backtracking."""
+    from cleaner.limits import time_limit
+
+    line = symbol * (100_000 // len(symbol))
+    with time_limit(20):
+        result = strip_text(f"Heading\n{line}\nThe committee agreed on a plan that will change how the town pays for its roads.\n")
+    assert [d.line for d in result.decisions] == [1, 2, 3, 4]
+
+
+def test_time_limit_interrupts_a_stuck_document() -> None:
+    import time as _time
+
+    from cleaner.limits import DocumentTimeout, time_limit
+
+    with pytest.raises(DocumentTimeout):
+        with time_limit(0.2):
+            _time.sleep(5)
