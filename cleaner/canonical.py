@@ -2,6 +2,8 @@
 
 The canonical copy is chosen by an explicit rule, in this order:
 
+0. with a dedup index: the paragraph that was already canonical in an earlier run (so
+   clusters keep their canonical and their id as new copies arrive),
 1. the earliest date (documents without a parsable date come after all dated ones),
 2. the user's source priority (``--prefer``), in the order given,
 3. the most complete copy (most words),
@@ -21,7 +23,7 @@ import polars as pl
 from cleaner import schemas
 
 _ISO_DATE = r"^\d{4}-\d{2}-\d{2}"
-RANK_COLUMNS = ["_undated", "_date", "_prefer", "_neg_words", "_neg_chars", "doc_id", "position"]
+RANK_COLUMNS = ["_not_previous", "_undated", "_date", "_prefer", "_neg_words", "_neg_chars", "doc_id", "position"]
 
 
 def cluster_id_of(norm_key: pl.Expr) -> pl.Expr:
@@ -43,10 +45,11 @@ def _rank_columns(prefer_sources: Sequence[str]) -> list[pl.Expr]:
 
 def paragraph_ranks(paragraphs: pl.DataFrame, documents: pl.DataFrame, prefer_sources: Sequence[str] = ()) -> pl.DataFrame:
     """``para_id, rank``: every paragraph's place in the canonical order (0 comes first)."""
+    previous = pl.col("was_canonical") if "was_canonical" in paragraphs.columns else pl.lit(False)
     ranked = (
-        paragraphs.select("para_id", "doc_id", "position", "n_tokens", "text")
+        paragraphs.select("para_id", "doc_id", "position", "n_tokens", "text", previous.alias("_previous"))
         .join(documents.select("doc_id", "source", "date"), on="doc_id", how="left")
-        .with_columns(_rank_columns(prefer_sources))
+        .with_columns(*_rank_columns(prefer_sources), (~pl.col("_previous").fill_null(False)).alias("_not_previous"))
         .sort(RANK_COLUMNS)
     )
     return ranked.select("para_id", pl.int_range(pl.len(), dtype=pl.UInt32).alias("rank"))

@@ -16,6 +16,7 @@ import polars as pl
 from cleaner import __version__
 from cleaner.config import CleanConfig, FieldMap
 from cleaner.explain import UnknownParagraphError, explain
+from cleaner.index import IndexMismatchError
 from cleaner.pipeline import clean
 from cleaner.read import InputError, decode_bytes
 from cleaner.strip import StripOptions, load_pattern_file, strip_text
@@ -67,6 +68,10 @@ def cli() -> None:
     help="Containment that makes an abridged copy or quoted paragraph a match.",
 )
 @click.option("--exact-only", is_flag=True, help="Cluster exact copies only (no MinHash).")
+@click.option(
+    "--index", "index_dir", type=click.Path(file_okay=False),
+    help="Dedup index folder: match against earlier runs, then add this run to it.",
+)
 @click.option("--min-chars", type=click.IntRange(min=1), default=1, show_default=True, help="Drop shorter paragraphs.")
 @click.option("--text-field", default="text", show_default=True, help="Record field holding plain text.")
 @click.option("--html-field", default="html", show_default=True, help="Record field holding HTML.")
@@ -92,6 +97,7 @@ def clean_command(
     jaccard: float,
     containment: float,
     exact_only: bool,
+    index_dir: str | None,
     min_chars: int,
     text_field: str,
     html_field: str,
@@ -123,13 +129,17 @@ def clean_command(
         jaccard_threshold=jaccard,
         containment_threshold=containment,
         near_duplicates=not exact_only,
+        index_dir=index_dir,
     )
     show_progress = not quiet and sys.stderr.isatty()
 
     def progress(done: int) -> None:
         click.echo(f"\rcleaned {done} documents", err=True, nl=False)
 
-    result = clean(list(inputs), config, progress=progress if show_progress else None)
+    try:
+        result = clean(list(inputs), config, progress=progress if show_progress else None)
+    except IndexMismatchError as exc:
+        raise click.UsageError(str(exc)) from exc
     if show_progress:
         click.echo("", err=True)
     skipped = result.errors.filter(result.errors["action"] == "skipped")
@@ -143,6 +153,11 @@ def clean_command(
         raise click.UsageError(str(exc)) from exc
     except OSError as exc:
         raise click.ClickException(f"cannot write {output!r}: {exc}") from exc
+    if index_dir is not None:
+        try:
+            result.update_index()
+        except OSError as exc:
+            raise click.ClickException(f"output written, but the index {index_dir!r} could not be updated: {exc}") from exc
     if not quiet:
         for row in skipped.head(10).iter_rows(named=True):
             where = f"{row['path']}" + (f" (record {row['record']})" if row["record"] is not None else "")

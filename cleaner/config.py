@@ -72,6 +72,8 @@ class CleanConfig:
     """Paragraphs with fewer words are only matched exactly: short lines would all collide."""
     max_bucket: int = 200
     """LSH buckets larger than this are linked as stars instead of all pairs."""
+    index_dir: str | None = None
+    """A dedup index folder: match against every earlier run's paragraphs (see ``cleaner/index.py``)."""
 
     min_paragraph_chars: int = 1
     """Paragraphs shorter than this (after cleaning) are removed with reason ``too-short``."""

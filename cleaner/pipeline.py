@@ -24,6 +24,7 @@ from cleaner.candidates import describe_banding
 from cleaner.canonical import assign_canonical, build_clusters, duplicate_documents, paragraph_ranks
 from cleaner.clusters import exact_groups, near_duplicate_groups
 from cleaner.config import CleanConfig, OutputFormat
+from cleaner.index import INDEX_ROWS, DedupIndex
 from cleaner.parallel import map_ordered
 from cleaner.process import BatchOutput, process_batch
 from cleaner.read import ErrorRow, iter_raw_documents, iter_record_documents
@@ -46,6 +47,15 @@ class CleanResult:
     removed: pl.DataFrame
     errors: pl.DataFrame
     manifest: dict[str, Any] = field(default_factory=dict)
+    config: CleanConfig = field(default_factory=CleanConfig)
+    index_rows: pl.DataFrame | None = None
+    """This run's paragraphs as the dedup index stores them (when an index is in use)."""
+
+    def update_index(self) -> None:
+        """Append this run's paragraphs to its dedup index (after the output is safely written)."""
+        if self.config.index_dir is None or self.index_rows is None:
+            raise ValueError("this run used no index (pass index_dir=... or --index DIR)")
+        DedupIndex(self.config.index_dir).append(self.index_rows, self.config)
 
     @property
     def tables(self) -> dict[str, pl.DataFrame]:
@@ -56,7 +66,7 @@ class CleanResult:
         self, out_dir: PathLike, *, output_format: OutputFormat | None = None, overwrite: bool = False
     ) -> Path:
         """Write the tables and ``manifest.json`` into ``out_dir`` atomically."""
-        fmt = output_format or self.manifest.get("parameters", {}).get("output_format", "parquet")
+        fmt = output_format or self.config.output_format
         return write_output(out_dir, self.tables, self.manifest, output_format=fmt, overwrite=overwrite)
 
     def summary(self) -> str:
@@ -177,19 +187,32 @@ def clean(
     timings["collect"] = time.perf_counter() - stage
 
     stage = time.perf_counter()
-    ranks = paragraph_ranks(keyed, doc_info, config.prefer_sources)
+    indexed = _load_index(config, doc_info)
+    ranking_docs = pl.concat(
+        [doc_info.select("doc_id", "source", "date", "order"), _indexed_documents(indexed)], how="vertical"
+    )
+    candidates = pl.concat(
+        [keyed.with_columns(pl.lit(False).alias("was_canonical")), _indexed_paragraphs(indexed)], how="vertical"
+    )
+    ranks = paragraph_ranks(candidates, ranking_docs, config.prefer_sources)
     dedup_stats: dict[str, int] = {}
     if config.near_duplicates:
-        members, dedup_stats = near_duplicate_groups(keyed.join(ranks, on="para_id"), config.match_rule(), config.max_bucket)
+        members, dedup_stats = near_duplicate_groups(
+            candidates.join(ranks, on="para_id"), config.match_rule(), config.max_bucket
+        )
     else:
-        members = exact_groups(keyed)
+        members = exact_groups(candidates)
     timings["clusters"] = time.perf_counter() - stage
     memory["clusters"] = _peak_memory_mb()
 
     stage = time.perf_counter()
-    paragraphs = assign_canonical(keyed, members, ranks, doc_info)
-    clusters = build_clusters(paragraphs, doc_info)
-    duplicates = duplicate_documents(paragraphs, doc_info, config.duplicate_doc_ratio)
+    every_paragraph = assign_canonical(candidates.drop("was_canonical"), members, ranks, ranking_docs)
+    today = pl.col("doc_id").is_in(doc_info["doc_id"].implode())
+    paragraphs = every_paragraph.filter(today)
+    clusters = build_clusters(every_paragraph, ranking_docs).filter(
+        pl.col("cluster_id").is_in(paragraphs["cluster_id"].unique().implode())
+    )
+    duplicates = duplicate_documents(every_paragraph, ranking_docs, config.duplicate_doc_ratio).filter(today)
     timings["canonical"] = time.perf_counter() - stage
 
     bodies = paragraphs.group_by("doc_id").agg(
@@ -212,6 +235,9 @@ def clean(
         removed=removed,
         errors=error_frame,
     )
+    result.config = config
+    if config.index_dir is not None:
+        result.index_rows = _index_rows(keyed, paragraphs, doc_info)
     result.manifest = _manifest(result, config, inputs, timings)
     result.manifest["peak_memory_mb_after_stage"] = memory
     result.manifest["dedup"] = (
@@ -219,12 +245,42 @@ def clean(
             "signature": config.signature_params().to_dict(),
             "banding": describe_banding(config.jaccard_threshold, config.num_perm),
             "match_rule": asdict(config.match_rule()),
+            "index": {"path": config.index_dir, "paragraphs_loaded": indexed.height} if config.index_dir else None,
             **dedup_stats,
         }
         if config.near_duplicates
         else {"near_duplicates": False}
     )
     return result
+
+
+def _load_index(config: CleanConfig, doc_info: pl.DataFrame) -> pl.DataFrame:
+    if config.index_dir is None:
+        return pl.DataFrame(schema=INDEX_ROWS)
+    return DedupIndex(config.index_dir).load(config, replacing=set(doc_info["doc_id"].to_list()))
+
+
+def _indexed_documents(indexed: pl.DataFrame) -> pl.DataFrame:
+    """Documents known only from the index: ranked like today's, never written out."""
+    return indexed.select("doc_id", "source", "date").unique("doc_id", keep="first", maintain_order=True).with_columns(
+        pl.lit(-1, dtype=pl.Int64).alias("order")
+    )
+
+
+def _indexed_paragraphs(indexed: pl.DataFrame) -> pl.DataFrame:
+    return indexed.select(
+        "doc_id", "position", "text",
+        pl.lit(None, dtype=pl.Int32).alias("line_start"), pl.lit(None, dtype=pl.Int32).alias("line_end"),
+        "para_id", "norm_key", "n_tokens", "shingles", "band_keys", "anchors", "was_canonical",
+    )
+
+
+def _index_rows(keyed: pl.DataFrame, paragraphs: pl.DataFrame, doc_info: pl.DataFrame) -> pl.DataFrame:
+    return (
+        keyed.join(doc_info.select("doc_id", "source", "date"), on="doc_id", how="left")
+        .join(paragraphs.select("para_id", pl.col("is_canonical").alias("was_canonical")), on="para_id", how="left")
+        .select(*INDEX_ROWS)
+    )
 
 
 def _describe_inputs(inputs: Inputs) -> list[str]:
