@@ -10,6 +10,7 @@ short phrases as real ones do.
 
 from __future__ import annotations
 
+import itertools
 import json
 import random
 from collections import defaultdict
@@ -38,11 +39,11 @@ class Generator:
         self.random = random.Random(seed)
         letters = "abcdefghijklmnopqrstuvwxyz"
         self.words = ["".join(self.random.choice(letters) for _ in range(self.random.randint(3, 10))) for _ in range(vocabulary)]
-        self.weights = [1.0 / (rank + 10) for rank in range(vocabulary)]
+        self.cum_weights = list(itertools.accumulate(1.0 / (rank + 10) for rank in range(vocabulary)))
 
     def sentence(self) -> str:
         n = self.random.randint(8, 22)
-        picked = self.random.choices(self.words, weights=self.weights, k=n)
+        picked = self.random.choices(self.words, cum_weights=self.cum_weights, k=n)
         for i in range(0, n, 3):
             picked[i] = self.random.choice(FUNCTION_WORDS)
         if self.random.random() < 0.3:
