@@ -95,12 +95,13 @@ def anchor_hashes(normalized: pl.Series, min_words: int) -> pl.Series:
 def bucket_pairs(rids: np.ndarray, keys: np.ndarray, max_bucket: int) -> np.ndarray:
     """Pairs of ``rids`` that share a key, as sorted unique ``a << 32 | b`` codes with ``a < b``.
 
-    Sort-based: one argsort, then runs of equal keys are buckets. Runs of two (by far the most
+    Sort-based: one argsort, then runs of equal keys are buckets (the order inside a run
+    does not matter: the pairs are sorted at the end). Runs of two (by far the most
     common) are paired without a Python loop; a run above ``max_bucket`` becomes a star.
     """
     if len(keys) < 2:
         return np.empty(0, dtype=np.uint64)
-    order = np.argsort(keys, kind="stable")
+    order = np.argsort(keys)
     ordered = keys[order]
     members = rids[order]
     n = len(keys)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
 import polars as pl
 
 from cleaner import schemas
@@ -43,16 +44,24 @@ def _rank_columns(prefer_sources: Sequence[str]) -> list[pl.Expr]:
     ]
 
 
-def paragraph_ranks(paragraphs: pl.DataFrame, documents: pl.DataFrame, prefer_sources: Sequence[str] = ()) -> pl.DataFrame:
-    """``para_id, rank``: every paragraph's place in the canonical order (0 comes first)."""
+def paragraph_ranks(paragraphs: pl.DataFrame, documents: pl.DataFrame, prefer_sources: Sequence[str] = ()) -> pl.Series:
+    """Every paragraph's place in the canonical order (0 comes first), aligned with ``paragraphs``.
+
+    Returned as a Series in row order, so callers add it as a column without a join (the
+    frames carry shingle lists that a join would copy).
+    """
     previous = pl.col("was_canonical") if "was_canonical" in paragraphs.columns else pl.lit(False)
-    ranked = (
-        paragraphs.select("para_id", "doc_id", "position", "n_tokens", "text", previous.alias("_previous"))
-        .join(documents.select("doc_id", "source", "date"), on="doc_id", how="left")
+    order = (
+        paragraphs.select("doc_id", "position", "n_tokens", "text", previous.alias("_previous"))
+        .with_row_index("_row")
+        .join(documents.select("doc_id", "source", "date"), on="doc_id", how="left", maintain_order="left")
         .with_columns(*_rank_columns(prefer_sources), (~pl.col("_previous").fill_null(False)).alias("_not_previous"))
-        .sort(RANK_COLUMNS)
+        .sort(RANK_COLUMNS)["_row"]
+        .to_numpy()
     )
-    return ranked.select("para_id", pl.int_range(pl.len(), dtype=pl.UInt32).alias("rank"))
+    ranks = np.empty(len(order), dtype=np.uint32)
+    ranks[order] = np.arange(len(order), dtype=np.uint32)
+    return pl.Series("rank", ranks)
 
 
 def assign_canonical(
@@ -61,13 +70,15 @@ def assign_canonical(
     """Mark each cluster's canonical paragraph (its best-ranked member) and its scores.
 
     ``paragraphs``: :data:`schemas.PARAGRAPHS_KEYED`; ``members``: :data:`clusters.MEMBERS`;
-    ``ranks``: from :func:`paragraph_ranks`; ``documents``: ``doc_id, order``. Copies with the
+    ``ranks``: from :func:`paragraph_ranks` (aligned with ``paragraphs``); ``documents``:
+    ``doc_id, order``. Copies with the
     canonical's exact normalised text report ``exact`` and 1.0; the others keep the
     verified Jaccard similarity and containment against the canonical.
     """
     ranked = (
-        paragraphs.join(members, on="para_id", how="left")
-        .join(ranks, on="para_id", how="left")
+        paragraphs.select("para_id", "doc_id", "position", "text", "line_start", "line_end", "norm_key")
+        .with_columns(ranks)
+        .join(members, on="para_id", how="left")
         .join(documents.select("doc_id", "order"), on="doc_id", how="left")
     )
     canonical = (

@@ -18,7 +18,10 @@ The similarity a paragraph reports is therefore always its similarity to its own
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
+
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -198,23 +201,38 @@ def star_clusters(
 
 def near_duplicate_groups(
     paragraphs: pl.DataFrame, rule: MatchRule, max_bucket: int
-) -> tuple[pl.DataFrame, dict[str, int]]:
+) -> tuple[pl.DataFrame, dict[str, Any]]:
     """Cluster paragraphs (``para_id, norm_key, rank, shingles, band_keys, anchors``) into :data:`MEMBERS`.
 
     One representative per exact group (its best-ranked copy) takes part in candidate search
     and verification; every copy inherits its representative's cluster and scores. Also
     returns counts for the manifest (representatives, candidate pairs, edges by kind).
     """
-    representatives = (
-        paragraphs.sort("rank")
+    clock = time.perf_counter()
+    seconds: dict[str, float] = {}
+
+    def lap(name: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        seconds[name] = round(now - clock, 3)
+        clock = now
+
+    first_rows = (
+        paragraphs.select("norm_key", "rank")
+        .with_row_index("row")
+        .sort("rank")
         .group_by("norm_key", maintain_order=True)
-        .agg(pl.col("shingles").first(), pl.col("band_keys").first(), pl.col("anchors").first())
-        .with_row_index("rid")
+        .agg(pl.col("row").first())["row"]
     )
+    representatives = paragraphs.select("norm_key", "shingles", "band_keys", "anchors")[first_rows].with_row_index("rid")
     shingles = ShingleSets.from_lists(representatives["shingles"])
+    lap("representatives")
     pairs = candidate_pairs(representatives.with_columns(pl.col("rid").cast(pl.UInt32)), max_bucket)
+    lap("candidates")
     edges = verify_pairs(pairs, shingles, rule)
+    lap("verification")
     stars = star_clusters(np.arange(representatives.height), edges, shingles, rule)
+    lap("star_clusters")
     keys = representatives.select(pl.col("rid").cast(pl.Int64), "norm_key")
     assignment = (
         stars.join(keys, on="rid")
@@ -222,7 +240,9 @@ def near_duplicate_groups(
         .select("norm_key", "group_key", pl.col("jaccard").alias("similarity"), "containment", "match")
     )
     members = paragraphs.select("para_id", "norm_key").join(assignment, on="norm_key", how="left")
+    lap("assignment")
     statistics = {
+        "seconds": seconds,
         "representatives": representatives.height,
         "with_signature": representatives.filter(pl.col("band_keys").list.len() > 0).height,
         "candidate_pairs": pairs.height,

@@ -195,10 +195,12 @@ def clean(
         [keyed.with_columns(pl.lit(False).alias("was_canonical")), _indexed_paragraphs(indexed)], how="vertical"
     )
     ranks = paragraph_ranks(candidates, ranking_docs, config.prefer_sources)
-    dedup_stats: dict[str, int] = {}
+    dedup_stats: dict[str, Any] = {}
     if config.near_duplicates:
         members, dedup_stats = near_duplicate_groups(
-            candidates.join(ranks, on="para_id"), config.match_rule(), config.max_bucket
+            candidates.select("para_id", "norm_key", "shingles", "band_keys", "anchors").with_columns(ranks),
+            config.match_rule(),
+            config.max_bucket,
         )
     else:
         members = exact_groups(candidates)
@@ -206,7 +208,7 @@ def clean(
     memory["clusters"] = _peak_memory_mb()
 
     stage = time.perf_counter()
-    every_paragraph = assign_canonical(candidates.drop("was_canonical"), members, ranks, ranking_docs)
+    every_paragraph = assign_canonical(candidates, members, ranks, ranking_docs)
     today = pl.col("doc_id").is_in(doc_info["doc_id"].implode())
     paragraphs = every_paragraph.filter(today)
     clusters = build_clusters(every_paragraph, ranking_docs).filter(
