@@ -105,6 +105,7 @@ def main() -> None:
     print(f"cleaner clean --no-strip --workers {args.workers}: {cleaner_seconds:.2f} s "
           f"({len(generated) / cleaner_seconds:,.0f} paragraphs/s), peak memory {peak_mb:,.0f} MB")
     print(f"  stages: {manifest['timings']}")
+    print(f"  dedup steps: {manifest['dedup']['seconds']}; peak MB after stage: {manifest['peak_memory_mb_after_stage']}")
 
     texts = [normalize_text(p.text) for p in generated]
     shingle_bytes = [shingles_of(t, params) for t in texts]

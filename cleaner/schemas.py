@@ -11,15 +11,14 @@ from typing import Any
 
 import polars as pl
 
+DOCUMENT_IDENTITY = {
+    name: pl.String for name in ("doc_id", "source", "path", "url", "title", "author", "date")
+}
+"""Who a document is and where it came from: carried from the reader to the output."""
+
 RAW_DOCUMENTS = pl.Schema(
     {
-        "doc_id": pl.String,
-        "source": pl.String,
-        "path": pl.String,
-        "url": pl.String,
-        "title": pl.String,
-        "author": pl.String,
-        "date": pl.String,
+        **DOCUMENT_IDENTITY,
         "content_type": pl.String,  # "text" or "html"
         "body": pl.String,  # the text, or the HTML markup
         "order": pl.Int64,  # position in the input stream: keeps output order stable
@@ -111,13 +110,7 @@ CLUSTERS = pl.Schema(
 
 DOCUMENTS = pl.Schema(
     {
-        "doc_id": pl.String,
-        "source": pl.String,
-        "path": pl.String,
-        "url": pl.String,
-        "title": pl.String,
-        "author": pl.String,
-        "date": pl.String,
+        **DOCUMENT_IDENTITY,
         "sitename": pl.String,
         "language": pl.String,
         "extractor": pl.String,
