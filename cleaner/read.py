@@ -24,6 +24,8 @@ from urllib.parse import urlsplit
 
 import charset_normalizer
 import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from cleaner.config import CleanConfig, FieldMap
 from cleaner.dates import iso_date
@@ -144,6 +146,7 @@ def _walk(root: str, errors: list[ErrorRow]) -> list[InputFile]:
         except OSError as exc:
             errors.append(ErrorRow(directory, None, f"cannot list directory: {exc.strerror or exc}"))
             return
+        names = {e.name for e in entries}
         for entry in entries:
             try:
                 is_dir = entry.is_dir(follow_symlinks=True)
@@ -154,7 +157,6 @@ def _walk(root: str, errors: list[ErrorRow]) -> list[InputFile]:
                 continue
             kind, compressed = file_kind(entry.name)
             relative = os.path.relpath(entry.path, root)
-            names = {e.name for e in entries}
             if kind is None:
                 errors.append(ErrorRow(entry.path, None, "unsupported file type", "ignored"))
             elif FOLDER_DOCUMENTATION.match(entry.name):
@@ -308,25 +310,52 @@ def _iter_records(item: InputFile, errors: list[ErrorRow]) -> Iterator[tuple[int
 
 
 def _iter_table_rows(item: InputFile) -> Iterator[tuple[int, Any]]:
+    """Rows of a Parquet or CSV file, streamed (row groups, or lines) so memory stays bounded."""
     if item.kind == "parquet":
         try:
             source: Any = io.BytesIO(_read_bytes(item)) if item.compressed else item.path
-            table = pl.read_parquet(source)
-        except Exception as exc:  # polars raises several exception types for bad files
+            batches = pq.ParquetFile(source).iter_batches(batch_size=10_000)
+            number = 0
+            for batch in batches:
+                for row in batch.to_pylist():
+                    number += 1
+                    yield number, row
+        except (OSError, pa.ArrowException) as exc:
             raise InputError(f"cannot read Parquet: {exc}") from exc
-        number = 0
-        for chunk in table.iter_slices(10_000):
-            for row in chunk.iter_rows(named=True):
-                number += 1
-                yield number, row
         return
-    text, _ = decode_bytes(_read_bytes(item))
-    reader = csv.DictReader(io.StringIO(text, newline=""))
+    csv.field_size_limit(sys.maxsize)
+    encoding = _sniff_encoding(item)
+    stream = _open_text_stream(item)
+    number = 0
     try:
+        reader = csv.DictReader(io.TextIOWrapper(stream, encoding=encoding, errors="replace", newline=""))
+        number = 0
         for number, row in enumerate(reader, start=1):
             yield number, row
     except csv.Error as exc:
-        raise InputError(f"malformed CSV: {exc}") from exc
+        raise InputError(f"malformed CSV after row {number}: {exc}") from exc
+    except (OSError, EOFError, zlib.error) as exc:
+        raise InputError(f"input ends abruptly after row {number}: {exc}") from exc
+    finally:
+        stream.close()
+
+
+def _sniff_encoding(item: InputFile, size: int = 262_144) -> str:
+    """The encoding of a file judged from its first ``size`` bytes (a cut UTF-8 sequence is forgiven)."""
+    stream = _open_text_stream(item)
+    try:
+        head = stream.read(size)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise InputError(f"cannot read file: {exc}") from exc
+    finally:
+        stream.close()
+    try:
+        head.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError as exc:
+        if exc.start >= len(head) - 3 and len(head) == size:
+            return "utf-8"
+    return decode_bytes(head)[1]
 
 
 def _clean_str(value: Any) -> str | None:

@@ -172,3 +172,32 @@ def test_samples_show_every_feature() -> None:
     assert set(result.errors["action"].to_list()) == {"renamed", "skipped"}
     bodies = " ".join(result.documents["text"].to_list())
     assert "Metro Wire2" not in bodies and "/ Morning Brief/" not in bodies
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+DOC_LINE = st.one_of(
+    st.just(""),
+    st.sampled_from(["Menu", "Share this", "By A. Writer", "Related stories", "© 2026 Paper", "Advertisement"]),
+    st.builds(lambda n: " ".join(["the council said that the plan was good for the town"] * n) + ".", st.integers(1, 3)),
+    st.text(alphabet=st.characters(blacklist_categories=("Cs", "Zl", "Zp", "Cc")), max_size=60),
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.one_of(st.lists(DOC_LINE, max_size=15).map("\n".join), st.none()), max_size=6))
+def test_documents_and_lines_are_all_accounted_for(texts: list[str | None]) -> None:
+    records = [{"id": f"d{i}", "text": t} for i, t in enumerate(texts)]
+    result = cleaner.clean(records, workers=1)
+    skipped = result.errors.filter(pl.col("action") == "skipped")
+    assert result.documents.height + skipped.height == len(records)
+    for doc_id, text in ((f"d{i}", t) for i, t in enumerate(texts)):
+        if doc_id not in result.documents["doc_id"].to_list():
+            assert text is None or not text.strip()
+            continue
+        lines = len(__import__("re").split(r"\r\n|\r|\n", text))
+        paragraphs = result.paragraphs.filter(pl.col("doc_id") == doc_id)
+        covered = [n for s, e in zip(paragraphs["line_start"], paragraphs["line_end"]) for n in range(s, e + 1)]
+        removed = result.removed.filter(pl.col("doc_id") == doc_id)["line"].to_list()
+        assert sorted(covered + removed) == list(range(1, lines + 1))

@@ -95,3 +95,93 @@ def test_sigkill_leaves_previous_output_or_none(tmp_path: Path) -> None:
         assert out.exists(), f"previous output lost after a kill at {delay} s"
         assert {name: frame.height for name, frame in read_output(out).items()} == reference
         assert json.loads((out / "manifest.json").read_text())["counts"]["documents"] == 3000
+
+
+def test_truncated_gzip_jsonl_keeps_the_records_before_the_damage(tmp_path: Path) -> None:
+    import gzip
+
+    records = "".join(json.dumps({"id": f"r{i}", "text": ARTICLE}) + "\n" for i in range(200))
+    data = gzip.compress(records.encode())
+    (tmp_path / "feed.jsonl.gz").write_bytes(data[: len(data) // 2])
+    result = cleaner.clean(tmp_path, workers=1)
+    assert 0 < result.documents.height < 200
+    error = result.errors.row(0, named=True)
+    assert error["path"].endswith("feed.jsonl.gz") and "abruptly" in error["error"]
+
+
+def test_csv_with_huge_fields_and_legacy_encoding(tmp_path: Path) -> None:
+    body = "Caf\u00e9 owners said the closure cost them a third of their sales. " * 5000
+    (tmp_path / "rows.csv").write_bytes(("id,text\nbig,\"" + body + "\"\nsmall,\"" + ARTICLE + "\"\n").encode("cp1252"))
+    result = cleaner.clean(tmp_path, workers=1)
+    assert result.documents["doc_id"].to_list() == ["big", "small"]
+    assert result.documents["text"][0].startswith("Caf\u00e9 owners")
+
+
+def test_files_that_vanish_or_cannot_be_opened(tmp_path: Path, monkeypatch) -> None:
+    import builtins
+
+    from cleaner import read
+
+    for name in ("a.txt", "b.txt", "c.txt"):
+        (tmp_path / name).write_text(ARTICLE)
+    real_discover = read.discover
+
+    def discover_then_delete(inputs, errors):
+        found = real_discover(inputs, errors)
+        (tmp_path / "b.txt").unlink()
+        return found
+
+    real_open = builtins.open
+
+    def refuse(path, *args, **kwargs):
+        if str(path).endswith("c.txt"):
+            raise PermissionError(13, "Permission denied")
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(read, "discover", discover_then_delete)
+    monkeypatch.setattr(builtins, "open", refuse)
+    result = cleaner.clean(tmp_path, workers=1)
+    assert result.documents["doc_id"].to_list() == ["a.txt"]
+    messages = dict(zip((Path(p).name for p in result.errors["path"]), result.errors["error"]))
+    assert "No such file" in messages["b.txt"] and "Permission denied" in messages["c.txt"]
+
+
+def test_many_small_files(tmp_path: Path) -> None:
+    for index in range(2000):
+        folder = tmp_path / f"outlet-{index % 7}"
+        folder.mkdir(exist_ok=True)
+        (folder / f"{index:05d}.txt").write_text(f"Story number {index} was filed on a quiet day in the newsroom of the town.\n")
+    result = cleaner.clean(tmp_path, workers=2)
+    assert result.documents.height == 2000
+    assert result.documents["source"].n_unique() == 7
+
+
+def test_same_bytes_whatever_the_hash_seed_workers_and_listing_order(tmp_path: Path) -> None:
+    outputs = []
+    for seed, workers in (("1", "1"), ("2", "2")):
+        out = tmp_path / f"out-{seed}"
+        env = {**__import__("os").environ, "PYTHONHASHSEED": seed}
+        run = subprocess.run(
+            [sys.executable, "-m", "cleaner", "clean", "samples", "-o", str(out), "--workers", workers, "-q"],
+            cwd=REPO, env=env, capture_output=True, timeout=300,
+        )
+        assert run.returncode == 0, run.stderr
+        outputs.append({p.name: p.read_bytes() for p in out.glob("*.parquet")})
+    assert outputs[0] == outputs[1]
+
+
+def test_listing_order_does_not_matter(monkeypatch) -> None:
+    import os as _os
+
+    from tests.conftest import SAMPLES
+
+    expected = cleaner.clean(SAMPLES, workers=1)
+    real_scandir = _os.scandir
+
+    def shuffled(path):
+        return list(reversed(list(real_scandir(path))))
+
+    monkeypatch.setattr(_os, "scandir", shuffled)
+    shuffled_result = cleaner.clean(SAMPLES, workers=1)
+    for name, table in expected.tables.items():
+        assert table.equals(shuffled_result.tables[name]), name
