@@ -10,7 +10,6 @@ import os
 import resource
 import sys
 import time
-from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from functools import partial
@@ -21,12 +20,13 @@ import polars as pl
 
 from cleaner import __version__, schemas
 from cleaner.candidates import describe_banding
+from cleaner.audit import RemovedLog
 from cleaner.canonical import assign_canonical, build_clusters, duplicate_documents, paragraph_ranks
 from cleaner.clusters import exact_groups, near_duplicate_groups
 from cleaner.config import CleanConfig, OutputFormat
 from cleaner.index import INDEX_ROWS, DedupIndex
 from cleaner.parallel import map_ordered
-from cleaner.process import BatchOutput, process_batch
+from cleaner.process import process_batch
 from cleaner.read import ErrorRow, iter_raw_documents, iter_record_documents
 from cleaner.write import write_output
 
@@ -44,7 +44,7 @@ class CleanResult:
     documents: pl.DataFrame
     paragraphs: pl.DataFrame
     clusters: pl.DataFrame
-    removed: pl.DataFrame
+    removed_log: RemovedLog
     errors: pl.DataFrame
     manifest: dict[str, Any] = field(default_factory=dict)
     config: CleanConfig = field(default_factory=CleanConfig)
@@ -58,6 +58,11 @@ class CleanResult:
         DedupIndex(self.config.index_dir).append(self.index_rows, self.config)
 
     @property
+    def removed(self) -> pl.DataFrame:
+        """Every removed input line with its reason (kept on disk until first asked for)."""
+        return self.removed_log.frame()
+
+    @property
     def tables(self) -> dict[str, pl.DataFrame]:
         """The output tables by name."""
         return {name: getattr(self, name) for name in schemas.OUTPUT_TABLES}
@@ -67,7 +72,9 @@ class CleanResult:
     ) -> Path:
         """Write the tables and ``manifest.json`` into ``out_dir`` atomically."""
         fmt = output_format or self.config.output_format
-        return write_output(out_dir, self.tables, self.manifest, output_format=fmt, overwrite=overwrite)
+        tables: dict[str, Any] = {name: getattr(self, name) for name in schemas.OUTPUT_TABLES if name != "removed"}
+        tables["removed"] = self.removed_log
+        return write_output(out_dir, tables, self.manifest, output_format=fmt, overwrite=overwrite)
 
     def summary(self) -> str:
         """A few lines a person reads at the end of a run."""
@@ -155,14 +162,20 @@ def clean(
     errors: list[ErrorRow] = []
     info: list[dict[str, Any]] = []
 
-    outputs: list[BatchOutput] = []
+    metas: list[pl.DataFrame] = []
+    keyeds: list[pl.DataFrame] = []
+    batch_errors: list[pl.DataFrame] = []
+    removed = RemovedLog()
     done = 0
     for output in map_ordered(
         partial(process_batch, config=config),
         _batches(_raw_documents(inputs, config, errors), config.batch_size, info),
         config.resolved_workers(),
     ):
-        outputs.append(output)
+        removed.add(output.removed)
+        metas.append(output.meta)
+        keyeds.append(output.paragraphs)
+        batch_errors.append(output.errors)
         done += output.meta.height + output.errors.height
         if progress is not None:
             progress(done)
@@ -170,13 +183,14 @@ def clean(
     memory = {"read_strip_extract": _peak_memory_mb()}
 
     stage = time.perf_counter()
-    meta = _concat([o.meta for o in outputs], schemas.DOCUMENT_META)
-    keyed = _concat([o.paragraphs for o in outputs], schemas.PARAGRAPHS_KEYED)
-    removed = _concat([o.removed for o in outputs], schemas.REMOVED)
+    meta = _concat(metas, schemas.DOCUMENT_META)
+    keyed = _concat(keyeds, schemas.PARAGRAPHS_KEYED)
+    removed.close()
     error_frame = pl.concat(
-        [schemas.frame([e.as_dict() for e in errors], schemas.ERRORS), *(o.errors for o in outputs)], how="vertical"
+        [schemas.frame([e.as_dict() for e in errors], schemas.ERRORS), *batch_errors], how="vertical"
     )
-    outputs.clear()
+    metas.clear()
+    keyeds.clear()
     doc_info = schemas.frame(info, _DOC_INFO).join(meta, on="doc_id", how="inner", suffix="_found")
     doc_info = doc_info.with_columns(
         pl.coalesce("title", "title_found").alias("title"),
@@ -234,7 +248,7 @@ def clean(
         documents=documents,
         paragraphs=paragraphs,
         clusters=clusters,
-        removed=removed,
+        removed_log=removed,
         errors=error_frame,
     )
     result.config = config
@@ -298,7 +312,7 @@ def _describe_inputs(inputs: Inputs) -> list[str]:
 def _manifest(result: CleanResult, config: CleanConfig, inputs: Inputs, timings: dict[str, float]) -> dict[str, Any]:
     paragraphs = result.paragraphs
     clusters = result.clusters
-    reasons = Counter(result.removed["reason"].to_list())
+    reasons = result.removed_log.by_reason
     return {
         "version": __version__,
         "parameters": config.to_dict(),
@@ -310,7 +324,7 @@ def _manifest(result: CleanResult, config: CleanConfig, inputs: Inputs, timings:
             "clusters": clusters.height,
             "duplicate_clusters": clusters.filter(pl.col("size") > 1).height,
             "duplicate_paragraphs": paragraphs.filter(~pl.col("is_canonical")).height,
-            "removed": result.removed.height,
+            "removed": result.removed_log.rows,
             "removed_by_reason": dict(sorted(reasons.items())),
             "errors": result.errors.height,
             "errors_skipped": result.errors.filter(pl.col("action") == "skipped").height,

@@ -12,7 +12,7 @@ import shutil
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import polars as pl
 
@@ -32,8 +32,16 @@ def table_path(out_dir: str | os.PathLike[str], name: str, output_format: Output
     return Path(out_dir) / f"{name}.{'parquet' if output_format == 'parquet' else 'jsonl'}"
 
 
-def _write_table(df: pl.DataFrame, path: Path, output_format: OutputFormat) -> None:
-    if output_format == "parquet":
+class SpilledTable(Protocol):
+    """A table already on disk (the ``removed`` audit) that copies itself into the output."""
+
+    def write_to(self, path: Path, output_format: str) -> None: ...
+
+
+def _write_table(df: pl.DataFrame | SpilledTable, path: Path, output_format: OutputFormat) -> None:
+    if not isinstance(df, pl.DataFrame):
+        df.write_to(path, output_format)
+    elif output_format == "parquet":
         df.write_parquet(path, compression="zstd", statistics=True, row_group_size=100_000)
     else:
         df.write_ndjson(path)
@@ -54,7 +62,7 @@ def _fsync_dir(path: Path) -> None:
 
 def write_output(
     out_dir: str | os.PathLike[str],
-    tables: Mapping[str, pl.DataFrame],
+    tables: Mapping[str, pl.DataFrame | SpilledTable],
     manifest: Mapping[str, Any],
     *,
     output_format: OutputFormat = "parquet",

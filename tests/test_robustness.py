@@ -178,8 +178,16 @@ def test_listing_order_does_not_matter(monkeypatch) -> None:
     expected = cleaner.clean(SAMPLES, workers=1)
     real_scandir = _os.scandir
 
+    class Reversed(list):
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
     def shuffled(path):
-        return list(reversed(list(real_scandir(path))))
+        with real_scandir(path) as entries:
+            return Reversed(reversed(list(entries)))
 
     monkeypatch.setattr(_os, "scandir", shuffled)
     shuffled_result = cleaner.clean(SAMPLES, workers=1)
