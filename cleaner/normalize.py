@@ -91,6 +91,11 @@ def para_id(doc_id: str, position: int) -> str:
     return f"{doc_id}#p{position}"
 
 
+MAX_COMPARED_CHARS = 100_000
+"""Near-duplicate search looks at a paragraph's first 100,000 normalised characters: a longer
+"paragraph" is a dump, not prose, and would cost memory out of all proportion. Exact keys
+and token counts still use the whole text."""
+
 KEYED_WITH_TEXT = pl.Schema(
     {
         **schemas.PARAGRAPHS_RAW,
@@ -109,12 +114,13 @@ def key_paragraphs(paragraphs: pl.DataFrame) -> pl.DataFrame:
     Also returns the ``normalized`` text and its ``words``, which the signature stage uses.
     """
     normalized = paragraphs.select(normalize_expr(pl.col("text")).alias("normalized"))["normalized"]
-    word_lists = normalized.to_frame().select(words_expr(pl.col("normalized")).alias("words"))["words"]
+    compared = normalized.str.slice(0, MAX_COMPARED_CHARS)
+    word_lists = compared.to_frame().select(words_expr(pl.col("normalized")).alias("words"))["words"]
     keyed = paragraphs.with_columns(
         pl.concat_str(pl.col("doc_id"), pl.lit("#p"), pl.col("position").cast(pl.String)).alias("para_id"),
         pl.Series("norm_key", [norm_key(n) for n in normalized.to_list()], dtype=pl.String),
-        word_lists.list.len().cast(pl.Int32).alias("n_tokens"),
-        normalized,
+        normalized.str.count_matches(WORD).cast(pl.Int32).alias("n_tokens"),
+        compared,
         word_lists,
     )
     return schemas.conform(keyed, KEYED_WITH_TEXT)
