@@ -48,6 +48,8 @@ class CleanConfig:
     """Worker processes for per-document work; 0 means one per core."""
     batch_size: int = 256
     """Documents per batch handed to a worker: large enough to amortise IPC."""
+    batch_chars: int = 1_000_000
+    """A batch also ends at this many characters of input, so heavy pages spread over workers."""
     output_format: OutputFormat = "parquet"
 
     strip: bool = True

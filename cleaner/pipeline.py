@@ -96,15 +96,23 @@ class CleanResult:
         return "\n".join(lines)
 
 
-def _batches(documents: Iterator[dict[str, Any]], size: int, info: list[dict[str, Any]]) -> Iterator[pl.DataFrame]:
-    """Group raw documents into frames; their metadata (without the body) is kept in ``info``."""
+def _batches(
+    documents: Iterator[dict[str, Any]], size: int, max_chars: int, info: list[dict[str, Any]]
+) -> Iterator[pl.DataFrame]:
+    """Group raw documents into frames of at most ``size`` documents or ``max_chars`` characters.
+
+    The character bound keeps batches of heavy HTML pages small enough to spread over the
+    workers; their metadata (without the body) is kept in ``info``.
+    """
     batch: list[dict[str, Any]] = []
+    chars = 0
     for doc in documents:
         batch.append(doc)
+        chars += len(doc["body"])
         info.append({k: v for k, v in doc.items() if k in _DOC_INFO})
-        if len(batch) >= size:
+        if len(batch) >= size or chars >= max_chars:
             yield schemas.frame(batch, schemas.RAW_DOCUMENTS)
-            batch = []
+            batch, chars = [], 0
     if batch:
         yield schemas.frame(batch, schemas.RAW_DOCUMENTS)
 
@@ -169,7 +177,7 @@ def clean(
     done = 0
     for output in map_ordered(
         partial(process_batch, config=config),
-        _batches(_raw_documents(inputs, config, errors), config.batch_size, info),
+        _batches(_raw_documents(inputs, config, errors), config.batch_size, config.batch_chars, info),
         config.resolved_workers(),
     ):
         removed.add(output.removed)

@@ -1,0 +1,135 @@
+"""HTML extraction: cleaner next to trafilatura's own settings, measured in the same run.
+
+    python benchmarks/html_extract.py [--shared ../shared] [--limit N] [--workers N]
+
+On the HTML pages of ``shared/extraction-dev``: the snippet metric (a ``with`` snippet found
+is a true positive, a ``without`` snippet found a false positive; see text_strip.py),
+metadata accuracy (title, author, date against the expectations where known) and pages per
+second, for trafilatura's default, trafilatura with ``favor_precision`` and cleaner's
+extraction (trafilatura, then cleaner's text rules on its output). Then cleaner's whole
+``clean`` on the pages with 1 worker and with ``--workers`` processes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import trafilatura  # noqa: E402
+
+import cleaner  # noqa: E402
+from cleaner.extract import extract_html  # noqa: E402
+from cleaner.normalize import normalize_text  # noqa: E402
+from cleaner.read import decode_bytes  # noqa: E402
+
+Extracted = tuple[str, dict[str, str | None]]
+
+
+def squash(text: str) -> str:
+    return " ".join(text.split())
+
+
+def trafilatura_with(**settings: object) -> Callable[[str], Extracted]:
+    def run(html: str) -> Extracted:
+        document = trafilatura.bare_extraction(html, with_metadata=True, deduplicate=False, include_comments=False, **settings)
+        if document is None:
+            return "", {}
+        return document.text or "", {"title": document.title, "author": document.author, "date": document.date}
+
+    return run
+
+
+def cleaner_extraction(html: str) -> Extracted:
+    result = extract_html(html)
+    text = "\n".join(p.text for p in result.paragraphs)
+    return f"{result.metadata.get('title') or ''}\n{text}", result.metadata
+
+
+def same(expected: str, found: str | None) -> bool:
+    return found is not None and normalize_text(expected) in normalize_text(found)
+
+
+def score(pages: list[tuple[dict, str]], method: Callable[[str], Extracted]) -> dict[str, float]:
+    tp = fn = fp = tn = 0
+    meta_hits = {"title": [0, 0], "author": [0, 0], "date": [0, 0]}
+    started = time.perf_counter()
+    for record, html in pages:
+        text, metadata = method(html)
+        output = squash(text)
+        for snippet in record.get("with") or []:
+            tp, fn = (tp + 1, fn) if squash(snippet) in output else (tp, fn + 1)
+        for snippet in record.get("without") or []:
+            fp, tn = (fp + 1, tn) if squash(snippet) in output else (fp, tn + 1)
+        for field, counts in meta_hits.items():
+            if record.get(field):
+                counts[1] += 1
+                expected = str(record[field])[:10] if field == "date" else str(record[field])
+                counts[0] += same(expected, metadata.get(field))
+    seconds = time.perf_counter() - started
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    result = {
+        "precision": precision,
+        "recall": recall,
+        "f1": 2 * precision * recall / (precision + recall) if precision + recall else 0.0,
+        "accuracy": (tp + tn) / (tp + tn + fp + fn),
+        "pages_per_second": len(pages) / seconds,
+    }
+    result.update({f"{field}_accuracy": hits / total if total else 0.0 for field, (hits, total) in meta_hits.items()})
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--shared", type=Path, default=Path(__file__).resolve().parent.parent.parent / "shared")
+    parser.add_argument("--limit", type=int, default=0)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+    dev = args.shared / "extraction-dev"
+    pages = []
+    for line in (dev / "snippets.jsonl").read_text(encoding="utf-8").splitlines():
+        record = json.loads(line)
+        path = dev / "pages" / f"{record['id']}.html.gz"
+        if path.exists():
+            pages.append((record, decode_bytes(gzip.decompress(path.read_bytes()), html=True)[0]))
+    if args.limit:
+        pages = pages[: args.limit]
+    print(f"extraction-dev HTML: {len(pages)} pages")
+    results = {
+        "trafilatura default": score(pages, trafilatura_with()),
+        "trafilatura precision": score(pages, trafilatura_with(favor_precision=True)),
+        "cleaner": score(pages, cleaner_extraction),
+    }
+    print(f"{'method':<22}{'precision':>10}{'recall':>8}{'F1':>8}{'title':>7}{'author':>8}{'date':>6}{'pages/s':>9}")
+    for name, r in results.items():
+        print(
+            f"{name:<22}{r['precision']:>10.3f}{r['recall']:>8.3f}{r['f1']:>8.3f}{r['title_accuracy']:>7.3f}"
+            f"{r['author_accuracy']:>8.3f}{r['date_accuracy']:>6.3f}{r['pages_per_second']:>9.1f}"
+        )
+    best = max(results["trafilatura default"]["f1"], results["trafilatura precision"]["f1"])
+    print(f"cleaner F1 minus trafilatura's best setting: {results['cleaner']['f1'] - best:+.4f}")
+
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "pages"
+        folder.mkdir()
+        for record, html in pages:
+            (folder / f"{record['id']}.html").write_text(html, encoding="utf-8")
+        timings = {}
+        for workers in (1, args.workers):
+            started = time.perf_counter()
+            cleaner.clean(folder, workers=workers)
+            timings[workers] = time.perf_counter() - started
+            print(f"cleaner.clean with {workers} worker(s): {len(pages) / timings[workers]:.1f} pages/s")
+        print(f"scaling with {args.workers} workers: {timings[1] / timings[args.workers]:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
