@@ -10,10 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import re
+
+import justext
 import trafilatura
 
+from cleaner import stopwords
 from cleaner.dates import iso_date
-from cleaner.normalize import normalize_text
+from cleaner.normalize import normalize_text, words
 from cleaner.paragraphs import Paragraph, split_unnumbered
 from cleaner.strip import StripOptions, pattern_reason_of
 
@@ -31,8 +35,27 @@ class ExtractResult:
     extractor: str = EXTRACTOR
 
 
+FALLBACK = "justext"
+MIN_MAIN_TEXT_CHARS = 200
+"""Below this, trafilatura's result is "too little" and the fallback extractor is tried too."""
+
+
+def _fallback_text(html: str, language: str | None) -> str:
+    """jusText's main text of a page: a different algorithm (paragraph classification) from trafilatura's."""
+    try:
+        paragraphs = justext.justext(html.encode("utf-8"), justext.get_stoplist(language or "English"))
+    except (ValueError, LookupError, TypeError):
+        return ""
+    return "\n".join(p.text for p in paragraphs if not p.is_boilerplate)
+
+
 def extract_html(html: str, *, url: str | None = None, options: StripOptions | None = None) -> ExtractResult:
-    """Main text and metadata of one HTML page."""
+    """Main text and metadata of one HTML page.
+
+    trafilatura first; when it finds nothing or less than ``MIN_MAIN_TEXT_CHARS`` characters,
+    jusText too, and the longer result wins (``extractor`` says which). Either way the text
+    rules then remove the clutter that extraction let through, each line with its reason.
+    """
     options = options or StripOptions()
     document = trafilatura.bare_extraction(
         html,
@@ -43,22 +66,33 @@ def extract_html(html: str, *, url: str | None = None, options: StripOptions | N
         include_tables=True,
         include_images=False,
     )
-    empty_meta: dict[str, str | None] = {k: None for k in ("title", "author", "date", "sitename", "language", "url")}
-    if document is None or not (document.text or "").strip():
-        summary = f"{EXTRACTOR} found no main text in {len(html):,} characters of HTML"
-        return ExtractResult([], empty_meta, [(summary, "extraction-empty")], "none")
-    metadata = {
-        "title": document.title,
-        "author": document.author,
-        "date": iso_date(document.date),
-        "sitename": document.sitename,
-        "language": document.language,
-        "url": document.url,
-    }
+    text = (document.text or "") if document is not None else ""
+    extractor = EXTRACTOR
+    metadata: dict[str, str | None] = {k: None for k in ("title", "author", "date", "sitename", "language", "url")}
+    if document is not None:
+        metadata.update(
+            title=document.title,
+            author=document.author,
+            date=iso_date(document.date),
+            sitename=document.sitename,
+            language=document.language,
+            url=document.url,
+        )
+    if len(text.strip()) < MIN_MAIN_TEXT_CHARS:
+        language = stopwords.guess_language(words(normalize_text(_visible_sample(html))))
+        fallback = _fallback_text(html, language)
+        if len(fallback.strip()) > len(text.strip()):
+            text, extractor = fallback, FALLBACK
+    if not text.strip():
+        summary = f"{EXTRACTOR} and {FALLBACK} found no main text in {len(html):,} characters of HTML"
+        return ExtractResult([], metadata, [(summary, "extraction-empty")], "none")
+    if metadata["language"] is None:
+        metadata["language"] = stopwords.iso_code(stopwords.guess_language(words(normalize_text(text[:20_000]))))
     kept: list[Paragraph] = []
     removed: list[tuple[str, str]] = []
-    title_key = normalize_text(document.title) if document.title else None
-    for index, paragraph in enumerate(split_unnumbered(document.text)):
+    title = metadata["title"]
+    title_key = normalize_text(title) if title else None
+    for index, paragraph in enumerate(split_unnumbered(text)):
         if index == 0 and title_key is not None and normalize_text(paragraph.text) == title_key:
             removed.append((paragraph.text, "title"))
             continue
@@ -69,8 +103,13 @@ def extract_html(html: str, *, url: str | None = None, options: StripOptions | N
             removed.append((paragraph.text, reason))
     kept_chars = sum(len(p.text) for p in kept)
     summary = (
-        f"{EXTRACTOR} kept {kept_chars:,} characters in {len(kept)} paragraphs from {len(html):,} characters "
+        f"{extractor} kept {kept_chars:,} characters in {len(kept)} paragraphs from {len(html):,} characters "
         f"of HTML; the rest (navigation, markup, scripts, comments, clutter) was dropped"
     )
     removed.append((summary, "html-extraction"))
-    return ExtractResult(kept, metadata, removed)
+    return ExtractResult(kept, metadata, removed, extractor)
+
+
+def _visible_sample(html: str) -> str:
+    """Some of the page's text, markup stripped crudely: enough to guess its language."""
+    return re.sub(r"<[^>]{0,2000}>", " ", html[:200_000])

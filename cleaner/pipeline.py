@@ -204,7 +204,7 @@ def clean(
         pl.coalesce("title", "title_found").alias("title"),
         pl.coalesce("author", "author_found").alias("author"),
         pl.coalesce(pl.col("date"), "date_found").alias("date"),
-        pl.coalesce("url", pl.lit(None, dtype=pl.String)).alias("url"),
+        pl.coalesce("url", "url_found").alias("url"),
     ).sort("order")
     timings["collect"] = time.perf_counter() - stage
 

@@ -34,7 +34,8 @@ TEXT_EXTENSIONS = {".txt", ".text", ".md"}
 HTML_EXTENSIONS = {".html", ".htm", ".xhtml"}
 RECORD_EXTENSIONS = {".jsonl", ".ndjson", ".json"}
 TABLE_EXTENSIONS = {".parquet", ".csv"}
-SUPPORTED_EXTENSIONS = TEXT_EXTENSIONS | HTML_EXTENSIONS | RECORD_EXTENSIONS | TABLE_EXTENSIONS
+WARC_EXTENSIONS = {".warc"}
+SUPPORTED_EXTENSIONS = TEXT_EXTENSIONS | HTML_EXTENSIONS | RECORD_EXTENSIONS | TABLE_EXTENSIONS | WARC_EXTENSIONS
 FOLDER_DOCUMENTATION = re.compile(r"^(?:readme|license|licence|copying|changelog|contributing|notice)(?:\.[a-z0-9]+)*$", re.I)
 """Files that document a folder rather than belong to it; read only when named explicitly."""
 SIDECAR_KEYS = ("file", "path", "filename")
@@ -84,6 +85,8 @@ class ErrorRow:
 def file_kind(name: str) -> tuple[str | None, bool]:
     """Classify a file name by extension (``.gz`` allowed on top of any supported one)."""
     lower = name.lower()
+    if lower.endswith((".warc", ".warc.gz")):
+        return "warc", lower.endswith(".gz")
     compressed = lower.endswith(".gz")
     if compressed:
         lower = lower[:-3]
@@ -358,6 +361,46 @@ def _sniff_encoding(item: InputFile, size: int = 262_144) -> str:
     return decode_bytes(head)[1]
 
 
+_HTML_TYPES = ("text/html", "application/xhtml+xml")
+
+
+def _iter_warc(item: InputFile, fields: FieldMap, errors: list[ErrorRow]) -> Iterator[tuple[int, Any]]:
+    """HTML responses of a web archive as records (``html``, ``url``, ``date``), numbered by record.
+
+    Requests, metadata and non-HTML responses are not documents; how many there were is
+    reported once per file (action ``ignored``), so nothing vanishes unaccounted.
+    """
+    from warcio.archiveiterator import ArchiveIterator
+    from warcio.exceptions import ArchiveLoadFailed
+
+    skipped = 0
+    number = 0
+    try:
+        with open(item.path, "rb") as handle:
+            for number, record in enumerate(ArchiveIterator(handle), start=1):
+                content_type = (record.http_headers.get_header("Content-Type") if record.http_headers else "") or ""
+                if record.rec_type != "response" or not content_type.lower().startswith(_HTML_TYPES):
+                    skipped += 1
+                    continue
+                payload = record.content_stream().read()
+                declared = re.search(r"charset=([\w.:-]+)", content_type, re.I)
+                try:
+                    html = payload.decode(declared.group(1)) if declared else decode_bytes(payload, html=True)[0]
+                except (LookupError, UnicodeDecodeError, InputError):
+                    html = decode_bytes(payload, html=True)[0] if payload else ""
+                yield number, {
+                    fields.html: html,
+                    fields.url: record.rec_headers.get_header("WARC-Target-URI"),
+                    fields.date: record.rec_headers.get_header("WARC-Date"),
+                }
+    except (ArchiveLoadFailed, OSError, EOFError, zlib.error, ValueError) as exc:
+        errors.append(ErrorRow(item.path, number + 1, f"corrupt web archive after record {number}: {exc}"))
+    if skipped:
+        errors.append(
+            ErrorRow(item.path, None, f"{skipped} archive record(s) are not HTML responses (requests, metadata, other media)", "ignored")
+        )
+
+
 def _clean_str(value: Any) -> str | None:
     if value is None:
         return None
@@ -427,7 +470,12 @@ def read_file(item: InputFile, config: CleanConfig, errors: list[ErrorRow]) -> I
             key = config.fields.text if item.kind == "text" else config.fields.html
             yield _document(item, None, {key: text}, config.fields)
             return
-        rows = _iter_records(item, errors) if item.kind == "records" else _iter_table_rows(item)
+        if item.kind == "warc":
+            rows = _iter_warc(item, config.fields, errors)
+        elif item.kind == "records":
+            rows = _iter_records(item, errors)
+        else:
+            rows = _iter_table_rows(item)
         for number, record in rows:
             if not isinstance(record, Mapping):
                 errors.append(ErrorRow(item.path, number, "record is not a JSON object"))

@@ -35,6 +35,7 @@ DOCUMENT_META = pl.Schema(
         "sitename": pl.String,
         "language": pl.String,
         "extractor": pl.String,
+        "url": pl.String,
     }
 )
 """Metadata found while cleaning a document (title and byline lines, HTML metadata)."""

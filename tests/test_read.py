@@ -157,3 +157,27 @@ def test_in_memory_records_and_frames() -> None:
     result = clean([{"text": ARTICLE, "source": "S"}, {"id": "k", "text": ARTICLE}, {"nothing": 1}])
     assert result.documents["doc_id"].to_list() == ["1", "k"]
     assert result.errors.filter(pl.col("action") == "skipped")["record"].to_list() == [3]
+
+
+def test_warc_html_responses_become_documents(tmp_path: Path) -> None:
+    from io import BytesIO
+
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    with open(tmp_path / "crawl.warc.gz", "wb") as handle:
+        writer = WARCWriter(handle, gzip=True)
+        page = f"<html><head><title>Library opens</title></head><body><article><p>{ARTICLE.splitlines()[8]}</p></article></body></html>"
+        for url, body, ctype in (
+            ("https://www.paper.example/library", page.encode("utf-8"), "text/html; charset=utf-8"),
+            ("https://www.paper.example/logo.png", b"\x89PNG", "image/png"),
+        ):
+            headers = StatusAndHeaders("200 OK", [("Content-Type", ctype)], protocol="HTTP/1.1")
+            record = writer.create_warc_record(url, "response", payload=BytesIO(body), http_headers=headers)
+            writer.write_record(record)
+    docs, errors = read_all(tmp_path)
+    assert [(d["doc_id"], d["source"], d["content_type"]) for d in docs] == [("crawl.warc.gz:1", "paper.example", "html")]
+    assert docs[0]["url"] == "https://www.paper.example/library" and docs[0]["date"]
+    assert [(e.action, "not HTML" in e.error) for e in errors] == [("ignored", True)]
+    result = clean(tmp_path, workers=1)
+    assert result.documents["n_paragraphs"].to_list() == [1]
