@@ -124,10 +124,13 @@ def main() -> None:
             (folder / f"{record['id']}.html").write_text(html, encoding="utf-8")
         timings = {}
         for workers in (1, args.workers):
-            started = time.perf_counter()
-            cleaner.clean(folder, workers=workers)
-            timings[workers] = time.perf_counter() - started
-            print(f"cleaner.clean with {workers} worker(s): {len(pages) / timings[workers]:.1f} pages/s")
+            runs = []
+            for _ in range(2):
+                started = time.perf_counter()
+                cleaner.clean(folder, workers=workers)
+                runs.append(time.perf_counter() - started)
+            timings[workers] = min(runs)
+            print(f"cleaner.clean with {workers} worker(s): {len(pages) / timings[workers]:.1f} pages/s (best of 2)")
         print(f"scaling with {args.workers} workers: {timings[1] / timings[args.workers]:.2f}x")
 
 
