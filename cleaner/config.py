@@ -58,6 +58,9 @@ class CleanConfig:
     keep_headings: bool = True
     extra_patterns: tuple[tuple[str, str], ...] = ()
     """User-supplied ``(reason, regex)`` pairs that mark a whole line as boilerplate."""
+    site_templates: bool = True
+    """Remove short lines repeated across many documents of one source (a first pass counts them)."""
+    template_min_documents: int = 3
 
     near_duplicates: bool = True
     """Find near-duplicate paragraphs (MinHash LSH + exact verification), not only exact copies."""

@@ -27,6 +27,7 @@ from cleaner.config import CleanConfig, OutputFormat
 from cleaner.index import INDEX_ROWS, DedupIndex
 from cleaner.parallel import map_ordered
 from cleaner.process import process_batch
+from cleaner.templates import find_templates
 from cleaner.read import ErrorRow, iter_raw_documents, iter_record_documents
 from cleaner.write import write_output
 
@@ -142,6 +143,22 @@ def _raw_documents(inputs: Inputs, config: CleanConfig, errors: list[ErrorRow]) 
     return iter_raw_documents(list(chained()), config, errors)
 
 
+def _rereadable(inputs: Inputs) -> bool:
+    """Whether the inputs can be read twice (not standard input, not a one-shot iterator)."""
+    if isinstance(inputs, pl.DataFrame):
+        return True
+    if isinstance(inputs, (str, os.PathLike)):
+        return os.fspath(inputs) != "-"
+    return isinstance(inputs, (list, tuple)) and not any(isinstance(i, (str, os.PathLike)) and os.fspath(i) == "-" for i in inputs)
+
+
+def _site_templates(inputs: Inputs, config: CleanConfig) -> dict[str, frozenset[int]]:
+    """First pass: each source's template lines (see ``templates.py``), when inputs allow two reads."""
+    if not (config.strip and config.site_templates and _rereadable(inputs)):
+        return {}
+    return find_templates(_raw_documents(inputs, config, []), min_documents=config.template_min_documents)
+
+
 def _peak_memory_mb() -> float:
     usage = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
@@ -170,13 +187,14 @@ def clean(
     errors: list[ErrorRow] = []
     info: list[dict[str, Any]] = []
 
+    templates = _site_templates(inputs, config)
     metas: list[pl.DataFrame] = []
     keyeds: list[pl.DataFrame] = []
     batch_errors: list[pl.DataFrame] = []
     removed = RemovedLog()
     done = 0
     for output in map_ordered(
-        partial(process_batch, config=config),
+        partial(process_batch, config=config, templates=templates),
         _batches(_raw_documents(inputs, config, errors), config.batch_size, config.batch_chars, info),
         config.resolved_workers(),
     ):

@@ -8,6 +8,7 @@ and a distributed engine can run it later unchanged.
 from __future__ import annotations
 
 import traceback
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,11 +16,11 @@ import numpy as np
 import polars as pl
 
 from cleaner import schemas
+from cleaner.candidates import anchor_hashes, band_keys, choose_bands
 from cleaner.config import CleanConfig
 from cleaner.dates import iso_date
 from cleaner.extract import extract_html
 from cleaner.limits import time_limit
-from cleaner.candidates import anchor_hashes, band_keys, choose_bands
 from cleaner.normalize import key_paragraphs
 from cleaner.signatures import lists_from_flat, minhash_signatures, shingle_hashes
 from cleaner.strip import StripOptions, strip_text
@@ -35,18 +36,22 @@ class BatchOutput:
     errors: pl.DataFrame  # schemas.ERRORS
 
 
-def strip_options(config: CleanConfig) -> StripOptions:
+def strip_options(config: CleanConfig, template_lines: frozenset[int] = frozenset()) -> StripOptions:
     """The part of the configuration the strip and extract stages need."""
     return StripOptions(
         keep_captions=config.keep_captions,
         keep_headings=config.keep_headings,
         extra_patterns=config.extra_patterns,
         strip=config.strip,
+        template_lines=template_lines,
     )
 
 
-def _clean_text_document(doc: dict[str, Any], config: CleanConfig, out: dict[str, list[dict[str, Any]]]) -> None:
-    result = strip_text(doc["body"], options=strip_options(config), title=doc["title"])
+def _clean_text_document(
+    doc: dict[str, Any], config: CleanConfig, out: dict[str, list[dict[str, Any]]], templates: Mapping[str, frozenset[int]]
+) -> None:
+    options = strip_options(config, templates.get(doc["source"], frozenset()))
+    result = strip_text(doc["body"], options=options, title=doc["title"])
     for decision in result.decisions:
         if not decision.keep:
             out["removed"].append({"doc_id": doc["doc_id"], "line": decision.line, "text": decision.text, "reason": decision.reason})
@@ -113,11 +118,15 @@ def signature_columns(normalized: pl.Series, config: CleanConfig, word_lists: pl
     return [shingles.alias("shingles"), band_lists, anchor_hashes(normalized, config.min_contained_words)]
 
 
-def process_batch(raw: pl.DataFrame, config: CleanConfig) -> BatchOutput:
+def process_batch(
+    raw: pl.DataFrame, config: CleanConfig, templates: Mapping[str, frozenset[int]] | None = None
+) -> BatchOutput:
     """Strip or extract every document of ``raw`` and split it into keyed paragraphs.
 
+    ``templates`` maps a source to the keys of its site-template lines (``templates.py``).
     A document whose processing fails becomes a row of ``errors``; the others are unaffected.
     """
+    templates = templates or {}
     out: dict[str, list[dict[str, Any]]] = {"meta": [], "paragraphs": [], "removed": [], "errors": []}
     for doc in raw.iter_rows(named=True):
         staged = {"meta": [], "paragraphs": [], "removed": []}
@@ -126,7 +135,7 @@ def process_batch(raw: pl.DataFrame, config: CleanConfig) -> BatchOutput:
                 if doc["content_type"] == "html":
                     _clean_html_document(doc, config, staged)
                 else:
-                    _clean_text_document(doc, config, staged)
+                    _clean_text_document(doc, config, staged, templates)
         except Exception as exc:  # one document must never take its batch down
             detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
             out["errors"].append(

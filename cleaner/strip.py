@@ -30,6 +30,7 @@ from pathlib import Path
 from cleaner import stopwords
 from cleaner.normalize import normalize_text, words
 from cleaner.paragraphs import TERMINAL, Paragraph, blocks_of, is_wrapped, split_paragraphs
+from cleaner.templates import line_key
 
 SHORT_LINE_WORDS = 14
 """Patterns decide lines of at most this many words; longer lines are judged on shape."""
@@ -107,6 +108,8 @@ class StripOptions:
     keep_headings: bool = True
     extra_patterns: tuple[tuple[str, str], ...] = ()
     strip: bool = True
+    template_lines: frozenset[int] = frozenset()
+    """Keys (``templates.line_key``) of lines that are this document's site template."""
 
 
 # --- patterns --------------------------------------------------------------------------------
@@ -428,6 +431,8 @@ def strip_text(
         if match is not None:
             line.pattern = match[0]
             line.barrier = match[0] in BARRIER_REASONS and (match[0] != "footer" or match[1])
+        elif options.template_lines and len(line.numbers) == 1 and line_key(line.text) in options.template_lines:
+            line.pattern = "template"
 
     has_stoplist = bool(stoplists)
     scores = [_prose_score(line, has_stoplist) for line in nonblank]

@@ -140,7 +140,7 @@ def test_files_that_vanish_or_cannot_be_opened(tmp_path: Path, monkeypatch) -> N
 
     monkeypatch.setattr(read, "discover", discover_then_delete)
     monkeypatch.setattr(builtins, "open", refuse)
-    result = cleaner.clean(tmp_path, workers=1)
+    result = cleaner.clean(tmp_path, workers=1, site_templates=False)
     assert result.documents["doc_id"].to_list() == ["a.txt"]
     messages = dict(zip((Path(p).name for p in result.errors["path"]), result.errors["error"]))
     assert "No such file" in messages["b.txt"] and "Permission denied" in messages["c.txt"]
