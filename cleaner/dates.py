@@ -74,8 +74,3 @@ def iso_date(text: str | None) -> str | None:
         if day:
             return day
     return value
-
-
-def is_iso(value: str | None) -> bool:
-    """Whether ``value`` is a parsed ISO date (sortable), not free text."""
-    return value is not None and bool(re.match(r"^\d{4}-\d{2}-\d{2}", value))

@@ -8,9 +8,8 @@ by the same phrase patterns the text rules use, each line with its reason.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import re
+from dataclasses import dataclass, field
 
 import justext
 import trafilatura

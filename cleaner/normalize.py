@@ -86,11 +86,6 @@ def norm_key(normalized: str) -> str:
     return xxhash.xxh3_128_hexdigest(normalized.encode("utf-8"))
 
 
-def para_id(doc_id: str, position: int) -> str:
-    """A paragraph's id: its document's id and position, readable and unique."""
-    return f"{doc_id}#p{position}"
-
-
 MAX_COMPARED_CHARS = 100_000
 """Near-duplicate search looks at a paragraph's first 100,000 normalised characters: a longer
 "paragraph" is a dump, not prose, and would cost memory out of all proportion. Exact keys
@@ -109,7 +104,7 @@ KEYED_WITH_TEXT = pl.Schema(
 
 
 def key_paragraphs(paragraphs: pl.DataFrame) -> pl.DataFrame:
-    """Add ``para_id``, ``norm_key`` and ``n_tokens`` to a frame of :data:`schemas.PARAGRAPHS_RAW`.
+    """Add ``para_id`` (``<doc_id>#p<position>``), ``norm_key`` and ``n_tokens`` to :data:`schemas.PARAGRAPHS_RAW`.
 
     Also returns the ``normalized`` text and its ``words``, which the signature stage uses.
     """

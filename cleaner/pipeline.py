@@ -19,16 +19,21 @@ from typing import Any, Union
 import polars as pl
 
 from cleaner import __version__, schemas
-from cleaner.candidates import describe_banding
 from cleaner.audit import RemovedLog
-from cleaner.canonical import assign_canonical, build_clusters, duplicate_documents, paragraph_ranks
+from cleaner.candidates import describe_banding
+from cleaner.canonical import (
+    assign_canonical,
+    build_clusters,
+    duplicate_documents,
+    paragraph_ranks,
+)
 from cleaner.clusters import exact_groups, near_duplicate_groups
 from cleaner.config import CleanConfig, OutputFormat
 from cleaner.index import INDEX_ROWS, DedupIndex
 from cleaner.parallel import map_ordered
 from cleaner.process import process_batch
-from cleaner.templates import find_templates
 from cleaner.read import ErrorRow, iter_raw_documents, iter_record_documents
+from cleaner.templates import find_templates
 from cleaner.write import write_output
 
 PathLike = Union[str, "os.PathLike[str]"]

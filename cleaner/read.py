@@ -23,7 +23,6 @@ from typing import IO, Any
 from urllib.parse import urlsplit
 
 import charset_normalizer
-import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 

@@ -22,14 +22,20 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import NamedTuple
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
+from typing import NamedTuple
 
 from cleaner import stopwords
 from cleaner.normalize import normalize_text, words
-from cleaner.paragraphs import TERMINAL, Paragraph, blocks_of, is_wrapped, split_paragraphs
+from cleaner.paragraphs import (
+    TERMINAL,
+    Paragraph,
+    blocks_of,
+    is_wrapped,
+    split_paragraphs,
+)
 from cleaner.templates import line_key
 
 SHORT_LINE_WORDS = 14
