@@ -72,13 +72,14 @@ def guess_languages(words: Iterable[str], min_hits: int = 5, share: float = 0.4,
     against each plausible list keeps the article's own function words counting.
     """
     index = _index()
+    found: Counter[str] = Counter(word for word in words if word in index)
     counts: Counter[str] = Counter()
-    hits = 0
-    for word in words:
-        names = index.get(word, ())
-        hits += bool(names)
+    for word, times in found.items():
+        names = index[word]
+        weight = times / len(names)
         for name in names:
-            counts[name] += 1 / len(names)
+            counts[name] += weight
+    hits = sum(found.values())
     ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
     if not ranked or hits < min_hits:
         return []

@@ -49,7 +49,9 @@ INTERRUPTION_REASONS = frozenset({"caption", "ad"})
 PROSE_MIN_WORDS = 10
 SHORT_SENTENCE_WEIGHT = 0.5
 """Score per character of a short complete sentence, against 1.0 for prose."""
-STRONG_PROSE_WORDS = 25
+STRONG_PROSE_WORDS = 30
+RESCUE_WORDS = 35
+"""A prose line outside every article region is still kept when it has this many words."""
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _BULLET = re.compile(r"^(?:[-–—•·*▪►●◦‣]|\d{1,2}[.)])\s")
@@ -153,32 +155,67 @@ def _bundled_patterns() -> tuple[tuple[str, str], ...]:
     return tuple(rules)
 
 
-@lru_cache(maxsize=64)
-def _compiled(extra: tuple[tuple[str, str], ...]) -> list[tuple[str, bool, re.Pattern[str]]]:
-    """One alternation per reason and reach, user patterns first so that they win.
+@dataclass(frozen=True)
+class _Rules:
+    """The patterns compiled into a few alternations with one named group per reason.
 
-    A reason written ``reason:any`` applies to lines of any length, plain ``reason`` to
-    short lines only.
+    Anchored expressions (``^...``) go into alternations tried only at the start of the
+    line, the rest into alternations searched through it: a line costs a handful of regex
+    calls however many pattern files there are. Lines of any length are checked only
+    against ``reason:any`` rules.
     """
-    grouped: dict[tuple[str, bool], list[str]] = {}
+
+    short_anchored: re.Pattern[str] | None
+    short_anywhere: re.Pattern[str] | None
+    long_anchored: re.Pattern[str] | None
+    long_anywhere: re.Pattern[str] | None
+    reasons: dict[str, tuple[str, bool]]
+
+
+def _alternation(parts: list[str]) -> re.Pattern[str] | None:
+    return re.compile("|".join(parts), re.I) if parts else None
+
+
+@lru_cache(maxsize=64)
+def _compiled(extra: tuple[tuple[str, str], ...]) -> _Rules:
+    """Compile the user's patterns (first, so that they win) and the bundled ones."""
+    grouped: dict[tuple[str, bool, bool], list[str]] = {}
     for reason, expression in (*extra, *_bundled_patterns()):
         name, _, reach = reason.partition(":")
-        grouped.setdefault((name, reach == "any"), []).append(f"(?:{expression})")
-    return [(name, any_length, re.compile("|".join(parts), re.I)) for (name, any_length), parts in grouped.items()]
+        anchored = expression.startswith("^")
+        body = expression[1:] if anchored else expression
+        grouped.setdefault((name, reach == "any", anchored), []).append(f"(?:{body})")
+    reasons: dict[str, tuple[str, bool]] = {}
+    buckets: dict[tuple[bool, bool], list[str]] = {(a, b): [] for a in (False, True) for b in (False, True)}
+    for index, ((name, any_length, anchored), parts) in enumerate(grouped.items()):
+        group = f"r{index}"
+        reasons[group] = (name, any_length)
+        alternation = f"(?P<{group}>{'|'.join(parts)})"
+        buckets[(any_length, anchored)].append(alternation)
+        if any_length:
+            buckets[(False, anchored)].append(alternation.replace(f"?P<{group}>", f"?P<{group}s>", 1))
+            reasons[f"{group}s"] = (name, any_length)
+    return _Rules(
+        short_anchored=_alternation(buckets[(False, True)]),
+        short_anywhere=_alternation(buckets[(False, False)]),
+        long_anchored=_alternation(buckets[(True, True)]),
+        long_anywhere=_alternation(buckets[(True, False)]),
+        reasons=reasons,
+    )
 
 
-def _pattern_match(
-    normalized: str, n_words: int, rules: list[tuple[str, bool, re.Pattern[str]]]
-) -> tuple[str, bool] | None:
-    """``(reason, strong)`` of the first rule that decides this line; strong rules apply at any length."""
+def _pattern_match(normalized: str, n_words: int, rules: _Rules) -> tuple[str, bool] | None:
+    """``(reason, strong)`` of the rule that decides this line; strong rules apply at any length."""
     short = n_words <= SHORT_LINE_WORDS
-    for reason, any_length, pattern in rules:
-        if (short or any_length) and pattern.search(normalized):
-            return reason, any_length
-    return None
+    anchored = rules.short_anchored if short else rules.long_anchored
+    anywhere = rules.short_anywhere if short else rules.long_anywhere
+    match = (anchored.match(normalized) if anchored else None) or (anywhere.search(normalized) if anywhere else None)
+    if match is None or match.lastgroup is None:
+        return None
+    return rules.reasons[match.lastgroup]
 
 
-def _pattern_reason(normalized: str, n_words: int, rules: list[tuple[str, bool, re.Pattern[str]]]) -> str | None:
+def _pattern_reason(normalized: str, n_words: int, rules: _Rules) -> str | None:
     match = _pattern_match(normalized, n_words, rules)
     return match[0] if match else None
 
@@ -310,7 +347,7 @@ def _regions(scores: Sequence[float]) -> list[tuple[int, int]]:
     return sorted(regions)
 
 
-def _trim_edges(lines: Sequence[_Line], start: int, end: int, rules: list[tuple[str, bool, re.Pattern[str]]]) -> tuple[int, int]:
+def _trim_edges(lines: Sequence[_Line], start: int, end: int, rules: _Rules) -> tuple[int, int]:
     """Drop lines at either end of a region that match a clutter pattern, whatever their length.
 
     Inside the article a long sentence that mentions a newsletter is content; as the first or
@@ -511,7 +548,7 @@ def _decide(
         if not prose and not options.keep_headings:
             return "heading"
         return ""
-    if prose and line.n_words >= STRONG_PROSE_WORDS and listing is None:
+    if prose and line.n_words >= RESCUE_WORDS and listing is None:
         return ""
     return "outside-main"
 
