@@ -7,6 +7,7 @@ Exit codes: 0 the run finished (input problems are listed in the ``errors`` tabl
 
 from __future__ import annotations
 
+import gzip
 import sys
 from pathlib import Path
 
@@ -16,6 +17,7 @@ import polars as pl
 from cleaner import __version__
 from cleaner.config import CleanConfig, FieldMap
 from cleaner.explain import UnknownParagraphError, explain
+from cleaner.extract import ExtractResult, extract_html
 from cleaner.index import IndexMismatchError
 from cleaner.pipeline import clean
 from cleaner.read import InputError, decode_bytes
@@ -171,17 +173,26 @@ def clean_command(
 @cli.command("strip")
 @click.argument("file", type=click.Path(allow_dash=True, dir_okay=False))
 @click.option("--explain", is_flag=True, help="Show every line with its decision, reason and score.")
+@click.option("--html", "as_html", is_flag=True, help="FILE is HTML (implied by a .html/.htm name).")
 @_strip_flags
-def strip_command(file: str, explain: bool, keep_captions: bool, no_headings: bool, pattern_files: tuple[str, ...]) -> None:
-    """Print the cleaned text of one plain-text document (FILE, or - for stdin)."""
+def strip_command(
+    file: str, explain: bool, as_html: bool, keep_captions: bool, no_headings: bool, pattern_files: tuple[str, ...]
+) -> None:
+    """Print the cleaned text of one document (FILE, or - for stdin): plain text, or HTML."""
+    is_html = as_html or file.lower().removesuffix(".gz").endswith((".html", ".htm"))
     try:
         data = sys.stdin.buffer.read() if file == "-" else Path(file).read_bytes()
-        text, _ = decode_bytes(data)
-    except (OSError, InputError) as exc:
+        if file.lower().endswith(".gz"):
+            data = gzip.decompress(data)
+        text, _ = decode_bytes(data, html=is_html)
+    except (OSError, EOFError, InputError) as exc:
         raise click.ClickException(f"{file}: {exc}") from exc
     options = StripOptions(
         keep_captions=keep_captions, keep_headings=not no_headings, extra_patterns=_load_patterns(pattern_files)
     )
+    if is_html:
+        _print_html(extract_html(text, options=options), explain)
+        return
     result = strip_text(text, options=options)
     if not explain:
         click.echo(result.text)
@@ -193,6 +204,19 @@ def strip_command(file: str, explain: bool, keep_captions: bool, no_headings: bo
         verdict = "keep" if decision.keep else "drop"
         score = "barrier" if decision.score <= -1e9 else f"{decision.score:.0f}"
         click.echo(f"{decision.line:5d} {verdict} {decision.reason:<14} {score:>8}  {decision.text.strip()}")
+
+
+def _print_html(result: ExtractResult, explain: bool) -> None:
+    if not explain:
+        click.echo("\n\n".join(p.text for p in result.paragraphs))
+        return
+    for key in ("title", "author", "date", "sitename", "language", "url"):
+        click.echo(f"# {key}: {result.metadata.get(key) or '-'}")
+    click.echo(f"# extractor: {result.extractor}")
+    for paragraph in result.paragraphs:
+        click.echo(f"keep kept            {paragraph.text}")
+    for text, reason in result.removed:
+        click.echo(f"drop {reason:<15} {text}")
 
 
 @cli.command("explain")

@@ -148,3 +148,13 @@ def test_dedup_options(tmp_path: Path) -> None:
     assert manifest["dedup"]["banding"]["p_candidate_at_threshold"] >= 0.95
     bad = runner.invoke(cli, ["clean", str(SAMPLES), "-o", str(tmp_path / "b"), "--jaccard", "2"])
     assert bad.exit_code == 2
+
+
+def test_strip_html_page() -> None:
+    page = SAMPLES / "valley-courier" / "kessel-bridge.html.gz"
+    plain = CliRunner().invoke(cli, ["strip", str(page)])
+    assert plain.exit_code == 0, plain.output
+    assert "north caf\u00e9" in plain.output and "Related:" not in plain.output
+    explained = CliRunner().invoke(cli, ["strip", "--explain", str(page)])
+    assert "# extractor: trafilatura" in explained.output
+    assert "drop related" in explained.output
