@@ -171,6 +171,26 @@ def _peak_memory_mb() -> float:
     return round(max(usage, children) * scale, 1)
 
 
+@dataclass
+class _Mapped:
+    """What the per-document map stage produced, collected from all batches."""
+
+    documents: pl.DataFrame  # identity plus metadata found, in input order
+    keyed: pl.DataFrame  # schemas.PARAGRAPHS_KEYED
+    removed: RemovedLog
+    errors: pl.DataFrame  # schemas.ERRORS
+
+
+@dataclass
+class _Deduplicated:
+    """Today's paragraphs with their clusters, and what the manifest says about it."""
+
+    paragraphs: pl.DataFrame
+    clusters: pl.DataFrame
+    duplicates: pl.DataFrame  # doc_id, duplicate_of
+    statistics: dict[str, Any]
+
+
 def clean(
     inputs: Inputs,
     config: CleanConfig | None = None,
@@ -187,12 +207,56 @@ def clean(
     raise: they are listed in ``result.errors`` and the rest is cleaned.
     """
     config = (config or CleanConfig()).with_options(**options)
-    started = time.perf_counter()
     timings: dict[str, float] = {}
-    errors: list[ErrorRow] = []
-    info: list[dict[str, Any]] = []
+    memory: dict[str, float] = {}
+    started = time.perf_counter()
 
     templates = _site_templates(inputs, config)
+    timings["site_templates"] = time.perf_counter() - started
+    mapped = _map_documents(inputs, config, templates, progress)
+    timings["read_strip_extract"] = time.perf_counter() - started - timings["site_templates"]
+    memory["read_strip_extract"] = _peak_memory_mb()
+
+    stage = time.perf_counter()
+    indexed = _load_index(config, mapped.documents)
+    deduplicated = _deduplicate(mapped, indexed, config, timings)
+    memory["clusters"] = _peak_memory_mb()
+    documents = _documents_table(mapped.documents, deduplicated)
+    timings["dedup_and_canonical"] = time.perf_counter() - stage
+    timings["total"] = time.perf_counter() - started
+
+    result = CleanResult(
+        documents=documents,
+        paragraphs=deduplicated.paragraphs,
+        clusters=deduplicated.clusters,
+        removed_log=mapped.removed,
+        errors=mapped.errors,
+        config=config,
+    )
+    if config.index_dir is not None:
+        result.index_rows = _index_rows(mapped.keyed, deduplicated.paragraphs, mapped.documents)
+    result.manifest = _manifest(result, config, inputs, timings)
+    result.manifest["peak_memory_mb_after_stage"] = memory
+    result.manifest["dedup"] = (
+        {
+            "signature": config.signature_params().to_dict(),
+            "banding": describe_banding(config.jaccard_threshold, config.num_perm),
+            "match_rule": asdict(config.match_rule()),
+            "index": {"path": config.index_dir, "paragraphs_loaded": indexed.height} if config.index_dir else None,
+            **deduplicated.statistics,
+        }
+        if config.near_duplicates
+        else {"near_duplicates": False}
+    )
+    return result
+
+
+def _map_documents(
+    inputs: Inputs, config: CleanConfig, templates: dict[str, frozenset[int]], progress: ProgressCallback | None
+) -> _Mapped:
+    """Read, strip or extract, split and sign every document, in batches over the worker pool."""
+    errors: list[ErrorRow] = []
+    info: list[dict[str, Any]] = []
     metas: list[pl.DataFrame] = []
     keyeds: list[pl.DataFrame] = []
     batch_errors: list[pl.DataFrame] = []
@@ -210,39 +274,35 @@ def clean(
         done += output.meta.height + output.errors.height
         if progress is not None:
             progress(done)
-    timings["read_strip_extract"] = time.perf_counter() - started
-    memory = {"read_strip_extract": _peak_memory_mb()}
-
-    stage = time.perf_counter()
-    meta = _concat(metas, schemas.DOCUMENT_META)
-    keyed = _concat(keyeds, schemas.PARAGRAPHS_KEYED)
     removed.close()
-    error_frame = pl.concat(
-        [schemas.frame([e.as_dict() for e in errors], schemas.ERRORS), *batch_errors], how="vertical"
+    documents = (
+        schemas.frame(info, _DOC_INFO)
+        .join(_concat(metas, schemas.DOCUMENT_META), on="doc_id", how="inner", suffix="_found")
+        .with_columns(
+            pl.coalesce("title", "title_found").alias("title"),
+            pl.coalesce("author", "author_found").alias("author"),
+            pl.coalesce("date", "date_found").alias("date"),
+            pl.coalesce("url", "url_found").alias("url"),
+        )
+        .sort("order")
     )
-    metas.clear()
-    keyeds.clear()
-    doc_info = schemas.frame(info, _DOC_INFO).join(meta, on="doc_id", how="inner", suffix="_found")
-    doc_info = doc_info.with_columns(
-        pl.coalesce("title", "title_found").alias("title"),
-        pl.coalesce("author", "author_found").alias("author"),
-        pl.coalesce(pl.col("date"), "date_found").alias("date"),
-        pl.coalesce("url", "url_found").alias("url"),
-    ).sort("order")
-    timings["collect"] = time.perf_counter() - stage
+    all_errors = pl.concat([schemas.frame([e.as_dict() for e in errors], schemas.ERRORS), *batch_errors], how="vertical")
+    return _Mapped(documents, _concat(keyeds, schemas.PARAGRAPHS_KEYED), removed, all_errors)
 
+
+def _deduplicate(mapped: _Mapped, indexed: pl.DataFrame, config: CleanConfig, timings: dict[str, float]) -> _Deduplicated:
+    """Clusters over today's paragraphs and the index's, then today's view of them."""
     stage = time.perf_counter()
-    indexed = _load_index(config, doc_info)
     ranking_docs = pl.concat(
-        [doc_info.select("doc_id", "source", "date", "order"), _indexed_documents(indexed)], how="vertical"
+        [mapped.documents.select("doc_id", "source", "date", "order"), _indexed_documents(indexed)], how="vertical"
     )
     candidates = pl.concat(
-        [keyed.with_columns(pl.lit(False).alias("was_canonical")), _indexed_paragraphs(indexed)], how="vertical"
+        [mapped.keyed.with_columns(pl.lit(False).alias("was_canonical")), _indexed_paragraphs(indexed)], how="vertical"
     )
     ranks = paragraph_ranks(candidates, ranking_docs, config.prefer_sources)
-    dedup_stats: dict[str, Any] = {}
+    statistics: dict[str, Any] = {}
     if config.near_duplicates:
-        members, dedup_stats = near_duplicate_groups(
+        members, statistics = near_duplicate_groups(
             candidates.select("para_id", "norm_key", "shingles", "band_keys", "anchors").with_columns(ranks),
             config.match_rule(),
             config.max_bucket,
@@ -250,55 +310,32 @@ def clean(
     else:
         members = exact_groups(candidates)
     timings["clusters"] = time.perf_counter() - stage
-    memory["clusters"] = _peak_memory_mb()
 
     stage = time.perf_counter()
     every_paragraph = assign_canonical(candidates, members, ranks, ranking_docs)
-    today = pl.col("doc_id").is_in(doc_info["doc_id"].implode())
+    today = pl.col("doc_id").is_in(mapped.documents["doc_id"].implode())
     paragraphs = every_paragraph.filter(today)
     clusters = build_clusters(every_paragraph, ranking_docs).filter(
         pl.col("cluster_id").is_in(paragraphs["cluster_id"].unique().implode())
     )
     duplicates = duplicate_documents(every_paragraph, ranking_docs, config.duplicate_doc_ratio).filter(today)
     timings["canonical"] = time.perf_counter() - stage
+    return _Deduplicated(paragraphs, clusters, duplicates, statistics)
 
-    bodies = paragraphs.group_by("doc_id").agg(
+
+def _documents_table(documents: pl.DataFrame, deduplicated: _Deduplicated) -> pl.DataFrame:
+    """The ``documents`` output: identity, metadata, the clean body and ``duplicate_of``."""
+    bodies = deduplicated.paragraphs.group_by("doc_id").agg(
         pl.col("text").sort_by("position").str.join("\n\n").alias("text"),
         pl.len().cast(pl.Int32).alias("n_paragraphs"),
     )
-    documents = (
-        doc_info.join(bodies, on="doc_id", how="left")
-        .join(duplicates, on="doc_id", how="left")
+    table = (
+        documents.join(bodies, on="doc_id", how="left")
+        .join(deduplicated.duplicates, on="doc_id", how="left")
         .with_columns(pl.col("text").fill_null(""), pl.col("n_paragraphs").fill_null(0))
         .sort("order")
     )
-    documents = schemas.conform(documents, schemas.DOCUMENTS)
-    timings["total"] = time.perf_counter() - started
-
-    result = CleanResult(
-        documents=documents,
-        paragraphs=paragraphs,
-        clusters=clusters,
-        removed_log=removed,
-        errors=error_frame,
-    )
-    result.config = config
-    if config.index_dir is not None:
-        result.index_rows = _index_rows(keyed, paragraphs, doc_info)
-    result.manifest = _manifest(result, config, inputs, timings)
-    result.manifest["peak_memory_mb_after_stage"] = memory
-    result.manifest["dedup"] = (
-        {
-            "signature": config.signature_params().to_dict(),
-            "banding": describe_banding(config.jaccard_threshold, config.num_perm),
-            "match_rule": asdict(config.match_rule()),
-            "index": {"path": config.index_dir, "paragraphs_loaded": indexed.height} if config.index_dir else None,
-            **dedup_stats,
-        }
-        if config.near_duplicates
-        else {"near_duplicates": False}
-    )
-    return result
+    return schemas.conform(table, schemas.DOCUMENTS)
 
 
 def _load_index(config: CleanConfig, doc_info: pl.DataFrame) -> pl.DataFrame:
