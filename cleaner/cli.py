@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gzip
 import sys
+import time
 from pathlib import Path
 
 import click
@@ -135,8 +136,11 @@ def clean_command(
     )
     show_progress = not quiet and sys.stderr.isatty()
 
+    began = time.monotonic()
+
     def progress(done: int) -> None:
-        click.echo(f"\rcleaned {done} documents", err=True, nl=False)
+        rate = done / max(time.monotonic() - began, 1e-6)
+        click.echo(f"\rcleaned {done:,} documents ({rate:,.0f}/s)", err=True, nl=False)
 
     try:
         result = clean(list(inputs), config, progress=progress if show_progress else None)
