@@ -44,6 +44,8 @@ BARRIER_REASONS = frozenset({"related", "comments", "footer"})
 """Reasons whose lines end the article region: what follows them is their list, not the article."""
 LISTING_REASONS = frozenset({"related", "comments", "video"})
 """Reasons that carry over to the short lines listed right under the marker line."""
+EDGE_REASONS = frozenset({"subscribe", "social", "ad", "comments", "footer"})
+"""Clutter that, as a full sentence at either end of the article, is a promotion or a form."""
 INTERRUPTION_REASONS = frozenset({"caption", "ad"})
 """Reasons of lines that interrupt an article without ending it (a photo, an ad slot)."""
 PROSE_MIN_WORDS = 10
@@ -353,11 +355,15 @@ def _trim_edges(lines: Sequence[_Line], start: int, end: int, rules: _Rules) -> 
     Inside the article a long sentence that mentions a newsletter is content; as the first or
     last paragraph of the region it is almost always the promotion itself.
     """
-    while start < end and (match := _pattern_match(lines[start].normalized, 0, rules)) is not None:
-        lines[start].pattern = match[0]
+    def promotion(line: _Line) -> str | None:
+        match = _pattern_match(line.normalized, 0, rules)
+        return match[0] if match is not None and match[0] in EDGE_REASONS else None
+
+    while start < end and (reason := promotion(lines[start])) is not None:
+        lines[start].pattern = reason
         start += 1
-    while end > start and (match := _pattern_match(lines[end - 1].normalized, 0, rules)) is not None:
-        lines[end - 1].pattern = match[0]
+    while end > start and (reason := promotion(lines[end - 1])) is not None:
+        lines[end - 1].pattern = reason
         end -= 1
     return start, end
 
