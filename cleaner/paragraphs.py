@@ -10,14 +10,13 @@ span never covers a line listed in ``removed``.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 TERMINAL = ".!?…:;\"'”’»)]。！？"
 _MAX_WRAP_WIDTH = 120
 
 
-@dataclass(frozen=True)
-class Paragraph:
+class Paragraph(NamedTuple):
     """A paragraph's text and the 1-based, inclusive line span it came from (``None`` without lines)."""
 
     text: str
