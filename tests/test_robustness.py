@@ -193,3 +193,16 @@ def test_listing_order_does_not_matter(monkeypatch) -> None:
     shuffled_result = cleaner.clean(SAMPLES, workers=1)
     for name, table in expected.tables.items():
         assert table.equals(shuffled_result.tables[name]), name
+
+
+def test_fallback_extractor_is_used_when_trafilatura_finds_too_little() -> None:
+    from cleaner.extract import _fallback_text
+
+    html = (
+        '<html><body><div class="content"><h2>Roads</h2><p>'
+        + "The council met again on Monday to discuss the long delayed plan for the roads. " * 3
+        + "</p><ul><li>First point of the plan</li></ul></div></body></html>"
+    )
+    lines = _fallback_text(html).splitlines()
+    assert lines[0] == "Roads" and lines[1].startswith("The council met again")
+    assert _fallback_text("") == "" and _fallback_text("<<<>>>") == ""
