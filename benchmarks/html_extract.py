@@ -88,6 +88,28 @@ def score(pages: list[tuple[dict, str]], method: Callable[[str], Extracted]) -> 
     return result
 
 
+def compare_fallbacks(pages: list[tuple[dict, str]]) -> None:
+    """Which second extractor to run when trafilatura returns too little (the fallback choice)."""
+    import justext
+
+    from cleaner.extract import MIN_MAIN_TEXT_CHARS, _fallback_text
+
+    thin = [(record, html) for record, html in pages if len(trafilatura_with()(html)[0].strip()) < MIN_MAIN_TEXT_CHARS]
+
+    def justext_text(html: str) -> Extracted:
+        paragraphs = justext.justext(html.encode("utf-8"), justext.get_stoplist("English"))
+        return "\n".join(p.text for p in paragraphs if not p.is_boilerplate), {}
+
+    print(f"pages where trafilatura returns under {MIN_MAIN_TEXT_CHARS} characters: {len(thin)}")
+    for name, method in (
+        ("trafilatura alone", trafilatura_with()),
+        ("readability-lxml", lambda html: (_fallback_text(html), {})),
+        ("jusText", justext_text),
+    ):
+        result = score(thin, method) if thin else {"f1": 0.0}
+        print(f"  fallback candidate {name}: F1 {result['f1']:.3f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--shared", type=Path, default=Path(__file__).resolve().parent.parent.parent / "shared")
@@ -120,6 +142,7 @@ def main() -> None:
     if results:
         best = max(results["trafilatura default"]["f1"], results["trafilatura precision"]["f1"])
         print(f"cleaner F1 minus trafilatura's best setting: {results['cleaner']['f1'] - best:+.4f}")
+        compare_fallbacks(pages)
 
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "pages"
