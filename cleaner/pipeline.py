@@ -127,11 +127,17 @@ def _concat(frames: list[pl.DataFrame], schema: pl.Schema) -> pl.DataFrame:
     return pl.concat(frames, how="vertical") if frames else schemas.empty(schema)
 
 
-def _raw_documents(inputs: Inputs, config: CleanConfig, errors: list[ErrorRow]) -> Iterator[dict[str, Any]]:
+TEXT_KINDS = frozenset({"text", "records", "csv", "parquet"})
+"""File kinds that can hold plain-text documents (pages and web archives hold HTML)."""
+
+
+def _raw_documents(
+    inputs: Inputs, config: CleanConfig, errors: list[ErrorRow], kinds: frozenset[str] | None = None
+) -> Iterator[dict[str, Any]]:
     if isinstance(inputs, pl.DataFrame):
         return iter_record_documents(inputs.iter_rows(named=True), config, errors)
     if isinstance(inputs, (str, os.PathLike)):
-        return iter_raw_documents([inputs], config, errors)
+        return iter_raw_documents([inputs], config, errors, kinds)
     items = list(inputs) if not isinstance(inputs, Iterator) else inputs
     iterator = iter(items)
     try:
@@ -145,7 +151,7 @@ def _raw_documents(inputs: Inputs, config: CleanConfig, errors: list[ErrorRow]) 
 
     if isinstance(first, Mapping):
         return iter_record_documents(chained(), config, errors)
-    return iter_raw_documents(list(chained()), config, errors)
+    return iter_raw_documents(list(chained()), config, errors, kinds)
 
 
 def _rereadable(inputs: Inputs) -> bool:
@@ -161,7 +167,7 @@ def _site_templates(inputs: Inputs, config: CleanConfig) -> dict[str, frozenset[
     """First pass: each source's template lines (see ``templates.py``), when inputs allow two reads."""
     if not (config.strip and config.site_templates and _rereadable(inputs)):
         return {}
-    return find_templates(_raw_documents(inputs, config, []), min_documents=config.template_min_documents)
+    return find_templates(_raw_documents(inputs, config, [], kinds=TEXT_KINDS), min_documents=config.template_min_documents)
 
 
 def _peak_memory_mb() -> float:

@@ -16,7 +16,7 @@ import os
 import re
 import sys
 import zlib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -488,13 +488,17 @@ def read_file(item: InputFile, config: CleanConfig, errors: list[ErrorRow]) -> I
 
 
 def iter_raw_documents(
-    inputs: Iterable[str | os.PathLike[str]], config: CleanConfig, errors: list[ErrorRow]
+    inputs: Iterable[str | os.PathLike[str]],
+    config: CleanConfig,
+    errors: list[ErrorRow],
+    kinds: Collection[str] | None = None,
 ) -> Iterator[dict[str, Any]]:
     """All raw documents behind ``inputs`` in a stable order, with unique ``doc_id`` values.
 
     A ``doc_id`` seen before is renamed ``id#2``, ``id#3``... and the rename is reported.
+    ``kinds`` limits reading to some file kinds (a pass that only needs plain text skips pages).
     """
-    files = discover(inputs, errors)
+    files = [item for item in discover(inputs, errors) if kinds is None or item.kind in kinds]
     yield from _unique_ids(
         (doc for item in files for doc in read_file(item, config, errors)),
         errors,
