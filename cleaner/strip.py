@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from cleaner import stopwords
+from cleaner.dates import iso_date
 from cleaner.normalize import normalize_text, words
 from cleaner.paragraphs import (
     TERMINAL,
@@ -546,7 +547,7 @@ def _decide(
             metadata["author"] = metadata["author"] or name
             return "byline"
         if _is_dateline(line) and before_main:
-            metadata["date"] = metadata["date"] or line.text
+            metadata["date"] = metadata["date"] or iso_date(line.text)
             return "dateline"
         if listing is not None and not in_region:
             return listing
