@@ -293,22 +293,71 @@ def _decode_line(raw: bytes) -> str:
 def _iter_records(item: InputFile, errors: list[ErrorRow]) -> Iterator[tuple[int, Any]]:
     """Records of a JSON / JSONL file, numbered 1-based; a ``.json`` file may hold an array."""
     if item.path != STDIN and item.path.lower().removesuffix(".gz").endswith(".json"):
-        data = _read_bytes(item)
-        head = data.lstrip()[:1]
-        if head == b"[":
-            try:
-                values = json.loads(decode_bytes(data)[0])
-            except ValueError as exc:
-                raise InputError(f"malformed JSON array: {exc}") from exc
-            yield from enumerate(values, start=1)
+        stream = _open_text_stream(item)
+        try:
+            head = stream.read(65_536)
+        finally:
+            stream.close()
+        first = head.lstrip()[:1]
+        if first == b"[":
+            yield from _iter_json_array(item)
             return
-        if head == b"{" and b"\n" in data.strip():
+        if first == b"{" and b"\n" in head.strip():
+            data = _read_bytes(item)
             try:
                 yield 1, json.loads(decode_bytes(data)[0])
                 return
             except ValueError:
                 pass
     yield from _iter_json_lines(item, errors)
+
+
+def _iter_json_array(item: InputFile, chunk_size: int = 1 << 20) -> Iterator[tuple[int, Any]]:
+    """The elements of a top-level JSON array, decoded one at a time from a stream.
+
+    Memory holds one element and one chunk, so a multi-gigabyte array file streams like
+    JSON Lines. The file must be UTF-8 (as JSON requires).
+    """
+    decoder = json.JSONDecoder()
+    stream = io.TextIOWrapper(_open_text_stream(item), encoding="utf-8-sig", errors="replace")
+    buffer = ""
+    position = 0
+    number = 0
+    started = False
+    try:
+        while True:
+            chunk = stream.read(chunk_size)
+            buffer = buffer[position:] + chunk
+            position = 0
+            while True:
+                while position < len(buffer) and buffer[position] in " \t\r\n,":
+                    position += 1
+                if not started:
+                    if position < len(buffer):
+                        if buffer[position] != "[":
+                            raise InputError("malformed JSON array: it does not start with '['")
+                        started = True
+                        position += 1
+                    continue
+                if position < len(buffer) and buffer[position] == "]":
+                    return
+                if position >= len(buffer):
+                    break
+                try:
+                    value, end = decoder.raw_decode(buffer, position)
+                except ValueError as exc:
+                    if chunk:
+                        break  # the element continues in the next chunk
+                    raise InputError(f"malformed JSON array after element {number}: {exc}") from exc
+                number += 1
+                position = end
+                yield number, value
+            if not chunk:
+                raise InputError(f"JSON array ends abruptly after element {number}")
+    except (OSError, EOFError, zlib.error) as exc:
+        raise InputError(f"input ends abruptly after element {number}: {exc}") from exc
+    finally:
+        stream.close()
 
 
 def _iter_table_rows(item: InputFile) -> Iterator[tuple[int, Any]]:
