@@ -31,7 +31,7 @@ from cleaner.clusters import exact_groups, near_duplicate_groups
 from cleaner.config import CleanConfig, OutputFormat
 from cleaner.index import INDEX_ROWS, DedupIndex
 from cleaner.parallel import map_ordered
-from cleaner.process import process_batch
+from cleaner.process import isolate_batch, process_batch
 from cleaner.read import ErrorRow, iter_raw_documents, iter_record_documents
 from cleaner.templates import find_templates
 from cleaner.write import write_output
@@ -272,6 +272,7 @@ def _map_documents(
         partial(process_batch, config=config, templates=templates),
         _batches(_raw_documents(inputs, config, errors), config.batch_size, config.batch_chars, info),
         config.resolved_workers(),
+        isolate=partial(isolate_batch, config=config, templates=templates),
     ):
         removed.add(output.removed)
         metas.append(output.meta)

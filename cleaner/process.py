@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import traceback
 from collections.abc import Mapping
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +23,7 @@ from cleaner.dates import iso_date
 from cleaner.extract import extract_html
 from cleaner.limits import time_limit
 from cleaner.normalize import key_paragraphs
+from cleaner.parallel import new_pool
 from cleaner.signatures import lists_from_flat, minhash_signatures, shingle_hashes
 from cleaner.strip import StripOptions, strip_text
 
@@ -34,6 +36,15 @@ class BatchOutput:
     paragraphs: pl.DataFrame  # schemas.PARAGRAPHS_KEYED
     removed: pl.DataFrame  # schemas.REMOVED
     errors: pl.DataFrame  # schemas.ERRORS
+
+    @classmethod
+    def concat(cls, outputs: list[BatchOutput]) -> BatchOutput:
+        return cls(
+            meta=pl.concat([o.meta for o in outputs]),
+            paragraphs=pl.concat([o.paragraphs for o in outputs]),
+            removed=pl.concat([o.removed for o in outputs]),
+            errors=pl.concat([o.errors for o in outputs]),
+        )
 
 
 def strip_options(config: CleanConfig, template_lines: frozenset[int] = frozenset()) -> StripOptions:
@@ -151,3 +162,35 @@ def process_batch(
         removed=schemas.frame(out["removed"], schemas.REMOVED),
         errors=schemas.frame(out["errors"], schemas.ERRORS),
     )
+
+
+def isolate_batch(raw: pl.DataFrame, config: CleanConfig, templates: Mapping[str, frozenset[int]] | None = None) -> BatchOutput:
+    """Clean a batch whose worker died, one document per throw-away process.
+
+    Only a document that kills its process again is lost, and it is reported in ``errors``.
+    """
+    outputs = []
+    for row in range(raw.height):
+        single = raw.slice(row, 1)
+        with new_pool(1) as pool:
+            try:
+                outputs.append(pool.submit(process_batch, single, config, templates).result())
+                continue
+            except BrokenProcessPool:
+                pass
+        doc = single.row(0, named=True)
+        error = {
+            "path": doc["path"],
+            "record": None,
+            "error": f"document {doc['doc_id']!r}: the worker process died while cleaning it (a crash, or out of memory)",
+            "action": "skipped",
+        }
+        outputs.append(
+            BatchOutput(
+                meta=schemas.empty(schemas.DOCUMENT_META),
+                paragraphs=schemas.empty(schemas.PARAGRAPHS_KEYED),
+                removed=schemas.empty(schemas.REMOVED),
+                errors=schemas.frame([error], schemas.ERRORS),
+            )
+        )
+    return BatchOutput.concat(outputs)

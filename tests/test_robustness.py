@@ -219,3 +219,24 @@ def test_json_arrays_stream_and_report_truncation(tmp_path: Path) -> None:
     result = cleaner.clean(tmp_path / "cut.json", workers=1, strip=False)
     assert 50 < result.documents.height < 60
     assert "after element" in result.errors["error"][0]
+
+
+def test_a_dying_worker_costs_only_its_item() -> None:
+    from cleaner.parallel import map_ordered
+    from tests.crashing import crash_on_three
+
+    results = list(map_ordered(crash_on_three, range(8), 2, isolate=lambda item: -item))
+    assert results == [0, 10, 20, -3, 40, 50, 60, 70]
+
+
+def test_isolating_a_batch_cleans_its_documents_one_by_one() -> None:
+    from cleaner import schemas
+    from cleaner.config import CleanConfig
+    from cleaner.process import isolate_batch
+
+    raw = schemas.frame(
+        [{"doc_id": f"d{i}", "source": "s", "path": "p", "content_type": "text", "body": ARTICLE, "order": i} for i in range(2)],
+        schemas.RAW_DOCUMENTS,
+    )
+    output = isolate_batch(raw, CleanConfig())
+    assert output.meta["doc_id"].to_list() == ["d0", "d1"] and output.errors.height == 0

@@ -1,0 +1,12 @@
+"""A module the spawned workers of the crash tests can import (test modules are not importable there)."""
+
+from __future__ import annotations
+
+import os
+
+
+def crash_on_three(value: int) -> int:
+    """Kill the worker process on item 3, like a parser crashing on a hostile page."""
+    if value == 3:
+        os._exit(1)
+    return value * 10
