@@ -25,9 +25,8 @@ import math
 
 import numpy as np
 import polars as pl
-import xxhash
 
-from cleaner.signatures import _FOLD_MULTIPLIER, _FOLD_SEED, fmix64
+from cleaner.signatures import _FOLD_SEED, HashedTokens, fold_into, lists_from_flat
 
 PAIRS = pl.Schema({"a": pl.UInt32, "b": pl.UInt32})
 """Candidate pairs of representative indices, ``a < b``, unique."""
@@ -54,57 +53,84 @@ def band_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
     """One 64-bit key per band and row of ``signatures``; the band index is mixed in."""
     n = signatures.shape[0]
     keys = np.empty((n, bands), dtype=np.uint64)
+    scratch = np.empty(n, dtype=np.uint64)
     with np.errstate(over="ignore"):
         for band in range(bands):
             value = np.full(n, _FOLD_SEED, dtype=np.uint64)
-            value = fmix64((value ^ np.uint64(band)) * _FOLD_MULTIPLIER)
+            fold_into(value, np.uint64(band), scratch)
             for k in range(band * rows, (band + 1) * rows):
-                value = fmix64((value ^ signatures[:, k]) * _FOLD_MULTIPLIER)
+                fold_into(value, signatures[:, k], scratch)
             keys[:, band] = value
     return keys
 
 
-SENTENCE = r"[^.!?;:]+"
+_ANCHOR_BASE = np.uint64(0x9FB21C651E98DF25)
+_ANCHOR_BASE_INVERSE = np.uint64(pow(int(_ANCHOR_BASE), -1, 1 << 64))
 
 
-def anchor_hashes(normalized: pl.Series, min_words: int) -> pl.Series:
-    """Hashes of each paragraph's sentences of at least ``min_words`` words (``list[u64]``)."""
-    frame = normalized.to_frame("n").with_row_index("row")
-    fragments = (
-        frame.select("row", pl.col("n").str.extract_all(SENTENCE).alias("s"))
-        .explode("s")
-        .drop_nulls("s")
-        .with_columns(pl.col("s").str.extract_all(r"[\p{L}\p{M}\p{N}]+").list.join(" ").alias("s"))
-        .filter(pl.col("s").str.count_matches(" ") >= min_words - 1)
+def anchor_hashes(hashed: HashedTokens, min_words: int) -> pl.Series:
+    """Hashes of each paragraph's sentences of at least ``min_words`` words (``list[u64]``, sorted, unique).
+
+    A sentence is a run of words between sentence marks (``normalize.SENTENCE_MARKS``). Its
+    hash is a polynomial in its word hashes, ``sum(h[i] * B**-(i - start))`` modulo 2**64
+    (``B`` odd, so invertible), mixed with its length: prefix sums make every sentence of the
+    batch cost O(1), with no string built and no Python loop.
+    """
+    n = len(hashed.lengths)
+    starts = np.flatnonzero(hashed.sentence_start)
+    ends = np.append(starts[1:], len(hashed.word_hashes)).astype(np.int64)
+    sizes = ends - starts
+    long_enough = sizes >= min_words
+    starts, ends, sizes = starts[long_enough], ends[long_enough], sizes[long_enough]
+    with np.errstate(over="ignore"):
+        inverse_powers = _powers(_ANCHOR_BASE_INVERSE, len(hashed.word_hashes))
+        prefix = np.concatenate([[np.uint64(0)], np.cumsum(hashed.word_hashes * inverse_powers, dtype=np.uint64)])
+        polynomial = (prefix[ends] - prefix[starts]) * _powers(_ANCHOR_BASE, len(hashed.word_hashes))[starts]
+        value = np.full(len(starts), _FOLD_SEED, dtype=np.uint64)
+        scratch = np.empty(len(starts), dtype=np.uint64)
+        fold_into(value, polynomial, scratch)
+        fold_into(value, sizes.astype(np.uint64), scratch)
+    paragraph_of_word = np.repeat(np.arange(n), hashed.lengths)
+    anchors = (
+        pl.DataFrame({"row": paragraph_of_word[starts], "h": value}, schema={"row": pl.Int64, "h": pl.UInt64})
+        .unique()
+        .sort("row", "h")
     )
-    hashes = [xxhash.xxh3_64_intdigest(s.encode("utf-8")) for s in fragments["s"].to_list()]
-    grouped = (
-        fragments.with_columns(pl.Series("h", hashes, dtype=pl.UInt64))
-        .group_by("row")
-        .agg(pl.col("h").unique().sort())
-    )
-    return (
-        frame.select("row")
-        .join(grouped, on="row", how="left")
-        .sort("row")["h"]
-        .fill_null(pl.lit([], dtype=pl.List(pl.UInt64)))
-        .alias("anchors")
-    )
+    counts = np.bincount(anchors["row"].to_numpy(), minlength=n).astype(np.int64)
+    return lists_from_flat("anchors", counts, anchors["h"].to_numpy())
+
+
+def _powers(base: np.uint64, count: int) -> np.ndarray:
+    """``base ** i`` modulo 2**64 for ``i`` in ``range(count)``."""
+    powers = np.full(count, base, dtype=np.uint64)
+    if count:
+        powers[0] = 1
+    return np.cumprod(powers, dtype=np.uint64)
 
 
 def bucket_pairs(rids: np.ndarray, keys: np.ndarray, max_bucket: int) -> np.ndarray:
-    """Pairs of ``rids`` that share a key, as sorted unique ``a << 32 | b`` codes with ``a < b``.
+    """Pairs of ``rids`` that share a key, as ``a << 32 | b`` codes with ``a < b``.
+
+    A pair appears once per key its two sides share (once, when every rid holds one key, as in
+    an LSH band); ``candidate_pairs`` removes repeats once for all bands.
 
     Sort-based: one argsort, then runs of equal keys are buckets (the order inside a run
-    does not matter: the pairs are sorted at the end). Runs of two (by far the most
+    does not matter: the pairs are sorted at the end). Keys held by one paragraph only, the
+    vast majority, are dropped right after the sort. Runs of two (by far the most
     common) are paired without a Python loop; a run above ``max_bucket`` becomes a star.
     """
     if len(keys) < 2:
         return np.empty(0, dtype=np.uint64)
     order = np.argsort(keys)
     ordered = keys[order]
-    members = rids[order]
-    n = len(keys)
+    same_as_next = ordered[1:] == ordered[:-1]
+    shared = np.zeros(len(keys), dtype=bool)
+    shared[1:] |= same_as_next
+    shared[:-1] |= same_as_next
+    ordered, members = ordered[shared], rids[order[shared]]
+    n = len(ordered)
+    if n < 2:
+        return np.empty(0, dtype=np.uint64)
     starts = np.concatenate([[0], np.flatnonzero(ordered[1:] != ordered[:-1]) + 1])
     sizes = np.diff(np.concatenate([starts, [n]]))
     run_size = np.repeat(sizes, sizes)
@@ -123,7 +149,12 @@ def bucket_pairs(rids: np.ndarray, keys: np.ndarray, max_bucket: int) -> np.ndar
     b = np.concatenate(seconds).astype(np.uint64)
     low, high = np.minimum(a, b), np.maximum(a, b)
     distinct = low != high
-    return np.unique((low[distinct] << np.uint64(32)) | high[distinct])
+    return (low[distinct] << np.uint64(32)) | high[distinct]
+
+
+_BANDS_PER_MERGE = 8
+"""Pairs of this many bands are gathered before repeats are removed: most true pairs share
+many bands, so merging in groups keeps memory near one group's pairs at little cost."""
 
 
 def candidate_pairs(representatives: pl.DataFrame, max_bucket: int) -> pl.DataFrame:
@@ -138,10 +169,12 @@ def candidate_pairs(representatives: pl.DataFrame, max_bucket: int) -> pl.DataFr
         banded_rids = rids[with_bands]
         for band in range(bands):
             codes.append(bucket_pairs(banded_rids, matrix[:, band], max_bucket))
+            if len(codes) == _BANDS_PER_MERGE:
+                codes = [np.unique(np.concatenate(codes))]
     anchor_counts = representatives["anchors"].list.len().to_numpy()
     anchors = representatives["anchors"].explode().drop_nulls().to_numpy()
     codes.append(bucket_pairs(np.repeat(rids, anchor_counts), anchors, max_bucket))
-    merged = np.unique(np.concatenate(codes)) if codes else np.empty(0, dtype=np.uint64)
+    merged = np.unique(np.concatenate(codes))
     return pl.DataFrame(
         {"a": (merged >> np.uint64(32)).astype(np.uint32), "b": (merged & np.uint64(0xFFFFFFFF)).astype(np.uint32)},
         schema=PAIRS,

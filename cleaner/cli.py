@@ -11,6 +11,7 @@ import gzip
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 import polars as pl
@@ -18,12 +19,14 @@ import polars as pl
 from cleaner import __version__
 from cleaner.config import CleanConfig, FieldMap
 from cleaner.explain import UnknownParagraphError, explain
-from cleaner.extract import ExtractResult, extract_html
 from cleaner.index import IndexMismatchError
 from cleaner.pipeline import clean
 from cleaner.read import InputError, decode_bytes
 from cleaner.strip import StripOptions, load_pattern_file, strip_text
 from cleaner.write import OutputExistsError
+
+if TYPE_CHECKING:
+    from cleaner.extract import ExtractResult
 
 
 def _load_patterns(paths: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
@@ -195,6 +198,9 @@ def strip_command(
         keep_captions=keep_captions, keep_headings=not no_headings, extra_patterns=_load_patterns(pattern_files)
     )
     if is_html:
+        # trafilatura loads only when HTML is asked for
+        from cleaner.extract import extract_html
+
         _print_html(extract_html(text, options=options), explain)
         return
     result = strip_text(text, options=options)

@@ -24,8 +24,6 @@ from typing import Any
 
 import numpy as np
 import polars as pl
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 
 from cleaner.candidates import candidate_pairs
 
@@ -74,38 +72,31 @@ def exact_groups(paragraphs: pl.DataFrame) -> pl.DataFrame:
 
 @dataclass(frozen=True)
 class ShingleSets:
-    """Every representative's distinct shingle hashes, packed as one array with offsets (CSR).
+    """Every representative's distinct shingle hashes (a ``list[u64]`` Series), and their counts.
 
     Verification gathers the two sides of a chunk of pairs from it, so its memory stays at
     one chunk however many pairs there are.
     """
 
-    values: np.ndarray  # uint64, row after row
-    offsets: np.ndarray  # int64, len(rows) + 1
+    lists: pl.Series
+    counts: np.ndarray  # int64, distinct shingles per representative
 
     @classmethod
     def from_lists(cls, lists: pl.Series) -> ShingleSets:
         distinct = lists.list.unique()
-        counts = distinct.list.len().fill_null(0).to_numpy().astype(np.int64)
-        values = distinct.explode().drop_nulls().to_numpy().astype(np.uint64, copy=False)
-        return cls(values, np.concatenate([[0], np.cumsum(counts)]).astype(np.int64))
+        return cls(distinct, distinct.list.len().fill_null(0).to_numpy().astype(np.int64))
 
     def sizes(self, rows: np.ndarray) -> np.ndarray:
-        return self.offsets[rows + 1] - self.offsets[rows]
+        return self.counts[rows]
 
-    def gather(self, rows: np.ndarray) -> pl.DataFrame:
-        """``pair, h`` for each position of ``rows`` (the pair index is the position)."""
-        lengths = self.sizes(rows)
-        total = int(lengths.sum())
-        starts = np.repeat(self.offsets[rows] - np.concatenate([[0], np.cumsum(lengths)[:-1]]), lengths)
-        index = starts + np.arange(total)
-        return pl.DataFrame(
-            {"pair": np.repeat(np.arange(len(rows), dtype=np.uint32), lengths), "h": self.values[index]}
-        )
+    def shared(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Size of the intersection of the sets of ``a[i]`` and ``b[i]`` for each ``i``."""
+        sides = pl.DataFrame({"a": self.lists.gather(a), "b": self.lists.gather(b)})
+        return sides.select(pl.col("a").list.set_intersection("b").list.len())["a"].to_numpy().astype(np.int64)
 
 
-VERIFY_CHUNK = 10_000
-"""Pairs verified at once: bounds the memory of the shingle join."""
+VERIFY_CHUNK = 50_000
+"""Pairs verified at once: bounds the memory of the gathered shingle lists."""
 
 
 def verify_pairs(pairs: pl.DataFrame, shingles: ShingleSets, rule: MatchRule) -> pl.DataFrame:
@@ -117,15 +108,8 @@ def verify_pairs(pairs: pl.DataFrame, shingles: ShingleSets, rule: MatchRule) ->
         chunk = pairs.slice(start, VERIFY_CHUNK)
         a = chunk["a"].to_numpy().astype(np.int64)
         b = chunk["b"].to_numpy().astype(np.int64)
-        shared = (
-            shingles.gather(a).join(shingles.gather(b), on=["pair", "h"], how="inner")
-            .group_by("pair")
-            .agg(pl.len().alias("shared"))
-        )
-        counts = np.zeros(len(a), dtype=np.int64)
-        counts[shared["pair"].to_numpy()] = shared["shared"].to_numpy()
         parts.append(chunk.with_columns(
-            pl.Series("shared", counts), pl.Series("size_a", shingles.sizes(a)), pl.Series("size_b", shingles.sizes(b))
+            pl.Series("shared", shingles.shared(a, b)), pl.Series("size_a", shingles.sizes(a)), pl.Series("size_b", shingles.sizes(b))
         ))
     scored = pl.concat(parts).with_columns(
         (pl.col("shared") / (pl.col("size_a") + pl.col("size_b") - pl.col("shared"))).fill_nan(0.0).alias("jaccard"),
@@ -142,6 +126,10 @@ def components(n: int, edges: pl.DataFrame) -> np.ndarray:
     """Connected-component label of each of ``n`` nodes (scipy's union-find on a sparse graph)."""
     if edges.height == 0:
         return np.arange(n, dtype=np.int64)
+    # loaded here: worker processes never need scipy
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
     a = edges["a"].to_numpy().astype(np.int64)
     b = edges["b"].to_numpy().astype(np.int64)
     graph = coo_matrix((np.ones(len(a), dtype=np.int8), (a, b)), shape=(n, n))

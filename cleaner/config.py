@@ -46,9 +46,9 @@ class CleanConfig:
     fields: FieldMap = field(default_factory=FieldMap)
     workers: int = 0
     """Worker processes for per-document work; 0 means one per core."""
-    batch_size: int = 256
+    batch_size: int = 1024
     """Documents per batch handed to a worker: large enough to amortise IPC."""
-    batch_chars: int = 1_000_000
+    batch_chars: int = 4_000_000
     """A batch also ends at this many characters of input, so heavy pages spread over workers."""
     output_format: OutputFormat = "parquet"
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 
 import polars as pl
 import xxhash
@@ -32,7 +33,9 @@ FOLD_FROM = [*_SINGLE_QUOTES, *_DOUBLE_QUOTES, *_DASHES, *_INVISIBLE]
 FOLD_TO = ["'"] * len(_SINGLE_QUOTES) + ['"'] * len(_DOUBLE_QUOTES) + ["-"] * len(_DASHES) + [""] * len(_INVISIBLE)
 _FOLD = {ord(source): target for source, target in zip(FOLD_FROM, FOLD_TO)}
 
-WHITESPACE = "[\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+"
+_OTHER_WHITESPACE = "\t\n\x0b\x0c\r\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+"""Python's ``str.split()`` whitespace besides the space (as a regex class body)."""
+WHITESPACE = f"[ {_OTHER_WHITESPACE}]+"
 WORD = r"[\p{L}\p{M}\p{N}]+"
 """A word for Polars' regex engine: letters, marks and numbers by Unicode category."""
 _WHITESPACE_RE = re.compile(WHITESPACE)
@@ -53,6 +56,44 @@ def normalize_expr(text: pl.Expr) -> pl.Expr:
         .str.replace_all(WHITESPACE, " ")
         .str.strip_chars(" ")
     )
+
+
+_FOLDED_ASCII = [char for char in FOLD_FROM if char.isascii()]
+_NEEDS_COLLAPSING = f"[{_OTHER_WHITESPACE}]|  |^ | $"
+"""Text that whitespace collapsing would change: a non-space whitespace character, two
+spaces in a row, or a space at either end."""
+
+
+def collapse_whitespace(text: pl.Series) -> pl.Series:
+    """``" ".join(row.split())`` for every row, running the replacement only where it changes something."""
+    needs = text.str.contains(_NEEDS_COLLAPSING).fill_null(False)
+    return _apply_to_rows(text, text, needs, lambda t: t.str.replace_all(WHITESPACE, " ").str.strip_chars(" "))
+
+
+def normalize_series(text: pl.Series) -> pl.Series:
+    """:func:`normalize_expr` for a Series, skipping the work that cannot change a row.
+
+    NFKC and the folds only touch text with non-ASCII characters (a row whose UTF-8 length
+    equals its character count has none) or a backtick, and most paragraphs are already
+    single-spaced.
+    Same result as the expression (a property test keeps them equal), several times faster
+    on English text.
+    """
+    non_ascii = text.str.len_bytes() != text.str.len_chars().cast(pl.UInt32)
+    full_work = (non_ascii | text.str.contains_any(_FOLDED_ASCII)).fill_null(False)
+    ascii_done = collapse_whitespace(text.str.to_lowercase())
+    return _apply_to_rows(ascii_done, text, full_work, normalize_expr)
+
+
+def _apply_to_rows(
+    result: pl.Series, source: pl.Series, rows: pl.Series, expression: Callable[[pl.Expr], pl.Expr]
+) -> pl.Series:
+    """``result`` with the ``rows`` replaced by ``expression`` applied to those rows of ``source``."""
+    indices = rows.arg_true()
+    if len(indices) == 0:
+        return result
+    changed = source.gather(indices).to_frame("t").select(expression(pl.col("t")))["t"]
+    return result.scatter(indices, changed)
 
 
 class _WordSeparator(dict[int, str]):
@@ -81,6 +122,24 @@ def words_expr(normalized: pl.Expr) -> pl.Expr:
     return normalized.str.extract_all(WORD)
 
 
+SENTENCE_MARKS = ".!?;:"
+"""Characters that end a sentence (or a clause worth matching on its own) for sentence anchors."""
+_SEPARATE_TOKENS = _WordSeparator({ord(mark): f" {mark} " for mark in SENTENCE_MARKS})
+_MARK_CLASS = "[" + re.escape(SENTENCE_MARKS) + "]"
+TOKEN = f"{WORD}|{_MARK_CLASS}"
+"""Words and sentence marks, in order: one pass gives both shingles and sentence anchors."""
+
+
+def tokens(normalized: str) -> list[str]:
+    """Words and sentence marks of normalised text, in order (:data:`TOKEN`)."""
+    return normalized.translate(_SEPARATE_TOKENS).split()
+
+
+def tokens_expr(normalized: pl.Expr) -> pl.Expr:
+    """:func:`tokens` as a Polars expression (a list of tokens per row)."""
+    return normalized.str.extract_all(TOKEN)
+
+
 def norm_key(normalized: str) -> str:
     """Stable 128-bit hex key of normalised text (xxh3: stable across versions and platforms)."""
     return xxhash.xxh3_128_hexdigest(normalized.encode("utf-8"))
@@ -98,7 +157,7 @@ KEYED_WITH_TEXT = pl.Schema(
         "norm_key": pl.String,
         "n_tokens": pl.Int32,
         "normalized": pl.String,
-        "words": pl.List(pl.String),
+        "tokens": pl.List(pl.String),
     }
 )
 
@@ -106,16 +165,21 @@ KEYED_WITH_TEXT = pl.Schema(
 def key_paragraphs(paragraphs: pl.DataFrame) -> pl.DataFrame:
     """Add ``para_id`` (``<doc_id>#p<position>``), ``norm_key`` and ``n_tokens`` to :data:`schemas.PARAGRAPHS_RAW`.
 
-    Also returns the ``normalized`` text and its ``words``, which the signature stage uses.
+    Also returns the ``normalized`` text (its first :data:`MAX_COMPARED_CHARS`) and its
+    ``tokens``, which the signature stage uses.
     """
-    normalized = paragraphs.select(normalize_expr(pl.col("text")).alias("normalized"))["normalized"]
+    normalized = normalize_series(paragraphs["text"]).alias("normalized")
     compared = normalized.str.slice(0, MAX_COMPARED_CHARS)
-    word_lists = compared.to_frame().select(words_expr(pl.col("normalized")).alias("words"))["words"]
+    token_lists = compared.to_frame().select(tokens_expr(pl.col("normalized")).alias("tokens"))["tokens"]
+    n_words = token_lists.list.len() - compared.str.count_matches(_MARK_CLASS)
+    long_rows = normalized.str.len_chars() > MAX_COMPARED_CHARS
+    if long_rows.any():
+        n_words = pl.select(pl.when(long_rows).then(normalized.str.count_matches(WORD)).otherwise(n_words)).to_series()
     keyed = paragraphs.with_columns(
         pl.concat_str(pl.col("doc_id"), pl.lit("#p"), pl.col("position").cast(pl.String)).alias("para_id"),
         pl.Series("norm_key", [norm_key(n) for n in normalized.to_list()], dtype=pl.String),
-        normalized.str.count_matches(WORD).cast(pl.Int32).alias("n_tokens"),
+        n_words.cast(pl.Int32).alias("n_tokens"),
         compared,
-        word_lists,
+        token_lists,
     )
     return schemas.conform(keyed, KEYED_WITH_TEXT)

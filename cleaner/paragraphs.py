@@ -12,6 +12,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import NamedTuple
 
+import polars as pl
+
+from cleaner import schemas
+from cleaner.normalize import collapse_whitespace
+
 TERMINAL = ".!?…:;\"'”’»)]。！？"
 _MAX_WRAP_WIDTH = 120
 
@@ -90,3 +95,65 @@ def split_paragraphs(lines: Sequence[tuple[int, str]]) -> list[Paragraph]:
 def split_unnumbered(text: str) -> list[Paragraph]:
     """Paragraphs of text that has no input lines of its own (extracted HTML): one per line."""
     return [Paragraph(" ".join(line.split()), None, None) for line in text.split("\n") if line.strip()]
+
+
+
+def keep_all_batch(documents: pl.DataFrame, min_chars: int = 1) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Paragraphs of already-clean text documents (``--no-strip``), a whole batch at once.
+
+    ``documents`` has ``doc_id`` and ``body``. Every non-blank line is kept and grouped as
+    :func:`split_paragraphs` groups it (a property test compares the two); blank lines and
+    paragraphs shorter than ``min_chars`` are listed as removed. Polars splits, trims and
+    groups the lines; only runs of two or more consecutive non-blank lines, which may be
+    hard-wrapped, go through the Python rules. Returns frames of ``schemas.PARAGRAPHS_RAW``
+    and ``schemas.REMOVED``, in document and line order.
+    """
+    lines = (
+        documents.select(
+            pl.int_range(pl.len(), dtype=pl.UInt32).alias("doc"),
+            "doc_id",
+            pl.col("body").str.replace_all("\r\n?", "\n").str.split("\n").alias("text"),
+        )
+        .with_columns(pl.int_ranges(1, pl.col("text").list.len() + 1, dtype=pl.Int32).alias("line"))
+        .explode("text", "line")
+        .drop_nulls("text")
+    )
+    lines = lines.with_columns(collapse_whitespace(lines["text"]).alias("clean"))
+    kept = (
+        lines.filter(pl.col("clean") != "")
+        .with_columns(
+            ((pl.col("line") - 1 != pl.col("line").shift(1)) | (pl.col("doc") != pl.col("doc").shift(1))).fill_null(True).alias("opens")
+        )
+        .with_columns(pl.col("opens").cum_sum().alias("block"))
+        .with_columns(pl.len().over("block").alias("block_size"))
+    )
+    single = kept.filter(pl.col("block_size") == 1).select(
+        "doc", pl.col("clean").alias("text"), pl.col("line").alias("line_start"), pl.col("line").alias("line_end")
+    )
+    runs = kept.filter(pl.col("block_size") > 1).group_by("block", maintain_order=True).agg(pl.first("doc"), "line", "clean")
+    grouped = [
+        {"doc": doc, "text": paragraph.text, "line_start": paragraph.line_start, "line_end": paragraph.line_end}
+        for doc, numbers, texts in runs.select("doc", "line", "clean").iter_rows()
+        for paragraph in split_paragraphs(list(zip(numbers, texts)))
+    ]
+    paragraphs = pl.concat([single, pl.DataFrame(grouped, schema=single.schema)]).sort("doc", "line_start")
+    too_short = paragraphs.filter(pl.col("text").str.len_chars() < min_chars)
+    short_lines = (
+        too_short.select("doc", pl.int_ranges("line_start", pl.col("line_end") + 1, dtype=pl.Int32).alias("line"))
+        .explode("line")
+        .join(lines, on=["doc", "line"], how="left")
+        .select("doc", "line", "text", pl.lit("too-short").alias("reason"))
+    )
+    removed = pl.concat(
+        [lines.filter(pl.col("clean") == "").select("doc", "line", "text", pl.lit("blank").alias("reason")), short_lines]
+    ).sort("doc", "line")
+    doc_ids = lines.select("doc", "doc_id").unique("doc")
+    paragraphs = (
+        paragraphs.filter(pl.col("text").str.len_chars() >= min_chars)
+        .with_columns(pl.int_range(pl.len(), dtype=pl.Int32).over("doc").alias("position"))
+        .join(doc_ids, on="doc", how="left", maintain_order="left")
+    )
+    return (
+        schemas.conform(paragraphs, schemas.PARAGRAPHS_RAW),
+        schemas.conform(removed.join(doc_ids, on="doc", how="left", maintain_order="left"), schemas.REMOVED),
+    )

@@ -55,7 +55,7 @@ def map_ordered(
     pending: deque[tuple[T, Future[R]]] = deque()
     try:
         for item in chain(head, iterator):
-            pending.append((item, pool.submit(function, item)))
+            pending.append((item, _submit(pool, function, item)))
             while len(pending) >= workers * PENDING_PER_WORKER:
                 result, pool = _next_result(pending, pool, function, workers, isolate)
                 yield result
@@ -64,6 +64,20 @@ def map_ordered(
             yield result
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _submit(pool: ProcessPoolExecutor, function: Callable[[T], R], item: T) -> Future[R]:
+    """``pool.submit``, except that a pool already broken yields a failed future instead of raising.
+
+    A worker can die while later items are being submitted; the failure then surfaces, in
+    order, when the item's result is asked for, and is handled there like any other.
+    """
+    try:
+        return pool.submit(function, item)
+    except BrokenProcessPool as exc:
+        failed: Future[R] = Future()
+        failed.set_exception(exc)
+        return failed
 
 
 def _next_result(
@@ -82,7 +96,7 @@ def _next_result(
     pool.shutdown(wait=False, cancel_futures=True)
     result = isolate(item)
     pool = new_pool(workers)
-    resubmitted = [(waiting, pool.submit(function, waiting)) for waiting, _ in pending]
+    resubmitted = [(waiting, _submit(pool, function, waiting)) for waiting, _ in pending]
     pending.clear()
     pending.extend(resubmitted)
     return result, pool

@@ -20,11 +20,16 @@ from cleaner import schemas
 from cleaner.candidates import anchor_hashes, band_keys, choose_bands
 from cleaner.config import CleanConfig
 from cleaner.dates import iso_date
-from cleaner.extract import extract_html
 from cleaner.limits import time_limit
-from cleaner.normalize import key_paragraphs
+from cleaner.normalize import key_paragraphs, tokens_expr
+from cleaner.paragraphs import keep_all_batch
 from cleaner.parallel import new_pool
-from cleaner.signatures import lists_from_flat, minhash_signatures, shingle_hashes
+from cleaner.signatures import (
+    hash_tokens,
+    lists_from_flat,
+    minhash_signatures,
+    shingle_hashes,
+)
 from cleaner.strip import StripOptions, strip_text
 
 
@@ -97,6 +102,9 @@ def _clean_text_document(
 
 
 def _clean_html_document(doc: dict[str, Any], config: CleanConfig, out: dict[str, list[dict[str, Any]]]) -> None:
+    # trafilatura's import costs each worker 0.1 s: text-only runs skip it
+    from cleaner.extract import extract_html
+
     if len(doc["body"]) > config.max_html_bytes:
         raise ValueError(f"HTML larger than the limit of {config.max_html_bytes:,} characters")
     result = extract_html(doc["body"], url=doc["url"], options=strip_options(config))
@@ -114,19 +122,25 @@ def _clean_html_document(doc: dict[str, Any], config: CleanConfig, out: dict[str
     out["meta"].append({"doc_id": doc["doc_id"], **result.metadata, "extractor": result.extractor})
 
 
-def signature_columns(normalized: pl.Series, config: CleanConfig, word_lists: pl.Series | None = None) -> list[pl.Series]:
-    """Shingles, LSH band keys and sentence anchors of normalised paragraphs (empty when off)."""
+def signature_columns(normalized: pl.Series, config: CleanConfig, token_lists: pl.Series | None = None) -> list[pl.Series]:
+    """Shingles, LSH band keys and sentence anchors of normalised paragraphs (empty when off).
+
+    ``token_lists`` (``normalize.tokens`` of ``normalized``) can be passed when already computed.
+    """
     if not config.near_duplicates or len(normalized) == 0:
         empty = lists_from_flat("empty", np.zeros(len(normalized), dtype=np.int64), np.empty(0, dtype=np.uint64))
         return [empty.alias("shingles"), empty.alias("band_keys"), empty.alias("anchors")]
     params = config.signature_params()
-    shingles = shingle_hashes(normalized, params, word_lists)
+    if token_lists is None:
+        token_lists = normalized.to_frame("n").select(tokens_expr(pl.col("n")))["n"]
+    hashed = hash_tokens(token_lists)
+    shingles = shingle_hashes(normalized, params, hashed)
     bands, rows = choose_bands(config.jaccard_threshold, params.num_perm)
     keys = band_keys(minhash_signatures(shingles, params), bands, rows)
     has_signature = (shingles.list.len() > 0).to_numpy()
     counts = np.where(has_signature, bands, 0).astype(np.int64)
     band_lists = lists_from_flat("band_keys", counts, keys[has_signature].reshape(-1))
-    return [shingles.alias("shingles"), band_lists, anchor_hashes(normalized, config.min_contained_words)]
+    return [shingles.alias("shingles"), band_lists, anchor_hashes(hashed, config.min_contained_words)]
 
 
 def process_batch(
@@ -136,10 +150,14 @@ def process_batch(
 
     ``templates`` maps a source to the keys of its site-template lines (``templates.py``).
     A document whose processing fails becomes a row of ``errors``; the others are unaffected.
+    With ``strip`` off, text documents need no per-line decisions and are split a whole batch
+    at a time (``paragraphs.keep_all_batch``); outputs keep the documents' order either way.
     """
     templates = templates or {}
+    whole_batch = raw.filter(pl.col("content_type") != "html") if not config.strip else raw.clear()
+    one_by_one = raw.filter(pl.col("content_type") == "html") if not config.strip else raw
     out: dict[str, list[dict[str, Any]]] = {"meta": [], "paragraphs": [], "removed": [], "errors": []}
-    for doc in raw.iter_rows(named=True):
+    for doc in one_by_one.iter_rows(named=True):
         staged = {"meta": [], "paragraphs": [], "removed": []}
         try:
             with time_limit(config.document_timeout):
@@ -155,13 +173,26 @@ def process_batch(
             continue
         for key, rows in staged.items():
             out[key].extend(rows)
-    keyed = key_paragraphs(schemas.frame(out["paragraphs"], schemas.PARAGRAPHS_RAW))
+    kept_paragraphs, kept_removed = keep_all_batch(whole_batch, config.min_paragraph_chars)
+    kept_meta = whole_batch.select("doc_id", pl.lit("none").alias("extractor"))
+    paragraphs = _in_document_order([schemas.frame(out["paragraphs"], schemas.PARAGRAPHS_RAW), kept_paragraphs], raw)
+    keyed = key_paragraphs(paragraphs)
     return BatchOutput(
-        meta=schemas.frame(out["meta"], schemas.DOCUMENT_META),
-        paragraphs=schemas.conform(keyed.with_columns(signature_columns(keyed["normalized"], config, keyed["words"])), schemas.PARAGRAPHS_KEYED),
-        removed=schemas.frame(out["removed"], schemas.REMOVED),
+        meta=_in_document_order([schemas.frame(out["meta"], schemas.DOCUMENT_META), schemas.conform(kept_meta, schemas.DOCUMENT_META, missing_as_null=True)], raw),
+        paragraphs=schemas.conform(keyed.with_columns(signature_columns(keyed["normalized"], config, keyed["tokens"])), schemas.PARAGRAPHS_KEYED),
+        removed=_in_document_order([schemas.frame(out["removed"], schemas.REMOVED), kept_removed], raw),
         errors=schemas.frame(out["errors"], schemas.ERRORS),
     )
+
+
+def _in_document_order(parts: list[pl.DataFrame], raw: pl.DataFrame) -> pl.DataFrame:
+    """Concatenate per-document rows from both paths, ordered as the documents are in ``raw``."""
+    nonempty = [part for part in parts if part.height]
+    if len(nonempty) <= 1:
+        return nonempty[0] if nonempty else parts[0]
+    rank = raw.select("doc_id", pl.int_range(pl.len()).alias("_rank"))
+    combined = pl.concat(nonempty).with_row_index("_row")
+    return combined.join(rank, on="doc_id", how="left").sort("_rank", "_row").drop("_rank", "_row")
 
 
 def isolate_batch(raw: pl.DataFrame, config: CleanConfig, templates: Mapping[str, frozenset[int]] | None = None) -> BatchOutput:

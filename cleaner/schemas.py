@@ -144,12 +144,14 @@ def frame(rows: Iterable[Mapping[str, Any]], schema: pl.Schema) -> pl.DataFrame:
     return pl.DataFrame(columns, schema=schema)
 
 
-def conform(df: pl.DataFrame, schema: pl.Schema) -> pl.DataFrame:
-    """Select and cast ``df`` to ``schema``; raises if a column is missing.
+def conform(df: pl.DataFrame, schema: pl.Schema, *, missing_as_null: bool = False) -> pl.DataFrame:
+    """Select and cast ``df`` to ``schema``; a missing column raises, or is null if ``missing_as_null``.
 
     Used at stage boundaries so that a stage cannot leak extra or mistyped columns.
     """
     missing = [name for name in schema if name not in df.columns]
-    if missing:
+    if missing and not missing_as_null:
         raise ValueError(f"frame lacks column(s) {missing} required by its schema")
-    return df.select([pl.col(name).cast(dtype) for name, dtype in schema.items()])
+    return df.select(
+        [pl.col(name).cast(dtype) if name in df.columns else pl.lit(None, dtype=dtype).alias(name) for name, dtype in schema.items()]
+    )

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import unicodedata
 
+import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cleaner.normalize import norm_key, normalize_text, words
-from cleaner.paragraphs import split_paragraphs, split_unnumbered
+from cleaner.paragraphs import keep_all_batch, split_paragraphs, split_unnumbered
+from cleaner.strip import StripOptions, strip_text
 
 TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=200)
 
@@ -76,3 +78,44 @@ def test_layouts() -> None:
     headlines = [(1, "Council approves new bus route"), (2, "Local bakery wins regional prize"), (3, "Storm closes coast road")]
     assert len(split_paragraphs(headlines)) == 3
     assert [p.text for p in split_unnumbered("a\n\n b  c \n")] == ["a", "b c"]
+
+
+WRAPPED_LINE = st.sampled_from(
+    [
+        "The council met on a wet Tuesday evening and agreed, after a long debate, to",
+        "delay the vote until the spring when the new figures",
+        "are published by the office.",
+        "Short headline",
+        "",
+        "   ",
+        "\t",
+        "A line with  two  spaces and a tab\there.",
+        "Caf\u00e9 \u201cquoted\u201d\u00a0text \u2014 here.",
+        "x",
+    ]
+)
+DOCUMENT = st.lists(WRAPPED_LINE, max_size=14).flatmap(
+    lambda lines: st.sampled_from(["\n", "\r\n", "\r"]).map(lambda newline: newline.join(lines))
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(DOCUMENT, min_size=1, max_size=5), st.sampled_from([1, 10]))
+def test_batch_splitter_equals_the_per_document_splitter(bodies: list[str], min_chars: int) -> None:
+    documents = pl.DataFrame({"doc_id": [f"d{i}" for i in range(len(bodies))], "body": bodies})
+    paragraphs, removed = keep_all_batch(documents, min_chars)
+    expected_paragraphs, expected_removed = [], []
+    for doc_id, body in zip(documents["doc_id"], bodies):
+        result = strip_text(body, options=StripOptions(strip=False))
+        lines = {decision.line: decision.text for decision in result.decisions}
+        removed_lines = [(decision.line, decision.text, "blank") for decision in result.decisions if not decision.keep]
+        position = 0
+        for paragraph in result.paragraphs:
+            if len(paragraph.text) < min_chars:
+                removed_lines += [(n, lines[n], "too-short") for n in range(paragraph.line_start, paragraph.line_end + 1)]
+                continue
+            expected_paragraphs.append((doc_id, position, paragraph.text, paragraph.line_start, paragraph.line_end))
+            position += 1
+        expected_removed += [(doc_id, *row) for row in sorted(removed_lines)]
+    assert paragraphs.rows() == expected_paragraphs
+    assert removed.rows() == expected_removed
