@@ -152,6 +152,12 @@ def bucket_pairs(rids: np.ndarray, keys: np.ndarray, max_bucket: int) -> np.ndar
     return (low[distinct] << np.uint64(32)) | high[distinct]
 
 
+def _sorted_unique(values: np.ndarray) -> np.ndarray:
+    """``np.unique`` for a flat integer array: a sort and a mask, several times faster here."""
+    ordered = np.sort(values)
+    return ordered[np.concatenate([[True], ordered[1:] != ordered[:-1]])] if len(ordered) else ordered
+
+
 _BANDS_PER_MERGE = 8
 """Pairs of this many bands are gathered before repeats are removed: most true pairs share
 many bands, so merging in groups keeps memory near one group's pairs at little cost."""
@@ -166,15 +172,16 @@ def candidate_pairs(representatives: pl.DataFrame, max_bucket: int) -> pl.DataFr
     if with_bands.any():
         bands = int(band_counts[with_bands][0])
         matrix = representatives["band_keys"].filter(pl.Series(with_bands)).explode().to_numpy().reshape(-1, bands)
+        by_band = np.ascontiguousarray(matrix.T)
         banded_rids = rids[with_bands]
         for band in range(bands):
-            codes.append(bucket_pairs(banded_rids, matrix[:, band], max_bucket))
+            codes.append(bucket_pairs(banded_rids, by_band[band], max_bucket))
             if len(codes) == _BANDS_PER_MERGE:
-                codes = [np.unique(np.concatenate(codes))]
+                codes = [_sorted_unique(np.concatenate(codes))]
     anchor_counts = representatives["anchors"].list.len().to_numpy()
     anchors = representatives["anchors"].explode().drop_nulls().to_numpy()
     codes.append(bucket_pairs(np.repeat(rids, anchor_counts), anchors, max_bucket))
-    merged = np.unique(np.concatenate(codes))
+    merged = _sorted_unique(np.concatenate(codes))
     return pl.DataFrame(
         {"a": (merged >> np.uint64(32)).astype(np.uint32), "b": (merged & np.uint64(0xFFFFFFFF)).astype(np.uint32)},
         schema=PAIRS,

@@ -6,9 +6,11 @@ argument parsing and printing, so everything a user can do there they can do her
 
 from __future__ import annotations
 
+import importlib
 import os
 import resource
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
@@ -260,7 +262,13 @@ def clean(
 def _map_documents(
     inputs: Inputs, config: CleanConfig, templates: dict[str, frozenset[int]], progress: ProgressCallback | None
 ) -> _Mapped:
-    """Read, strip or extract, split and sign every document, in batches over the worker pool."""
+    """Read, strip or extract, split and sign every document, in batches over the worker pool.
+
+    This process mostly waits for the workers here, so it imports scipy's graph module (for
+    the clusters stage, 0.14 s) in the background meanwhile.
+    """
+    if config.near_duplicates:
+        threading.Thread(target=importlib.import_module, args=("scipy.sparse.csgraph",), daemon=True).start()
     errors: list[ErrorRow] = []
     info: list[dict[str, Any]] = []
     metas: list[pl.DataFrame] = []

@@ -11,8 +11,6 @@ from collections import Counter
 from collections.abc import Iterable
 from functools import lru_cache
 
-import justext
-
 ISO_CODES = {
     "English": "en", "Simple_English": "en", "German": "de", "French": "fr", "Spanish": "es",
     "Italian": "it", "Portuguese": "pt", "Dutch": "nl", "Russian": "ru", "Polish": "pl",
@@ -30,6 +28,8 @@ ISO_CODES = {
 @lru_cache(maxsize=1)
 def _index() -> dict[str, tuple[str, ...]]:
     """Map every stopword to the languages whose list holds it (built once per process)."""
+    import justext  # imports lxml: loaded only by runs that strip text
+
     index: dict[str, list[str]] = {}
     for name in sorted(justext.get_stoplists()):
         if name == "Simple_English":
@@ -42,6 +42,8 @@ def _index() -> dict[str, tuple[str, ...]]:
 @lru_cache(maxsize=256)
 def stoplist(language: str) -> frozenset[str]:
     """The stopwords of one jusText language name."""
+    import justext
+
     return frozenset(justext.get_stoplist(language))
 
 
