@@ -12,6 +12,7 @@ import shutil
 import tempfile
 import weakref
 from collections import Counter
+from collections.abc import Mapping
 from pathlib import Path
 
 import polars as pl
@@ -69,11 +70,15 @@ class RemovedLog:
             self._cache = pl.read_parquet(self.path).cast(schemas.REMOVED)
         return self._cache
 
-    def write_to(self, path: Path, output_format: str) -> None:
+    def write_to(self, path: Path, output_format: str, metadata: Mapping[str, str] | None = None) -> None:
         """Copy the table into an output file, a row group at a time."""
         self.close()
         if output_format == "parquet":
-            shutil.copyfile(self.path, path)
+            source = pq.ParquetFile(self.path)
+            schema = source.schema_arrow.with_metadata({**(source.schema_arrow.metadata or {}), **(metadata or {})})
+            with pq.ParquetWriter(path, schema, compression="zstd") as writer:
+                for group in range(source.num_row_groups):
+                    writer.write_table(source.read_row_group(group).replace_schema_metadata(schema.metadata))
             return
         with open(path, "wb") as handle:
             for batch in pq.ParquetFile(self.path).iter_batches(batch_size=ROW_GROUP_ROWS):

@@ -63,6 +63,11 @@ def cli() -> None:
 @click.argument("inputs", nargs=-1, required=True)
 @click.option("-o", "--output", "output", required=True, type=click.Path(file_okay=False), help="Output folder.")
 @click.option("--format", "output_format", type=click.Choice(["parquet", "jsonl"]), default="parquet", show_default=True)
+@click.option(
+    "--layout", type=click.Choice(["tables", "huggingface"]), default="tables", show_default=True,
+    help="tables: one file per table; huggingface: shards data/train-00000-of-000NN.parquet and a dataset card.",
+)
+@click.option("--shard-rows", type=click.IntRange(min=1), default=500_000, show_default=True, help="Rows per shard (huggingface layout).")
 @click.option("--overwrite", is_flag=True, help="Replace an existing output folder.")
 @click.option("--workers", type=click.IntRange(min=0), default=0, help="Worker processes (default: all cores).")
 @click.option("--no-strip", is_flag=True, help="Input is clean already: keep every non-blank line.")
@@ -93,6 +98,8 @@ def clean_command(
     inputs: tuple[str, ...],
     output: str,
     output_format: str,
+    layout: str,
+    shard_rows: int,
     overwrite: bool,
     workers: int,
     no_strip: bool,
@@ -126,6 +133,8 @@ def clean_command(
         ),
         workers=workers,
         output_format=output_format,  # type: ignore[arg-type]
+        layout=layout,  # type: ignore[arg-type]
+        shard_rows=shard_rows,
         strip=not no_strip,
         keep_captions=keep_captions,
         keep_headings=not no_headings,

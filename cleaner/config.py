@@ -15,6 +15,7 @@ from cleaner.clusters import MatchRule
 from cleaner.signatures import SignatureParams
 
 OutputFormat = Literal["parquet", "jsonl"]
+Layout = Literal["tables", "huggingface"]
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,11 @@ class CleanConfig:
     batch_chars: int = 4_000_000
     """A batch also ends at this many characters of input, so heavy pages spread over workers."""
     output_format: OutputFormat = "parquet"
+    layout: Layout = "tables"
+    """``tables``: one file per table; ``huggingface``: shards ``<table>/train-00000-of-000NN``, the
+    canonical ``clusters`` under ``data/``, and a dataset card that ``datasets.load_dataset`` reads."""
+    shard_rows: int = 500_000
+    """Rows per shard in the ``huggingface`` layout."""
 
     strip: bool = True
     """Apply the boilerplate rules; ``False`` keeps every non-blank line (already clean text)."""

@@ -7,6 +7,8 @@ argument parsing and printing, so everything a user can do there they can do her
 from __future__ import annotations
 
 import importlib
+import importlib.metadata
+import json
 import os
 import resource
 import sys
@@ -82,7 +84,16 @@ class CleanResult:
         fmt = output_format or self.config.output_format
         tables: dict[str, Any] = {name: getattr(self, name) for name in schemas.OUTPUT_TABLES if name != "removed"}
         tables["removed"] = self.removed_log
-        return write_output(out_dir, tables, self.manifest, output_format=fmt, overwrite=overwrite)
+        return write_output(
+            out_dir,
+            tables,
+            self.manifest,
+            output_format=fmt,
+            overwrite=overwrite,
+            layout=self.config.layout,
+            shard_rows=self.config.shard_rows,
+            metadata=parquet_metadata(self.config),
+        )
 
     def summary(self) -> str:
         """A few lines a person reads at the end of a run."""
@@ -390,6 +401,30 @@ def _describe_inputs(inputs: Inputs) -> list[str]:
     if isinstance(inputs, (list, tuple)) and all(isinstance(i, (str, os.PathLike)) for i in inputs):
         return [os.fspath(i) for i in inputs]
     return ["<records>"]
+
+
+EXECUTION_ONLY = frozenset({"workers", "batch_size", "batch_chars", "output_format", "layout", "shard_rows"})
+"""Parameters that change how a run is executed or stored, never what it finds."""
+
+
+def parquet_metadata(config: CleanConfig) -> dict[str, str]:
+    """Key-value metadata of every Parquet file: cleaner's version, the parameters that shape
+    the result and the versions of the libraries that computed it. Nothing that varies between
+    identical runs (no times, no worker count), so equal inputs still give equal bytes."""
+    parameters = {name: value for name, value in config.to_dict().items() if name not in EXECUTION_ONLY}
+    libraries = {name: _installed_version(name) for name in ("polars", "polars-hash", "pyarrow", "trafilatura", "datasketch")}
+    return {
+        "cleaner.version": __version__,
+        "cleaner.parameters": json.dumps(parameters, sort_keys=True, default=str),
+        "cleaner.libraries": json.dumps(libraries, sort_keys=True),
+    }
+
+
+def _installed_version(distribution: str) -> str:
+    try:
+        return importlib.metadata.version(distribution)
+    except importlib.metadata.PackageNotFoundError:
+        return "not installed"
 
 
 def _manifest(result: CleanResult, config: CleanConfig, inputs: Inputs, timings: dict[str, float]) -> dict[str, Any]:

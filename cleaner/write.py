@@ -17,8 +17,13 @@ from typing import Any, Protocol
 
 import polars as pl
 
-from cleaner.config import OutputFormat
+from cleaner.config import Layout, OutputFormat
 from cleaner.schemas import OUTPUT_TABLES
+
+ROW_GROUP_ROWS = 100_000
+"""Rows per Parquet row group: large enough for fast scans, small enough to read one at a time."""
+DEFAULT_TABLE = "clusters"
+"""The canonical dataset: the default configuration (folder ``data``) of the Hugging Face layout."""
 
 TEMP_PREFIX = ".cleaner-tmp-"
 OLD_PREFIX = ".cleaner-old-"
@@ -28,24 +33,61 @@ class OutputExistsError(FileExistsError):
     """OUT exists and ``overwrite`` was not asked for."""
 
 
-def table_path(out_dir: str | os.PathLike[str], name: str, output_format: OutputFormat) -> Path:
-    """Where table ``name`` lives in an output folder."""
-    return Path(out_dir) / f"{name}.{'parquet' if output_format == 'parquet' else 'jsonl'}"
-
-
 class SpilledTable(Protocol):
     """A table already on disk (the ``removed`` audit) that copies itself into the output."""
 
-    def write_to(self, path: Path, output_format: str) -> None: ...
+    def write_to(self, path: Path, output_format: str, metadata: Mapping[str, str] | None = None) -> None: ...
 
 
-def _write_table(df: pl.DataFrame | SpilledTable, path: Path, output_format: OutputFormat) -> None:
+def _write_table(
+    df: pl.DataFrame | SpilledTable, path: Path, output_format: OutputFormat, metadata: Mapping[str, str] | None
+) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
     if not isinstance(df, pl.DataFrame):
-        df.write_to(path, output_format)
+        df.write_to(path, output_format, metadata)
     elif output_format == "parquet":
-        df.write_parquet(path, compression="zstd", statistics=True, row_group_size=100_000)
+        df.write_parquet(
+            path, compression="zstd", statistics=True, row_group_size=ROW_GROUP_ROWS, metadata=dict(metadata or {})
+        )
     else:
         df.write_ndjson(path)
+
+
+def _layout_files(
+    name: str, table: pl.DataFrame | SpilledTable, output_format: OutputFormat, layout: Layout, shard_rows: int
+) -> list[tuple[str, pl.DataFrame | SpilledTable]]:
+    """The files of one table in an output folder, as ``(relative path, rows)``."""
+    extension = "parquet" if output_format == "parquet" else "jsonl"
+    if layout == "tables":
+        return [(f"{name}.{extension}", table)]
+    folder = "data" if name == DEFAULT_TABLE else name
+    if not isinstance(table, pl.DataFrame):
+        return [(f"{folder}/train-00000-of-00001.{extension}", table)]
+    shards = max(1, -(-table.height // shard_rows))
+    return [
+        (f"{folder}/train-{i:05d}-of-{shards:05d}.{extension}", table.slice(i * shard_rows, shard_rows))
+        for i in range(shards)
+    ]
+
+
+def dataset_card(output_format: OutputFormat) -> str:
+    """README.md of the Hugging Face layout: one configuration per table, ``clusters`` by default."""
+    extension = "parquet" if output_format == "parquet" else "jsonl"
+    configs = []
+    for name in OUTPUT_TABLES:
+        folder = "data" if name == DEFAULT_TABLE else name
+        configs.append(
+            f"- config_name: {name}\n" + ("  default: true\n" if name == DEFAULT_TABLE else "")
+            + f"  data_files:\n  - split: train\n    path: {folder}/train-*.{extension}\n"
+        )
+    return (
+        "---\nconfigs:\n" + "".join(configs) + "---\n\n"
+        "# Canonical paragraphs written by cleaner\n\n"
+        "`clusters` (the default configuration) holds one canonical paragraph per cluster of near-duplicates, "
+        "with the documents and sources that carried it; `documents`, `paragraphs`, `removed` and `errors` "
+        "are the cleaned documents, every kept paragraph with its cluster, every removed input line with its "
+        "reason, and the inputs that could not be read. `manifest.json` records the parameters and counts.\n"
+    )
 
 
 def _fsync_dir(path: Path) -> None:
@@ -68,8 +110,15 @@ def write_output(
     *,
     output_format: OutputFormat = "parquet",
     overwrite: bool = False,
+    layout: Layout = "tables",
+    shard_rows: int = 500_000,
+    metadata: Mapping[str, str] | None = None,
 ) -> Path:
-    """Write ``tables`` and ``manifest.json`` into ``out_dir`` atomically; returns the folder."""
+    """Write ``tables`` and ``manifest.json`` into ``out_dir`` atomically; returns the folder.
+
+    ``metadata`` goes into every Parquet file's key-value metadata (the run's parameters and
+    library versions), so that a file separated from its folder still says how it was made.
+    """
     target = Path(out_dir)
     if target.exists() and not overwrite:
         raise OutputExistsError(f"output {str(target)!r} exists; pass --overwrite to replace it")
@@ -82,15 +131,21 @@ def write_output(
         with ThreadPoolExecutor(max_workers=len(tables) or 1) as writers:
             # Polars writes without the GIL: tables written side by side take about 60% of the time.
             written = [
-                writers.submit(_write_table, df, table_path(staging, name, output_format), output_format)
-                for name, df in tables.items()
+                writers.submit(_write_table, rows, staging / relative, output_format, metadata)
+                for name, table in tables.items()
+                for relative, rows in _layout_files(name, table, output_format, layout, shard_rows)
             ]
             for future in written:
                 future.result()
         (staging / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True, default=str) + "\n")
-        for child in staging.iterdir():
-            with open(child, "rb") as handle:
-                os.fsync(handle.fileno())
+        if layout == "huggingface":
+            (staging / "README.md").write_text(dataset_card(output_format))
+        for child in sorted(staging.rglob("*")):
+            if child.is_file():
+                with open(child, "rb") as handle:
+                    os.fsync(handle.fileno())
+            else:
+                _fsync_dir(child)
         _fsync_dir(staging)
         if target.exists():
             retired = Path(tempfile.mkdtemp(prefix=f"{OLD_PREFIX}{target.name}-", dir=parent))
@@ -107,13 +162,21 @@ def write_output(
 
 
 def read_output(out_dir: str | os.PathLike[str]) -> dict[str, pl.DataFrame]:
-    """Load the tables of an output folder (either format)."""
+    """Load the tables of an output folder (either format, either layout)."""
     folder = Path(out_dir)
     tables: dict[str, pl.DataFrame] = {}
-    for path in sorted(folder.iterdir()):
-        if path.suffix == ".parquet":
-            tables[path.stem] = pl.read_parquet(path)
-        elif path.suffix == ".jsonl":
-            schema = OUTPUT_TABLES.get(path.stem)
-            tables[path.stem] = pl.read_ndjson(path, schema=schema) if path.stat().st_size else pl.DataFrame(schema=schema)
+    for name, schema in OUTPUT_TABLES.items():
+        shard_folder = folder / ("data" if name == DEFAULT_TABLE else name)
+        for extension in ("parquet", "jsonl"):
+            files = [folder / f"{name}.{extension}"] if (folder / f"{name}.{extension}").exists() else []
+            files = files or sorted(shard_folder.glob(f"train-*.{extension}"))
+            if files:
+                tables[name] = pl.concat([_read_file(path, schema) for path in files], how="vertical")
+                break
     return tables
+
+
+def _read_file(path: Path, schema: pl.Schema) -> pl.DataFrame:
+    if path.suffix == ".parquet":
+        return pl.read_parquet(path).cast(schema)
+    return pl.read_ndjson(path, schema=schema) if path.stat().st_size else pl.DataFrame(schema=schema)

@@ -8,9 +8,11 @@ import sys
 from pathlib import Path
 
 import polars as pl
+import pyarrow.parquet as pq
 from click.testing import CliRunner
 
 from cleaner.cli import cli
+from cleaner.write import read_output
 from tests.conftest import ARTICLE, REPO, SAMPLES, write_jsonl
 
 
@@ -158,3 +160,37 @@ def test_strip_html_page() -> None:
     explained = CliRunner().invoke(cli, ["strip", "--explain", str(page)])
     assert "# extractor: trafilatura" in explained.output
     assert "drop related" in explained.output
+
+
+def test_huggingface_layout_shards_every_table_and_reads_back(tmp_path: Path) -> None:
+    plain, sharded = tmp_path / "plain", tmp_path / "hf"
+    runner = CliRunner()
+    assert runner.invoke(cli, ["clean", str(SAMPLES), "-o", str(plain), "--workers", "1"]).exit_code == 0
+    result = runner.invoke(cli, ["clean", str(SAMPLES), "-o", str(sharded), "--workers", "1", "--layout", "huggingface", "--shard-rows", "10"])
+    assert result.exit_code == 0, result.output
+    clusters = pl.read_parquet(plain / "clusters.parquet")
+    shards = sorted(p.name for p in (sharded / "data").iterdir())
+    expected_shards = -(-clusters.height // 10)
+    assert shards == [f"train-{i:05d}-of-{expected_shards:05d}.parquet" for i in range(expected_shards)]
+    for name in ("documents", "paragraphs", "removed", "errors"):
+        assert sorted((sharded / name).glob("train-*-of-*.parquet")), name
+    card = (sharded / "README.md").read_text()
+    assert card.startswith("---\nconfigs:\n") and "path: data/train-*.parquet" in card and "default: true" in card
+    plain_tables, sharded_tables = read_output(plain), read_output(sharded)
+    assert sorted(sharded_tables) == sorted(plain_tables)
+    for name, table in plain_tables.items():
+        assert sharded_tables[name].equals(table), name
+    near = sharded_tables["paragraphs"].filter(pl.col("match") == "near")["para_id"][0]
+    assert runner.invoke(cli, ["explain", str(sharded), near]).exit_code == 0
+
+
+def test_parquet_files_carry_parameters_and_versions_but_nothing_run_specific(tmp_path: Path, corpus: Path) -> None:
+    runner = CliRunner()
+    for workers in ("1", "2"):
+        assert runner.invoke(cli, ["clean", str(corpus), "-o", str(tmp_path / workers), "--workers", workers]).exit_code == 0
+    for name in ("documents", "paragraphs", "clusters", "removed", "errors"):
+        metadata = pq.read_metadata(tmp_path / "1" / f"{name}.parquet").metadata
+        parameters = json.loads(metadata[b"cleaner.parameters"])
+        assert parameters["jaccard_threshold"] == 0.5 and "workers" not in parameters
+        assert "polars" in json.loads(metadata[b"cleaner.libraries"])
+        assert (tmp_path / "1" / f"{name}.parquet").read_bytes() == (tmp_path / "2" / f"{name}.parquet").read_bytes()
