@@ -117,11 +117,6 @@ def words(normalized: str) -> list[str]:
     return normalized.translate(_SEPARATE_WORDS).split()
 
 
-def words_expr(normalized: pl.Expr) -> pl.Expr:
-    """:func:`words` as a Polars expression (a list of words per row)."""
-    return normalized.str.extract_all(WORD)
-
-
 SENTENCE_MARKS = ".!?;:"
 """Characters that end a sentence (or a clause worth matching on its own) for sentence anchors."""
 _SEPARATE_TOKENS = _WordSeparator({ord(mark): f" {mark} " for mark in SENTENCE_MARKS})
