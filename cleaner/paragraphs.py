@@ -97,7 +97,6 @@ def split_unnumbered(text: str) -> list[Paragraph]:
     return [Paragraph(" ".join(line.split()), None, None) for line in text.split("\n") if line.strip()]
 
 
-
 def keep_all_batch(documents: pl.DataFrame, min_chars: int = 1) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Paragraphs of already-clean text documents (``--no-strip``), a whole batch at once.
 
