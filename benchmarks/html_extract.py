@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import gzip
-import json
 import subprocess
 import sys
 import tempfile
@@ -24,18 +23,16 @@ from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import trafilatura  # noqa: E402
+from devset import load_pages, snippet_metrics, squash  # noqa: E402
 
 from cleaner.extract import extract_html  # noqa: E402
 from cleaner.normalize import normalize_text  # noqa: E402
 from cleaner.read import decode_bytes  # noqa: E402
 
 Extracted = tuple[str, dict[str, str | None]]
-
-
-def squash(text: str) -> str:
-    return " ".join(text.split())
 
 
 def trafilatura_with(**settings: object) -> Callable[[str], Extracted]:
@@ -74,16 +71,7 @@ def score(pages: list[tuple[dict, str]], method: Callable[[str], Extracted]) -> 
                 counts[1] += 1
                 expected = str(record[field])[:10] if field == "date" else str(record[field])
                 counts[0] += same(expected, metadata.get(field))
-    seconds = time.perf_counter() - started
-    precision = tp / (tp + fp) if tp + fp else 0.0
-    recall = tp / (tp + fn) if tp + fn else 0.0
-    result = {
-        "precision": precision,
-        "recall": recall,
-        "f1": 2 * precision * recall / (precision + recall) if precision + recall else 0.0,
-        "accuracy": (tp + tn) / (tp + tn + fp + fn),
-        "pages_per_second": len(pages) / seconds,
-    }
+    result = snippet_metrics(tp, fp, fn, tn, len(pages), time.perf_counter() - started)
     result.update({f"{field}_accuracy": hits / total if total else 0.0 for field, (hits, total) in meta_hits.items()})
     return result
 
@@ -118,14 +106,12 @@ def main() -> None:
     parser.add_argument("--scaling-only", action="store_true", help="only the whole-command timings")
     args = parser.parse_args()
     dev = args.shared / "extraction-dev"
-    pages = []
-    for line in (dev / "snippets.jsonl").read_text(encoding="utf-8").splitlines():
-        record = json.loads(line)
-        path = dev / "pages" / f"{record['id']}.html.gz"
-        if path.exists():
-            pages.append((record, decode_bytes(gzip.decompress(path.read_bytes()), html=True)[0]))
-    if args.limit:
-        pages = pages[: args.limit]
+    pages = load_pages(
+        dev,
+        lambda page: f"pages/{page}.html.gz",
+        lambda path: decode_bytes(gzip.decompress(path.read_bytes()), html=True)[0],
+        args.limit,
+    )
     print(f"extraction-dev HTML: {len(pages)} pages")
     methods = {
         "trafilatura default": trafilatura_with(),

@@ -26,14 +26,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from devset import load_pages, snippet_metrics, squash  # noqa: E402
 
 from cleaner import strip_text  # noqa: E402
 from cleaner.normalize import normalize_text, words  # noqa: E402
 from cleaner.stopwords import guess_language  # noqa: E402
-
-
-def squash(text: str) -> str:
-    return " ".join(text.split())
 
 
 def keep_everything(text: str) -> str:
@@ -72,17 +71,7 @@ def snippet_scores(pages: list[tuple[dict, str]], method: Callable[[str], str]) 
             snippet = squash(snippet)
             if snippet and snippet in squashed_dump:
                 fp, tn = (fp + 1, tn) if snippet in output else (fp, tn + 1)
-    seconds = time.perf_counter() - started
-    precision = tp / (tp + fp) if tp + fp else 0.0
-    recall = tp / (tp + fn) if tp + fn else 0.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return {
-        "precision": precision,
-        "recall": recall,
-        "f1": f1,
-        "accuracy": (tp + tn) / (tp + tn + fp + fn),
-        "pages_per_second": len(pages) / seconds,
-    }
+    return snippet_metrics(tp, fp, fn, tn, len(pages), time.perf_counter() - started)
 
 
 def seed_scores(seeds: Path) -> dict[str, float]:
@@ -122,14 +111,7 @@ def main() -> None:
     print("seeds: " + ", ".join(f"{k} {v:.3f}" for k, v in seeds.items()))
 
     dev = args.shared / "extraction-dev"
-    pages = []
-    for line in (dev / "snippets.jsonl").read_text(encoding="utf-8").splitlines():
-        record = json.loads(line)
-        path = dev / "textmode" / f"{record['id']}.txt"
-        if path.exists():
-            pages.append((record, path.read_text(encoding="utf-8")))
-    if args.limit:
-        pages = pages[: args.limit]
+    pages = load_pages(dev, lambda page: f"textmode/{page}.txt", lambda path: path.read_text(encoding="utf-8"), args.limit)
     print(f"extraction-dev text mode: {len(pages)} pages")
     results = {
         "keep every line": snippet_scores(pages, keep_everything),

@@ -1,0 +1,40 @@
+"""The extraction development set and its snippet metric, shared by the text and HTML benchmarks.
+
+``../shared/extraction-dev/snippets.jsonl`` lists, per page, snippets the main text must
+contain (``with``) and must not contain (``without``); each page exists as HTML and as a
+whole-page text dump. Snippets are compared after whitespace is squashed.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+
+def squash(text: str) -> str:
+    return " ".join(text.split())
+
+
+def load_pages(dev: Path, relative: Callable[[str], str], read: Callable[[Path], str], limit: int = 0) -> list[tuple[dict, str]]:
+    """``(record, content)`` for every snippet record whose file ``dev / relative(id)`` exists."""
+    pages = []
+    for line in (dev / "snippets.jsonl").read_text(encoding="utf-8").splitlines():
+        record = json.loads(line)
+        path = dev / relative(record["id"])
+        if path.exists():
+            pages.append((record, read(path)))
+    return pages[:limit] if limit else pages
+
+
+def snippet_metrics(tp: int, fp: int, fn: int, tn: int, pages: int, seconds: float) -> dict[str, float]:
+    """Precision, recall and F1 of kept ``with`` snippets against kept ``without`` snippets, and speed."""
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    return {
+        "precision": precision,
+        "recall": recall,
+        "f1": 2 * precision * recall / (precision + recall) if precision + recall else 0.0,
+        "accuracy": (tp + tn) / (tp + tn + fp + fn),
+        "pages_per_second": pages / seconds,
+    }
