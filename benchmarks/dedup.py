@@ -2,6 +2,7 @@
 
     python benchmarks/dedup.py                      # 100k paragraphs, with the datasketch baseline
     python benchmarks/dedup.py --paragraphs 1000000 --no-baseline
+    python benchmarks/dedup.py --paragraphs 1000000 --no-baseline --no-truth --engine both --repeat 1
 
 Prints, for a generated multi-source corpus with known edits (benchmarks/syndication.py):
 
@@ -17,6 +18,9 @@ Prints, for a generated multi-source corpus with known edits (benchmarks/syndica
   while this process is small: a child's peak memory would otherwise count the pages it
   shares with a large parent after ``fork``). The
   baseline is given ready-made shingles, so the ratio is conservative.
+
+``--engine spark`` runs cleaner on Spark in ``local[WORKERS]`` mode instead; ``--engine both``
+runs the local engine, then Spark, prints both and checks that their tables are identical.
 """
 
 from __future__ import annotations
@@ -46,15 +50,27 @@ from cleaner.process import signature_columns  # noqa: E402
 from cleaner.signatures import shingle_hash, shingles_of  # noqa: E402
 
 
-def run_cleaner(corpus: Path, out: Path, workers: int) -> tuple[float, float]:
+def run_cleaner(corpus: Path, out: Path, workers: int, engine: str = "local") -> tuple[float, float]:
     started = time.perf_counter()
     subprocess.run(
-        [sys.executable, "-m", "cleaner", "clean", str(corpus), "-o", str(out), "--no-strip", "--workers", str(workers), "-q"],
+        [sys.executable, "-m", "cleaner", "clean", str(corpus), "-o", str(out), "--no-strip", "--workers", str(workers),
+         "--engine", engine, "-q"],
         check=True,
     )
     elapsed = time.perf_counter() - started
     peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     return elapsed, peak_mb
+
+
+def compare_with_spark(corpus: Path, tmp: Path, workers: int) -> None:
+    """Run the Spark engine on the corpus and compare its tables with the local run's (``out0``)."""
+    seconds, peak_mb = run_cleaner(corpus, tmp / "spark", workers, "spark")
+    print(f"cleaner clean --no-strip --engine spark (local[{workers}]): {seconds:.2f} s, peak memory {peak_mb:,.0f} MB"
+          " (largest process, driver or JVM)")
+    print(f"  stages: {json.loads((tmp / 'spark' / 'manifest.json').read_text())['timings']}")
+    for table in ("documents", "paragraphs", "clusters", "removed", "errors"):
+        same = pl.read_parquet(tmp / "out0" / f"{table}.parquet").equals(pl.read_parquet(tmp / "spark" / f"{table}.parquet"))
+        print(f"  {table}: {'identical' if same else 'DIFFERENT'} to the local engine's")
 
 
 def run_datasketch(shingle_bytes: list[list[bytes]], threshold: float) -> float:
@@ -92,6 +108,7 @@ def main() -> None:
     parser.add_argument("--no-baseline", action="store_true")
     parser.add_argument("--no-truth", action="store_true", help="skip the exact all-pairs ground truth (speed only)")
     parser.add_argument("--repeat", type=int, default=2, help="timed runs of each side; the best of each is compared")
+    parser.add_argument("--engine", choices=["local", "spark", "both"], default="local")
     args = parser.parse_args()
 
     config = CleanConfig()
@@ -105,11 +122,19 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         corpus = Path(tmp) / "corpus.jsonl"
         write_jsonl(generated, corpus)
+        engine = "local" if args.engine == "both" else args.engine
         for attempt in range(args.repeat):
-            seconds, peak_mb = run_cleaner(corpus, Path(tmp) / f"out{attempt}", args.workers)
+            seconds, peak_mb = run_cleaner(corpus, Path(tmp) / f"out{attempt}", args.workers, engine)
             cleaner_times.append(seconds)
         paragraphs = pl.read_parquet(Path(tmp) / "out0" / "paragraphs.parquet")
         manifest = json.loads((Path(tmp) / "out0" / "manifest.json").read_text())
+        print(f"cleaner clean --no-strip --engine {engine} --workers {args.workers}: {min(cleaner_times):.2f} s best of "
+              f"{', '.join(f'{t:.2f}' for t in cleaner_times)} ({len(generated) / min(cleaner_times):,.0f} paragraphs/s), "
+              f"peak memory {peak_mb:,.0f} MB")
+        print(f"  stages: {manifest['timings']}")
+        print(f"  dedup steps: {manifest['dedup']['seconds']}; peak MB after stage: {manifest['peak_memory_mb_after_stage']}")
+        if args.engine == "both":
+            compare_with_spark(corpus, Path(tmp), args.workers)
     texts = [normalize_text(p.text) for p in generated]
     shingle_bytes = [shingles_of(t, params) for t in texts]
     baseline_times = [
@@ -117,11 +142,6 @@ def main() -> None:
         for _ in range(0 if args.no_baseline else args.repeat)
     ]
     cleaner_seconds = min(cleaner_times)
-    print(f"cleaner clean --no-strip --workers {args.workers}: {cleaner_seconds:.2f} s best of "
-          f"{', '.join(f'{t:.2f}' for t in cleaner_times)} ({len(generated) / cleaner_seconds:,.0f} paragraphs/s), "
-          f"peak memory {peak_mb:,.0f} MB")
-    print(f"  stages: {manifest['timings']}")
-    print(f"  dedup steps: {manifest['dedup']['seconds']}; peak MB after stage: {manifest['peak_memory_mb_after_stage']}")
     if baseline_times:
         baseline = min(baseline_times)
         print(f"datasketch MinHash.bulk + MinHashLSH + union-find: {baseline:.2f} s best of "

@@ -18,6 +18,7 @@ import polars as pl
 
 from cleaner import __version__
 from cleaner.config import CleanConfig, FieldMap
+from cleaner.engines import EngineUnavailableError
 from cleaner.explain import UnknownParagraphError, explain
 from cleaner.index import IndexMismatchError
 from cleaner.pipeline import clean
@@ -70,6 +71,15 @@ def cli() -> None:
 @click.option("--shard-rows", type=click.IntRange(min=1), default=500_000, show_default=True, help="Rows per shard (huggingface layout).")
 @click.option("--overwrite", is_flag=True, help="Replace an existing output folder.")
 @click.option("--workers", type=click.IntRange(min=0), default=0, help="Worker processes (default: all cores).")
+@click.option(
+    "--engine", type=click.Choice(["local", "spark"]), default="local", show_default=True,
+    help="Where per-document work runs: local processes, or Spark executors (pip install 'cleaner[spark]').",
+)
+@click.option("--spark-master", help="Spark master URL for --engine spark (default: local[WORKERS]).")
+@click.option(
+    "--work-dir", type=click.Path(file_okay=False),
+    help="Folder for the Spark engine's intermediate Parquet files (on a cluster: one every executor sees).",
+)
 @click.option("--no-strip", is_flag=True, help="Input is clean already: keep every non-blank line.")
 @_strip_flags
 @click.option("--prefer", multiple=True, help="Source whose copy becomes canonical first (repeatable, in order).")
@@ -102,6 +112,9 @@ def clean_command(
     shard_rows: int,
     overwrite: bool,
     workers: int,
+    engine: str,
+    spark_master: str | None,
+    work_dir: str | None,
     no_strip: bool,
     keep_captions: bool,
     no_headings: bool,
@@ -132,6 +145,9 @@ def clean_command(
             source=source_field, title=title_field, author=author_field, date=date_field,
         ),
         workers=workers,
+        engine=engine,  # type: ignore[arg-type]
+        spark_master=spark_master,
+        work_dir=work_dir,
         output_format=output_format,  # type: ignore[arg-type]
         layout=layout,  # type: ignore[arg-type]
         shard_rows=shard_rows,
@@ -158,6 +174,8 @@ def clean_command(
         result = clean(list(inputs), config, progress=progress if show_progress else None)
     except IndexMismatchError as exc:
         raise click.UsageError(str(exc)) from exc
+    except EngineUnavailableError as exc:
+        raise click.ClickException(str(exc)) from exc
     if show_progress:
         click.echo("", err=True)
     skipped = result.errors.filter(result.errors["action"] == "skipped")

@@ -16,6 +16,7 @@ from cleaner.signatures import SignatureParams
 
 OutputFormat = Literal["parquet", "jsonl"]
 Layout = Literal["tables", "huggingface"]
+EngineName = Literal["local", "spark"]
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,13 @@ class CleanConfig:
     fields: FieldMap = field(default_factory=FieldMap)
     workers: int = 0
     """Worker processes for per-document work; 0 means one per core."""
+    engine: EngineName = "local"
+    """Where per-document work runs: ``local`` processes, or ``spark`` executors (``engines.py``)."""
+    spark_master: str | None = None
+    """Spark master URL when cleaner starts the session itself (default ``local[workers]``)."""
+    work_dir: str | None = None
+    """Where the Spark engine exchanges Parquet files with its executors (default: a temporary
+    folder; on a cluster, a folder every executor sees at the same path)."""
     batch_size: int = 1024
     """Documents per batch handed to a worker: large enough to amortise IPC."""
     batch_chars: int = 4_000_000

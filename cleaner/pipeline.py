@@ -34,14 +34,15 @@ from cleaner.canonical import (
 from cleaner.clusters import exact_groups, near_duplicate_groups
 from cleaner.config import CleanConfig, OutputFormat
 from cleaner.index import INDEX_ROWS, DedupIndex
-from cleaner.parallel import map_ordered
+from cleaner.engines import Engine, LocalEngine, SparkEngine, is_spark_dataframe
 from cleaner.process import isolate_batch, process_batch
 from cleaner.read import ErrorRow, iter_raw_documents, iter_record_documents
 from cleaner.templates import find_templates
 from cleaner.write import write_output
 
 PathLike = Union[str, "os.PathLike[str]"]
-Inputs = Union[PathLike, Iterable[PathLike], Iterable[Mapping[str, Any]], pl.DataFrame]
+Inputs = Union[PathLike, Iterable[PathLike], Iterable[Mapping[str, Any]], pl.DataFrame, Any]
+"""Paths, records, a Polars frame, or a PySpark DataFrame of records (``Any``: PySpark is optional)."""
 ProgressCallback = Callable[[int], None]
 
 _DOC_INFO = pl.Schema({name: dtype for name, dtype in schemas.RAW_DOCUMENTS.items() if name not in ("body", "content_type")})
@@ -149,6 +150,8 @@ def _raw_documents(
 ) -> Iterator[dict[str, Any]]:
     if isinstance(inputs, pl.DataFrame):
         return iter_record_documents(inputs.iter_rows(named=True), config, errors)
+    if is_spark_dataframe(inputs):
+        return iter_record_documents((row.asDict(recursive=True) for row in inputs.toLocalIterator()), config, errors)
     if isinstance(inputs, (str, os.PathLike)):
         return iter_raw_documents([inputs], config, errors, kinds)
     items = list(inputs) if not isinstance(inputs, Iterator) else inputs
@@ -169,7 +172,7 @@ def _raw_documents(
 
 def _rereadable(inputs: Inputs) -> bool:
     """Whether the inputs can be read twice (not standard input, not a one-shot iterator)."""
-    if isinstance(inputs, pl.DataFrame):
+    if isinstance(inputs, pl.DataFrame) or is_spark_dataframe(inputs):
         return True
     if isinstance(inputs, (str, os.PathLike)):
         return os.fspath(inputs) != "-"
@@ -215,6 +218,7 @@ def clean(
     config: CleanConfig | None = None,
     *,
     progress: ProgressCallback | None = None,
+    spark: Any = None,
     **options: Any,
 ) -> CleanResult:
     """Clean and deduplicate ``inputs`` into canonical tables.
@@ -224,15 +228,24 @@ def clean(
     ``title``, ``author``, ``date``) or a Polars frame of such records. ``options`` are
     :class:`CleanConfig` fields (``workers=2``, ``text_field="body"``...). Bad inputs do not
     raise: they are listed in ``result.errors`` and the rest is cleaned.
+
+    ``engine="spark"`` runs the per-document work on Spark executors, in the given ``spark``
+    session or a PySpark DataFrame input's own session (or ``local[workers]``); the tables are
+    the same as with the default local engine.
     """
     config = (config or CleanConfig()).with_options(**options)
+    if is_spark_dataframe(inputs) and "engine" not in options and config.engine == "local":
+        config = config.with_options(engine="spark")
+        spark = spark or inputs.sparkSession
+    elif is_spark_dataframe(inputs):
+        spark = spark or inputs.sparkSession
     timings: dict[str, float] = {}
     memory: dict[str, float] = {}
     started = time.perf_counter()
 
     templates = _site_templates(inputs, config)
     timings["site_templates"] = time.perf_counter() - started
-    mapped = _map_documents(inputs, config, templates, progress)
+    mapped = _map_documents(inputs, config, templates, progress, _engine(config, spark))
     timings["read_strip_extract"] = time.perf_counter() - started - timings["site_templates"]
     memory["read_strip_extract"] = _peak_memory_mb()
 
@@ -270,8 +283,20 @@ def clean(
     return result
 
 
+def _engine(config: CleanConfig, spark: Any) -> Engine:
+    if config.engine == "spark":
+        return SparkEngine(config.resolved_workers(), config.batch_size, config.spark_master, spark, config.work_dir)
+    if config.engine != "local":
+        raise ValueError(f"unknown engine {config.engine!r} (local or spark)")
+    return LocalEngine(config.resolved_workers())
+
+
 def _map_documents(
-    inputs: Inputs, config: CleanConfig, templates: dict[str, frozenset[int]], progress: ProgressCallback | None
+    inputs: Inputs,
+    config: CleanConfig,
+    templates: dict[str, frozenset[int]],
+    progress: ProgressCallback | None,
+    engine: Engine,
 ) -> _Mapped:
     """Read, strip or extract, split and sign every document, in batches over the worker pool.
 
@@ -287,10 +312,9 @@ def _map_documents(
     batch_errors: list[pl.DataFrame] = []
     removed = RemovedLog()
     done = 0
-    for output in map_ordered(
+    for output in engine.map_batches(
         partial(process_batch, config=config, templates=templates),
         _batches(_raw_documents(inputs, config, errors), config.batch_size, config.batch_chars, info),
-        config.resolved_workers(),
         isolate=partial(isolate_batch, config=config, templates=templates),
     ):
         removed.add(output.removed)
@@ -396,6 +420,8 @@ def _index_rows(keyed: pl.DataFrame, paragraphs: pl.DataFrame, doc_info: pl.Data
 def _describe_inputs(inputs: Inputs) -> list[str]:
     if isinstance(inputs, pl.DataFrame):
         return [f"<frame of {inputs.height} rows>"]
+    if is_spark_dataframe(inputs):
+        return ["<Spark DataFrame>"]
     if isinstance(inputs, (str, os.PathLike)):
         return [os.fspath(inputs)]
     if isinstance(inputs, (list, tuple)) and all(isinstance(i, (str, os.PathLike)) for i in inputs):
@@ -403,7 +429,9 @@ def _describe_inputs(inputs: Inputs) -> list[str]:
     return ["<records>"]
 
 
-EXECUTION_ONLY = frozenset({"workers", "batch_size", "batch_chars", "output_format", "layout", "shard_rows"})
+EXECUTION_ONLY = frozenset(
+    {"workers", "engine", "spark_master", "work_dir", "batch_size", "batch_chars", "output_format", "layout", "shard_rows"}
+)
 """Parameters that change how a run is executed or stored, never what it finds."""
 
 

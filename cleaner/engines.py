@@ -1,0 +1,241 @@
+"""Execution engines: where the per-document map stage runs.
+
+One pipeline, two engines. Everything a document goes through (extraction or stripping,
+splitting, normalising, signatures, band keys) is ``process.process_batch``, a pure function
+from a Polars batch of raw documents to frames of declared schemas. An engine only decides
+where that function runs and hands its outputs back in document order; the relational steps
+after it (candidates, verification, clusters, canonical choice) are the same code for both.
+
+* :class:`LocalEngine` (default): a process pool over this machine's cores
+  (``parallel.map_ordered``), batches streamed in and out in order.
+* :class:`SparkEngine`: the documents become a Spark DataFrame and the same function runs
+  on the executors through ``mapInArrow``; an existing ``SparkSession`` (a cluster) is used
+  when given, otherwise ``local[N]``. Spark carries no unsigned integers, so the 64-bit hash
+  lists cross the boundary reinterpreted as signed and come back bit for bit.
+
+Both engines return the rows of every document in input order, so the tables written
+afterwards are identical whichever engine ran (a test compares them).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import Any, Protocol
+
+import polars as pl
+import pyarrow.parquet as pq
+
+from cleaner import schemas
+from cleaner.parallel import map_ordered
+from cleaner.process import BatchOutput
+
+BatchFunction = Callable[[pl.DataFrame], BatchOutput]
+
+
+class EngineUnavailableError(RuntimeError):
+    """The chosen engine cannot start here (its package is not installed)."""
+
+
+class Engine(Protocol):
+    """Runs the per-batch map stage and yields its outputs in document order."""
+
+    def map_batches(
+        self, function: BatchFunction, batches: Iterator[pl.DataFrame], isolate: BatchFunction
+    ) -> Iterator[BatchOutput]: ...
+
+
+@dataclass(frozen=True)
+class LocalEngine:
+    """A pool of ``workers`` processes on this machine (one process: no pool at all)."""
+
+    workers: int
+
+    def map_batches(
+        self, function: BatchFunction, batches: Iterator[pl.DataFrame], isolate: BatchFunction
+    ) -> Iterator[BatchOutput]:
+        return map_ordered(function, batches, self.workers, isolate=isolate)
+
+
+OUTPUT_TABLES: dict[str, pl.Schema] = {
+    "meta": schemas.DOCUMENT_META,
+    "paragraphs": schemas.PARAGRAPHS_KEYED,
+    "removed": schemas.REMOVED,
+    "errors": schemas.ERRORS,
+}
+"""The frames of :class:`BatchOutput`; on Spark each travels as one struct column."""
+
+
+def spark_type(dtype: pl.DataType) -> str:
+    """The Spark SQL type that carries a Polars column (unsigned 64-bit as ``bigint``)."""
+    if isinstance(dtype, pl.List):
+        return f"array<{spark_type(dtype.inner)}>"
+    names = {pl.String: "string", pl.Int32: "int", pl.Int64: "bigint", pl.UInt64: "bigint", pl.Float64: "double", pl.Boolean: "boolean"}
+    for polars_type, name in names.items():
+        if dtype == polars_type:
+            return name
+    raise TypeError(f"no Spark type for {dtype}")
+
+
+def _struct_type(schema: pl.Schema) -> str:
+    return "struct<" + ", ".join(f"`{name}`: {spark_type(dtype)}" for name, dtype in schema.items()) + ">"
+
+
+SPARK_OUTPUT = ", ".join(
+    ["`order` bigint", "`row` bigint", *(f"`{name}` {_struct_type(schema)}" for name, schema in OUTPUT_TABLES.items())]
+)
+"""The schema of the Spark map stage's rows: a document's order, the row's place among that
+document's rows, and one struct per output table (exactly one is set on each row)."""
+
+
+def _signed(schema: pl.Schema) -> list[pl.Expr]:
+    """Reinterpret ``list[u64]`` columns as ``list[i64]``, which Spark can carry."""
+    return [
+        pl.col(name).list.eval(pl.element().reinterpret(signed=True)) if dtype == pl.List(pl.UInt64) else pl.col(name)
+        for name, dtype in schema.items()
+    ]
+
+
+def _unsigned(schema: pl.Schema) -> list[pl.Expr]:
+    return [
+        pl.col(name).list.eval(pl.element().reinterpret(signed=False)) if dtype == pl.List(pl.UInt64) else pl.col(name)
+        for name, dtype in schema.items()
+    ]
+
+
+def encode_output(raw: pl.DataFrame, output: BatchOutput) -> pl.DataFrame:
+    """One frame of :data:`SPARK_OUTPUT` rows for a processed batch.
+
+    Rows are keyed by their document's ``order``; an error row belongs to the document that
+    failed, which is the only kind of document without a ``meta`` row (one error each, in
+    batch order).
+    """
+    orders = raw.select("doc_id", "order")
+    failed = orders.join(output.meta.select("doc_id"), on="doc_id", how="anti", maintain_order="left")
+    if failed.height != output.errors.height:
+        raise RuntimeError(f"{output.errors.height} error rows for {failed.height} failed documents")
+    keyed = {
+        "meta": output.meta.join(orders, on="doc_id", how="left", maintain_order="left"),
+        "paragraphs": output.paragraphs.join(orders, on="doc_id", how="left", maintain_order="left"),
+        "removed": output.removed.join(orders, on="doc_id", how="left", maintain_order="left"),
+        "errors": output.errors.with_columns(failed["order"]),
+    }
+    parts = [
+        frame.select(
+            "order",
+            pl.int_range(pl.len(), dtype=pl.Int64).alias("row"),
+            pl.struct(_signed(OUTPUT_TABLES[name])).alias(name),
+        )
+        for name, frame in keyed.items()
+    ]
+    return pl.concat(parts, how="diagonal").select("order", "row", *OUTPUT_TABLES)
+
+
+def decode_output(rows: pl.DataFrame) -> BatchOutput:
+    """The map stage's output back from :data:`SPARK_OUTPUT` rows, in document order."""
+    tables = {}
+    for name, schema in OUTPUT_TABLES.items():
+        table = rows.filter(pl.col(name).is_not_null()).sort("order", "row").select(pl.col(name).struct.unnest())
+        tables[name] = schemas.conform(table.select(_unsigned(schema)), schema)
+    return BatchOutput(**tables)
+
+
+def _arrow_for_spark(arrow_type: Any) -> Any:
+    """The same Arrow type with 32-bit offsets: Spark reads neither large strings nor large lists."""
+    import pyarrow as pa
+
+    if pa.types.is_large_string(arrow_type) or pa.types.is_string_view(arrow_type):
+        return pa.string()
+    if pa.types.is_large_list(arrow_type) or pa.types.is_list(arrow_type):
+        return pa.list_(_arrow_for_spark(arrow_type.value_type))
+    if pa.types.is_struct(arrow_type):
+        return pa.struct([pa.field(f.name, _arrow_for_spark(f.type)) for f in arrow_type])
+    return arrow_type
+
+
+def to_spark_arrow(frame: pl.DataFrame) -> Any:
+    """``frame`` as an Arrow table that Spark accepts."""
+    import pyarrow as pa
+
+    table = frame.to_arrow()
+    return table.cast(pa.schema([pa.field(f.name, _arrow_for_spark(f.type)) for f in table.schema]))
+
+
+def _spark_partition(batches: Iterator[Any], function: BatchFunction, batch_size: int) -> Iterator[Any]:
+    """Run on an executor: each Arrow batch of raw documents, in slices of ``batch_size``."""
+    for batch in batches:
+        documents = schemas.conform(pl.from_arrow(batch), schemas.RAW_DOCUMENTS)  # type: ignore[arg-type]
+        for start in range(0, documents.height, batch_size):
+            raw = documents.slice(start, batch_size)
+            yield from to_spark_arrow(encode_output(raw, function(raw))).to_batches()
+
+
+@dataclass(frozen=True)
+class SparkEngine:
+    """The map stage on Apache Spark through ``mapInArrow``.
+
+    ``session`` is an existing ``SparkSession`` (a cluster, or one the caller configured);
+    without it a local session is started on ``master`` (default ``local[workers]``).
+    Executors need cleaner installed (or shipped with ``--py-files``), as for any Python UDF.
+
+    Documents go to Spark, and its output comes back, as Parquet files in ``work_dir`` (a
+    temporary folder by default; on a cluster, a shared folder mounted at the same path on the
+    driver and every executor): nothing is collected through the JVM, whose driver heap is a
+    fraction of the machine, and the driver never holds all raw documents at once.
+    """
+
+    workers: int
+    batch_size: int = 1024
+    master: str | None = None
+    session: Any = None
+    work_dir: str | None = None
+
+    def spark(self) -> Any:
+        if self.session is not None:
+            return self.session
+        try:
+            from pyspark.sql import SparkSession
+        except ImportError as exc:
+            raise EngineUnavailableError("the Spark engine needs PySpark and Java 17+: pip install 'cleaner[spark]'") from exc
+        session = (
+            SparkSession.builder.master(self.master or f"local[{self.workers}]")
+            .appName("cleaner")
+            .config("spark.ui.enabled", "false")
+            .config("spark.ui.showConsoleProgress", "false")
+            .getOrCreate()
+        )
+        session.sparkContext.setLogLevel("ERROR")
+        return session
+
+    def map_batches(
+        self, function: BatchFunction, batches: Iterator[pl.DataFrame], isolate: BatchFunction
+    ) -> Iterator[BatchOutput]:
+        """One Spark job over all the documents. ``isolate`` is not needed: Spark retries a
+        task whose Python worker died, and a document that fails raises no further than
+        ``process_batch``, which reports it in ``errors``."""
+        spark = self.spark()
+        with tempfile.TemporaryDirectory(prefix="cleaner-spark-", dir=self.work_dir) as work:
+            documents_dir, mapped_dir = Path(work) / "documents", Path(work) / "mapped"
+            documents_dir.mkdir()
+            parts = 0
+            for parts, batch in enumerate(batches, start=1):
+                pq.write_table(to_spark_arrow(batch), documents_dir / f"part-{parts:06d}.parquet")
+            if parts == 0:
+                yield BatchOutput(**{name: schemas.empty(schema) for name, schema in OUTPUT_TABLES.items()})
+                return
+            documents = spark.read.parquet(str(documents_dir))
+            slices = max(1, min(parts * 2, spark.sparkContext.defaultParallelism * 4))
+            (
+                documents.repartitionByRange(slices, "order")
+                .mapInArrow(partial(_spark_partition, function=function, batch_size=self.batch_size), SPARK_OUTPUT)
+                .write.parquet(str(mapped_dir))
+            )
+            yield decode_output(pl.read_parquet(mapped_dir / "*.parquet"))
+
+
+def is_spark_dataframe(value: Any) -> bool:
+    """Whether ``value`` is a PySpark DataFrame (checked without importing PySpark)."""
+    return type(value).__module__.startswith("pyspark.") and hasattr(value, "mapInArrow")

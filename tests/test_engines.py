@@ -1,0 +1,111 @@
+"""The Spark engine gives the local engine's tables, byte for byte.
+
+The encoding across the Spark boundary is tested without Spark; the end-to-end comparisons
+need PySpark (in the ``test`` extra) and Java 17+ (``.ci/run`` installs it when missing).
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import polars as pl
+import pytest
+from click.testing import CliRunner
+from conftest import ARTICLE, SAMPLES
+
+import cleaner
+from cleaner.cli import cli
+from cleaner.config import CleanConfig
+from cleaner.engines import OUTPUT_TABLES, decode_output, encode_output, is_spark_dataframe
+from cleaner.process import process_batch
+from cleaner.schemas import OUTPUT_TABLES as WRITTEN_TABLES
+from cleaner.schemas import RAW_DOCUMENTS, frame
+
+
+def _raw(bodies: list[tuple[str, str]]) -> pl.DataFrame:
+    rows = [
+        {"doc_id": f"d{i}", "source": "s", "path": "p", "content_type": kind, "body": body, "order": i}
+        for i, (kind, body) in enumerate(bodies)
+    ]
+    return frame(rows, RAW_DOCUMENTS)
+
+
+def test_encoding_for_spark_round_trips_every_table_in_document_order() -> None:
+    config = CleanConfig(max_html_bytes=200)
+    raw = _raw([("text", ARTICLE), ("html", "<html>" + "x" * 300 + "</html>"), ("text", ARTICLE.upper()), ("html", "<p>a</p>" * 100)])
+    output = process_batch(raw, config)
+    assert output.errors.height == 2 and output.paragraphs["shingles"].explode().max() > 2**63  # unsigned range used
+    encoded = encode_output(raw, output)
+    assert all(dtype != pl.UInt64 for dtype in encoded.schema.values())
+    shuffled = encoded.sample(fraction=1.0, shuffle=True, seed=7)
+    decoded = decode_output(shuffled)
+    for name in OUTPUT_TABLES:
+        assert getattr(decoded, name).equals(getattr(output, name)), name
+
+
+def test_a_polars_frame_is_not_taken_for_a_spark_dataframe() -> None:
+    assert not is_spark_dataframe(pl.DataFrame({"text": ["a"]}))
+
+
+def _java() -> bool:
+    return shutil.which("java") is not None
+
+
+spark_only = pytest.mark.skipif(not _java(), reason="the Spark engine needs Java 17+ (.ci/run installs it)")
+
+
+@pytest.fixture(scope="module")
+def spark():  # type: ignore[no-untyped-def]
+    pyspark_sql = pytest.importorskip("pyspark.sql")
+    session = (
+        pyspark_sql.SparkSession.builder.master("local[2]")
+        .appName("cleaner-tests")
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.sql.shuffle.partitions", "4")
+        .getOrCreate()
+    )
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()
+
+
+@spark_only
+def test_spark_engine_writes_the_local_engines_bytes(tmp_path: Path, spark) -> None:  # type: ignore[no-untyped-def]
+    runner = CliRunner()
+    local = runner.invoke(cli, ["clean", str(SAMPLES), "-o", str(tmp_path / "local"), "--workers", "2", "-q"])
+    assert local.exit_code == 0, local.output
+    distributed = runner.invoke(cli, ["clean", str(SAMPLES), "-o", str(tmp_path / "spark"), "--engine", "spark", "-q"])
+    assert distributed.exit_code == 0, distributed.output
+    for name in WRITTEN_TABLES:
+        local_bytes = (tmp_path / "local" / f"{name}.parquet").read_bytes()
+        assert (tmp_path / "spark" / f"{name}.parquet").read_bytes() == local_bytes, name
+    assert pl.read_parquet(tmp_path / "spark" / "clusters.parquet").filter(pl.col("size") > 1).height > 0
+
+
+@spark_only
+def test_a_spark_dataframe_of_records_is_cleaned_like_the_same_polars_frame(spark) -> None:  # type: ignore[no-untyped-def]
+    records = [
+        {"id": "a", "source": "one", "text": ARTICLE, "html": None},
+        {"id": "b", "source": "two", "text": ARTICLE.replace("Saturday", "Sunday"), "html": None},
+        {"id": "a", "source": "two", "text": "A renamed duplicate id.\n\nIts second paragraph is here.", "html": None},
+        {"id": "c", "source": "three", "text": None, "html": "<html><body>" + "<p>too big</p>" * 50 + "</body></html>"},
+        {"id": "d", "source": "three", "text": None, "html": None},
+    ]
+    schema = "id string, source string, text string, html string"
+    local = cleaner.clean(pl.DataFrame(records), workers=1, max_html_bytes=500)
+    distributed = cleaner.clean(spark.createDataFrame([tuple(r.values()) for r in records], schema), max_html_bytes=500)
+    assert distributed.config.engine == "spark"
+    assert local.errors.height >= 3  # a renamed id, a page over the size limit, a record without text
+    for name in WRITTEN_TABLES:
+        assert getattr(distributed, name).equals(getattr(local, name)), name
+
+
+def test_the_spark_engine_without_pyspark_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(__import__("sys").modules, "pyspark", None)
+    monkeypatch.setitem(__import__("sys").modules, "pyspark.sql", None)
+    result = CliRunner().invoke(cli, ["clean", str(SAMPLES), "-o", str(tmp_path / "out"), "--engine", "spark"])
+    assert result.exit_code == 1
+    assert "pip install 'cleaner[spark]'" in result.output
+    assert not (tmp_path / "out").exists()
