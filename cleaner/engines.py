@@ -27,7 +27,6 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import polars as pl
-import pyarrow.parquet as pq
 
 from cleaner import schemas
 from cleaner.parallel import map_ordered
@@ -216,6 +215,8 @@ class SparkEngine:
         """One Spark job over all the documents. ``isolate`` is not needed: Spark retries a
         task whose Python worker died, and a document that fails raises no further than
         ``process_batch``, which reports it in ``errors``."""
+        import pyarrow.parquet as pq  # only the Spark engine needs it: local workers start faster
+
         spark = self.spark()
         with tempfile.TemporaryDirectory(prefix="cleaner-spark-", dir=self.work_dir) as work:
             documents_dir, mapped_dir = Path(work) / "documents", Path(work) / "mapped"

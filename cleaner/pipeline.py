@@ -337,7 +337,7 @@ def _map_documents(
         .sort("order")
     )
     all_errors = pl.concat([schemas.frame([e.as_dict() for e in errors], schemas.ERRORS), *batch_errors], how="vertical")
-    return _Mapped(documents, _concat(keyeds, schemas.PARAGRAPHS_KEYED), removed, all_errors)
+    return _Mapped(documents, _concat(keyeds, schemas.PARAGRAPHS_KEYED).rechunk(), removed, all_errors)
 
 
 def _deduplicate(mapped: _Mapped, indexed: pl.DataFrame, config: CleanConfig, timings: dict[str, float]) -> _Deduplicated:
