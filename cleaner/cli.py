@@ -68,6 +68,10 @@ def cli() -> None:
     "--layout", type=click.Choice(["tables", "huggingface"]), default="tables", show_default=True,
     help="tables: one file per table; huggingface: shards data/train-00000-of-000NN.parquet and a dataset card.",
 )
+@click.option(
+    "--partition-by", type=click.Choice(["source", "date"]),
+    help="Hive folders (source=.../ or day=.../) for documents, paragraphs and clusters (tables layout, Parquet).",
+)
 @click.option("--shard-rows", type=click.IntRange(min=1), default=500_000, show_default=True, help="Rows per shard (huggingface layout).")
 @click.option("--overwrite", is_flag=True, help="Replace an existing output folder.")
 @click.option("--workers", type=click.IntRange(min=0), default=0, help="Worker processes (default: all cores).")
@@ -109,6 +113,7 @@ def clean_command(
     output: str,
     output_format: str,
     layout: str,
+    partition_by: str | None,
     shard_rows: int,
     overwrite: bool,
     workers: int,
@@ -139,29 +144,33 @@ def clean_command(
     """Clean INPUTS (files, folders, or - for JSON Lines on stdin) into the dataset folder OUTPUT."""
     if Path(output).exists() and not overwrite:
         raise click.UsageError(f"output {output!r} exists; pass --overwrite to replace it")
-    config = CleanConfig(
-        fields=FieldMap(
-            text=text_field, html=html_field, id=id_field, url=url_field,
-            source=source_field, title=title_field, author=author_field, date=date_field,
-        ),
-        workers=workers,
-        engine=engine,  # type: ignore[arg-type]
-        spark_master=spark_master,
-        work_dir=work_dir,
-        output_format=output_format,  # type: ignore[arg-type]
-        layout=layout,  # type: ignore[arg-type]
-        shard_rows=shard_rows,
-        strip=not no_strip,
-        keep_captions=keep_captions,
-        keep_headings=not no_headings,
-        extra_patterns=_load_patterns(pattern_files),
-        min_paragraph_chars=min_chars,
-        prefer_sources=prefer,
-        jaccard_threshold=jaccard,
-        containment_threshold=containment,
-        near_duplicates=not exact_only,
-        index_dir=index_dir,
-    )
+    try:
+        config = CleanConfig(
+            fields=FieldMap(
+                text=text_field, html=html_field, id=id_field, url=url_field,
+                source=source_field, title=title_field, author=author_field, date=date_field,
+            ),
+            workers=workers,
+            engine=engine,  # type: ignore[arg-type]
+            spark_master=spark_master,
+            work_dir=work_dir,
+            output_format=output_format,  # type: ignore[arg-type]
+            layout=layout,  # type: ignore[arg-type]
+            partition_by=partition_by,  # type: ignore[arg-type]
+            shard_rows=shard_rows,
+            strip=not no_strip,
+            keep_captions=keep_captions,
+            keep_headings=not no_headings,
+            extra_patterns=_load_patterns(pattern_files),
+            min_paragraph_chars=min_chars,
+            prefer_sources=prefer,
+            jaccard_threshold=jaccard,
+            containment_threshold=containment,
+            near_duplicates=not exact_only,
+            index_dir=index_dir,
+        )
+    except ValueError as exc:  # options that cannot go together
+        raise click.UsageError(str(exc)) from exc
     show_progress = not quiet and sys.stderr.isatty()
 
     began = time.monotonic()

@@ -17,6 +17,7 @@ from cleaner.signatures import SignatureParams
 OutputFormat = Literal["parquet", "jsonl"]
 Layout = Literal["tables", "huggingface"]
 EngineName = Literal["local", "spark"]
+PartitionKey = Literal["source", "date"]
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,9 @@ class CleanConfig:
     canonical ``clusters`` under ``data/``, and a dataset card that ``datasets.load_dataset`` reads."""
     shard_rows: int = 500_000
     """Rows per shard in the ``huggingface`` layout."""
+    partition_by: PartitionKey | None = None
+    """Split ``documents``, ``paragraphs`` and ``clusters`` into Hive folders by their document's
+    ``source`` or ``date`` (by day) - ``tables`` layout and Parquet only."""
 
     strip: bool = True
     """Apply the boilerplate rules; ``False`` keeps every non-blank line (already clean text)."""
@@ -104,6 +108,10 @@ class CleanConfig:
     document_timeout: float = 30.0
     """Seconds one document may take to strip or extract before it is reported in ``errors``."""
     max_html_bytes: int = 20_000_000
+
+    def __post_init__(self) -> None:
+        if self.partition_by is not None and (self.layout != "tables" or self.output_format != "parquet"):
+            raise ValueError("partition_by (--partition-by) needs the tables layout and Parquet output")
 
     def resolved_workers(self) -> int:
         """The number of worker processes to use (``0`` resolves to the core count)."""

@@ -38,7 +38,7 @@ from cleaner.engines import Engine, LocalEngine, SparkEngine, is_spark_dataframe
 from cleaner.process import isolate_batch, process_batch
 from cleaner.read import ErrorRow, iter_raw_documents, iter_record_documents
 from cleaner.templates import find_templates
-from cleaner.write import write_output
+from cleaner.write import Partitioning, write_output
 
 PathLike = Union[str, "os.PathLike[str]"]
 Inputs = Union[PathLike, Iterable[PathLike], Iterable[Mapping[str, Any]], pl.DataFrame, Any]
@@ -94,7 +94,27 @@ class CleanResult:
             layout=self.config.layout,
             shard_rows=self.config.shard_rows,
             metadata=parquet_metadata(self.config),
+            partitions=self.partitions(),
         )
+
+    def partitions(self) -> dict[str, Partitioning]:
+        """Hive partitions of ``documents``, ``paragraphs`` and ``clusters`` by their document's
+        ``source``, or its ``day`` (the ``YYYY-MM-DD`` of ``date``; null when it has none). A
+        cluster goes with its canonical paragraph's document. The audit tables stay whole."""
+        if self.config.partition_by is None:
+            return {}
+        key = "source" if self.config.partition_by == "source" else "day"
+        value = pl.col("source") if key == "source" else pl.col("date").str.extract(r"^(\d{4}-\d{2}-\d{2})")
+        by_doc = self.documents.select("doc_id", value.alias("__value__"))
+        by_para = self.paragraphs.select("para_id", "doc_id").join(by_doc, on="doc_id", how="left", maintain_order="left")
+        canonical = self.clusters.select("canonical_para_id").join(
+            by_para.select(pl.col("para_id").alias("canonical_para_id"), "__value__"), on="canonical_para_id", how="left", maintain_order="left"
+        )
+        return {
+            "documents": Partitioning(key, by_doc["__value__"]),
+            "paragraphs": Partitioning(key, by_para["__value__"]),
+            "clusters": Partitioning(key, canonical["__value__"]),
+        }
 
     def summary(self) -> str:
         """A few lines a person reads at the end of a run."""
@@ -430,7 +450,7 @@ def _describe_inputs(inputs: Inputs) -> list[str]:
 
 
 EXECUTION_ONLY = frozenset(
-    {"workers", "engine", "spark_master", "work_dir", "batch_size", "batch_chars", "output_format", "layout", "shard_rows"}
+    {"workers", "engine", "spark_master", "work_dir", "batch_size", "batch_chars", "output_format", "layout", "shard_rows", "partition_by"}
 )
 """Parameters that change how a run is executed or stored, never what it finds."""
 

@@ -12,8 +12,10 @@ import shutil
 import tempfile
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
+from urllib.parse import quote
 
 import polars as pl
 
@@ -53,11 +55,47 @@ def _write_table(
         df.write_ndjson(path)
 
 
+HIVE_NULL = "__HIVE_DEFAULT_PARTITION__"
+"""The folder of rows whose partition value is null (Hive's, Spark's and Polars' convention)."""
+
+
+@dataclass(frozen=True)
+class Partitioning:
+    """Hive-style partitions of one table: ``<table>/<key>=<value>/part-00000.<ext>``.
+
+    ``values`` holds each row's partition value. A table column named ``key`` is left out of
+    the files (readers such as Spark, Polars, pyarrow and DuckDB restore it from the path and
+    reject it twice); a derived key (``day``) adds a column on reading.
+    """
+
+    key: str
+    values: pl.Series
+
+
+def _partition_files(
+    name: str, table: pl.DataFrame, partitioning: Partitioning, extension: str
+) -> list[tuple[str, pl.DataFrame]]:
+    keyed = table.with_columns(partitioning.values.alias("__partition__"))
+    groups = keyed.partition_by("__partition__", maintain_order=True, as_dict=True)
+    files = []
+    for (value,), rows in sorted(groups.items(), key=lambda item: (item[0][0] is None, item[0][0] or "")):
+        folder = HIVE_NULL if value is None else quote(str(value), safe="")
+        files.append((f"{name}/{partitioning.key}={folder}/part-00000.{extension}", rows.drop("__partition__", partitioning.key, strict=False)))
+    return files
+
+
 def _layout_files(
-    name: str, table: pl.DataFrame | SpilledTable, output_format: OutputFormat, layout: Layout, shard_rows: int
+    name: str,
+    table: pl.DataFrame | SpilledTable,
+    output_format: OutputFormat,
+    layout: Layout,
+    shard_rows: int,
+    partitioning: Partitioning | None = None,
 ) -> list[tuple[str, pl.DataFrame | SpilledTable]]:
     """The files of one table in an output folder, as ``(relative path, rows)``."""
     extension = "parquet" if output_format == "parquet" else "jsonl"
+    if partitioning is not None and isinstance(table, pl.DataFrame):
+        return list(_partition_files(name, table, partitioning, extension))
     if layout == "tables":
         return [(f"{name}.{extension}", table)]
     folder = "data" if name == DEFAULT_TABLE else name
@@ -113,12 +151,16 @@ def write_output(
     layout: Layout = "tables",
     shard_rows: int = 500_000,
     metadata: Mapping[str, str] | None = None,
+    partitions: Mapping[str, Partitioning] | None = None,
 ) -> Path:
     """Write ``tables`` and ``manifest.json`` into ``out_dir`` atomically; returns the folder.
 
     ``metadata`` goes into every Parquet file's key-value metadata (the run's parameters and
     library versions), so that a file separated from its folder still says how it was made.
+    ``partitions`` splits the named tables into Hive-style folders (``tables`` layout only).
     """
+    if partitions and layout != "tables":
+        raise ValueError("partitioned output needs the tables layout")
     target = Path(out_dir)
     if target.exists() and not overwrite:
         raise OutputExistsError(f"output {str(target)!r} exists; pass --overwrite to replace it")
@@ -133,7 +175,9 @@ def write_output(
             written = [
                 writers.submit(_write_table, rows, staging / relative, output_format, metadata)
                 for name, table in tables.items()
-                for relative, rows in _layout_files(name, table, output_format, layout, shard_rows)
+                for relative, rows in _layout_files(
+                    name, table, output_format, layout, shard_rows, (partitions or {}).get(name)
+                )
             ]
             for future in written:
                 future.result()
@@ -166,6 +210,10 @@ def read_output(out_dir: str | os.PathLike[str]) -> dict[str, pl.DataFrame]:
     folder = Path(out_dir)
     tables: dict[str, pl.DataFrame] = {}
     for name, schema in OUTPUT_TABLES.items():
+        partitioned = _read_partitions(folder / name, schema)
+        if partitioned is not None:
+            tables[name] = partitioned
+            continue
         shard_folder = folder / ("data" if name == DEFAULT_TABLE else name)
         for extension in ("parquet", "jsonl"):
             files = [folder / f"{name}.{extension}"] if (folder / f"{name}.{extension}").exists() else []
@@ -174,6 +222,21 @@ def read_output(out_dir: str | os.PathLike[str]) -> dict[str, pl.DataFrame]:
                 tables[name] = pl.concat([_read_file(path, schema) for path in files], how="vertical")
                 break
     return tables
+
+
+PARTITION_KEYS = {"source": pl.String, "day": pl.String}
+
+
+def _read_partitions(folder: Path, schema: pl.Schema) -> pl.DataFrame | None:
+    """A Hive-partitioned table with its key restored (rows grouped by partition), or None."""
+    keyed = sorted(folder.glob("*=*/part-*.parquet"))
+    if not keyed:
+        return None
+    key = keyed[0].parent.name.split("=", 1)[0]
+    frame = pl.read_parquet(
+        [str(path) for path in keyed], hive_partitioning=True, hive_schema={key: PARTITION_KEYS.get(key, pl.String)}
+    )
+    return frame.select([pl.col(c) for c in schema if c in frame.columns]).cast({c: schema[c] for c in schema if c in frame.columns})
 
 
 def _read_file(path: Path, schema: pl.Schema) -> pl.DataFrame:

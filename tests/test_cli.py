@@ -9,8 +9,10 @@ from pathlib import Path
 
 import polars as pl
 import pyarrow.parquet as pq
+import pytest
 from click.testing import CliRunner
 
+import cleaner
 from cleaner.cli import cli
 from cleaner.write import read_output
 from tests.conftest import ARTICLE, REPO, SAMPLES, write_jsonl
@@ -194,3 +196,49 @@ def test_parquet_files_carry_parameters_and_versions_but_nothing_run_specific(tm
         assert parameters["jaccard_threshold"] == 0.5 and "workers" not in parameters
         assert "polars" in json.loads(metadata[b"cleaner.libraries"])
         assert (tmp_path / "1" / f"{name}.parquet").read_bytes() == (tmp_path / "2" / f"{name}.parquet").read_bytes()
+
+
+def test_partitioned_output_holds_the_same_rows_in_hive_folders(tmp_path: Path) -> None:
+    runner = CliRunner()
+    assert runner.invoke(cli, ["clean", str(SAMPLES), "-o", str(tmp_path / "plain"), "-q"]).exit_code == 0
+    plain = read_output(tmp_path / "plain")
+    for option, key in (("source", "source"), ("date", "day")):
+        out = tmp_path / option
+        result = runner.invoke(cli, ["clean", str(SAMPLES), "-o", str(out), "--partition-by", option, "-q"])
+        assert result.exit_code == 0, result.output
+        folders = sorted(p.name for p in (out / "documents").iterdir())
+        assert folders and all(name.startswith(f"{key}=") for name in folders)
+        assert (out / "removed.parquet").exists() and (out / "errors.parquet").exists()
+        partitioned = read_output(out)
+        for name, table in plain.items():
+            order = [c for c in ("doc_id", "para_id", "cluster_id", "line", "path", "error") if c in table.columns]
+            assert partitioned[name].sort(order, nulls_last=True).equals(table.sort(order, nulls_last=True)), (option, name)
+        documents = pl.read_parquet(out / "documents", hive_partitioning=True)  # as any Hive-aware reader sees it
+        assert documents.height == plain["documents"].height and key in documents.columns
+    by_source = pl.read_parquet(tmp_path / "source" / "paragraphs", hive_partitioning=True)
+    sources = plain["paragraphs"].join(plain["documents"].select("doc_id", "source"), on="doc_id")
+    assert by_source.select("para_id", "source").sort("para_id").equals(sources.select("para_id", "source").sort("para_id"))
+    canonical = plain["paragraphs"].filter(pl.col("match") == "near")["para_id"][0]
+    assert runner.invoke(cli, ["explain", str(tmp_path / "source"), canonical]).exit_code == 0
+
+
+def test_partition_values_are_escaped_and_nulls_get_the_hive_default_folder(tmp_path: Path) -> None:
+    records = [
+        {"id": "a", "source": "news/world: 50%", "text": "One paragraph about the harbour works.", "date": "2026-03-01T10:00:00"},
+        {"id": "b", "text": "Another paragraph, with no source and no date."},
+    ]
+    result = cleaner.clean(records, partition_by="source")
+    result.write(tmp_path / "out")
+    folders = sorted(p.name for p in (tmp_path / "out" / "documents").iterdir())
+    assert folders == ["source=news%2Fworld%3A%2050%25", "source=records"]
+    result = cleaner.clean(records, partition_by="date")
+    result.write(tmp_path / "by-day")
+    assert sorted(p.name for p in (tmp_path / "by-day" / "documents").iterdir()) == ["day=2026-03-01", "day=__HIVE_DEFAULT_PARTITION__"]
+    assert read_output(tmp_path / "by-day")["documents"].sort("doc_id")["date"].to_list() == ["2026-03-01T10:00:00", None]
+
+
+def test_partitioning_needs_the_tables_layout_and_parquet(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["clean", str(SAMPLES), "-o", str(tmp_path / "o"), "--partition-by", "source", "--format", "jsonl"])
+    assert result.exit_code == 2 and "--partition-by" in result.output
+    with pytest.raises(ValueError, match="tables layout"):
+        cleaner.CleanConfig(partition_by="date", layout="huggingface")

@@ -12,7 +12,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 from click.testing import CliRunner
-from conftest import ARTICLE, SAMPLES
+from tests.conftest import ARTICLE, SAMPLES
 
 import cleaner
 from cleaner.cli import cli
@@ -109,3 +109,14 @@ def test_the_spark_engine_without_pyspark_is_a_clear_error(tmp_path: Path, monke
     assert result.exit_code == 1
     assert "pip install 'cleaner[spark]'" in result.output
     assert not (tmp_path / "out").exists()
+
+
+@spark_only
+def test_spark_reads_the_partitioned_output(tmp_path: Path, spark) -> None:  # type: ignore[no-untyped-def]
+    result = CliRunner().invoke(cli, ["clean", str(SAMPLES), "-o", str(tmp_path / "out"), "--partition-by", "source", "-q"])
+    assert result.exit_code == 0, result.output
+    documents = spark.read.parquet(str(tmp_path / "out" / "documents"))
+    local = pl.read_parquet(tmp_path / "out" / "documents", hive_partitioning=True)
+    assert "source" in documents.columns and documents.count() == local.height
+    counts = {row["source"]: row["count"] for row in documents.groupBy("source").count().collect()}
+    assert counts == dict(local.group_by("source").len().iter_rows())
