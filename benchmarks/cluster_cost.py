@@ -1,0 +1,137 @@
+"""What deduplicating 1B paragraphs on a cluster would cost, from stage costs measured here.
+
+    python benchmarks/cluster_cost.py                          # 200k generated paragraphs, local engine
+    python benchmarks/cluster_cost.py --engine spark           # the map stage measured on Spark local[N]
+    python benchmarks/cluster_cost.py --core-hour-price 0.05   # your cloud's price per vCPU-hour
+
+One ``cleaner clean --no-strip`` run on a generated syndication corpus (benchmarks/syndication.py)
+gives, per stage, the core-seconds spent (wall time x cores busy) and the rows and bytes
+that the stage produces; the bytes are what a distributed run would shuffle or write between
+stages (measured as zstd Parquet, like the engines write them, and as raw in-memory size).
+Both are scaled linearly to ``--target`` paragraphs: every stage is linear in the paragraphs
+for this kind of corpus (LSH buckets above ``max_bucket`` become stars, so pairs do not grow
+quadratically). The model is printed with its assumptions, so it can be argued with:
+
+* map (read, split, normalise, shingle, MinHash, band keys): embarrassingly parallel;
+* candidates: a shuffle of one (band key, paragraph id) row per band and representative;
+* verification: a join of each candidate pair with both sides' shingle sets;
+* clusters: connected components over the verified edges (large-star/small-star rounds);
+* canonical: a shuffle of every paragraph's (cluster, rank) row, then the output write.
+
+Stripping boilerplate or extracting HTML adds to the map stage only; benchmarks/text_strip.py
+and benchmarks/html_extract.py give their pages per second per core.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import math
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import polars as pl
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from syndication import Generator, write_jsonl  # noqa: E402
+
+import cleaner  # noqa: E402
+
+COMPONENT_ROUNDS = 6
+"""Large-star/small-star rounds assumed for connected components (each shuffles every edge):
+components here are stars of a few members, which converge in a handful of rounds."""
+
+
+def parquet_bytes(frame: pl.DataFrame) -> int:
+    buffer = io.BytesIO()
+    frame.write_parquet(buffer, compression="zstd")
+    return buffer.tell()
+
+
+def human(n: float) -> str:
+    for unit in ("B", "KB", "MB", "GB", "TB", "PB"):
+        if abs(n) < 1000:
+            return f"{n:,.1f} {unit}"
+        n /= 1000
+    return f"{n:,.1f} EB"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--paragraphs", type=int, default=200_000)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--engine", choices=["local", "spark"], default="local")
+    parser.add_argument("--target", type=float, default=1e9, help="paragraphs to estimate for")
+    parser.add_argument("--core-hour-price", type=float, default=0.05, help="USD per vCPU-hour (on-demand, general purpose)")
+    parser.add_argument(
+        "--shuffle-mb-per-core-second", type=float, default=50.0,
+        help="shuffle throughput (serialise, spill, network, read) one vCPU sustains; 50 MB/s is a common Spark figure",
+    )
+    args = parser.parse_args()
+
+    generated = Generator().corpus(args.paragraphs)
+    with tempfile.TemporaryDirectory() as tmp:
+        corpus = Path(tmp) / "corpus.jsonl"
+        write_jsonl(generated, corpus)
+        started = time.perf_counter()
+        result = cleaner.clean(corpus, strip=False, workers=args.workers, engine=args.engine, index_dir=str(Path(tmp) / "index"))
+        wall = time.perf_counter() - started
+        input_bytes = corpus.stat().st_size
+    n = result.paragraphs.height
+    scale = args.target / n
+    timings, dedup = result.manifest["timings"], result.manifest["dedup"]
+    steps = dedup["seconds"]
+    rows = result.index_rows
+    assert rows is not None
+    bands = int(dedup["banding"]["bands"])
+    representatives = int(dedup["representatives"])
+    pairs = int(dedup["candidate_pairs"])
+    edges = int(dedup["near_edges"]) + int(dedup["contained_edges"])
+    shingle_bytes = rows["shingles"].list.len().cast(pl.Int64).sum() * 8 / n
+
+    # core-seconds: the map stage keeps every worker busy; the driver-side steps are counted
+    # at one core (Polars uses more at times, so this is a lower bound for them).
+    map_core_seconds = timings["read_strip_extract"] * args.workers
+    stages = [
+        ("map: read, normalise, sign", map_core_seconds,
+         parquet_bytes(rows.select("doc_id", "position", "text", "para_id", "norm_key", "n_tokens", "shingles", "band_keys", "anchors")),
+         rows.estimated_size(), "written once (Parquet spill / mapInArrow output)"),
+        ("candidates: band buckets", steps["representatives"] + steps["candidates"],
+         representatives * bands * 16, representatives * bands * 16, f"shuffled: {bands} (key, id) rows per representative"),
+        ("verification: exact Jaccard", steps["verification"],
+         int(pairs * 2 * shingle_bytes), int(pairs * 2 * shingle_bytes), "shuffled: both sides' shingle sets per candidate pair"),
+        ("clusters: components, stars", steps["star_clusters"] + steps["assignment"],
+         edges * 16 * COMPONENT_ROUNDS, edges * 16 * COMPONENT_ROUNDS, f"shuffled: every edge in each of {COMPONENT_ROUNDS} rounds"),
+        ("canonical + write", timings["canonical"] + max(0.0, wall - timings["total"]),
+         parquet_bytes(result.paragraphs) + parquet_bytes(result.clusters) + parquet_bytes(result.documents),
+         result.paragraphs.estimated_size() + result.clusters.estimated_size() + result.documents.estimated_size(),
+         "shuffled (cluster, rank) rows, then the output tables"),
+    ]
+    print(f"measured: {n:,} paragraphs ({human(input_bytes)} of JSON Lines), engine {args.engine}, {args.workers} workers, "
+          f"{wall:.1f} s wall; {representatives:,} representatives, {bands} bands, {pairs:,} candidate pairs, {edges:,} edges, "
+          f"{shingle_bytes:.0f} B of shingles per paragraph")
+    print(f"scaled linearly to {args.target:,.0f} paragraphs (x{scale:,.0f}):")
+    print(f"{'stage':32} {'compute h':>10} {'shuffle h':>10} {'bytes (Parquet)':>16} {'bytes (memory)':>15}  what moves")
+    total_compute = total_shuffle = 0.0
+    for name, core_seconds, on_disk, in_memory, what in stages:
+        compute = core_seconds * scale / 3600
+        shuffle = on_disk * scale / (args.shuffle_mb_per_core_second * 1e6) / 3600
+        total_compute += compute
+        total_shuffle += shuffle
+        print(f"{name:32} {compute:10,.1f} {shuffle:10,.1f} {human(on_disk * scale):>16} {human(in_memory * scale):>15}  {what}")
+    core_hours = total_compute + total_shuffle
+    print(f"{'total (vCPU-hours)':32} {total_compute:10,.1f} {total_shuffle:10,.1f}")
+    print(f"estimate for {args.target:,.0f} paragraphs: {core_hours:,.0f} vCPU-hours, ${core_hours * args.core_hour_price:,.2f} "
+          f"at ${args.core_hour_price:.3f} per vCPU-hour (about {math.ceil(core_hours / 64):,} h on 64 vCPUs), "
+          "plus storage of the Parquet bytes and the cluster's idle overhead")
+    print("shuffle hours: the Parquet bytes at --shuffle-mb-per-core-second; the relational steps were measured on one "
+          "driver with Polars and would run as Spark shuffles at that size.")
+
+
+if __name__ == "__main__":
+    main()
