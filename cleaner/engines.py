@@ -90,17 +90,10 @@ SPARK_OUTPUT = ", ".join(
 document's rows, and one struct per output table (exactly one is set on each row)."""
 
 
-def _signed(schema: pl.Schema) -> list[pl.Expr]:
-    """Reinterpret ``list[u64]`` columns as ``list[i64]``, which Spark can carry."""
+def _reinterpreted(schema: pl.Schema, *, signed: bool) -> list[pl.Expr]:
+    """``list[u64]`` columns as ``list[i64]`` (which Spark can carry) or back, bit for bit."""
     return [
-        pl.col(name).list.eval(pl.element().reinterpret(signed=True)) if dtype == pl.List(pl.UInt64) else pl.col(name)
-        for name, dtype in schema.items()
-    ]
-
-
-def _unsigned(schema: pl.Schema) -> list[pl.Expr]:
-    return [
-        pl.col(name).list.eval(pl.element().reinterpret(signed=False)) if dtype == pl.List(pl.UInt64) else pl.col(name)
+        pl.col(name).list.eval(pl.element().reinterpret(signed=signed)) if dtype == pl.List(pl.UInt64) else pl.col(name)
         for name, dtype in schema.items()
     ]
 
@@ -126,7 +119,7 @@ def encode_output(raw: pl.DataFrame, output: BatchOutput) -> pl.DataFrame:
         frame.select(
             "order",
             pl.int_range(pl.len(), dtype=pl.Int64).alias("row"),
-            pl.struct(_signed(OUTPUT_TABLES[name])).alias(name),
+            pl.struct(_reinterpreted(OUTPUT_TABLES[name], signed=True)).alias(name),
         )
         for name, frame in keyed.items()
     ]
@@ -138,7 +131,7 @@ def decode_output(rows: pl.DataFrame) -> BatchOutput:
     tables = {}
     for name, schema in OUTPUT_TABLES.items():
         table = rows.filter(pl.col(name).is_not_null()).sort("order", "row").select(pl.col(name).struct.unnest())
-        tables[name] = schemas.conform(table.select(_unsigned(schema)), schema)
+        tables[name] = schemas.conform(table.select(_reinterpreted(schema, signed=False)), schema)
     return BatchOutput(**tables)
 
 

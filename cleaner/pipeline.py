@@ -254,11 +254,10 @@ def clean(
     the same as with the default local engine.
     """
     config = (config or CleanConfig()).with_options(**options)
-    if is_spark_dataframe(inputs) and "engine" not in options and config.engine == "local":
-        config = config.with_options(engine="spark")
+    if is_spark_dataframe(inputs):
         spark = spark or inputs.sparkSession
-    elif is_spark_dataframe(inputs):
-        spark = spark or inputs.sparkSession
+        if "engine" not in options and config.engine == "local":
+            config = config.with_options(engine="spark")
     timings: dict[str, float] = {}
     memory: dict[str, float] = {}
     started = time.perf_counter()
