@@ -19,6 +19,7 @@ import polars as pl
 from cleaner import __version__
 from cleaner.config import CleanConfig, FieldMap
 from cleaner.engines import EngineUnavailableError
+from cleaner.parallel import WorkerStartError
 from cleaner.explain import UnknownParagraphError, explain
 from cleaner.index import IndexMismatchError
 from cleaner.pipeline import clean
@@ -183,7 +184,7 @@ def clean_command(
         result = clean(list(inputs), config, progress=progress if show_progress else None)
     except IndexMismatchError as exc:
         raise click.UsageError(str(exc)) from exc
-    except EngineUnavailableError as exc:
+    except (EngineUnavailableError, WorkerStartError) as exc:
         raise click.ClickException(str(exc)) from exc
     if show_progress:
         click.echo("", err=True)

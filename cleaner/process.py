@@ -23,7 +23,7 @@ from cleaner.dates import iso_date
 from cleaner.limits import time_limit
 from cleaner.normalize import key_paragraphs, tokens_expr
 from cleaner.paragraphs import keep_all_batch
-from cleaner.parallel import new_pool
+from cleaner.parallel import WorkerStartError, new_pool, workers_start
 from cleaner.signatures import (
     hash_tokens,
     lists_from_flat,
@@ -199,6 +199,8 @@ def isolate_batch(raw: pl.DataFrame, config: CleanConfig, templates: Mapping[str
     """Clean a batch whose worker died, one document per throw-away process.
 
     Only a document that kills its process again is lost, and it is reported in ``errors``.
+    If workers die before doing anything at all, every document would be "lost" one spawn at
+    a time: that is detected on the first death and raised as :class:`WorkerStartError`.
     """
     outputs = []
     for row in range(raw.height):
@@ -209,6 +211,11 @@ def isolate_batch(raw: pl.DataFrame, config: CleanConfig, templates: Mapping[str
                 continue
             except BrokenProcessPool:
                 pass
+        if row == 0 and not workers_start():
+            raise WorkerStartError(
+                "worker processes die as they start, so nothing can be cleaned in parallel; in a script, call "
+                "cleaner under `if __name__ == \"__main__\":` (worker processes import the main module), or pass workers=1"
+            )
         doc = single.row(0, named=True)
         error = {
             "path": doc["path"],

@@ -10,3 +10,8 @@ def crash_on_three(value: int) -> int:
     if value == 3:
         os._exit(1)
     return value * 10
+
+
+def die_on_start() -> None:
+    """A worker initializer that kills the process before any work, like a broken main module."""
+    os._exit(1)

@@ -240,3 +240,26 @@ def test_isolating_a_batch_cleans_its_documents_one_by_one() -> None:
     )
     output = isolate_batch(raw, CleanConfig())
     assert output.meta["doc_id"].to_list() == ["d0", "d1"] and output.errors.height == 0
+
+
+def test_workers_that_cannot_start_are_reported_once_not_retried_per_document(monkeypatch) -> None:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    import pytest
+
+    from cleaner import parallel, process, schemas
+    from cleaner.config import CleanConfig
+    from tests.crashing import die_on_start
+
+    def dying_pool(workers: int) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=die_on_start)
+
+    monkeypatch.setattr(parallel, "new_pool", dying_pool)
+    monkeypatch.setattr(process, "new_pool", dying_pool)
+    raw = schemas.frame(
+        [{"doc_id": f"d{i}", "source": "s", "path": "p", "content_type": "text", "body": ARTICLE, "order": i} for i in range(50)],
+        schemas.RAW_DOCUMENTS,
+    )
+    with pytest.raises(parallel.WorkerStartError, match="__main__"):
+        process.isolate_batch(raw, CleanConfig())
