@@ -173,6 +173,16 @@ class _Rules:
     long_anchored: re.Pattern[str] | None
     long_anywhere: re.Pattern[str] | None
     reasons: dict[str, tuple[str, bool]]
+    known: dict[tuple[str, bool], tuple[str, bool] | None] = field(default_factory=dict, compare=False, repr=False)
+    """Results for short lines already seen: menus, footers and widgets repeat across a site's
+    pages, so most short lines of a crawl are matched once (bounded by :data:`KNOWN_LINES`)."""
+
+
+_UNSEEN = object()
+KNOWN_LINES = 100_000
+CACHED_LINE_CHARS = 200
+"""Lines up to this long are remembered (normalised form, words, pattern result); longer
+lines are prose, which rarely repeats."""
 
 
 def _alternation(parts: list[str]) -> re.Pattern[str] | None:
@@ -210,6 +220,19 @@ def _compiled(extra: tuple[tuple[str, str], ...]) -> _Rules:
 def _pattern_match(normalized: str, n_words: int, rules: _Rules) -> tuple[str, bool] | None:
     """``(reason, strong)`` of the rule that decides this line; strong rules apply at any length."""
     short = n_words <= SHORT_LINE_WORDS
+    if len(normalized) > CACHED_LINE_CHARS:
+        return _match_rules(normalized, short, rules)
+    key = (normalized, short)
+    found = rules.known.get(key, _UNSEEN)
+    if found is _UNSEEN:
+        found = _match_rules(normalized, short, rules)
+        if len(rules.known) >= KNOWN_LINES:
+            rules.known.clear()
+        rules.known[key] = found
+    return found  # type: ignore[return-value]
+
+
+def _match_rules(normalized: str, short: bool, rules: _Rules) -> tuple[str, bool] | None:
     anchored = rules.short_anchored if short else rules.long_anchored
     anywhere = rules.short_anywhere if short else rules.long_anywhere
     match = (anchored.match(normalized) if anchored else None) or (anywhere.search(normalized) if anywhere else None)
@@ -246,7 +269,7 @@ class _Line:
     raw: str
     text: str
     normalized: str
-    words: list[str]
+    words: tuple[str, ...]
     stop_ratio: float = 0.0
     pattern: str | None = None
     barrier: bool = False
@@ -418,9 +441,18 @@ def _features(text: str) -> list[_Line]:
     for number, raw in enumerate(_LINE_BREAK.split(text), start=1):
         clean = " ".join(raw.split())
         sample = clean if len(clean) <= LONG_LINE_CHARS else f"{clean[:4000]} {clean[-1000:]}"
-        normalized = normalize_text(sample) if sample else ""
-        lines.append(_Line(number, raw, clean, normalized, words(normalized) if normalized else []))
+        normalized, line_words = _normalized_words(sample) if len(sample) <= CACHED_LINE_CHARS else _normalize(sample)
+        lines.append(_Line(number, raw, clean, normalized, line_words))
     return lines
+
+
+def _normalize(text: str) -> tuple[str, tuple[str, ...]]:
+    normalized = normalize_text(text) if text else ""
+    return normalized, tuple(words(normalized)) if normalized else ()
+
+
+_normalized_words = lru_cache(maxsize=KNOWN_LINES)(_normalize)
+"""Short lines repeat (menus, labels, footers): their normalised form and words are computed once."""
 
 
 def _units(lines: Sequence[_Line]) -> list[_Line]:
@@ -436,7 +468,7 @@ def _units(lines: Sequence[_Line]) -> list[_Line]:
             text = " ".join(t for _, t in block)
             normalized = normalize_text(text)
             first = by_number[block[0][0]]
-            units.append(_Line(first.number, first.raw, text, normalized, words(normalized), numbers=tuple(n for n, _ in block)))
+            units.append(_Line(first.number, first.raw, text, normalized, tuple(words(normalized)), numbers=tuple(n for n, _ in block)))
         else:
             for number, _ in block:
                 line = by_number[number]
