@@ -171,11 +171,11 @@ def candidate_pairs(representatives: pl.DataFrame, max_bucket: int) -> pl.DataFr
     codes = []
     if with_bands.any():
         bands = int(band_counts[with_bands][0])
-        matrix = representatives["band_keys"].filter(pl.Series(with_bands)).explode().to_numpy().reshape(-1, bands)
-        by_band = np.ascontiguousarray(matrix.T)
+        band_lists = representatives["band_keys"] if with_bands.all() else representatives["band_keys"].filter(pl.Series(with_bands))
+        matrix = band_lists.explode().to_numpy().reshape(-1, bands)  # one row per paragraph: bands are strided columns
         banded_rids = rids[with_bands]
         for band in range(bands):
-            codes.append(bucket_pairs(banded_rids, by_band[band], max_bucket))
+            codes.append(bucket_pairs(banded_rids, matrix[:, band], max_bucket))
             if len(codes) == _BANDS_PER_MERGE:
                 codes = [_sorted_unique(np.concatenate(codes))]
     anchor_counts = representatives["anchors"].list.len().to_numpy()
