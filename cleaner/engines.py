@@ -211,7 +211,13 @@ class SparkEngine:
         import pyarrow.parquet as pq  # only the Spark engine needs it: local workers start faster
 
         spark = self.spark()
-        with tempfile.TemporaryDirectory(prefix="cleaner-spark-", dir=self.work_dir) as work:
+        try:
+            if self.work_dir is not None:
+                Path(self.work_dir).mkdir(parents=True, exist_ok=True)
+            exchange = tempfile.TemporaryDirectory(prefix="cleaner-spark-", dir=self.work_dir)
+        except OSError as exc:
+            raise EngineUnavailableError(f"the Spark work folder {self.work_dir!r} cannot be used: {exc}") from exc
+        with exchange as work:
             documents_dir, mapped_dir = Path(work) / "documents", Path(work) / "mapped"
             documents_dir.mkdir()
             parts = 0

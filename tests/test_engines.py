@@ -120,3 +120,14 @@ def test_spark_reads_the_partitioned_output(tmp_path: Path, spark) -> None:  # t
     assert "source" in documents.columns and documents.count() == local.height
     counts = {row["source"]: row["count"] for row in documents.groupBy("source").count().collect()}
     assert counts == dict(local.group_by("source").len().iter_rows())
+
+
+@spark_only
+def test_an_unusable_work_folder_is_a_clear_error(tmp_path: Path, spark) -> None:  # type: ignore[no-untyped-def]
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    result = CliRunner().invoke(
+        cli, ["clean", str(SAMPLES), "-o", str(tmp_path / "out"), "--engine", "spark", "--work-dir", str(blocker / "sub")]
+    )
+    assert result.exit_code == 1 and "Spark work folder" in result.output
+    assert not (tmp_path / "out").exists()
