@@ -36,6 +36,7 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -165,9 +166,8 @@ def main() -> None:
         if jaccard >= rule.jaccard_threshold or (containment >= rule.containment_threshold and small >= rule.min_contained_words):
             truth["rule"].add((a, b))
 
-    frame = pl.DataFrame({"text": texts}).with_row_index("rid")
-    columns = signature_columns(frame["text"], config)
-    candidates = candidate_pairs(frame.with_columns(columns).with_columns(pl.col("rid").cast(pl.UInt32)), config.max_bucket)
+    shingles, band_keys, anchors = signature_columns(pl.Series("text", texts), config)
+    candidates = candidate_pairs(band_keys, anchors, np.arange(len(texts)), config.max_bucket)
     candidate_set = set(zip(candidates["a"].to_list(), candidates["b"].to_list()))
     print(f"candidate pairs: {len(candidate_set):,}")
     for name in ("jaccard>=0.8", "jaccard>=0.5", "containment>=0.8"):

@@ -163,24 +163,29 @@ _BANDS_PER_MERGE = 8
 many bands, so merging in groups keeps memory near one group's pairs at little cost."""
 
 
-def candidate_pairs(representatives: pl.DataFrame, max_bucket: int) -> pl.DataFrame:
-    """All candidate pairs from band keys (band by band) and sentence anchors of ``rid, band_keys, anchors``."""
-    rids = representatives["rid"].to_numpy().astype(np.uint64)
-    band_counts = representatives["band_keys"].list.len().to_numpy()
-    with_bands = band_counts > 0
+def candidate_pairs(band_keys: pl.Series, anchors: pl.Series, rows: np.ndarray, max_bucket: int) -> pl.DataFrame:
+    """All candidate pairs of representatives, from band keys (band by band) and sentence anchors.
+
+    ``band_keys`` and ``anchors`` hold every paragraph's lists; representative ``rid`` is
+    paragraph ``rows[rid]``. Only each band's column of the representatives is gathered, so
+    the band keys are never copied out as a whole.
+    """
+    rids = np.arange(len(rows), dtype=np.uint64)
+    band_counts = band_keys.list.len().to_numpy().astype(np.int64)
+    starts = np.concatenate([[0], np.cumsum(band_counts)[:-1]])[rows]
+    with_bands = band_counts[rows] > 0
     codes = []
     if with_bands.any():
-        bands = int(band_counts[with_bands][0])
-        band_lists = representatives["band_keys"] if with_bands.all() else representatives["band_keys"].filter(pl.Series(with_bands))
-        matrix = band_lists.explode().to_numpy().reshape(-1, bands)  # one row per paragraph: bands are strided columns
-        banded_rids = rids[with_bands]
+        bands = int(band_counts[rows][with_bands][0])
+        flat = band_keys.explode().drop_nulls().to_numpy()  # empty lists explode to a null each
+        banded_rids, banded_starts = rids[with_bands], starts[with_bands]
         for band in range(bands):
-            codes.append(bucket_pairs(banded_rids, matrix[:, band], max_bucket))
+            codes.append(bucket_pairs(banded_rids, flat[banded_starts + band], max_bucket))
             if len(codes) == _BANDS_PER_MERGE:
                 codes = [_sorted_unique(np.concatenate(codes))]
-    anchor_counts = representatives["anchors"].list.len().to_numpy()
-    anchors = representatives["anchors"].explode().drop_nulls().to_numpy()
-    codes.append(bucket_pairs(np.repeat(rids, anchor_counts), anchors, max_bucket))
+    chosen = anchors.gather(pl.Series(rows))
+    anchor_counts = chosen.list.len().to_numpy()
+    codes.append(bucket_pairs(np.repeat(rids, anchor_counts), chosen.explode().drop_nulls().to_numpy(), max_bucket))
     merged = _sorted_unique(np.concatenate(codes))
     return pl.DataFrame(
         {"a": (merged >> np.uint64(32)).astype(np.uint32), "b": (merged & np.uint64(0xFFFFFFFF)).astype(np.uint32)},

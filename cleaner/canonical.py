@@ -47,8 +47,8 @@ def _rank_columns(prefer_sources: Sequence[str]) -> list[pl.Expr]:
 def paragraph_ranks(paragraphs: pl.DataFrame, documents: pl.DataFrame, prefer_sources: Sequence[str] = ()) -> pl.Series:
     """Every paragraph's place in the canonical order (0 comes first), aligned with ``paragraphs``.
 
-    Returned as a Series in row order, so callers add it as a column without a join (the
-    frames carry shingle lists that a join would copy).
+    Returned as a Series in row order and in the frame's chunks, so callers add it as a column
+    without a join or a merge of chunks (the frames carry shingle lists that either would copy).
     """
     previous = pl.col("was_canonical") if "was_canonical" in paragraphs.columns else pl.lit(False)
     order = (
@@ -61,7 +61,17 @@ def paragraph_ranks(paragraphs: pl.DataFrame, documents: pl.DataFrame, prefer_so
     )
     ranks = np.empty(len(order), dtype=np.uint32)
     ranks[order] = np.arange(len(order), dtype=np.uint32)
-    return pl.Series("rank", ranks)
+    return chunked_like(pl.Series("rank", ranks), paragraphs)
+
+
+def chunked_like(series: pl.Series, frame: pl.DataFrame) -> pl.Series:
+    """``series`` cut into the chunks of ``frame`` (zero-copy slices), so that adding it as a
+    column does not make Polars merge every column of ``frame`` into one chunk first."""
+    if frame.width == 0 or frame.n_chunks() <= 1:
+        return series
+    lengths = frame.get_column(frame.columns[0]).chunk_lengths()
+    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+    return pl.concat([series.slice(int(start), int(length)) for start, length in zip(starts, lengths)], rechunk=False)
 
 
 def assign_canonical(
@@ -139,16 +149,34 @@ def duplicate_documents(paragraphs: pl.DataFrame, documents: pl.DataFrame, ratio
         .with_row_index("rank")
         .select("doc_id", "n", "rank")
     )
-    presence = paragraphs.select("doc_id", "cluster_id").unique()
-    return (
-        presence.join(presence, on="cluster_id", suffix="_other")
-        .filter(pl.col("doc_id") != pl.col("doc_id_other"))
-        .group_by("doc_id", "doc_id_other")
+    # documents and clusters as dense integer codes (doc codes keep doc_id order): the
+    # self-join emits a row per pair of documents sharing a cluster, and ints keep it small
+    presence = (
+        paragraphs.select("doc_id", "cluster_id")
+        .unique()
+        .with_columns(
+            pl.col("doc_id").rank("dense").cast(pl.UInt32).alias("doc"),
+            pl.col("cluster_id").rank("dense").cast(pl.UInt32).alias("cluster"),
+        )
+    )
+    codes = presence.select("doc", "doc_id").unique("doc")
+    ranks = ranks.join(codes, on="doc_id").select("doc", "n", "rank")
+    shared = (
+        presence.select("doc", "cluster")
+        .join(presence.select(pl.col("doc").alias("other"), "cluster"), on="cluster")
+        .filter(pl.col("doc") != pl.col("other"))
+        .group_by("doc", "other")
         .agg(pl.len().alias("shared"))
-        .join(ranks, on="doc_id")
-        .join(ranks.select(pl.col("doc_id").alias("doc_id_other"), pl.col("rank").alias("rank_other")), on="doc_id_other")
+    )
+    return (
+        shared.join(ranks, on="doc")
+        .join(ranks.select(pl.col("doc").alias("other"), pl.col("rank").alias("rank_other")), on="other")
         .filter((pl.col("shared") >= ratio * pl.col("n")) & (pl.col("rank_other") < pl.col("rank")))
-        .sort(["doc_id", "shared", "rank_other"], descending=[False, True, False])
-        .group_by("doc_id", maintain_order=True)
-        .agg(pl.col("doc_id_other").first().alias("duplicate_of"))
+        .sort(["doc", "shared", "rank_other"], descending=[False, True, False])
+        .group_by("doc", maintain_order=True)
+        .agg(pl.col("other").first())
+        .join(codes, on="doc")
+        .join(codes.select(pl.col("doc").alias("other"), pl.col("doc_id").alias("duplicate_of")), on="other")
+        .sort("doc")
+        .select("doc_id", "duplicate_of")
     )

@@ -72,26 +72,35 @@ def exact_groups(paragraphs: pl.DataFrame) -> pl.DataFrame:
 
 @dataclass(frozen=True)
 class ShingleSets:
-    """Every representative's distinct shingle hashes (a ``list[u64]`` Series), and their counts.
+    """The distinct shingle hashes of every representative, without copying them out.
 
-    Verification gathers the two sides of a chunk of pairs from it, so its memory stays at
-    one chunk however many pairs there are.
+    ``lists`` holds one ``list[u64]`` of distinct hashes per paragraph (the signature stage
+    writes them distinct); ``rows[rid]`` is the paragraph of representative ``rid``.
+    Verification gathers the two sides of a chunk of pairs, so its memory stays at one chunk
+    however many pairs there are, and no copy of the representatives' shingles is ever made.
     """
 
     lists: pl.Series
+    rows: np.ndarray  # int64, the row of ``lists`` that each representative is
     counts: np.ndarray  # int64, distinct shingles per representative
 
     @classmethod
     def from_lists(cls, lists: pl.Series) -> ShingleSets:
+        """Sets from lists that may repeat values (one representative per list)."""
         distinct = lists.list.unique()
-        return cls(distinct, distinct.list.len().fill_null(0).to_numpy().astype(np.int64))
+        return cls.for_rows(distinct, np.arange(len(distinct), dtype=np.int64))
 
-    def sizes(self, rows: np.ndarray) -> np.ndarray:
-        return self.counts[rows]
+    @classmethod
+    def for_rows(cls, distinct_lists: pl.Series, rows: np.ndarray) -> ShingleSets:
+        counts = distinct_lists.list.len().fill_null(0).to_numpy().astype(np.int64)[rows]
+        return cls(distinct_lists, rows, counts)
+
+    def sizes(self, rids: np.ndarray) -> np.ndarray:
+        return self.counts[rids]
 
     def shared(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """Size of the intersection of the sets of ``a[i]`` and ``b[i]`` for each ``i``."""
-        sides = pl.DataFrame({"a": self.lists.gather(a), "b": self.lists.gather(b)})
+        sides = pl.DataFrame({"a": self.lists.gather(self.rows[a]), "b": self.lists.gather(self.rows[b])})
         return sides.select(pl.col("a").list.set_intersection("b").list.len())["a"].to_numpy().astype(np.int64)
 
 
@@ -211,16 +220,16 @@ def near_duplicate_groups(
         .group_by("norm_key", maintain_order=True)
         .agg(pl.col("row").first())["row"]
     )
-    representatives = paragraphs.select("norm_key", "shingles", "band_keys", "anchors")[first_rows].with_row_index("rid")
-    shingles = ShingleSets.from_lists(representatives["shingles"])
+    rows = first_rows.to_numpy().astype(np.int64)
+    keys = pl.DataFrame({"rid": np.arange(len(rows), dtype=np.int64), "norm_key": paragraphs["norm_key"].gather(first_rows)})
+    shingles = ShingleSets.for_rows(paragraphs["shingles"], rows)
     lap("representatives")
-    pairs = candidate_pairs(representatives.with_columns(pl.col("rid").cast(pl.UInt32)), max_bucket)
+    pairs = candidate_pairs(paragraphs["band_keys"], paragraphs["anchors"], rows, max_bucket)
     lap("candidates")
     edges = verify_pairs(pairs, shingles, rule)
     lap("verification")
-    stars = star_clusters(np.arange(representatives.height), edges, shingles, rule)
+    stars = star_clusters(np.arange(len(rows)), edges, shingles, rule)
     lap("star_clusters")
-    keys = representatives.select(pl.col("rid").cast(pl.Int64), "norm_key")
     assignment = (
         stars.join(keys, on="rid")
         .join(keys.rename({"rid": "centre", "norm_key": "group_key"}), on="centre")
@@ -230,8 +239,8 @@ def near_duplicate_groups(
     lap("assignment")
     statistics = {
         "seconds": seconds,
-        "representatives": representatives.height,
-        "with_signature": representatives.filter(pl.col("band_keys").list.len() > 0).height,
+        "representatives": len(rows),
+        "with_signature": int((paragraphs["band_keys"].list.len().to_numpy()[rows] > 0).sum()),
         "candidate_pairs": pairs.height,
         "near_edges": edges.filter(pl.col("match") == "near").height,
         "contained_edges": edges.filter(pl.col("match") == "contained").height,

@@ -103,6 +103,8 @@ class DedupIndex:
             return pl.DataFrame(schema=INDEX_ROWS)
         frames = [pl.read_parquet(self.path / part) for part in meta["parts"]]
         rows = pl.concat(frames, how="vertical").cast(INDEX_ROWS)
+        # parts written before shingles were stored distinct per paragraph
+        rows = rows.with_columns(pl.col("shingles").list.unique(maintain_order=True))
         rows = rows.unique(subset="para_id", keep="last", maintain_order=True)
         if replacing:
             rows = rows.filter(~pl.col("doc_id").is_in(pl.Series(list(replacing), dtype=pl.String).implode()))

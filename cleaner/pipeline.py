@@ -20,6 +20,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any, Union
 
+import numpy as np
 import polars as pl
 
 from cleaner import __version__, schemas
@@ -28,6 +29,7 @@ from cleaner.candidates import describe_banding
 from cleaner.canonical import (
     assign_canonical,
     build_clusters,
+    chunked_like,
     duplicate_documents,
     paragraph_ranks,
 )
@@ -328,6 +330,7 @@ def _map_documents(
     info: list[dict[str, Any]] = []
     metas: list[pl.DataFrame] = []
     keyeds: list[pl.DataFrame] = []
+    pending: list[pl.DataFrame] = []
     batch_errors: list[pl.DataFrame] = []
     removed = RemovedLog()
     done = 0
@@ -338,7 +341,10 @@ def _map_documents(
     ):
         removed.add(output.removed)
         metas.append(output.meta)
-        keyeds.append(output.paragraphs)
+        pending.append(output.paragraphs)
+        if len(pending) == _BATCHES_PER_CHUNK:
+            keyeds.append(pl.concat(pending, rechunk=True))
+            pending = []
         batch_errors.append(output.errors)
         done += output.meta.height + output.errors.height
         if progress is not None:
@@ -356,7 +362,13 @@ def _map_documents(
         .sort("order")
     )
     all_errors = pl.concat([schemas.frame([e.as_dict() for e in errors], schemas.ERRORS), *batch_errors], how="vertical")
-    return _Mapped(documents, _concat(keyeds, schemas.PARAGRAPHS_KEYED).rechunk(), removed, all_errors)
+    return _Mapped(documents, _concat([*keyeds, *pending], schemas.PARAGRAPHS_KEYED), removed, all_errors)
+
+
+_BATCHES_PER_CHUNK = 64
+"""Batch outputs are merged into one contiguous chunk every this many batches: deduplication's
+group-bys and gathers run several times faster over a few large chunks than over thousands
+of small ones, and merging as batches arrive never holds two copies of everything."""
 
 
 def _deduplicate(mapped: _Mapped, indexed: pl.DataFrame, config: CleanConfig, timings: dict[str, float]) -> _Deduplicated:
@@ -365,9 +377,8 @@ def _deduplicate(mapped: _Mapped, indexed: pl.DataFrame, config: CleanConfig, ti
     ranking_docs = pl.concat(
         [mapped.documents.select("doc_id", "source", "date", "order"), _indexed_documents(indexed)], how="vertical"
     )
-    candidates = pl.concat(
-        [mapped.keyed.with_columns(pl.lit(False).alias("was_canonical")), _indexed_paragraphs(indexed)], how="vertical"
-    )
+    not_indexed = chunked_like(pl.Series("was_canonical", np.zeros(mapped.keyed.height, dtype=bool)), mapped.keyed)
+    candidates = pl.concat([mapped.keyed.with_columns(not_indexed), _indexed_paragraphs(indexed)], how="vertical")
     ranks = paragraph_ranks(candidates, ranking_docs, config.prefer_sources)
     statistics: dict[str, Any] = {}
     if config.near_duplicates:

@@ -134,7 +134,8 @@ def signature_columns(normalized: pl.Series, config: CleanConfig, token_lists: p
     if token_lists is None:
         token_lists = normalized.to_frame("n").select(tokens_expr(pl.col("n")))["n"]
     hashed = hash_tokens(token_lists)
-    shingles = shingle_hashes(normalized, params, hashed)
+    # distinct per paragraph: verification intersects them as sets without copying them again
+    shingles = shingle_hashes(normalized, params, hashed).list.unique(maintain_order=True)
     bands, rows = choose_bands(config.jaccard_threshold, params.num_perm)
     keys = band_keys(minhash_signatures(shingles, params), bands, rows)
     has_signature = (shingles.list.len() > 0).to_numpy()
