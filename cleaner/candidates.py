@@ -108,26 +108,33 @@ def _powers(base: np.uint64, count: int) -> np.ndarray:
     return np.cumprod(powers, dtype=np.uint64)
 
 
+_LOW_HALF = np.uint64(0xFFFFFFFF)
+_HIGH_HALF = np.uint64(0xFFFFFFFF00000000)
+
+
 def bucket_pairs(rids: np.ndarray, keys: np.ndarray, max_bucket: int) -> np.ndarray:
     """Pairs of ``rids`` that share a key, as ``a << 32 | b`` codes with ``a < b``.
 
     A pair appears once per key its two sides share (once, when every rid holds one key, as in
     an LSH band); ``candidate_pairs`` removes repeats once for all bands.
 
-    Sort-based: one argsort, then runs of equal keys are buckets (the order inside a run
-    does not matter: the pairs are sorted at the end). Keys held by one paragraph only, the
-    vast majority, are dropped right after the sort. Runs of two (by far the most
-    common) are paired without a Python loop; a run above ``max_bucket`` becomes a star.
+    Sort-based: each key's upper 32 bits with its rid packed below them, sorted in one
+    ``np.sort`` (several times faster than an argsort), so that runs of equal upper halves are
+    buckets. A 32-bit collision between unrelated keys only adds candidate pairs, which exact
+    verification rejects (about R**2 / 2**33 per band: 0.5% more candidates at 1M paragraphs).
+    Keys held by one paragraph only, the vast majority, are dropped right after the sort. Runs
+    of two (by far the most common) are paired without a Python loop; a run above
+    ``max_bucket`` becomes a star.
     """
     if len(keys) < 2:
         return np.empty(0, dtype=np.uint64)
-    order = np.argsort(keys)
-    ordered = keys[order]
-    same_as_next = ordered[1:] == ordered[:-1]
+    packed = np.sort((keys & _HIGH_HALF) | rids.astype(np.uint64))
+    high = packed >> np.uint64(32)
+    same_as_next = high[1:] == high[:-1]
     shared = np.zeros(len(keys), dtype=bool)
     shared[1:] |= same_as_next
     shared[:-1] |= same_as_next
-    ordered, members = ordered[shared], rids[order[shared]]
+    ordered, members = high[shared], packed[shared] & _LOW_HALF
     n = len(ordered)
     if n < 2:
         return np.empty(0, dtype=np.uint64)
@@ -147,9 +154,9 @@ def bucket_pairs(rids: np.ndarray, keys: np.ndarray, max_bucket: int) -> np.ndar
         seconds.append(star[1:])
     a = np.concatenate(firsts).astype(np.uint64)
     b = np.concatenate(seconds).astype(np.uint64)
-    low, high = np.minimum(a, b), np.maximum(a, b)
-    distinct = low != high
-    return (low[distinct] << np.uint64(32)) | high[distinct]
+    low, high_side = np.minimum(a, b), np.maximum(a, b)
+    distinct = low != high_side
+    return (low[distinct] << np.uint64(32)) | high_side[distinct]
 
 
 def _sorted_unique(values: np.ndarray) -> np.ndarray:
