@@ -61,17 +61,7 @@ def paragraph_ranks(paragraphs: pl.DataFrame, documents: pl.DataFrame, prefer_so
     )
     ranks = np.empty(len(order), dtype=np.uint32)
     ranks[order] = np.arange(len(order), dtype=np.uint32)
-    return chunked_like(pl.Series("rank", ranks), paragraphs)
-
-
-def chunked_like(series: pl.Series, frame: pl.DataFrame) -> pl.Series:
-    """``series`` cut into the chunks of ``frame`` (zero-copy slices), so that adding it as a
-    column does not make Polars merge every column of ``frame`` into one chunk first."""
-    if frame.width == 0 or frame.n_chunks() <= 1:
-        return series
-    lengths = frame.get_column(frame.columns[0]).chunk_lengths()
-    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
-    return pl.concat([series.slice(int(start), int(length)) for start, length in zip(starts, lengths)], rechunk=False)
+    return schemas.chunked_like(pl.Series("rank", ranks), paragraphs)
 
 
 def assign_canonical(

@@ -29,7 +29,6 @@ from cleaner.candidates import describe_banding
 from cleaner.canonical import (
     assign_canonical,
     build_clusters,
-    chunked_like,
     duplicate_documents,
     paragraph_ranks,
 )
@@ -377,7 +376,7 @@ def _deduplicate(mapped: _Mapped, indexed: pl.DataFrame, config: CleanConfig, ti
     ranking_docs = pl.concat(
         [mapped.documents.select("doc_id", "source", "date", "order"), _indexed_documents(indexed)], how="vertical"
     )
-    not_indexed = chunked_like(pl.Series("was_canonical", np.zeros(mapped.keyed.height, dtype=bool)), mapped.keyed)
+    not_indexed = schemas.chunked_like(pl.Series("was_canonical", np.zeros(mapped.keyed.height, dtype=bool)), mapped.keyed)
     candidates = pl.concat([mapped.keyed.with_columns(not_indexed), _indexed_paragraphs(indexed)], how="vertical")
     ranks = paragraph_ranks(candidates, ranking_docs, config.prefer_sources)
     statistics: dict[str, Any] = {}

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+import numpy as np
 import polars as pl
 
 DOCUMENT_IDENTITY = {
@@ -155,3 +156,13 @@ def conform(df: pl.DataFrame, schema: pl.Schema, *, missing_as_null: bool = Fals
     return df.select(
         [pl.col(name).cast(dtype) if name in df.columns else pl.lit(None, dtype=dtype).alias(name) for name, dtype in schema.items()]
     )
+
+
+def chunked_like(series: pl.Series, frame: pl.DataFrame) -> pl.Series:
+    """``series`` cut into the chunks of ``frame`` (zero-copy slices), so that adding it as a
+    column does not make Polars merge every column of ``frame`` into one chunk first."""
+    if frame.width == 0 or frame.n_chunks() <= 1:
+        return series
+    lengths = frame.get_column(frame.columns[0]).chunk_lengths()
+    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+    return pl.concat([series.slice(int(start), int(length)) for start, length in zip(starts, lengths)], rechunk=False)
