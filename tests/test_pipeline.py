@@ -201,3 +201,22 @@ def test_documents_and_lines_are_all_accounted_for(texts: list[str | None]) -> N
         covered = [n for s, e in zip(paragraphs["line_start"], paragraphs["line_end"]) for n in range(s, e + 1)]
         removed = result.removed.filter(pl.col("doc_id") == doc_id)["line"].to_list()
         assert sorted(covered + removed) == list(range(1, lines + 1))
+
+
+def test_many_small_batches_give_the_tables_of_one_big_batch() -> None:
+    """More than 64 batches: outputs are merged into chunks as they arrive, and columns added
+    later are cut to those chunks; none of it may change a table."""
+    stories = [ARTICLE.replace("Millbrook", f"Town{i % 7}").replace("fifty", str(i)) for i in range(150)]
+    records = [{"id": f"d{i:03d}", "source": f"s{i % 5}", "text": text} for i, text in enumerate(stories)]
+    one = cleaner.clean(records, workers=1, batch_size=1024)
+    many = cleaner.clean(records, workers=1, batch_size=1)
+    assert one.clusters.filter(pl.col("size") > 1).height > 0
+    for name in schemas.OUTPUT_TABLES:
+        assert getattr(many, name).equals(getattr(one, name)), name
+
+
+def test_chunked_like_follows_the_frame_chunks() -> None:
+    frame = pl.concat([pl.DataFrame({"x": [1, 2, 3]}), pl.DataFrame({"x": [4]}), pl.DataFrame({"x": [5, 6]})], rechunk=False)
+    column = schemas.chunked_like(pl.Series("y", [10, 20, 30, 40, 50, 60]), frame)
+    assert column.chunk_lengths() == [3, 1, 2] and column.to_list() == [10, 20, 30, 40, 50, 60]
+    assert frame.with_columns(column).n_chunks("all") == [3, 3]
