@@ -126,13 +126,17 @@ def encode_output(raw: pl.DataFrame, output: BatchOutput) -> pl.DataFrame:
     return pl.concat(parts, how="diagonal").select("order", "row", *OUTPUT_TABLES)
 
 
+def decode_table(rows: pl.DataFrame, name: str) -> pl.DataFrame:
+    """One of the map stage's frames back from :data:`SPARK_OUTPUT` rows (``order``, ``row`` and
+    its struct column suffice), in document order."""
+    schema = OUTPUT_TABLES[name]
+    table = rows.filter(pl.col(name).is_not_null()).sort("order", "row").select(pl.col(name).struct.unnest())
+    return schemas.conform(table.select(_reinterpreted(schema, signed=False)), schema)
+
+
 def decode_output(rows: pl.DataFrame) -> BatchOutput:
     """The map stage's output back from :data:`SPARK_OUTPUT` rows, in document order."""
-    tables = {}
-    for name, schema in OUTPUT_TABLES.items():
-        table = rows.filter(pl.col(name).is_not_null()).sort("order", "row").select(pl.col(name).struct.unnest())
-        tables[name] = schemas.conform(table.select(_reinterpreted(schema, signed=False)), schema)
-    return BatchOutput(**tables)
+    return BatchOutput(**{name: decode_table(rows, name) for name in OUTPUT_TABLES})
 
 
 def _arrow_for_spark(arrow_type: Any) -> Any:
@@ -233,7 +237,9 @@ class SparkEngine:
                 .mapInArrow(partial(_spark_partition, function=function, batch_size=self.batch_size), SPARK_OUTPUT)
                 .write.parquet(str(mapped_dir))
             )
-            yield decode_output(pl.read_parquet(mapped_dir / "*.parquet"))
+            # one frame at a time, reading only its struct column: the driver never holds two copies
+            parts = sorted(str(path) for path in mapped_dir.glob("*.parquet"))
+            yield BatchOutput(**{name: decode_table(pl.read_parquet(parts, columns=["order", "row", name]), name) for name in OUTPUT_TABLES})
 
 
 def is_spark_dataframe(value: Any) -> bool:
