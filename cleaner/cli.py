@@ -19,9 +19,9 @@ import polars as pl
 from cleaner import __version__
 from cleaner.config import CleanConfig, FieldMap
 from cleaner.engines import EngineUnavailableError
-from cleaner.parallel import WorkerStartError
 from cleaner.explain import UnknownParagraphError, explain
 from cleaner.index import IndexMismatchError
+from cleaner.parallel import WorkerStartError
 from cleaner.pipeline import clean
 from cleaner.read import InputError, decode_bytes
 from cleaner.strip import StripOptions, load_pattern_file, strip_text

@@ -95,7 +95,7 @@ def _layout_files(
     """The files of one table in an output folder, as ``(relative path, rows)``."""
     extension = "parquet" if output_format == "parquet" else "jsonl"
     if partitioning is not None and isinstance(table, pl.DataFrame):
-        return list(_partition_files(name, table, partitioning, extension))
+        return [*_partition_files(name, table, partitioning, extension)]
     if layout == "tables":
         return [(f"{name}.{extension}", table)]
     folder = "data" if name == DEFAULT_TABLE else name
