@@ -172,6 +172,18 @@ def _shingles(rows: dict[int, list[int]]) -> ShingleSets:
     return ShingleSets.from_lists(pl.Series([rows[r] for r in sorted(rows)], dtype=pl.List(pl.UInt64)))
 
 
+@given(
+    st.lists(st.lists(st.lists(st.integers(0, 2**64 - 1), max_size=4), min_size=1, max_size=5), min_size=1, max_size=5),
+    st.data(),
+)
+def test_shingle_sets_gather_across_chunks_in_order(chunks: list[list[list[int]]], data: st.DataObject) -> None:
+    lists = pl.concat([pl.Series("s", chunk, dtype=pl.List(pl.UInt64)) for chunk in chunks], rechunk=False)
+    rows = np.array(data.draw(st.lists(st.integers(0, len(lists) - 1), max_size=8)), dtype=np.int64)
+    rids = np.array(data.draw(st.lists(st.integers(0, max(len(rows) - 1, 0)), max_size=10 if len(rows) else 0)), dtype=np.int64)
+    sets = ShingleSets.for_rows(lists, rows)
+    assert sets.gather(rids).to_list() == lists.gather(rows[rids]).to_list()
+
+
 def test_verification_scores_and_kinds() -> None:
     shingles = _shingles({0: list(range(20)), 1: list(range(2, 22)), 2: list(range(10)), 3: list(range(100, 120)), 4: [1, 2, 3]})
     pairs = pl.DataFrame({"a": [0, 0, 0, 0], "b": [1, 2, 3, 4]}, schema={"a": pl.UInt32, "b": pl.UInt32})
