@@ -44,7 +44,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from syndication import Generator, exact_pairs, write_jsonl  # noqa: E402
 
-from cleaner.candidates import candidate_pairs  # noqa: E402
+from cleaner.candidates import BandLists, candidate_pairs  # noqa: E402
 from cleaner.config import CleanConfig  # noqa: E402
 from cleaner.normalize import normalize_text  # noqa: E402
 from cleaner.process import signature_columns  # noqa: E402
@@ -167,7 +167,7 @@ def main() -> None:
             truth["rule"].add((a, b))
 
     shingles, band_keys, anchors = signature_columns(pl.Series("text", texts), config)
-    candidates = candidate_pairs(band_keys, anchors, np.arange(len(texts)), config.max_bucket)
+    candidates = candidate_pairs(BandLists.from_lists(band_keys), anchors, np.arange(len(texts)), config.max_bucket)
     candidate_set = set(zip(candidates["a"].to_list(), candidates["b"].to_list()))
     print(f"candidate pairs: {len(candidate_set):,}")
     for name in ("jaccard>=0.8", "jaccard>=0.5", "containment>=0.8"):

@@ -22,6 +22,8 @@ first member, which keeps it connected at linear cost.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 import polars as pl
@@ -165,32 +167,60 @@ def _sorted_unique(values: np.ndarray) -> np.ndarray:
     return ordered[np.concatenate([[True], ordered[1:] != ordered[:-1]])] if len(ordered) else ordered
 
 
-_BANDS_PER_MERGE = 8
+_BANDS_PER_MERGE = 4
 """Pairs of this many bands are gathered before repeats are removed: most true pairs share
 many bands, so merging in groups keeps memory near one group's pairs at little cost."""
 
 
-def candidate_pairs(band_keys: pl.Series, anchors: pl.Series, rows: np.ndarray, max_bucket: int) -> pl.DataFrame:
+class BandSource(Protocol):
+    """Band keys of a set of paragraphs, read one band at a time (``SignatureStore`` spills them)."""
+
+    bands: int
+
+    @property
+    def has_bands(self) -> np.ndarray: ...
+
+    def band(self, band: int) -> np.ndarray: ...
+
+
+@dataclass(frozen=True)
+class BandLists:
+    """Band keys held in memory, one list per paragraph (empty, or one key per band)."""
+
+    keys: np.ndarray  # uint64, paragraphs x bands (0 where a paragraph has none)
+    has_bands: np.ndarray
+    bands: int
+
+    @classmethod
+    def from_lists(cls, lists: pl.Series) -> BandLists:
+        lengths = lists.list.len().fill_null(0).to_numpy()
+        bands = int(lengths.max()) if len(lengths) else 0
+        has = lengths == bands if bands else np.zeros(len(lengths), dtype=bool)
+        keys = np.zeros((len(lengths), bands), dtype=np.uint64)
+        if has.any():
+            keys[has] = lists.filter(pl.Series(has)).explode().to_numpy().reshape(-1, bands)
+        return cls(keys, has, bands)
+
+    def band(self, band: int) -> np.ndarray:
+        return self.keys[:, band]
+
+
+def candidate_pairs(bands: BandSource, anchors: pl.Series, rows: np.ndarray, max_bucket: int) -> pl.DataFrame:
     """All candidate pairs of representatives, from band keys (band by band) and sentence anchors.
 
-    ``band_keys`` and ``anchors`` hold every paragraph's lists; representative ``rid`` is
-    paragraph ``rows[rid]``. Only each band's column of the representatives is gathered, so
-    the band keys are never copied out as a whole.
+    ``bands`` and ``anchors`` hold the keys of a set of paragraphs; representative ``rid`` is
+    paragraph ``rows[rid]``. Only one band of the representatives is in memory at a time.
     """
     rids = np.arange(len(rows), dtype=np.uint64)
-    band_counts = band_keys.list.len().to_numpy().astype(np.int64)
-    starts = np.concatenate([[0], np.cumsum(band_counts)[:-1]])[rows]
-    with_bands = band_counts[rows] > 0
+    with_bands = bands.has_bands[rows]
     codes = []
     if with_bands.any():
-        bands = int(band_counts[rows][with_bands][0])
-        flat = band_keys.explode().drop_nulls().to_numpy()  # empty lists explode to a null each
-        banded_rids, banded_starts = rids[with_bands], starts[with_bands]
-        for band in range(bands):
-            codes.append(bucket_pairs(banded_rids, flat[banded_starts + band], max_bucket))
+        banded_rids, banded_rows = rids[with_bands], rows[with_bands]
+        for band in range(bands.bands):
+            codes.append(bucket_pairs(banded_rids, bands.band(band)[banded_rows], max_bucket))
             if len(codes) == _BANDS_PER_MERGE:
                 codes = [_sorted_unique(np.concatenate(codes))]
-    chosen = anchors.gather(pl.Series(rows))
+    chosen = anchors.rechunk().gather(pl.Series(rows))
     anchor_counts = chosen.list.len().to_numpy()
     codes.append(bucket_pairs(np.repeat(rids, anchor_counts), chosen.explode().drop_nulls().to_numpy(), max_bucket))
     merged = _sorted_unique(np.concatenate(codes))

@@ -24,7 +24,9 @@ import polars as pl
 from cleaner import schemas
 
 _ISO_DATE = r"^\d{4}-\d{2}-\d{2}"
-RANK_COLUMNS = ["_not_previous", "_undated", "_date", "_prefer", "_neg_words", "_neg_chars", "doc_id", "position"]
+RANK_COLUMNS = ["_not_previous", "_document_rank", "_neg_words", "_neg_chars", "_doc_code", "position"]
+"""The canonical order: the document-level steps (date, preferred source) and ``doc_id`` are
+integer ranks of the documents, so sorting millions of paragraphs never compares strings."""
 
 
 def cluster_id_of(norm_key: pl.Expr) -> pl.Expr:
@@ -32,16 +34,21 @@ def cluster_id_of(norm_key: pl.Expr) -> pl.Expr:
     return pl.lit("c") + norm_key.str.slice(0, 24)
 
 
-def _rank_columns(prefer_sources: Sequence[str]) -> list[pl.Expr]:
+def _document_keys(documents: pl.DataFrame, prefer_sources: Sequence[str]) -> pl.DataFrame:
+    """``doc_id, _document_rank, _doc_code``: each document's place by (dated first, earliest date,
+    preferred source), and by ``doc_id``, as dense integer ranks."""
     prefer = {source: rank for rank, source in enumerate(prefer_sources)}
     has_date = pl.col("date").str.contains(_ISO_DATE).fill_null(False)
-    return [
+    keys = documents.select("doc_id", "source", "date").unique("doc_id", keep="first", maintain_order=True).with_columns(
         (~has_date).alias("_undated"),
         pl.when(has_date).then(pl.col("date")).otherwise(pl.lit("")).alias("_date"),
         pl.col("source").replace_strict(prefer, default=len(prefer), return_dtype=pl.Int32).alias("_prefer"),
-        (-pl.col("n_tokens").cast(pl.Int64)).alias("_neg_words"),
-        (-pl.col("text").str.len_chars().cast(pl.Int64)).alias("_neg_chars"),
-    ]
+    )
+    return keys.select(
+        "doc_id",
+        pl.struct("_undated", "_date", "_prefer").rank("dense").cast(pl.UInt32).alias("_document_rank"),
+        pl.col("doc_id").rank("dense").cast(pl.UInt32).alias("_doc_code"),
+    )
 
 
 def paragraph_ranks(paragraphs: pl.DataFrame, documents: pl.DataFrame, prefer_sources: Sequence[str] = ()) -> pl.Series:
@@ -51,11 +58,23 @@ def paragraph_ranks(paragraphs: pl.DataFrame, documents: pl.DataFrame, prefer_so
     without a join or a merge of chunks (the frames carry shingle lists that either would copy).
     """
     previous = pl.col("was_canonical") if "was_canonical" in paragraphs.columns else pl.lit(False)
-    order = (
-        paragraphs.select("doc_id", "position", "n_tokens", "text", previous.alias("_previous"))
+    keyed = (
+        paragraphs.select("doc_id", "position", "n_tokens", "n_chars", previous.alias("_previous"))
         .with_row_index("_row")
-        .join(documents.select("doc_id", "source", "date"), on="doc_id", how="left", maintain_order="left")
-        .with_columns(*_rank_columns(prefer_sources), (~pl.col("_previous").fill_null(False)).alias("_not_previous"))
+        .join(_document_keys(documents, prefer_sources), on="doc_id", how="left", maintain_order="left")
+    )
+    if keyed["_doc_code"].null_count():
+        raise ValueError("a paragraph's document is missing from the documents")
+    order = (
+        keyed.select(
+            "_row",
+            (~pl.col("_previous").fill_null(False)).alias("_not_previous"),
+            "_document_rank",
+            (-pl.col("n_tokens").cast(pl.Int64)).alias("_neg_words"),
+            (-pl.col("n_chars").cast(pl.Int64)).alias("_neg_chars"),
+            "_doc_code",
+            "position",
+        )
         .sort(RANK_COLUMNS)["_row"]
         .to_numpy()
     )
@@ -64,22 +83,35 @@ def paragraph_ranks(paragraphs: pl.DataFrame, documents: pl.DataFrame, prefer_so
     return schemas.chunked_like(pl.Series("rank", ranks), paragraphs)
 
 
-def assign_canonical(
-    paragraphs: pl.DataFrame, members: pl.DataFrame, ranks: pl.DataFrame, documents: pl.DataFrame
-) -> pl.DataFrame:
+ASSIGNMENT = pl.Schema(
+    {
+        "para_id": pl.String,
+        "doc_id": pl.String,
+        "cluster_id": pl.String,
+        "is_canonical": pl.Boolean,
+        "similarity": pl.Float64,
+        "containment": pl.Float64,
+        "match": pl.String,
+    }
+)
+"""Each paragraph's cluster and scores: the output's ``paragraphs`` table without the text."""
+
+PROVENANCE = pl.Schema({"cluster_id": pl.String, "size": pl.Int32, "doc_ids": pl.List(pl.String), "sources": pl.List(pl.String)})
+
+
+def assign_canonical(paragraphs: pl.DataFrame, members: pl.DataFrame, ranks: pl.Series) -> pl.DataFrame:
     """Mark each cluster's canonical paragraph (its best-ranked member) and its scores.
 
-    ``paragraphs``: :data:`schemas.PARAGRAPHS_KEYED`; ``members``: :data:`clusters.MEMBERS`;
-    ``ranks``: from :func:`paragraph_ranks` (aligned with ``paragraphs``); ``documents``:
-    ``doc_id, order``. Copies with the
-    canonical's exact normalised text report ``exact`` and 1.0; the others keep the
-    verified Jaccard similarity and containment against the canonical.
+    ``paragraphs``: ``para_id, doc_id, norm_key``; ``members``: :data:`clusters.MEMBERS`;
+    ``ranks``: from :func:`paragraph_ranks` (aligned with ``paragraphs``). Returns
+    :data:`ASSIGNMENT` in the rows of ``paragraphs``. Copies with the canonical's exact
+    normalised text report ``exact`` and 1.0; the others keep the verified Jaccard
+    similarity and containment against the canonical.
     """
     ranked = (
-        paragraphs.select("para_id", "doc_id", "position", "text", "line_start", "line_end", "norm_key")
+        paragraphs.select("para_id", "doc_id", "norm_key")
         .with_columns(ranks)
-        .join(members, on="para_id", how="left")
-        .join(documents.select("doc_id", "order"), on="doc_id", how="left")
+        .join(members, on="para_id", how="left", maintain_order="left")
     )
     canonical = (
         ranked.sort("rank")
@@ -88,7 +120,7 @@ def assign_canonical(
     )
     exact = pl.col("norm_key") == pl.col("canonical_key")
     result = (
-        ranked.join(canonical, on="group_key", how="left")
+        ranked.join(canonical, on="group_key", how="left", maintain_order="left")
         .with_columns(
             cluster_id_of(pl.col("canonical_key")).alias("cluster_id"),
             (pl.col("para_id") == pl.col("canonical_para_id")).alias("is_canonical"),
@@ -100,22 +132,20 @@ def assign_canonical(
             pl.when(exact).then(pl.lit(1.0)).otherwise(pl.col("containment")).alias("containment"),
         )
     )
-    return schemas.conform(result.sort(["order", "position"]), schemas.PARAGRAPHS)
+    return schemas.conform(result, ASSIGNMENT)
 
 
-def build_clusters(paragraphs: pl.DataFrame, documents: pl.DataFrame) -> pl.DataFrame:
-    """The canonical dataset: one row per cluster with its text and provenance."""
-    with_source = paragraphs.join(documents.select("doc_id", "source", "order"), on="doc_id", how="left")
+def cluster_provenance(assignment: pl.DataFrame, documents: pl.DataFrame) -> pl.DataFrame:
+    """Each cluster's size and the documents and sources that carried it (:data:`PROVENANCE`)."""
+    with_source = assignment.select("cluster_id", "doc_id").join(
+        documents.select("doc_id", "source"), on="doc_id", how="left", maintain_order="left"
+    )
     provenance = with_source.group_by("cluster_id").agg(
         pl.len().cast(pl.Int32).alias("size"),
         pl.col("doc_id").unique().sort().alias("doc_ids"),
         pl.col("source").unique().sort().alias("sources"),
     )
-    canonical = with_source.filter(pl.col("is_canonical")).select(
-        "cluster_id", pl.col("para_id").alias("canonical_para_id"), "text", "order", "position"
-    )
-    clusters = canonical.join(provenance, on="cluster_id", how="left").sort(["order", "position"])
-    return schemas.conform(clusters, schemas.CLUSTERS)
+    return schemas.conform(provenance, PROVENANCE)
 
 
 def duplicate_documents(paragraphs: pl.DataFrame, documents: pl.DataFrame, ratio: float) -> pl.DataFrame:

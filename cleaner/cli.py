@@ -24,6 +24,7 @@ from cleaner.index import IndexMismatchError
 from cleaner.parallel import WorkerStartError
 from cleaner.pipeline import clean
 from cleaner.read import InputError, decode_bytes
+from cleaner.spill import WorkFolderError
 from cleaner.strip import StripOptions, load_pattern_file, strip_text
 from cleaner.write import OutputExistsError
 
@@ -83,7 +84,8 @@ def cli() -> None:
 @click.option("--spark-master", help="Spark master URL for --engine spark (default: local[WORKERS]).")
 @click.option(
     "--work-dir", type=click.Path(file_okay=False),
-    help="Folder for the Spark engine's intermediate Parquet files (on a cluster: one every executor sees).",
+    help="Folder for intermediate files: spilled text and band keys, and the Spark engine's exchange "
+    "(default: the system's temporary folder; on a cluster: one every executor sees).",
 )
 @click.option("--no-strip", is_flag=True, help="Input is clean already: keep every non-blank line.")
 @_strip_flags
@@ -184,7 +186,7 @@ def clean_command(
         result = clean(list(inputs), config, progress=progress if show_progress else None)
     except IndexMismatchError as exc:
         raise click.UsageError(str(exc)) from exc
-    except (EngineUnavailableError, WorkerStartError) as exc:
+    except (EngineUnavailableError, WorkerStartError, WorkFolderError) as exc:
         raise click.ClickException(str(exc)) from exc
     if show_progress:
         click.echo("", err=True)

@@ -20,12 +20,12 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import polars as pl
 
-from cleaner.candidates import candidate_pairs
+from cleaner.candidates import BandSource, candidate_pairs
 
 MEMBERS = pl.Schema(
     {
@@ -92,8 +92,11 @@ class ShingleSets:
         return cls.for_rows(distinct, np.arange(len(distinct), dtype=np.int64))
 
     @classmethod
-    def for_rows(cls, distinct_lists: pl.Series, rows: np.ndarray) -> ShingleSets:
-        counts = distinct_lists.list.len().fill_null(0).to_numpy().astype(np.int64)[rows]
+    def for_rows(cls, distinct_lists: pl.Series, rows: np.ndarray, counts: np.ndarray | None = None) -> ShingleSets:
+        """Sets of representatives whose lists are ``distinct_lists[rows]``; a row of -1 means a
+        set that was not loaded (its size comes from ``counts``, and reading it is an error)."""
+        if counts is None:
+            counts = distinct_lists.list.len().fill_null(0).to_numpy().astype(np.int64)[rows]
         chunks = tuple(distinct_lists.get_chunks()) or (distinct_lists,)
         ends = np.cumsum([len(chunk) for chunk in chunks], dtype=np.int64)
         return cls(chunks, ends, rows, counts)
@@ -109,6 +112,8 @@ class ShingleSets:
         each chunk gathered on its own, and the original order restored by one permutation.
         """
         rows = self.rows[rids]
+        if len(rows) and rows.min() < 0:
+            raise KeyError("the shingle set of a representative outside every candidate pair was not loaded")
         if len(self.chunks) == 1:
             return self.chunks[0].gather(rows)
         chunk_of_row = np.searchsorted(self.chunk_ends, rows, side="right")
@@ -223,13 +228,28 @@ def star_clusters(
     return pl.concat([pl.DataFrame(schema=schema), *(a.cast(schema) for a in assigned)]).sort("rid")
 
 
-def near_duplicate_groups(
-    paragraphs: pl.DataFrame, rule: MatchRule, max_bucket: int
-) -> tuple[pl.DataFrame, dict[str, Any]]:
-    """Cluster paragraphs (``para_id, norm_key, rank, shingles, band_keys, anchors``) into :data:`MEMBERS`.
+class SignatureSource(BandSource, Protocol):
+    """Signatures once per normalised text (``spill.SignatureStore``): ``frame`` holds
+    ``norm_key, anchors``; band keys, shingle sizes and shingle sets are read by row."""
 
+    @property
+    def frame(self) -> pl.DataFrame: ...
+
+    @property
+    def shingle_counts(self) -> np.ndarray: ...
+
+    def shingles_of(self, rows: np.ndarray) -> pl.Series: ...
+
+
+def near_duplicate_groups(
+    paragraphs: pl.DataFrame, signatures: SignatureSource, rule: MatchRule, max_bucket: int
+) -> tuple[pl.DataFrame, dict[str, Any]]:
+    """Cluster paragraphs (``para_id, norm_key, rank``) into :data:`MEMBERS`.
+
+    ``signatures`` holds each normalised text's signatures once (exact copies share them).
     One representative per exact group (its best-ranked copy) takes part in candidate search
-    and verification; every copy inherits its representative's cluster and scores. Also
+    and verification; every copy inherits its representative's cluster and scores. Shingle
+    sets are loaded after candidate search, for the representatives in some pair only. Also
     returns counts for the manifest (representatives, candidate pairs, edges by kind).
     """
     clock = time.perf_counter()
@@ -241,19 +261,26 @@ def near_duplicate_groups(
         seconds[name] = round(now - clock, 3)
         clock = now
 
-    first_rows = (
-        paragraphs.select("norm_key", "rank")
-        .with_row_index("row")
-        .sort("rank")
-        .group_by("norm_key", maintain_order=True)
-        .agg(pl.col("row").first())["row"]
-    )
-    rows = first_rows.to_numpy().astype(np.int64)
-    keys = pl.DataFrame({"rid": np.arange(len(rows), dtype=np.int64), "norm_key": paragraphs["norm_key"].gather(first_rows)})
-    shingles = ShingleSets.for_rows(paragraphs["shingles"], rows)
+    representatives = paragraphs.select("norm_key", "rank").sort("rank").unique("norm_key", keep="first", maintain_order=True)
+    keys = pl.DataFrame({"rid": np.arange(representatives.height, dtype=np.int64), "norm_key": representatives["norm_key"]})
+    del representatives
+    stored = signatures.frame.select("norm_key").with_row_index("row")
+    found = keys.join(stored, on="norm_key", how="left", maintain_order="left")["row"]
+    del stored
+    if found.null_count():
+        raise ValueError("a paragraph's normalised text has no signature")
+    rows = found.to_numpy().astype(np.int64)
     lap("representatives")
-    pairs = candidate_pairs(paragraphs["band_keys"], paragraphs["anchors"], rows, max_bucket)
+    pairs = candidate_pairs(signatures, signatures.frame["anchors"], rows, max_bucket)
     lap("candidates")
+    paired = np.unique(np.concatenate([pairs["a"].to_numpy(), pairs["b"].to_numpy()]).astype(np.int64))
+    store_rows = rows[paired]
+    order = np.argsort(store_rows, kind="stable")
+    loaded = signatures.shingles_of(store_rows[order])
+    position = np.full(len(rows), -1, dtype=np.int64)
+    position[paired[order]] = np.arange(len(paired), dtype=np.int64)
+    shingles = ShingleSets.for_rows(loaded, position, signatures.shingle_counts[rows])
+    lap("load_shingles")
     edges = verify_pairs(pairs, shingles, rule)
     lap("verification")
     stars = star_clusters(np.arange(len(rows)), edges, shingles, rule)
@@ -268,7 +295,8 @@ def near_duplicate_groups(
     statistics = {
         "seconds": seconds,
         "representatives": len(rows),
-        "with_signature": int((paragraphs["band_keys"].list.len().to_numpy()[rows] > 0).sum()),
+        "with_signature": int(signatures.has_bands[rows].sum()),
+        "shingle_sets_loaded": len(paired),
         "candidate_pairs": pairs.height,
         "near_edges": edges.filter(pl.col("match") == "near").height,
         "contained_edges": edges.filter(pl.col("match") == "contained").height,

@@ -24,20 +24,22 @@ import numpy as np
 import polars as pl
 
 from cleaner import __version__, schemas
+from cleaner.assemble import assemble_tables
 from cleaner.audit import RemovedLog
-from cleaner.candidates import describe_banding
+from cleaner.candidates import choose_bands, describe_banding
 from cleaner.canonical import (
     assign_canonical,
-    build_clusters,
+    cluster_provenance,
     duplicate_documents,
     paragraph_ranks,
 )
 from cleaner.clusters import exact_groups, near_duplicate_groups
 from cleaner.config import CleanConfig, OutputFormat
-from cleaner.index import INDEX_ROWS, DedupIndex
 from cleaner.engines import Engine, LocalEngine, SparkEngine, is_spark_dataframe
+from cleaner.index import INDEX_ROWS, DedupIndex
 from cleaner.process import isolate_batch, process_batch
 from cleaner.read import ErrorRow, iter_raw_documents, iter_record_documents
+from cleaner.spill import SignatureStore, SpillTable, WorkFolder
 from cleaner.templates import find_templates
 from cleaner.write import Partitioning, write_output
 
@@ -51,12 +53,15 @@ _DOC_INFO = pl.Schema({name: dtype for name, dtype in schemas.RAW_DOCUMENTS.item
 
 @dataclass
 class CleanResult:
-    """The tables of one run as Polars frames, plus its manifest."""
+    """The tables of one run, plus its manifest.
 
-    documents: pl.DataFrame
-    paragraphs: pl.DataFrame
-    clusters: pl.DataFrame
-    removed_log: RemovedLog
+    The tables stay in the run's work folder until first asked for (``result.paragraphs``
+    reads it then), and :meth:`write` copies them into place without reading them whole, so
+    a run larger than memory can still be written.
+    """
+
+    stored: dict[str, SpillTable]
+    """``documents``, ``paragraphs``, ``clusters`` and ``removed`` on disk (see ``spill.py``)."""
     errors: pl.DataFrame
     manifest: dict[str, Any] = field(default_factory=dict)
     config: CleanConfig = field(default_factory=CleanConfig)
@@ -70,25 +75,53 @@ class CleanResult:
         DedupIndex(self.config.index_dir).append(self.index_rows, self.config)
 
     @property
+    def documents(self) -> pl.DataFrame:
+        """Every document with its metadata, clean body and ``duplicate_of``."""
+        return self.stored["documents"].frame()
+
+    @property
+    def paragraphs(self) -> pl.DataFrame:
+        """Every kept paragraph with its cluster and why it joined it."""
+        return self.stored["paragraphs"].frame()
+
+    @property
+    def clusters(self) -> pl.DataFrame:
+        """The canonical dataset: one paragraph per cluster, with its provenance."""
+        return self.stored["clusters"].frame()
+
+    @property
     def removed(self) -> pl.DataFrame:
-        """Every removed input line with its reason (kept on disk until first asked for)."""
-        return self.removed_log.frame()
+        """Every removed input line with its reason."""
+        return self.stored["removed"].frame()
+
+    @property
+    def removed_log(self) -> RemovedLog:
+        removed = self.stored["removed"]
+        assert isinstance(removed, RemovedLog)
+        return removed
 
     @property
     def tables(self) -> dict[str, pl.DataFrame]:
-        """The output tables by name."""
+        """The output tables by name (each read from the work folder on first use)."""
         return {name: getattr(self, name) for name in schemas.OUTPUT_TABLES}
 
     def write(
         self, out_dir: PathLike, *, output_format: OutputFormat | None = None, overwrite: bool = False
     ) -> Path:
-        """Write the tables and ``manifest.json`` into ``out_dir`` atomically."""
+        """Write the tables and ``manifest.json`` into ``out_dir`` atomically.
+
+        Tables are copied a row group at a time; the Hugging Face layout and partitioned
+        output read ``documents``, ``paragraphs`` and ``clusters`` whole to shard them.
+        """
         fmt = output_format or self.config.output_format
-        tables: dict[str, Any] = {name: getattr(self, name) for name in schemas.OUTPUT_TABLES if name != "removed"}
-        tables["removed"] = self.removed_log
+        whole = self.config.layout != "tables" or self.config.partition_by is not None
+        tables: dict[str, Any] = {
+            name: (table.frame() if whole and name != "removed" else table) for name, table in self.stored.items()
+        }
+        tables["errors"] = self.errors
         return write_output(
             out_dir,
-            tables,
+            {name: tables[name] for name in schemas.OUTPUT_TABLES},
             self.manifest,
             output_format=fmt,
             overwrite=overwrite,
@@ -138,23 +171,24 @@ class CleanResult:
 
 
 def _batches(
-    documents: Iterator[dict[str, Any]], size: int, max_chars: int, info: list[dict[str, Any]]
+    documents: Iterator[dict[str, Any]], size: int, max_chars: int, info: list[pl.DataFrame]
 ) -> Iterator[pl.DataFrame]:
     """Group raw documents into frames of at most ``size`` documents or ``max_chars`` characters.
 
     The character bound keeps batches of heavy HTML pages small enough to spread over the
-    workers; their metadata (without the body) is kept in ``info``.
+    workers; their metadata (without the body) is kept in ``info``, a frame per batch.
     """
     batch: list[dict[str, Any]] = []
     chars = 0
     for doc in documents:
         batch.append(doc)
         chars += len(doc["body"])
-        info.append({k: v for k, v in doc.items() if k in _DOC_INFO})
         if len(batch) >= size or chars >= max_chars:
+            info.append(schemas.frame(batch, _DOC_INFO))
             yield schemas.frame(batch, schemas.RAW_DOCUMENTS)
             batch, chars = [], 0
     if batch:
+        info.append(schemas.frame(batch, _DOC_INFO))
         yield schemas.frame(batch, schemas.RAW_DOCUMENTS)
 
 
@@ -219,17 +253,21 @@ class _Mapped:
     """What the per-document map stage produced, collected from all batches."""
 
     documents: pl.DataFrame  # identity plus metadata found, in input order
-    keyed: pl.DataFrame  # schemas.PARAGRAPHS_KEYED
+    keys: pl.DataFrame  # schemas.PARAGRAPH_KEYS, in memory
+    texts: SpillTable  # schemas.PARAGRAPH_TEXTS, on disk
+    signatures: SignatureStore | None  # once per normalised text (None: exact duplicates only)
     removed: RemovedLog
     errors: pl.DataFrame  # schemas.ERRORS
+    folder: WorkFolder
 
 
 @dataclass
 class _Deduplicated:
-    """Today's paragraphs with their clusters, and what the manifest says about it."""
+    """Every paragraph's cluster, today's documents, and what the manifest says about it."""
 
-    paragraphs: pl.DataFrame
-    clusters: pl.DataFrame
+    today: pl.DataFrame  # canonical.ASSIGNMENT of today's paragraphs, in input order
+    earlier: pl.DataFrame  # the same for paragraphs known from the index
+    provenance: pl.DataFrame  # canonical.PROVENANCE of every cluster
     duplicates: pl.DataFrame  # doc_id, duplicate_of
     statistics: dict[str, Any]
 
@@ -273,21 +311,29 @@ def clean(
     indexed = _load_index(config, mapped.documents)
     deduplicated = _deduplicate(mapped, indexed, config, timings)
     memory["clusters"] = _peak_memory_mb()
-    documents = _documents_table(mapped.documents, deduplicated)
+    stage_write = time.perf_counter()
+    documents = _documents_fields(mapped.documents, mapped.keys, deduplicated)
+    stored: dict[str, SpillTable] = {
+        **assemble_tables(
+            mapped.texts,
+            deduplicated.today,
+            _indexed_texts(indexed),
+            deduplicated.earlier,
+            deduplicated.provenance,
+            documents,
+            mapped.folder,
+            parquet_metadata(config),
+        ),
+        "removed": mapped.removed,
+    }
+    timings["assemble_tables"] = time.perf_counter() - stage_write
     timings["dedup_and_canonical"] = time.perf_counter() - stage
     timings["total"] = time.perf_counter() - started
 
-    result = CleanResult(
-        documents=documents,
-        paragraphs=deduplicated.paragraphs,
-        clusters=deduplicated.clusters,
-        removed_log=mapped.removed,
-        errors=mapped.errors,
-        config=config,
-    )
+    result = CleanResult(stored={name: stored[name] for name in ("documents", "paragraphs", "clusters", "removed")}, errors=mapped.errors, config=config)
     if config.index_dir is not None:
-        result.index_rows = _index_rows(mapped.keyed, deduplicated.paragraphs, mapped.documents)
-    result.manifest = _manifest(result, config, inputs, timings)
+        result.index_rows = _index_rows(mapped, deduplicated.today)
+    result.manifest = _manifest(result, config, inputs, timings, _counts(documents, deduplicated, mapped.removed, mapped.errors))
     result.manifest["peak_memory_mb_after_stage"] = memory
     result.manifest["dedup"] = (
         {
@@ -326,12 +372,33 @@ def _map_documents(
     if config.near_duplicates:
         threading.Thread(target=importlib.import_module, args=("scipy.sparse.csgraph",), daemon=True).start()
     errors: list[ErrorRow] = []
-    info: list[dict[str, Any]] = []
+    info: list[pl.DataFrame] = []
     metas: list[pl.DataFrame] = []
-    keyeds: list[pl.DataFrame] = []
+    keys: list[pl.DataFrame] = []
+    pending_keys: list[pl.DataFrame] = []
     pending: list[pl.DataFrame] = []
     batch_errors: list[pl.DataFrame] = []
-    removed = RemovedLog()
+    folder = WorkFolder(config.work_dir)
+    removed = RemovedLog(folder, parquet_metadata(config))
+    texts = SpillTable(folder, "texts", schemas.PARAGRAPH_TEXTS, intermediate=True)
+    signatures = SignatureStore(folder, choose_bands(config.jaccard_threshold, config.num_perm)[0]) if config.near_duplicates else None
+
+    def spill() -> None:
+        """Text and band keys to disk, signatures once per text, the rest kept as keys."""
+        nonlocal pending
+        if not pending:
+            return
+        keyed = pl.concat(pending, rechunk=True)
+        pending = []
+        texts.append(keyed.select(*schemas.PARAGRAPH_TEXTS))
+        if signatures is not None:
+            signatures.add(keyed)
+        n_chars = pl.col("text").str.len_chars().cast(pl.Int32).alias("n_chars")
+        pending_keys.append(keyed.with_columns(n_chars).select(*schemas.PARAGRAPH_KEYS))
+        if len(pending_keys) == _SPILLS_PER_CHUNK:
+            keys.append(pl.concat(pending_keys, rechunk=True))
+            pending_keys.clear()
+
     done = 0
     for output in engine.map_batches(
         partial(process_batch, config=config, templates=templates),
@@ -341,16 +408,17 @@ def _map_documents(
         removed.add(output.removed)
         metas.append(output.meta)
         pending.append(output.paragraphs)
-        if len(pending) == _BATCHES_PER_CHUNK:
-            keyeds.append(pl.concat(pending, rechunk=True))
-            pending = []
+        if len(pending) == _BATCHES_PER_SPILL:
+            spill()
         batch_errors.append(output.errors)
         done += output.meta.height + output.errors.height
         if progress is not None:
             progress(done)
+    spill()
     removed.close()
+    texts.close()
     documents = (
-        schemas.frame(info, _DOC_INFO)
+        _concat(info, _DOC_INFO)
         .join(_concat(metas, schemas.DOCUMENT_META), on="doc_id", how="inner", suffix="_found")
         .with_columns(
             pl.coalesce("title", "title_found").alias("title"),
@@ -361,60 +429,82 @@ def _map_documents(
         .sort("order")
     )
     all_errors = pl.concat([schemas.frame([e.as_dict() for e in errors], schemas.ERRORS), *batch_errors], how="vertical")
-    return _Mapped(documents, _concat([*keyeds, *pending], schemas.PARAGRAPHS_KEYED), removed, all_errors)
+    return _Mapped(
+        documents, _concat([*keys, *pending_keys], schemas.PARAGRAPH_KEYS), texts, signatures, removed, all_errors, folder
+    )
 
 
-_BATCHES_PER_CHUNK = 64
-"""Batch outputs are merged into one contiguous chunk every this many batches: deduplication's
+_BATCHES_PER_SPILL = 16
+"""Batch outputs are spilled (text and band keys to disk, signatures once per text) every
+this many batches: often enough to bound what waits in memory, rarely enough that checking
+which texts are new stays cheap."""
+_SPILLS_PER_CHUNK = 4
+"""Paragraph keys are merged into one contiguous chunk every this many spills: deduplication's
 group-bys and gathers run several times faster over a few large chunks than over thousands
 of small ones, and merging as batches arrive never holds two copies of everything."""
 
 
 def _deduplicate(mapped: _Mapped, indexed: pl.DataFrame, config: CleanConfig, timings: dict[str, float]) -> _Deduplicated:
-    """Clusters over today's paragraphs and the index's, then today's view of them."""
+    """Clusters over today's paragraphs and the index's, then each paragraph's canonical."""
     stage = time.perf_counter()
     ranking_docs = pl.concat(
         [mapped.documents.select("doc_id", "source", "date", "order"), _indexed_documents(indexed)], how="vertical"
     )
-    not_indexed = schemas.chunked_like(pl.Series("was_canonical", np.zeros(mapped.keyed.height, dtype=bool)), mapped.keyed)
-    candidates = pl.concat([mapped.keyed.with_columns(not_indexed), _indexed_paragraphs(indexed)], how="vertical")
+    not_indexed = schemas.chunked_like(pl.Series("was_canonical", np.zeros(mapped.keys.height, dtype=bool)), mapped.keys)
+    candidates = pl.concat([mapped.keys.with_columns(not_indexed), _indexed_keys(indexed)], how="vertical")
     ranks = paragraph_ranks(candidates, ranking_docs, config.prefer_sources)
     statistics: dict[str, Any] = {}
-    if config.near_duplicates:
+    if mapped.signatures is not None:
+        mapped.signatures.add(indexed.select("norm_key", "shingles", "band_keys", "anchors"))
         members, statistics = near_duplicate_groups(
-            candidates.select("para_id", "norm_key", "shingles", "band_keys", "anchors").with_columns(ranks),
+            candidates.select("para_id", "norm_key").with_columns(ranks),
+            mapped.signatures,
             config.match_rule(),
             config.max_bucket,
         )
+        if config.index_dir is None:
+            mapped.signatures = None  # the largest thing in memory, and only the index needs it again
     else:
         members = exact_groups(candidates)
     timings["clusters"] = time.perf_counter() - stage
 
     stage = time.perf_counter()
-    every_paragraph = assign_canonical(candidates, members, ranks, ranking_docs)
-    today = pl.col("doc_id").is_in(mapped.documents["doc_id"].implode())
-    paragraphs = every_paragraph.filter(today)
-    clusters = build_clusters(every_paragraph, ranking_docs).filter(
-        pl.col("cluster_id").is_in(paragraphs["cluster_id"].unique().implode())
-    )
-    duplicates = duplicate_documents(every_paragraph, ranking_docs, config.duplicate_doc_ratio).filter(today)
+    assignment = assign_canonical(candidates, members, ranks)
+    del candidates, members, ranks
+    provenance = cluster_provenance(assignment, ranking_docs)
+    duplicates = duplicate_documents(assignment, ranking_docs, config.duplicate_doc_ratio)
+    duplicates = duplicates.join(mapped.documents.select("doc_id"), on="doc_id", how="semi")
     timings["canonical"] = time.perf_counter() - stage
-    return _Deduplicated(paragraphs, clusters, duplicates, statistics)
+    today = assignment.slice(0, mapped.keys.height)
+    return _Deduplicated(today, assignment.slice(mapped.keys.height), provenance, duplicates, statistics)
 
 
-def _documents_table(documents: pl.DataFrame, deduplicated: _Deduplicated) -> pl.DataFrame:
-    """The ``documents`` output: identity, metadata, the clean body and ``duplicate_of``."""
-    bodies = deduplicated.paragraphs.group_by("doc_id").agg(
-        pl.col("text").sort_by("position").str.join("\n\n").alias("text"),
-        pl.len().cast(pl.Int32).alias("n_paragraphs"),
+def _documents_fields(documents: pl.DataFrame, keys: pl.DataFrame, deduplicated: _Deduplicated) -> pl.DataFrame:
+    """The ``documents`` output but its body: identity, metadata, ``n_paragraphs``, ``duplicate_of``."""
+    counts = keys.group_by("doc_id").agg(pl.len().cast(pl.Int32).alias("n_paragraphs"))
+    return (
+        documents.join(counts, on="doc_id", how="left", maintain_order="left")
+        .join(deduplicated.duplicates, on="doc_id", how="left", maintain_order="left")
+        .with_columns(pl.col("n_paragraphs").fill_null(0))
     )
-    table = (
-        documents.join(bodies, on="doc_id", how="left")
-        .join(deduplicated.duplicates, on="doc_id", how="left")
-        .with_columns(pl.col("text").fill_null(""), pl.col("n_paragraphs").fill_null(0))
-        .sort("order")
-    )
-    return schemas.conform(table, schemas.DOCUMENTS)
+
+
+def _counts(documents: pl.DataFrame, deduplicated: _Deduplicated, removed: RemovedLog, errors: pl.DataFrame) -> dict[str, Any]:
+    """The manifest's counts, from what is in memory (the text tables stay on disk)."""
+    today = deduplicated.today
+    clusters = deduplicated.provenance.join(today.select("cluster_id").unique(), on="cluster_id", how="semi")
+    return {
+        "documents": documents.height,
+        "duplicate_documents": documents["duplicate_of"].is_not_null().sum(),
+        "paragraphs": today.height,
+        "clusters": clusters.height,
+        "duplicate_clusters": clusters.filter(pl.col("size") > 1).height,
+        "duplicate_paragraphs": today.filter(~pl.col("is_canonical")).height,
+        "removed": removed.rows,
+        "removed_by_reason": dict(sorted(removed.by_reason.items())),
+        "errors": errors.height,
+        "errors_skipped": errors.filter(pl.col("action") == "skipped").height,
+    }
 
 
 def _load_index(config: CleanConfig, doc_info: pl.DataFrame) -> pl.DataFrame:
@@ -430,18 +520,40 @@ def _indexed_documents(indexed: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _indexed_paragraphs(indexed: pl.DataFrame) -> pl.DataFrame:
+def _indexed_keys(indexed: pl.DataFrame) -> pl.DataFrame:
     return indexed.select(
-        "doc_id", "position", "text",
-        pl.lit(None, dtype=pl.Int32).alias("line_start"), pl.lit(None, dtype=pl.Int32).alias("line_end"),
-        "para_id", "norm_key", "n_tokens", "shingles", "band_keys", "anchors", "was_canonical",
+        "para_id", "doc_id", "position", "norm_key", "n_tokens",
+        pl.col("text").str.len_chars().cast(pl.Int32).alias("n_chars"), "was_canonical",
     )
 
 
-def _index_rows(keyed: pl.DataFrame, paragraphs: pl.DataFrame, doc_info: pl.DataFrame) -> pl.DataFrame:
+def _indexed_texts(indexed: pl.DataFrame) -> pl.DataFrame:
+    return indexed.select(
+        "para_id", "doc_id", "position", "text",
+        pl.lit(None, dtype=pl.Int32).alias("line_start"), pl.lit(None, dtype=pl.Int32).alias("line_end"),
+    )
+
+
+def _index_rows(mapped: _Mapped, today: pl.DataFrame) -> pl.DataFrame:
+    """Today's paragraphs as the index stores them: text, signatures, source, date, canonical."""
+    rows = mapped.texts.frame().select("para_id", "text").join(
+        mapped.keys, on="para_id", how="left", maintain_order="left"
+    )
+    if mapped.signatures is not None:
+        store = mapped.signatures.rows_of(rows["norm_key"])
+        stored = mapped.signatures.frame
+        signatures = [
+            mapped.signatures.shingle_lists(store),
+            mapped.signatures.band_lists(store),
+            stored["anchors"].rechunk().gather(store),
+        ]
+    else:
+        empty = pl.Series([[]] * rows.height, dtype=pl.List(pl.UInt64))
+        signatures = [empty.alias("shingles"), empty.alias("band_keys"), empty.alias("anchors")]
     return (
-        keyed.join(doc_info.select("doc_id", "source", "date"), on="doc_id", how="left")
-        .join(paragraphs.select("para_id", pl.col("is_canonical").alias("was_canonical")), on="para_id", how="left")
+        rows.with_columns(signatures)
+        .join(mapped.documents.select("doc_id", "source", "date"), on="doc_id", how="left", maintain_order="left")
+        .join(today.select("para_id", pl.col("is_canonical").alias("was_canonical")), on="para_id", how="left", maintain_order="left")
         .select(*INDEX_ROWS)
     )
 
@@ -484,26 +596,14 @@ def _installed_version(distribution: str) -> str:
         return "not installed"
 
 
-def _manifest(result: CleanResult, config: CleanConfig, inputs: Inputs, timings: dict[str, float]) -> dict[str, Any]:
-    paragraphs = result.paragraphs
-    clusters = result.clusters
-    reasons = result.removed_log.by_reason
+def _manifest(
+    result: CleanResult, config: CleanConfig, inputs: Inputs, timings: dict[str, float], counts: dict[str, Any]
+) -> dict[str, Any]:
     return {
         "version": __version__,
         "parameters": config.to_dict(),
         "inputs": _describe_inputs(inputs),
-        "counts": {
-            "documents": result.documents.height,
-            "duplicate_documents": result.documents["duplicate_of"].is_not_null().sum(),
-            "paragraphs": paragraphs.height,
-            "clusters": clusters.height,
-            "duplicate_clusters": clusters.filter(pl.col("size") > 1).height,
-            "duplicate_paragraphs": paragraphs.filter(~pl.col("is_canonical")).height,
-            "removed": result.removed_log.rows,
-            "removed_by_reason": dict(sorted(reasons.items())),
-            "errors": result.errors.height,
-            "errors_skipped": result.errors.filter(pl.col("action") == "skipped").height,
-        },
+        "counts": counts,
         "timings": {name: round(seconds, 3) for name, seconds in timings.items()},
         "peak_memory_mb": _peak_memory_mb(),
     }

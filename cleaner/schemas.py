@@ -65,6 +65,21 @@ PARAGRAPHS_KEYED = pl.Schema(
 )
 """Paragraphs with identity, normalised key and signatures (signatures -> candidates -> clusters)."""
 
+PARAGRAPH_TEXTS = pl.Schema({"para_id": pl.String, **PARAGRAPHS_RAW})
+"""What the output needs of each paragraph and deduplication does not: spilled to disk."""
+
+PARAGRAPH_KEYS = pl.Schema(
+    {
+        "para_id": pl.String,
+        "doc_id": pl.String,
+        "position": pl.Int32,
+        "norm_key": pl.String,
+        "n_tokens": pl.Int32,
+        "n_chars": pl.Int32,
+    }
+)
+"""What deduplication and the canonical rule need of each paragraph: held in memory."""
+
 REMOVED = pl.Schema(
     {
         "doc_id": pl.String,

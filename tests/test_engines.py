@@ -12,15 +12,20 @@ from pathlib import Path
 import polars as pl
 import pytest
 from click.testing import CliRunner
-from tests.conftest import ARTICLE, SAMPLES
 
 import cleaner
 from cleaner.cli import cli
 from cleaner.config import CleanConfig
-from cleaner.engines import OUTPUT_TABLES, decode_output, encode_output, is_spark_dataframe
+from cleaner.engines import (
+    OUTPUT_TABLES,
+    decode_output,
+    encode_output,
+    is_spark_dataframe,
+)
 from cleaner.process import process_batch
 from cleaner.schemas import OUTPUT_TABLES as WRITTEN_TABLES
 from cleaner.schemas import RAW_DOCUMENTS, frame
+from tests.conftest import ARTICLE, SAMPLES
 
 
 def _raw(bodies: list[tuple[str, str]]) -> pl.DataFrame:
@@ -129,5 +134,5 @@ def test_an_unusable_work_folder_is_a_clear_error(tmp_path: Path, spark) -> None
     result = CliRunner().invoke(
         cli, ["clean", str(SAMPLES), "-o", str(tmp_path / "out"), "--engine", "spark", "--work-dir", str(blocker / "sub")]
     )
-    assert result.exit_code == 1 and "Spark work folder" in result.output
+    assert result.exit_code == 1 and "work folder" in result.output and str(blocker) in result.output
     assert not (tmp_path / "out").exists()

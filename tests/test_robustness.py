@@ -10,8 +10,10 @@ import time
 from pathlib import Path
 
 import polars as pl
+from click.testing import CliRunner
 
 import cleaner
+from cleaner.cli import cli
 from cleaner.write import read_output
 from tests.conftest import ARTICLE, REPO
 
@@ -83,7 +85,10 @@ def _corpus(path: Path, documents: int) -> Path:
 def test_sigkill_leaves_previous_output_or_none(tmp_path: Path) -> None:
     corpus = _corpus(tmp_path / "corpus.jsonl", 3000)
     out = tmp_path / "out"
-    command = [sys.executable, "-m", "cleaner", "clean", str(corpus), "-o", str(out), "--overwrite", "--workers", "1", "-q"]
+    work = tmp_path / "work"
+    command = [
+        sys.executable, "-m", "cleaner", "clean", str(corpus), "-o", str(out), "--overwrite", "--workers", "1", "-q", "--work-dir", str(work)
+    ]
     complete = subprocess.run(command, cwd=REPO, capture_output=True, timeout=600)
     assert complete.returncode == 0, complete.stderr
     reference = {name: frame.height for name, frame in read_output(out).items()}
@@ -95,6 +100,18 @@ def test_sigkill_leaves_previous_output_or_none(tmp_path: Path) -> None:
         assert out.exists(), f"previous output lost after a kill at {delay} s"
         assert {name: frame.height for name, frame in read_output(out).items()} == reference
         assert json.loads((out / "manifest.json").read_text())["counts"]["documents"] == 3000
+    # killed runs cannot remove their spill files: the next run removes them
+    assert list(work.iterdir())
+    assert subprocess.run(command, cwd=REPO, capture_output=True, timeout=600).returncode == 0
+    assert list(work.iterdir()) == []
+
+
+def test_an_unusable_work_folder_is_one_clear_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    result = CliRunner().invoke(cli, ["clean", str(REPO / "samples"), "-o", str(tmp_path / "out"), "--work-dir", str(blocker / "sub")])
+    assert result.exit_code == 1 and "work folder" in result.output and str(blocker) in result.output
+    assert not (tmp_path / "out").exists()
 
 
 def test_truncated_gzip_jsonl_keeps_the_records_before_the_damage(tmp_path: Path) -> None:

@@ -1,0 +1,124 @@
+"""Output tables, assembled a piece at a time from the spilled text and the in-memory clusters.
+
+Deduplication decides everything without the paragraphs' text: each paragraph's cluster and
+scores (``canonical.ASSIGNMENT``), each cluster's provenance, each document's metadata. The
+text comes back here, one row group of the spill at a time, in document order, and the three
+text-carrying tables (``paragraphs``, ``clusters``, ``documents``) are appended to spill
+tables in that same order. No table is ever whole in memory, and the row order is the one a
+global sort by (document order, position) would give.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import polars as pl
+
+from cleaner import schemas
+from cleaner.spill import SpillTable, WorkFolder
+
+_DOCUMENT_FIELDS = pl.Schema({name: dtype for name, dtype in schemas.DOCUMENTS.items() if name != "text"})
+"""The ``documents`` table without the clean body, which comes from the spilled text."""
+
+
+class _DocumentWriter:
+    """Appends documents in order, each with the body of its paragraphs (empty without any)."""
+
+    def __init__(self, documents: pl.DataFrame, out: SpillTable) -> None:
+        self.documents = documents
+        self.index = documents.select("doc_id").with_row_index("index")
+        self.out = out
+        self.next = 0
+
+    def add(self, bodies: pl.DataFrame) -> None:
+        """Write every document up to the last one of ``bodies`` (``doc_id, text``, in order)."""
+        if bodies.height == 0:
+            return
+        last = self.index.filter(pl.col("doc_id") == bodies["doc_id"][-1])["index"]
+        if last.len() == 0:
+            raise ValueError(f"paragraphs of document {bodies['doc_id'][-1]!r}, which is not in the documents")
+        self._write(self.documents.slice(self.next, int(last[0]) + 1 - self.next), bodies)
+        self.next = int(last[0]) + 1
+
+    def finish(self) -> None:
+        self._write(self.documents.slice(self.next), schemas.empty(pl.Schema({"doc_id": pl.String, "text": pl.String})))
+        self.next = self.documents.height
+
+    def _write(self, documents: pl.DataFrame, bodies: pl.DataFrame) -> None:
+        table = documents.join(bodies, on="doc_id", how="left", maintain_order="left").with_columns(pl.col("text").fill_null(""))
+        self.out.append(schemas.conform(table, schemas.DOCUMENTS))
+
+
+def _bodies(rows: pl.DataFrame) -> pl.DataFrame:
+    return rows.group_by("doc_id", maintain_order=True).agg(pl.col("text").sort_by("position").str.join("\n\n"))
+
+
+def assemble_tables(
+    texts: SpillTable,
+    today: pl.DataFrame,
+    earlier_texts: pl.DataFrame,
+    earlier: pl.DataFrame,
+    provenance: pl.DataFrame,
+    documents: pl.DataFrame,
+    folder: WorkFolder,
+    metadata: Mapping[str, str] | None = None,
+) -> dict[str, SpillTable]:
+    """``documents``, ``paragraphs`` and ``clusters`` as spill tables.
+
+    ``texts``: today's paragraphs (:data:`schemas.PARAGRAPH_TEXTS`) in document order;
+    ``today``/``earlier``: the ``canonical.ASSIGNMENT`` of today's paragraphs and of those
+    known from a dedup index, whose text is ``earlier_texts``; ``provenance``: per cluster;
+    ``documents``: today's documents in order, every column of ``schemas.DOCUMENTS`` but
+    ``text``; ``metadata``: the Parquet key-value metadata of the output files. A cluster
+    whose canonical is an earlier paragraph comes first, as earlier documents precede today's.
+    """
+    out = {
+        name: SpillTable(folder, name, schemas.OUTPUT_TABLES[name], metadata=metadata)
+        for name in ("documents", "paragraphs", "clusters")
+    }
+    todays_clusters = today.select("cluster_id").unique()
+    earlier_canonicals = (
+        earlier_texts.join(earlier.drop("doc_id"), on="para_id", how="inner")
+        .filter(pl.col("is_canonical"))
+        .join(todays_clusters, on="cluster_id", how="semi")
+        .sort("position", "para_id")
+    )
+    _append_clusters(out["clusters"], earlier_canonicals, provenance)
+    # today's assignment and its canonicals' provenance are in the texts' row order, so each
+    # piece takes the next rows of both: no join of every piece against every paragraph
+    canonical_provenance = (
+        today.filter(pl.col("is_canonical")).select("cluster_id").join(provenance, on="cluster_id", how="left", maintain_order="left")
+    )
+    writer = _DocumentWriter(schemas.conform(documents, _DOCUMENT_FIELDS), out["documents"])
+    carried = schemas.empty(pl.Schema({"doc_id": pl.String, "position": pl.Int32, "text": pl.String}))
+    done = canonicals_done = 0
+    for piece in texts.pieces():
+        assigned = today.slice(done, piece.height)
+        done += piece.height
+        if not assigned["para_id"].equals(piece["para_id"]):
+            raise ValueError("spilled text and paragraph keys are out of step")
+        rows = piece.hstack(assigned.drop("para_id", "doc_id"))
+        out["paragraphs"].append(schemas.conform(rows, schemas.PARAGRAPHS))
+        canonicals = rows.filter(pl.col("is_canonical")).select("para_id", "text")
+        heads = canonical_provenance.slice(canonicals_done, canonicals.height)
+        canonicals_done += canonicals.height
+        out["clusters"].append(
+            schemas.conform(heads.hstack(canonicals.rename({"para_id": "canonical_para_id"})), schemas.CLUSTERS)
+        )
+        # a document's paragraphs may continue in the next piece: its body waits for them
+        pending = pl.concat([carried, piece.select(*carried.columns)])
+        last = pl.col("doc_id") == pending["doc_id"][-1]
+        writer.add(_bodies(pending.filter(~last)))
+        carried = pending.filter(last)
+    writer.add(_bodies(carried))
+    writer.finish()
+    for table in out.values():
+        table.close()
+    return out
+
+
+def _append_clusters(out: SpillTable, canonicals: pl.DataFrame, provenance: pl.DataFrame) -> None:
+    rows = canonicals.select("cluster_id", pl.col("para_id").alias("canonical_para_id"), "text").join(
+        provenance, on="cluster_id", how="left", maintain_order="left"
+    )
+    out.append(schemas.conform(rows, schemas.CLUSTERS))
