@@ -190,7 +190,10 @@ def star_clusters(
     n = len(ranks)
     assigned: list[pl.DataFrame] = []
     known = edges.filter(pl.col("match").is_not_null()).select("a", "b")
-    scores = edges.select("a", "b", "jaccard", "containment", "match")
+    # scores keyed by one integer per pair (a << 32 | b): joins on it need far less memory
+    # than on two columns, and after each round only pairs among the rejected are kept
+    pair_code = (pl.col("a").cast(pl.UInt64) * (1 << 32) + pl.col("b").cast(pl.UInt64)).alias("code")
+    scores = edges.select(pair_code, "jaccard", "containment", "match")
     active = np.arange(n, dtype=np.int64)
     labels = components(n, known)
     while len(active):
@@ -203,13 +206,13 @@ def star_clusters(
             pl.max_horizontal("rid", "centre").cast(pl.UInt32).alias("b"),
             "rid",
             "centre",
-        )
-        scored = pairs.join(scores, on=["a", "b"], how="left")
+        ).with_columns(pair_code)
+        scored = pairs.join(scores, on="code", how="left")
         missing = scored.filter(pl.col("jaccard").is_null()).select("a", "b").unique()
         if missing.height:
-            fresh = verify_pairs(missing, shingles, rule).select("a", "b", "jaccard", "containment", "match")
+            fresh = verify_pairs(missing, shingles, rule).select(pair_code, "jaccard", "containment", "match")
             scores = pl.concat([scores, fresh])
-            scored = pairs.join(scores, on=["a", "b"], how="left")
+            scored = pairs.join(scores, on="code", how="left")
         accepted = scored.filter(pl.col("match").is_not_null())
         centre_rows = frame.filter(pl.col("rid") == pl.col("centre")).select(
             "rid", "centre", pl.lit(1.0).alias("jaccard"), pl.lit(1.0).alias("containment"), pl.lit("canonical").alias("match")
@@ -222,7 +225,10 @@ def star_clusters(
         keep = np.zeros(n, dtype=bool)
         keep[rejected] = True
         sub = known.filter(keep[known["a"].to_numpy()] & keep[known["b"].to_numpy()])
+        codes = scores["code"].to_numpy()
+        scores = scores.filter(keep[(codes >> np.uint64(32)).astype(np.int64)] & keep[(codes & np.uint64(0xFFFFFFFF)).astype(np.int64)])
         labels = components(n, sub)
+        known = sub
         active = rejected
     schema = {"rid": pl.Int64, "centre": pl.Int64, "jaccard": pl.Float64, "containment": pl.Float64, "match": pl.String}
     return pl.concat([pl.DataFrame(schema=schema), *(a.cast(schema) for a in assigned)]).sort("rid")
