@@ -246,6 +246,8 @@ class SignatureSource(BandSource, Protocol):
 
     def shingles_of(self, rows: np.ndarray) -> pl.Series: ...
 
+    def rows_of(self, norm_keys: pl.Series) -> np.ndarray: ...
+
 
 def near_duplicate_groups(
     paragraphs: pl.DataFrame, signatures: SignatureSource, rule: MatchRule, max_bucket: int
@@ -270,12 +272,7 @@ def near_duplicate_groups(
     representatives = paragraphs.select("norm_key", "rank").sort("rank").unique("norm_key", keep="first", maintain_order=True)
     keys = pl.DataFrame({"rid": np.arange(representatives.height, dtype=np.int64), "norm_key": representatives["norm_key"]})
     del representatives
-    stored = signatures.frame.select("norm_key").with_row_index("row")
-    found = keys.join(stored, on="norm_key", how="left", maintain_order="left")["row"]
-    del stored
-    if found.null_count():
-        raise ValueError("a paragraph's normalised text has no signature")
-    rows = found.to_numpy().astype(np.int64)
+    rows = signatures.rows_of(keys["norm_key"])
     lap("representatives")
     pairs = candidate_pairs(signatures, signatures.frame["anchors"], rows, max_bucket)
     lap("candidates")

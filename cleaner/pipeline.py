@@ -540,12 +540,11 @@ def _index_rows(mapped: _Mapped, today: pl.DataFrame) -> pl.DataFrame:
         mapped.keys, on="para_id", how="left", maintain_order="left"
     )
     if mapped.signatures is not None:
-        store = mapped.signatures.rows_of(rows["norm_key"])
-        stored = mapped.signatures.frame
+        store_rows = mapped.signatures.rows_of(rows["norm_key"])
         signatures = [
-            mapped.signatures.shingle_lists(store),
-            mapped.signatures.band_lists(store),
-            stored["anchors"].rechunk().gather(store),
+            mapped.signatures.shingle_lists(store_rows),
+            mapped.signatures.band_lists(store_rows),
+            mapped.signatures.frame["anchors"].rechunk().gather(store_rows),
         ]
     else:
         empty = pl.Series([[]] * rows.height, dtype=pl.List(pl.UInt64))
