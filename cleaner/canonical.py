@@ -99,38 +99,24 @@ ASSIGNMENT = pl.Schema(
 PROVENANCE = pl.Schema({"cluster_id": pl.String, "size": pl.Int32, "doc_ids": pl.List(pl.String), "sources": pl.List(pl.String)})
 
 
-def assign_canonical(paragraphs: pl.DataFrame, members: pl.DataFrame, ranks: pl.Series) -> pl.DataFrame:
-    """Mark each cluster's canonical paragraph (its best-ranked member) and its scores.
+def assign_canonical(paragraphs: pl.DataFrame, members: pl.DataFrame) -> pl.DataFrame:
+    """Give every paragraph its cluster's id: the first 24 characters of its canonical's key.
 
-    ``paragraphs``: ``para_id, doc_id, norm_key``; ``members``: :data:`clusters.MEMBERS`;
-    ``ranks``: from :func:`paragraph_ranks` (aligned with ``paragraphs``). Returns
-    :data:`ASSIGNMENT` in the rows of ``paragraphs``. Copies with the canonical's exact
-    normalised text report ``exact`` and 1.0; the others keep the verified Jaccard
-    similarity and containment against the canonical.
+    ``paragraphs``: ``para_id, doc_id, norm_key``; ``members``: :data:`clusters.MEMBERS`,
+    aligned with ``paragraphs`` (row for row). Returns :data:`ASSIGNMENT` in the same rows.
+    Ids are made for the canonical rows only and handed to members by row: no join on keys.
     """
-    ranked = (
-        paragraphs.select("para_id", "doc_id", "norm_key")
-        .with_columns(ranks)
-        .join(members, on="para_id", how="left", maintain_order="left")
-    )
-    canonical = (
-        ranked.sort("rank")
-        .group_by("group_key", maintain_order=True)
-        .agg(pl.col("para_id").first().alias("canonical_para_id"), pl.col("norm_key").first().alias("canonical_key"))
-    )
-    exact = pl.col("norm_key") == pl.col("canonical_key")
-    result = (
-        ranked.join(canonical, on="group_key", how="left", maintain_order="left")
-        .with_columns(
-            cluster_id_of(pl.col("canonical_key")).alias("cluster_id"),
-            (pl.col("para_id") == pl.col("canonical_para_id")).alias("is_canonical"),
-        )
-        .with_columns(
-            pl.when(pl.col("is_canonical")).then(pl.lit("canonical")).when(exact).then(pl.lit("exact"))
-            .otherwise(pl.col("match")).alias("match"),
-            pl.when(exact).then(pl.lit(1.0)).otherwise(pl.col("similarity")).alias("similarity"),
-            pl.when(exact).then(pl.lit(1.0)).otherwise(pl.col("containment")).alias("containment"),
-        )
+    canonical = members["canonical"].to_numpy().astype(np.int64)
+    is_canonical = canonical == np.arange(len(canonical), dtype=np.int64)
+    canonical_rows = np.flatnonzero(is_canonical)
+    ids = paragraphs.select(pl.col("norm_key").gather(canonical_rows))["norm_key"]
+    ids = pl.select(cluster_id_of(pl.lit(ids))).to_series()
+    slot = np.empty(len(canonical), dtype=np.int64)
+    slot[canonical_rows] = np.arange(len(canonical_rows), dtype=np.int64)
+    result = paragraphs.select("para_id", "doc_id").with_columns(
+        ids.gather(slot[canonical]).alias("cluster_id"),
+        pl.Series("is_canonical", is_canonical),
+        *(members[name] for name in ("similarity", "containment", "match")),
     )
     return schemas.conform(result, ASSIGNMENT)
 

@@ -29,14 +29,16 @@ from cleaner.candidates import BandSource, candidate_pairs
 
 MEMBERS = pl.Schema(
     {
-        "para_id": pl.String,
-        "group_key": pl.String,
+        "canonical": pl.Int64,
         "similarity": pl.Float64,
         "containment": pl.Float64,
         "match": pl.String,
     }
 )
-"""Which cluster each paragraph belongs to (``group_key``: its canonical's normalised key)."""
+"""Each paragraph's cluster, aligned with the paragraphs given: ``canonical`` is the row of its
+cluster's canonical paragraph (its own row for the canonical); ``match`` is ``canonical``,
+``exact`` (same normalised text as the canonical, scores 1.0), ``near`` or ``contained``.
+Rows, not keys: at 10M paragraphs joins on string keys cost more memory than anything else."""
 
 EDGES = pl.Schema(
     {"a": pl.UInt32, "b": pl.UInt32, "jaccard": pl.Float64, "containment": pl.Float64, "match": pl.String}
@@ -59,14 +61,20 @@ class MatchRule:
         return pl.when(near).then(pl.lit("near")).when(contained).then(pl.lit("contained")).otherwise(pl.lit(None))
 
 
-def exact_groups(paragraphs: pl.DataFrame) -> pl.DataFrame:
-    """Every paragraph in the group of its exact copies, with nothing merged across groups."""
-    return paragraphs.select(
-        "para_id",
-        pl.col("norm_key").alias("group_key"),
-        pl.lit(None, dtype=pl.Float64).alias("similarity"),
-        pl.lit(None, dtype=pl.Float64).alias("containment"),
-        pl.lit(None, dtype=pl.String).alias("match"),
+def exact_groups(norm_keys: pl.Series, ranks: np.ndarray) -> pl.DataFrame:
+    """:data:`MEMBERS` when only exact copies (same normalised text) are clustered."""
+    frame = pl.DataFrame({"norm_key": norm_keys, "rank": ranks}).with_row_index("row")
+    best = frame.group_by("norm_key").agg(pl.col("row").sort_by("rank").first().alias("canonical"))
+    canonical = frame.join(best, on="norm_key", how="left", maintain_order="left")["canonical"].to_numpy().astype(np.int64)
+    is_canonical = canonical == np.arange(len(canonical), dtype=np.int64)
+    return pl.DataFrame(
+        {
+            "canonical": canonical,
+            "similarity": np.ones(len(canonical)),
+            "containment": np.ones(len(canonical)),
+            "match": np.where(is_canonical, "canonical", "exact"),
+        },
+        schema=MEMBERS,
     )
 
 
@@ -250,9 +258,9 @@ class SignatureSource(BandSource, Protocol):
 
 
 def near_duplicate_groups(
-    paragraphs: pl.DataFrame, signatures: SignatureSource, rule: MatchRule, max_bucket: int
+    norm_keys: pl.Series, ranks: np.ndarray, signatures: SignatureSource, rule: MatchRule, max_bucket: int
 ) -> tuple[pl.DataFrame, dict[str, Any]]:
-    """Cluster paragraphs (``para_id, norm_key, rank``) into :data:`MEMBERS`.
+    """Cluster paragraphs (their ``norm_keys`` and canonical ``ranks``) into :data:`MEMBERS`.
 
     ``signatures`` holds each normalised text's signatures once (exact copies share them).
     One representative per exact group (its best-ranked copy) takes part in candidate search
@@ -269,10 +277,17 @@ def near_duplicate_groups(
         seconds[name] = round(now - clock, 3)
         clock = now
 
-    representatives = paragraphs.select("norm_key", "rank").sort("rank").unique("norm_key", keep="first", maintain_order=True)
-    keys = pl.DataFrame({"rid": np.arange(representatives.height, dtype=np.int64), "norm_key": representatives["norm_key"]})
-    del representatives
-    rows = signatures.rows_of(keys["norm_key"])
+    para_rows = signatures.rows_of(norm_keys)
+    by_rank = np.argsort(ranks, kind="stable")
+    _, first = np.unique(para_rows[by_rank], return_index=True)
+    first.sort()
+    representative = by_rank[first]  # the paragraph of each representative, best-ranked first
+    del by_rank, first
+    rows = para_rows[representative]
+    rid_of_row = np.full(len(signatures.shingle_counts), -1, dtype=np.int64)
+    rid_of_row[rows] = np.arange(len(rows), dtype=np.int64)
+    para_rid = rid_of_row[para_rows]
+    del rid_of_row
     lap("representatives")
     pairs = candidate_pairs(signatures, signatures.frame["anchors"], rows, max_bucket)
     lap("candidates")
@@ -283,18 +298,9 @@ def near_duplicate_groups(
     position = np.full(len(rows), -1, dtype=np.int64)
     position[paired[order]] = np.arange(len(paired), dtype=np.int64)
     shingles = ShingleSets.for_rows(loaded, position, signatures.shingle_counts[rows])
+    del loaded, position, order, store_rows
     lap("load_shingles")
     edges = verify_pairs(pairs, shingles, rule)
-    lap("verification")
-    stars = star_clusters(np.arange(len(rows)), edges, shingles, rule)
-    lap("star_clusters")
-    assignment = (
-        stars.join(keys, on="rid")
-        .join(keys.rename({"rid": "centre", "norm_key": "group_key"}), on="centre")
-        .select("norm_key", "group_key", pl.col("jaccard").alias("similarity"), "containment", "match")
-    )
-    members = paragraphs.select("para_id", "norm_key").join(assignment, on="norm_key", how="left")
-    lap("assignment")
     statistics = {
         "seconds": seconds,
         "representatives": len(rows),
@@ -304,4 +310,22 @@ def near_duplicate_groups(
         "near_edges": edges.filter(pl.col("match") == "near").height,
         "contained_edges": edges.filter(pl.col("match") == "contained").height,
     }
+    del pairs, paired
+    lap("verification")
+    stars = star_clusters(np.arange(len(rows)), edges, shingles, rule)
+    del edges, shingles
+    lap("star_clusters")
+    centre = stars["centre"].to_numpy()
+    canonical = representative[centre[para_rid]]
+    exact = para_rows == para_rows[canonical]
+    is_canonical = canonical == np.arange(len(canonical), dtype=np.int64)
+    scores = stars.select("jaccard", "containment", "match")[para_rid]
+    members = pl.DataFrame({"canonical": canonical}).hstack(scores).with_columns(
+        pl.when(pl.Series(is_canonical)).then(pl.lit("canonical"))
+        .when(pl.Series(exact)).then(pl.lit("exact"))
+        .otherwise(pl.col("match")).alias("match"),
+        pl.when(pl.Series(exact)).then(pl.lit(1.0)).otherwise(pl.col("jaccard")).alias("similarity"),
+        pl.when(pl.Series(exact)).then(pl.lit(1.0)).otherwise(pl.col("containment")).alias("containment"),
+    )
+    lap("assignment")
     return members.select(*MEMBERS).cast(MEMBERS), statistics

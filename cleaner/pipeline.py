@@ -452,25 +452,23 @@ def _deduplicate(mapped: _Mapped, indexed: pl.DataFrame, config: CleanConfig, ti
     )
     not_indexed = schemas.chunked_like(pl.Series("was_canonical", np.zeros(mapped.keys.height, dtype=bool)), mapped.keys)
     candidates = pl.concat([mapped.keys.with_columns(not_indexed), _indexed_keys(indexed)], how="vertical")
-    ranks = paragraph_ranks(candidates, ranking_docs, config.prefer_sources)
+    ranks = paragraph_ranks(candidates, ranking_docs, config.prefer_sources).to_numpy()
     statistics: dict[str, Any] = {}
     if mapped.signatures is not None:
         mapped.signatures.add(indexed.select("norm_key", "shingles", "band_keys", "anchors"))
         members, statistics = near_duplicate_groups(
-            candidates.select("para_id", "norm_key").with_columns(ranks),
-            mapped.signatures,
-            config.match_rule(),
-            config.max_bucket,
+            candidates["norm_key"], ranks, mapped.signatures, config.match_rule(), config.max_bucket
         )
         if config.index_dir is None:
             mapped.signatures = None  # the largest thing in memory, and only the index needs it again
     else:
-        members = exact_groups(candidates)
+        members = exact_groups(candidates["norm_key"], ranks)
+    del ranks
     timings["clusters"] = time.perf_counter() - stage
 
     stage = time.perf_counter()
-    assignment = assign_canonical(candidates, members, ranks)
-    del candidates, members, ranks
+    assignment = assign_canonical(candidates, members)
+    del candidates, members
     provenance = cluster_provenance(assignment, ranking_docs)
     duplicates = duplicate_documents(assignment, ranking_docs, config.duplicate_doc_ratio)
     duplicates = duplicates.join(mapped.documents.select("doc_id"), on="doc_id", how="semi")

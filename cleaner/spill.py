@@ -82,13 +82,20 @@ def arrow_schema(schema: pl.Schema) -> pa.Schema:
     return schemas.empty(schema).to_arrow().schema
 
 
+IN_MEMORY_BYTES = 64 * 2**20
+"""A table stays in memory until it holds this many bytes, then goes to disk: runs of up to a
+few hundred thousand paragraphs never write or read back an intermediate file."""
+
+
 class SpillTable:
-    """Rows of one declared schema appended in order to a Parquet file in a work folder.
+    """Rows of one declared schema appended in order, in memory while small, else in Parquet.
 
     Row groups always hold ``row_group_rows`` rows (the last one fewer), whatever sizes the
-    rows arrive in, so the file does not depend on batch or worker counts. The table is read
-    back a row group at a time (:meth:`pieces`), whole (:meth:`frame`), or copied into an
-    output file (:meth:`write_to`) without being held in memory.
+    rows arrive in, so neither the file nor the pieces depend on batch or worker counts. The
+    table is read back a row group at a time (:meth:`pieces`), whole (:meth:`frame`), by
+    column (:meth:`column`), or copied into an output file (:meth:`write_to`) without being
+    held in memory. Until it holds ``memory_bytes`` (default :data:`IN_MEMORY_BYTES`) it is
+    only kept in memory (the same pieces, and the same output file, come from there).
 
     Output tables are written as the output wants them (zstd, statistics, the run's
     ``metadata``), so that writing the output is a file copy. Intermediate files that are read
@@ -105,6 +112,7 @@ class SpillTable:
         row_group_rows: int = 100_000,
         intermediate: bool = False,
         metadata: Mapping[str, str] | None = None,
+        memory_bytes: int | None = None,
     ) -> None:
         self.folder = folder
         self.schema = schema
@@ -112,21 +120,39 @@ class SpillTable:
         self.rows = 0
         self.row_group_rows = row_group_rows
         self.metadata = dict(metadata or {})
+        self.memory_bytes = IN_MEMORY_BYTES if memory_bytes is None else memory_bytes
         self._arrow = arrow_schema(schema).with_metadata(self.metadata or None)
-        options = dict(compression="none", use_dictionary=False, write_statistics=False) if intermediate else dict(compression="zstd")
-        self._writer: pq.ParquetWriter | None = pq.ParquetWriter(self.path, self._arrow, **options)
+        self._options = (
+            dict(compression="none", use_dictionary=False, write_statistics=False) if intermediate else dict(compression="zstd")
+        )
+        self._writer: pq.ParquetWriter | None = None
+        self._on_disk = False
+        self._closed = False
         self._pending: list[pl.DataFrame] = []
         self._pending_rows = 0
+        self._held_bytes = 0
         self._cache: pl.DataFrame | None = None
+
+    @property
+    def spilled(self) -> bool:
+        """Whether the rows went to the Parquet file (else they are in memory only)."""
+        return self._on_disk
 
     def append(self, frame: pl.DataFrame) -> None:
         if frame.height == 0:
             return
-        if self._writer is None:
+        if self._closed:
             raise ValueError(f"{self.path.name} is closed")
+        frame = schemas.conform(frame, self.schema)
         self.rows += frame.height
-        self._pending.append(schemas.conform(frame, self.schema))
+        self._pending.append(frame)
         self._pending_rows += frame.height
+        if self._writer is None:
+            self._held_bytes += frame.estimated_size()
+            if self._held_bytes < self.memory_bytes:
+                return
+            self._writer = pq.ParquetWriter(self.path, self._arrow, **self._options)
+            self._on_disk = True
         if self._pending_rows >= self.row_group_rows:
             self._flush(final=False)
 
@@ -135,22 +161,45 @@ class SpillTable:
             return
         pending = pl.concat(self._pending, rechunk=True)
         full = pending.height if final else pending.height - pending.height % self.row_group_rows
-        for start in range(0, full, self.row_group_rows):
-            table = pending.slice(start, self.row_group_rows).to_arrow().cast(self._arrow)
-            self._writer.write_table(table, row_group_size=max(table.num_rows, 1))
+        _write_groups(self._writer, pending.slice(0, full), self.row_group_rows, self._arrow)
         rest = pending.slice(full)
         self._pending, self._pending_rows = ([rest] if rest.height else []), rest.height
 
     def close(self) -> None:
-        """Finish the file; further ``append`` calls are errors."""
-        self._flush(final=True)
+        """Finish the table; further ``append`` calls are errors."""
+        if self._closed:
+            return
+        self._closed = True
         if self._writer is not None:
+            self._flush(final=True)
             self._writer.close()
             self._writer = None
+            return
+        self._cache = pl.concat(self._pending, rechunk=True) if self._pending else schemas.empty(self.schema)
+        self._pending, self._pending_rows = [], 0
+
+    def row_group_sizes(self) -> list[int]:
+        """The number of rows of each piece, in order."""
+        self.close()
+        if self._cache is not None:
+            return [min(self.row_group_rows, self.rows - start) for start in range(0, self.rows, self.row_group_rows)]
+        metadata = pq.ParquetFile(self.path).metadata
+        return [metadata.row_group(group).num_rows for group in range(metadata.num_row_groups)]
+
+    def piece(self, group: int) -> pl.DataFrame:
+        """Row group ``group``."""
+        self.close()
+        if self._cache is not None:
+            return self._cache.slice(group * self.row_group_rows, self.row_group_rows)
+        return pl.from_arrow(pq.ParquetFile(self.path).read_row_group(group)).cast(self.schema)  # type: ignore[union-attr]
 
     def pieces(self) -> Iterator[pl.DataFrame]:
         """The rows in order, one row group at a time."""
         self.close()
+        if self._cache is not None:
+            for start in range(0, self.rows, self.row_group_rows):
+                yield self._cache.slice(start, self.row_group_rows)
+            return
         source = pq.ParquetFile(self.path)
         for group in range(source.num_row_groups):
             yield pl.from_arrow(source.read_row_group(group)).cast(self.schema)  # type: ignore[union-attr]
@@ -162,11 +211,24 @@ class SpillTable:
             self._cache = pl.read_parquet(self.path).cast(self.schema) if self.rows else schemas.empty(self.schema)
         return self._cache
 
+    def column(self, name: str) -> pl.Series:
+        """One column, whole (read alone from disk when the table was spilled)."""
+        self.close()
+        if not self._on_disk or self._cache is not None:
+            return self.frame()[name]
+        return pl.read_parquet(self.path, columns=[name]).cast({name: self.schema[name]}).to_series()
+
     def write_to(self, path: Path, output_format: str, metadata: Mapping[str, str] | None = None) -> None:
         """Put the table into an output file: a copy (or a hard link) when it was written
         with this metadata, otherwise a rewrite one row group at a time."""
         self.close()
-        if output_format == "parquet" and dict(metadata or {}) == self.metadata:
+        wanted = dict(metadata or {})
+        if output_format == "parquet" and not self._on_disk:
+            schema = self._arrow.with_metadata(wanted or None)
+            with pq.ParquetWriter(path, schema, **self._options) as writer:
+                _write_groups(writer, self.frame(), self.row_group_rows, schema)
+            return
+        if output_format == "parquet" and wanted == self.metadata:
             try:
                 os.link(self.path, path)
             except OSError:
@@ -174,8 +236,8 @@ class SpillTable:
             return
         if output_format == "parquet":
             source = pq.ParquetFile(self.path)
-            wanted = {key.encode(): value.encode() for key, value in (metadata or {}).items()}
-            schema = source.schema_arrow.with_metadata({**(source.schema_arrow.metadata or {}), **wanted})
+            encoded = {key.encode(): value.encode() for key, value in wanted.items()}
+            schema = source.schema_arrow.with_metadata({**(source.schema_arrow.metadata or {}), **encoded})
             with pq.ParquetWriter(path, schema, compression="zstd") as writer:
                 for group in range(source.num_row_groups):
                     writer.write_table(source.read_row_group(group).replace_schema_metadata(schema.metadata))
@@ -183,6 +245,12 @@ class SpillTable:
         with open(path, "wb") as handle:
             for piece in self.pieces():
                 piece.write_ndjson(handle)
+
+
+def _write_groups(writer: pq.ParquetWriter, frame: pl.DataFrame, row_group_rows: int, schema: pa.Schema) -> None:
+    for start in range(0, frame.height, row_group_rows):
+        table = frame.slice(start, row_group_rows).to_arrow().cast(schema)
+        writer.write_table(table, row_group_size=max(table.num_rows, 1))
 
 
 SIGNATURE_KEYS = pl.Schema({"norm_key": pl.String, "anchors": pl.List(pl.UInt64)})
@@ -253,15 +321,12 @@ class SignatureStore:
 
     def shingles_of(self, rows: np.ndarray) -> pl.Series:
         """The shingle lists of ``rows`` (sorted, distinct), read one row group at a time."""
-        self._shingles.close()
         pieces = []
-        source = pq.ParquetFile(self._shingles.path) if self._shingles.rows else None
         start = 0
-        for group in range(source.num_row_groups if source is not None else 0):
-            size = source.metadata.row_group(group).num_rows
+        for group, size in enumerate(self._shingles.row_group_sizes()):
             low, high = np.searchsorted(rows, [start, start + size])
             if high > low:
-                lists = pl.from_arrow(source.read_row_group(group)).to_series().cast(pl.List(pl.UInt64))
+                lists = self._shingles.piece(group).to_series()
                 pieces.append(lists.gather(rows[low:high] - start))
             start += size
         return pl.concat(pieces, rechunk=False).alias("shingles") if pieces else pl.Series("shingles", [], dtype=pl.List(pl.UInt64))
@@ -283,16 +348,13 @@ class SignatureStore:
         """Band ``band``'s key of every stored text (0 where it has none; see :attr:`has_bands`)."""
         if self._band_table is None or self._band_table.rows == 0:
             return np.zeros(self.frame.height, dtype=np.uint64)
-        self._band_table.close()
-        column = pl.read_parquet(self._band_table.path, columns=[f"band_{band}"])
-        return column.to_series().to_numpy()
+        return self._band_table.column(f"band_{band}").to_numpy()
 
     def band_lists(self, rows: np.ndarray) -> pl.Series:
         """The band keys of ``rows`` as lists, as the dedup index stores them."""
         if self._band_table is None or len(rows) == 0:
             return pl.Series("band_keys", [[]] * len(rows), dtype=pl.List(pl.UInt64))
-        self._band_table.close()
-        matrix = pl.read_parquet(self._band_table.path).to_numpy()[rows]
+        matrix = self._band_table.frame().to_numpy()[rows]
         has = self.has_bands[rows]
         counts = np.where(has, self.bands, 0).astype(np.int64)
         return lists_from_flat("band_keys", counts, matrix[has].reshape(-1))

@@ -16,7 +16,8 @@ from cleaner.candidates import (
     candidate_probability,
     choose_bands,
 )
-from cleaner.clusters import MatchRule, ShingleSets, star_clusters, verify_pairs
+from cleaner.canonical import assign_canonical
+from cleaner.clusters import MatchRule, ShingleSets, exact_groups, star_clusters, verify_pairs
 from cleaner.normalize import (
     SENTENCE_MARKS,
     WORD,
@@ -203,6 +204,19 @@ def test_clusters_do_not_chain() -> None:
     assert edges["match"].to_list() == ["near", "near"]
     stars = star_clusters(np.arange(3), edges, shingles, rule)
     assert dict(zip(stars["rid"], stars["centre"])) == {0: 0, 1: 0, 2: 2}
+
+
+def test_exact_groups_and_assignment_work_on_rows_not_keys() -> None:
+    paragraphs = pl.DataFrame(
+        {"para_id": ["p0", "p1", "p2", "p3"], "doc_id": ["d0", "d0", "d1", "d2"], "norm_key": ["k" * 32, "j" * 32, "k" * 32, "k" * 32]}
+    )
+    members = exact_groups(paragraphs["norm_key"], np.array([3, 0, 1, 2], dtype=np.uint32))
+    assert members["canonical"].to_list() == [2, 1, 2, 2]  # the best-ranked copy of each text
+    assert members["match"].to_list() == ["exact", "canonical", "canonical", "exact"]
+    assignment = assign_canonical(paragraphs, members)
+    assert assignment["cluster_id"].to_list() == ["c" + "k" * 24, "c" + "j" * 24, "c" + "k" * 24, "c" + "k" * 24]
+    assert assignment["is_canonical"].to_list() == [False, True, True, False]
+    assert assignment["para_id"].to_list() == paragraphs["para_id"].to_list()
 
 
 def test_pipeline_reports_near_and_contained_copies() -> None:

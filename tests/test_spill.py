@@ -10,11 +10,12 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 import pyarrow.parquet as pq
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import cleaner
-from cleaner import schemas
+from cleaner import schemas, spill
 from cleaner.assemble import assemble_tables
 from cleaner.candidates import BandLists
 from cleaner.spill import (
@@ -29,28 +30,39 @@ ROWS = pl.Schema({"id": pl.Int64, "text": pl.String})
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.lists(st.integers(0, 12), max_size=8), st.integers(1, 5))
-def test_row_groups_do_not_depend_on_how_rows_arrive(sizes: list[int], group: int) -> None:
+@given(st.lists(st.integers(0, 12), max_size=8), st.integers(1, 5), st.sampled_from([0, 2**30]))
+def test_row_groups_do_not_depend_on_how_rows_arrive(sizes: list[int], group: int, memory_bytes: int) -> None:
     folder = WorkFolder()
-    table = SpillTable(folder, "rows", ROWS, row_group_rows=group)
+    table = SpillTable(folder, "rows", ROWS, row_group_rows=group, memory_bytes=memory_bytes)
     start = 0
     for size in sizes:
         table.append(pl.DataFrame({"id": range(start, start + size), "text": [f"t{i}" for i in range(start, start + size)]}, schema=ROWS))
         start += size
     table.close()
-    counts = [pq.ParquetFile(table.path).metadata.row_group(i).num_rows for i in range(pq.ParquetFile(table.path).num_row_groups)]
-    assert counts == [group] * (start // group) + ([start % group] if start % group else [])
+    expected = [group] * (start // group) + ([start % group] if start % group else [])
+    assert table.spilled == (memory_bytes == 0 and start > 0)
+    if table.spilled:
+        source = pq.ParquetFile(table.path)
+        assert [source.metadata.row_group(i).num_rows for i in range(source.num_row_groups)] == expected
+    assert table.row_group_sizes() == expected
+    assert [table.piece(i).height for i in range(len(expected))] == expected
     assert [row for piece in table.pieces() for row in piece["id"].to_list()] == list(range(start))
     assert table.frame()["id"].to_list() == list(range(start)) and table.rows == start
 
 
-def test_an_output_table_is_copied_when_its_metadata_matches(tmp_path: Path) -> None:
-    table = SpillTable(WorkFolder(), "rows", ROWS, metadata={"cleaner.version": "x"})
+@pytest.mark.parametrize("memory_bytes", [0, 2**30])
+def test_an_output_table_is_copied_when_its_metadata_matches(tmp_path: Path, memory_bytes: int) -> None:
+    table = SpillTable(WorkFolder(), "rows", ROWS, metadata={"cleaner.version": "x"}, memory_bytes=memory_bytes)
     table.append(pl.DataFrame({"id": [1, 2], "text": ["a", None]}, schema=ROWS))
     table.write_to(tmp_path / "same.parquet", "parquet", {"cleaner.version": "x"})
     table.write_to(tmp_path / "other.parquet", "parquet", {"cleaner.version": "y"})
     table.write_to(tmp_path / "rows.jsonl", "jsonl")
-    assert (tmp_path / "same.parquet").read_bytes() == table.path.read_bytes()
+    assert table.spilled == (memory_bytes == 0)
+    if table.spilled:
+        assert (tmp_path / "same.parquet").read_bytes() == table.path.read_bytes()
+    else:
+        assert not table.path.exists()
+    assert pq.ParquetFile(tmp_path / "same.parquet").metadata.metadata[b"cleaner.version"] == b"x"
     assert pq.ParquetFile(tmp_path / "other.parquet").metadata.metadata[b"cleaner.version"] == b"y"
     for name in ("same.parquet", "other.parquet"):
         assert pl.read_parquet(tmp_path / name).equals(table.frame())
@@ -70,7 +82,9 @@ def test_folders_of_killed_runs_are_removed_and_live_ones_kept(tmp_path: Path) -
     assert work.path.parent == tmp_path and work.path.name.startswith(f"{WORK_PREFIX}{os.getpid()}-")
 
 
-def test_signatures_are_stored_once_per_text_and_read_back_by_band() -> None:
+@pytest.mark.parametrize("memory_bytes", [0, 2**30])
+def test_signatures_are_stored_once_per_text_and_read_back_by_band(monkeypatch: pytest.MonkeyPatch, memory_bytes: int) -> None:
+    monkeypatch.setattr(spill, "IN_MEMORY_BYTES", memory_bytes)
     def keyed(keys: list[str], bands: list[list[int]]) -> pl.DataFrame:
         return pl.DataFrame(
             {
@@ -100,8 +114,10 @@ def test_signatures_are_stored_once_per_text_and_read_back_by_band() -> None:
     assert lists.has_bands.tolist() == store.has_bands.tolist()
 
 
-def test_tables_assembled_in_small_pieces_equal_the_whole_run() -> None:
+@pytest.mark.parametrize("memory_bytes", [0, 2**30])
+def test_tables_assembled_in_small_pieces_equal_the_whole_run(monkeypatch: pytest.MonkeyPatch, memory_bytes: int) -> None:
     """Row groups of two rows cut documents apart; bodies, clusters and order must not notice."""
+    monkeypatch.setattr(spill, "IN_MEMORY_BYTES", memory_bytes)
     result = cleaner.clean(Path(__file__).resolve().parent.parent / "samples", workers=1)
     paragraphs = result.paragraphs
     folder = WorkFolder()
@@ -118,3 +134,17 @@ def test_tables_assembled_in_small_pieces_equal_the_whole_run() -> None:
     assert tables["paragraphs"].frame().equals(paragraphs)
     assert tables["clusters"].frame().equals(clusters)
     assert tables["documents"].frame().equals(result.documents)
+
+
+def test_a_run_in_memory_and_a_spilled_run_give_the_same_tables(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    samples = Path(__file__).resolve().parent.parent / "samples"
+    in_memory = cleaner.clean(samples, workers=1)
+    monkeypatch.setattr(spill, "IN_MEMORY_BYTES", 0)
+    spilled = cleaner.clean(samples, workers=1)
+    assert spilled.stored["paragraphs"].spilled and not in_memory.stored["paragraphs"].spilled
+    for name in ("documents", "paragraphs", "clusters", "removed"):
+        assert getattr(spilled, name).equals(getattr(in_memory, name)), name
+    in_memory.write(tmp_path / "a")
+    spilled.write(tmp_path / "b")
+    for name in ("documents", "paragraphs", "clusters", "removed"):
+        assert (tmp_path / "a" / f"{name}.parquet").read_bytes() == (tmp_path / "b" / f"{name}.parquet").read_bytes(), name
