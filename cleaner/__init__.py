@@ -5,7 +5,8 @@ Library entry points (the ``cleaner`` command is a thin layer over them):
 
 - :func:`clean` for paths or records, :func:`clean_frame` for a Polars frame,
   :func:`dedup` for a frame of text that is clean already;
-- :func:`strip_text` for the boilerplate rules on one text;
+- :func:`strip_text` for the boilerplate rules on one text, :func:`strip_texts` on many
+  (much faster per text);
 - :class:`CleanConfig`, the one place for every option.
 """
 
@@ -13,7 +14,7 @@ __version__ = "0.1.0"
 
 from cleaner.config import CleanConfig, FieldMap
 from cleaner.pipeline import CleanResult, clean, clean_frame, dedup
-from cleaner.strip import StripOptions, StripResult, strip_text
+from cleaner.strip import StripOptions, StripResult, strip_text, strip_texts
 
 __all__ = [
     "CleanConfig",
@@ -26,4 +27,5 @@ __all__ = [
     "clean_frame",
     "dedup",
     "strip_text",
+    "strip_texts",
 ]

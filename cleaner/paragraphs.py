@@ -66,7 +66,8 @@ def _join(texts: Sequence[str]) -> str:
     return joined
 
 
-def _split_wrapped(block: Sequence[tuple[int, str]]) -> list[Paragraph]:
+def split_wrapped(block: Sequence[tuple[int, str]]) -> list[Paragraph]:
+    """One hard-wrapped block as paragraphs: a short line ending a sentence ends one."""
     width = max(len(text) for _, text in block)
     paragraphs: list[Paragraph] = []
     current: list[tuple[int, str]] = []
@@ -86,7 +87,7 @@ def split_paragraphs(lines: Sequence[tuple[int, str]]) -> list[Paragraph]:
     paragraphs: list[Paragraph] = []
     for block in blocks_of([(n, t) for n, t in cleaned if t]):
         if is_wrapped(block):
-            paragraphs.extend(_split_wrapped(block))
+            paragraphs.extend(split_wrapped(block))
         else:
             paragraphs.extend(Paragraph(text, number, number) for number, text in block)
     return paragraphs

@@ -30,7 +30,7 @@ from cleaner.signatures import (
     minhash_signatures,
     shingle_hashes,
 )
-from cleaner.strip import StripOptions, strip_text
+from cleaner.strip import StripOptions, StripResult, strip_text, strip_texts
 
 
 @dataclass(frozen=True)
@@ -63,11 +63,34 @@ def strip_options(config: CleanConfig, template_lines: frozenset[int] = frozense
     )
 
 
+def _strip_batch(
+    docs: list[dict[str, Any]], config: CleanConfig, templates: Mapping[str, frozenset[int]]
+) -> list[StripResult] | None:
+    """The text documents of a batch stripped together (``strip.strip_texts``), or ``None``
+    when that fails: then each document is stripped alone, so only a bad one is lost."""
+    if not docs:
+        return []
+    try:
+        with time_limit(config.document_timeout * len(docs)):
+            return strip_texts(
+                [doc["body"] for doc in docs],
+                options=strip_options(config),
+                titles=[doc["title"] for doc in docs],
+                template_lines=[templates.get(doc["source"], frozenset()) for doc in docs],
+            )
+    except Exception:  # noqa: BLE001 - the documents are retried one by one, with their own errors
+        return None
+
+
 def _clean_text_document(
-    doc: dict[str, Any], config: CleanConfig, out: dict[str, list[dict[str, Any]]], templates: Mapping[str, frozenset[int]]
+    doc: dict[str, Any],
+    config: CleanConfig,
+    out: dict[str, list[dict[str, Any]]],
+    templates: Mapping[str, frozenset[int]],
+    stripped: StripResult | None = None,
 ) -> None:
     options = strip_options(config, templates.get(doc["source"], frozenset()))
-    result = strip_text(doc["body"], options=options, title=doc["title"])
+    result = stripped if stripped is not None else strip_text(doc["body"], options=options, title=doc["title"])
     for decision in result.decisions:
         if not decision.keep:
             out["removed"].append({"doc_id": doc["doc_id"], "line": decision.line, "text": decision.text, "reason": decision.reason})
@@ -158,14 +181,18 @@ def process_batch(
     whole_batch = raw.filter(pl.col("content_type") != "html") if not config.strip else raw.clear()
     one_by_one = raw.filter(pl.col("content_type") == "html") if not config.strip else raw
     out: dict[str, list[dict[str, Any]]] = {"meta": [], "paragraphs": [], "removed": [], "errors": []}
-    for doc in one_by_one.iter_rows(named=True):
+    documents = list(one_by_one.iter_rows(named=True))
+    texts = [doc for doc in documents if doc["content_type"] != "html"]
+    stripped = _strip_batch(texts, config, templates) if config.strip else None
+    stripped_of = {id(doc): result for doc, result in zip(texts, stripped)} if stripped is not None else {}
+    for doc in documents:
         staged = {"meta": [], "paragraphs": [], "removed": []}
         try:
             with time_limit(config.document_timeout):
                 if doc["content_type"] == "html":
                     _clean_html_document(doc, config, staged)
                 else:
-                    _clean_text_document(doc, config, staged, templates)
+                    _clean_text_document(doc, config, staged, templates, stripped_of.get(id(doc)))
         except Exception as exc:  # one document must never take its batch down
             detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
             out["errors"].append(

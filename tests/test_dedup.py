@@ -17,7 +17,13 @@ from cleaner.candidates import (
     choose_bands,
 )
 from cleaner.canonical import assign_canonical
-from cleaner.clusters import MatchRule, ShingleSets, exact_groups, star_clusters, verify_pairs
+from cleaner.clusters import (
+    MatchRule,
+    ShingleSets,
+    exact_groups,
+    star_clusters,
+    verify_pairs,
+)
 from cleaner.normalize import (
     SENTENCE_MARKS,
     WORD,

@@ -7,12 +7,19 @@ import re
 from collections import defaultdict
 from pathlib import Path
 
+import polars as pl
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cleaner import StripOptions, strip_text
-from cleaner.strip import clean_inline, load_pattern_file, parse_patterns
+from cleaner.strip import (
+    _clean_inline_expr,
+    clean_inline,
+    load_pattern_file,
+    parse_patterns,
+    strip_texts,
+)
 from tests.conftest import ARTICLE, SEEDS
 
 needs_seeds = pytest.mark.skipif(not (SEEDS / "labels.jsonl").exists(), reason="../shared/seeds not present")
@@ -103,6 +110,39 @@ def test_inline_clutter() -> None:
         "Diplomats met again on Monday to resume talks."
     )
     assert clean_inline("Windows 10 and G7 and COVID-19 stay as they are.") == "Windows 10 and G7 and COVID-19 stay as they are."
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.lists(st.sampled_from(list("abcXYZ019 ./[],;:!?\"”’)-–") + ["/ ", "Reuters", "citation needed", "note 2"]), max_size=30).map("".join),
+        max_size=8,
+    )
+)
+def test_inline_cleaning_of_a_column_equals_line_by_line(lines: list[str]) -> None:
+    lines = [" ".join(line.split()) for line in lines]
+    column = pl.Series(lines, dtype=pl.String).to_frame("t").select(_clean_inline_expr(pl.col("t")))["t"].to_list()
+    assert column == [clean_inline(line) for line in lines]
+
+
+def test_a_batch_decides_every_document_as_it_would_alone() -> None:
+    texts = [ARTICLE, "", "One line only.", ARTICLE.replace("Share this article", "Share this article\nShare this article\nShare this article")]
+    texts += [path.read_text(encoding="utf-8") for path in sorted(SEEDS.glob("*.txt"))[:3]]
+    titles = [None, None, "One line only.", None] + [None] * (len(texts) - 4)
+    together = strip_texts(texts, titles=titles)
+    for text, title, batch in zip(texts, titles, together):
+        alone = strip_text(text, title=title)
+        assert batch.decisions == alone.decisions
+        assert (batch.text, batch.metadata, batch.language) == (alone.text, alone.metadata, alone.language)
+    assert together[2].text == "" and together[2].removed == [(1, "One line only.", "title")]
+
+
+def test_patterns_with_capitals_or_look_arounds_still_apply() -> None:
+    text = ARTICLE.replace("Share this article", "Sponsored by the Millbrook Bakery")
+    capitals = strip_text(text, options=StripOptions(extra_patterns=(("promo", r"^Sponsored By The Millbrook Bakery$"),)))
+    assert "promo" in {reason for _, _, reason in capitals.removed}
+    python_only = strip_text(text, options=StripOptions(extra_patterns=(("promo", r"(?<=sponsored )by the millbrook bakery$"),)))
+    assert "promo" in {reason for _, _, reason in python_only.removed}
 
 
 def test_options_keep_captions_and_extra_patterns() -> None:
