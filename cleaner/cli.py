@@ -83,6 +83,10 @@ def cli() -> None:
 )
 @click.option("--spark-master", help="Spark master URL for --engine spark (default: local[WORKERS]).")
 @click.option(
+    "--driver-edges", type=click.IntRange(min=0), default=CleanConfig.driver_edges, show_default=True,
+    help="With --engine spark: duplicate graphs with more edges get their connected components on the cluster.",
+)
+@click.option(
     "--work-dir", type=click.Path(file_okay=False),
     help="Folder for intermediate files: spilled text and band keys, and the Spark engine's exchange "
     "(default: the system's temporary folder; on a cluster: one every executor sees).",
@@ -122,6 +126,7 @@ def clean_command(
     workers: int,
     engine: str,
     spark_master: str | None,
+    driver_edges: int,
     work_dir: str | None,
     no_strip: bool,
     keep_captions: bool,
@@ -156,6 +161,7 @@ def clean_command(
             workers=workers,
             engine=engine,  # type: ignore[arg-type]
             spark_master=spark_master,
+            driver_edges=driver_edges,
             work_dir=work_dir,
             output_format=output_format,  # type: ignore[arg-type]
             layout=layout,  # type: ignore[arg-type]

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any, Protocol
 
 import numpy as np
@@ -187,14 +188,19 @@ def components(n: int, edges: pl.DataFrame) -> np.ndarray:
     return labels.astype(np.int64)
 
 
+ComponentLabels = Callable[[int, pl.DataFrame], np.ndarray]
+"""``(n, edges) -> label per node``: :func:`components`, or an engine's (on a cluster)."""
+
+
 def star_clusters(
-    ranks: np.ndarray, edges: pl.DataFrame, shingles: ShingleSets, rule: MatchRule
+    ranks: np.ndarray, edges: pl.DataFrame, shingles: ShingleSets, rule: MatchRule, components_of: ComponentLabels | None = None
 ) -> pl.DataFrame:
     """Assign each representative to a canonical representative, with no chaining.
 
     ``ranks[rid]`` orders representatives by the canonical rule (lower first). Returns
     ``rid, centre, jaccard, containment, match`` for every representative.
     """
+    components_of = components_of or components
     n = len(ranks)
     assigned: list[pl.DataFrame] = []
     known = edges.filter(pl.col("match").is_not_null()).select("a", "b")
@@ -203,7 +209,7 @@ def star_clusters(
     pair_code = (pl.col("a").cast(pl.UInt64) * (1 << 32) + pl.col("b").cast(pl.UInt64)).alias("code")
     scores = edges.select(pair_code, "jaccard", "containment", "match")
     active = np.arange(n, dtype=np.int64)
-    labels = components(n, known)
+    labels = components_of(n, known)
     while len(active):
         frame = pl.DataFrame({"rid": active, "label": labels[active], "rank": ranks[active]})
         centres = frame.sort("rank", "rid").group_by("label", maintain_order=True).agg(pl.col("rid").first().alias("centre"))
@@ -235,7 +241,7 @@ def star_clusters(
         sub = known.filter(keep[known["a"].to_numpy()] & keep[known["b"].to_numpy()])
         codes = scores["code"].to_numpy()
         scores = scores.filter(keep[(codes >> np.uint64(32)).astype(np.int64)] & keep[(codes & np.uint64(0xFFFFFFFF)).astype(np.int64)])
-        labels = components(n, sub)
+        labels = components_of(n, sub)
         known = sub
         active = rejected
     schema = {"rid": pl.Int64, "centre": pl.Int64, "jaccard": pl.Float64, "containment": pl.Float64, "match": pl.String}
@@ -258,7 +264,12 @@ class SignatureSource(BandSource, Protocol):
 
 
 def near_duplicate_groups(
-    norm_keys: pl.Series, ranks: np.ndarray, signatures: SignatureSource, rule: MatchRule, max_bucket: int
+    norm_keys: pl.Series,
+    ranks: np.ndarray,
+    signatures: SignatureSource,
+    rule: MatchRule,
+    max_bucket: int,
+    components_of: ComponentLabels | None = None,
 ) -> tuple[pl.DataFrame, dict[str, Any]]:
     """Cluster paragraphs (their ``norm_keys`` and canonical ``ranks``) into :data:`MEMBERS`.
 
@@ -312,7 +323,7 @@ def near_duplicate_groups(
     }
     del pairs, paired
     lap("verification")
-    stars = star_clusters(np.arange(len(rows)), edges, shingles, rule)
+    stars = star_clusters(np.arange(len(rows)), edges, shingles, rule, components_of)
     del edges, shingles
     lap("star_clusters")
     centre = stars["centre"].to_numpy()

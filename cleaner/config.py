@@ -53,6 +53,9 @@ class CleanConfig:
     """Where per-document work runs: ``local`` processes, or ``spark`` executors (``engines.py``)."""
     spark_master: str | None = None
     """Spark master URL when cleaner starts the session itself (default ``local[workers]``)."""
+    driver_edges: int = 50_000_000
+    """Verified edges up to which connected components are found on the driver (scipy); with
+    the Spark engine a larger graph is labelled on the cluster (large-star/small-star rounds)."""
     work_dir: str | None = None
     """Where the Spark engine exchanges Parquet files with its executors (default: a temporary
     folder; on a cluster, a folder every executor sees at the same path)."""

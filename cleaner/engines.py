@@ -26,9 +26,11 @@ from functools import partial
 from pathlib import Path
 from typing import Any, Protocol
 
+import numpy as np
 import polars as pl
 
 from cleaner import schemas
+from cleaner.clusters import components
 from cleaner.parallel import map_ordered
 from cleaner.process import BatchOutput
 
@@ -40,11 +42,14 @@ class EngineUnavailableError(RuntimeError):
 
 
 class Engine(Protocol):
-    """Runs the per-batch map stage and yields its outputs in document order."""
+    """Runs the per-batch map stage and yields its outputs in document order, and labels the
+    connected components of the verified-duplicate graph."""
 
     def map_batches(
         self, function: BatchFunction, batches: Iterator[pl.DataFrame], isolate: BatchFunction
     ) -> Iterator[BatchOutput]: ...
+
+    def components(self, n: int, edges: pl.DataFrame) -> np.ndarray: ...
 
 
 @dataclass(frozen=True)
@@ -57,6 +62,9 @@ class LocalEngine:
         self, function: BatchFunction, batches: Iterator[pl.DataFrame], isolate: BatchFunction
     ) -> Iterator[BatchOutput]:
         return map_ordered(function, batches, self.workers, isolate=isolate)
+
+    def components(self, n: int, edges: pl.DataFrame) -> np.ndarray:
+        return components(n, edges)
 
 
 OUTPUT_TABLES: dict[str, pl.Schema] = {
@@ -188,6 +196,7 @@ class SparkEngine:
     master: str | None = None
     session: Any = None
     work_dir: str | None = None
+    driver_edges: int = 50_000_000
 
     def spark(self) -> Any:
         if self.session is not None:
@@ -240,6 +249,68 @@ class SparkEngine:
             # one frame at a time, reading only its struct column: the driver never holds two copies
             parts = sorted(str(path) for path in mapped_dir.glob("*.parquet"))
             yield BatchOutput(**{name: decode_table(pl.read_parquet(parts, columns=["order", "row", name]), name) for name in OUTPUT_TABLES})
+
+
+    def components(self, n: int, edges: pl.DataFrame) -> np.ndarray:
+        """Component labels of ``n`` nodes: on the driver up to ``driver_edges`` edges, else on
+        the cluster (:func:`distributed_components`)."""
+        if edges.height <= self.driver_edges:
+            return components(n, edges)
+        try:
+            if self.work_dir is not None:
+                Path(self.work_dir).mkdir(parents=True, exist_ok=True)
+            exchange = tempfile.TemporaryDirectory(prefix="cleaner-spark-", dir=self.work_dir)
+        except OSError as exc:
+            raise EngineUnavailableError(f"the Spark work folder {self.work_dir!r} cannot be used: {exc}") from exc
+        with exchange as work:
+            return distributed_components(self.spark(), n, edges, Path(work))
+
+
+def distributed_components(spark: Any, n: int, edges: pl.DataFrame, work: Path) -> np.ndarray:
+    """Connected components of ``n`` nodes with Spark: large-star and small-star rounds.
+
+    The algorithm of Kiveris et al. (2014): *large-star* links every node's larger neighbours
+    to the smallest node of its neighbourhood, *small-star* links a node and its smaller
+    neighbours to the smallest of them; alternated, they turn every component into a star
+    around its smallest node in O(log n) rounds, each a join and a group-by over the edges,
+    checkpointed so that the plan does not grow. Edges (``a``, ``b``) go in and labels come
+    back as Parquet in ``work``. Returns each node's label: the smallest node of its component.
+    """
+    from pyspark.sql import functions as F  # noqa: N812 - PySpark's own convention
+
+    (work / "edges").mkdir(parents=True)
+    edges.select(pl.col("a").cast(pl.Int64), pl.col("b").cast(pl.Int64)).write_parquet(work / "edges" / "part-0.parquet")
+    spark.sparkContext.setCheckpointDir(str(work / "checkpoints"))
+
+    def undirected(frame: Any) -> Any:
+        """Each edge once, as ``u < v``, without self-loops."""
+        return (
+            frame.select(F.least("u", "v").alias("u"), F.greatest("u", "v").alias("v"))
+            .filter(F.col("u") != F.col("v"))
+            .distinct()
+        )
+
+    current = undirected(spark.read.parquet(str(work / "edges")).select(F.col("a").alias("u"), F.col("b").alias("v"))).checkpoint()
+    while True:
+        both = current.select(F.col("u").alias("x"), F.col("v").alias("y")).union(current.select(F.col("v").alias("x"), F.col("u").alias("y")))
+        smallest = both.groupBy("x").agg(F.min("y").alias("m")).select("x", F.least("x", "m").alias("m"))
+        large = both.filter(F.col("y") > F.col("x")).join(smallest, "x").select(F.col("y").alias("u"), F.col("m").alias("v"))
+        larger_side = undirected(large).select(F.col("v").alias("x"), F.col("u").alias("y"))
+        smallest = larger_side.groupBy("x").agg(F.min("y").alias("m"))
+        small = larger_side.join(smallest, "x").select(F.col("y").alias("u"), F.col("m").alias("v")).union(
+            smallest.select(F.col("x").alias("u"), F.col("m").alias("v"))
+        )
+        following = undirected(small).checkpoint()
+        if following.exceptAll(current).isEmpty() and current.exceptAll(following).isEmpty():
+            break
+        current = following
+    current.write.parquet(str(work / "labels"))
+    labels = np.arange(n, dtype=np.int64)
+    parts = sorted((work / "labels").glob("*.parquet"))
+    if parts:
+        stars = pl.read_parquet(parts)
+        labels[stars["v"].to_numpy()] = stars["u"].to_numpy()
+    return labels
 
 
 def is_spark_dataframe(value: Any) -> bool:

@@ -303,13 +303,14 @@ def clean(
 
     templates = _site_templates(inputs, config)
     timings["site_templates"] = time.perf_counter() - started
-    mapped = _map_documents(inputs, config, templates, progress, _engine(config, spark))
+    engine = _engine(config, spark)
+    mapped = _map_documents(inputs, config, templates, progress, engine)
     timings["read_strip_extract"] = time.perf_counter() - started - timings["site_templates"]
     memory["read_strip_extract"] = _peak_memory_mb()
 
     stage = time.perf_counter()
     indexed = _load_index(config, mapped.documents)
-    deduplicated = _deduplicate(mapped, indexed, config, timings)
+    deduplicated = _deduplicate(mapped, indexed, config, timings, engine)
     memory["clusters"] = _peak_memory_mb()
     stage_write = time.perf_counter()
     documents = _documents_fields(mapped.documents, mapped.keys, deduplicated)
@@ -351,7 +352,9 @@ def clean(
 
 def _engine(config: CleanConfig, spark: Any) -> Engine:
     if config.engine == "spark":
-        return SparkEngine(config.resolved_workers(), config.batch_size, config.spark_master, spark, config.work_dir)
+        return SparkEngine(
+            config.resolved_workers(), config.batch_size, config.spark_master, spark, config.work_dir, config.driver_edges
+        )
     if config.engine != "local":
         raise ValueError(f"unknown engine {config.engine!r} (local or spark)")
     return LocalEngine(config.resolved_workers())
@@ -444,7 +447,9 @@ group-bys and gathers run several times faster over a few large chunks than over
 of small ones, and merging as batches arrive never holds two copies of everything."""
 
 
-def _deduplicate(mapped: _Mapped, indexed: pl.DataFrame, config: CleanConfig, timings: dict[str, float]) -> _Deduplicated:
+def _deduplicate(
+    mapped: _Mapped, indexed: pl.DataFrame, config: CleanConfig, timings: dict[str, float], engine: Engine
+) -> _Deduplicated:
     """Clusters over today's paragraphs and the index's, then each paragraph's canonical."""
     stage = time.perf_counter()
     ranking_docs = pl.concat(
@@ -457,7 +462,7 @@ def _deduplicate(mapped: _Mapped, indexed: pl.DataFrame, config: CleanConfig, ti
     if mapped.signatures is not None:
         mapped.signatures.add(indexed.select("norm_key", "shingles", "band_keys", "anchors"))
         members, statistics = near_duplicate_groups(
-            candidates["norm_key"], ranks, mapped.signatures, config.match_rule(), config.max_bucket
+            candidates["norm_key"], ranks, mapped.signatures, config.match_rule(), config.max_bucket, engine.components
         )
         if config.index_dir is None:
             mapped.signatures = None  # the largest thing in memory, and only the index needs it again

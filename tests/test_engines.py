@@ -9,6 +9,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 import pytest
 from click.testing import CliRunner
@@ -16,9 +17,11 @@ from click.testing import CliRunner
 import cleaner
 from cleaner.cli import cli
 from cleaner.config import CleanConfig
+from cleaner.clusters import components
 from cleaner.engines import (
     OUTPUT_TABLES,
     decode_output,
+    distributed_components,
     encode_output,
     is_spark_dataframe,
 )
@@ -136,3 +139,26 @@ def test_an_unusable_work_folder_is_a_clear_error(tmp_path: Path, spark) -> None
     )
     assert result.exit_code == 1 and "work folder" in result.output and str(blocker) in result.output
     assert not (tmp_path / "out").exists()
+
+
+@spark_only
+def test_components_on_the_cluster_group_nodes_as_scipy_does(tmp_path: Path, spark) -> None:  # type: ignore[no-untyped-def]
+    rng = np.random.default_rng(7)
+    n = 300
+    a = rng.integers(0, n, 260)
+    b = rng.integers(0, n, 260)
+    chain = np.arange(40, 80)  # a long path: the case that needs several rounds
+    edges = pl.DataFrame({"a": np.concatenate([a, chain[:-1]]), "b": np.concatenate([b, chain[1:]])}).cast(pl.UInt32)
+    expected = components(n, edges)
+    labels = distributed_components(spark, n, edges, tmp_path)
+    assert labels.tolist() == [int(np.flatnonzero(expected == expected[node]).min()) for node in range(n)]
+    assert distributed_components(spark, 5, edges.clear(), tmp_path / "empty").tolist() == [0, 1, 2, 3, 4]
+
+
+@spark_only
+def test_a_graph_too_large_for_the_driver_gives_the_same_tables(spark) -> None:  # type: ignore[no-untyped-def]
+    on_driver = cleaner.clean(SAMPLES, workers=1)
+    on_cluster = cleaner.clean(SAMPLES, workers=1, engine="spark", spark=spark, driver_edges=0)
+    for name in ("documents", "paragraphs", "clusters"):
+        assert getattr(on_cluster, name).equals(getattr(on_driver, name)), name
+    assert on_driver.clusters.filter(pl.col("size") > 1).height > 0
