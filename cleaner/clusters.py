@@ -19,8 +19,8 @@ The similarity a paragraph reports is therefore always its similarity to its own
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 import numpy as np

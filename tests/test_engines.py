@@ -16,8 +16,8 @@ from click.testing import CliRunner
 
 import cleaner
 from cleaner.cli import cli
-from cleaner.config import CleanConfig
 from cleaner.clusters import components
+from cleaner.config import CleanConfig
 from cleaner.engines import (
     OUTPUT_TABLES,
     decode_output,
