@@ -8,24 +8,46 @@ Library entry points (the ``cleaner`` command is a thin layer over them):
 - :func:`strip_text` for the boilerplate rules on one text, :func:`strip_texts` on many
   (much faster per text);
 - :class:`CleanConfig`, the one place for every option.
+
+The names are loaded on first use: a worker process that imports one stage module does not
+pay for the pipeline, the writers and the engines (a tenth of a second per worker).
 """
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-from cleaner.config import CleanConfig, FieldMap
-from cleaner.pipeline import CleanResult, clean, clean_frame, dedup
-from cleaner.strip import StripOptions, StripResult, strip_text, strip_texts
+_EXPORTS = {
+    "CleanConfig": "cleaner.config",
+    "FieldMap": "cleaner.config",
+    "CleanResult": "cleaner.pipeline",
+    "clean": "cleaner.pipeline",
+    "clean_frame": "cleaner.pipeline",
+    "dedup": "cleaner.pipeline",
+    "StripOptions": "cleaner.strip",
+    "StripResult": "cleaner.strip",
+    "strip_text": "cleaner.strip",
+    "strip_texts": "cleaner.strip",
+}
 
-__all__ = [
-    "CleanConfig",
-    "CleanResult",
-    "FieldMap",
-    "StripOptions",
-    "StripResult",
-    "__version__",
-    "clean",
-    "clean_frame",
-    "dedup",
-    "strip_text",
-    "strip_texts",
-]
+__all__ = ["__version__", *sorted(_EXPORTS)]
+
+if TYPE_CHECKING:
+    from cleaner.config import CleanConfig, FieldMap
+    from cleaner.pipeline import CleanResult, clean, clean_frame, dedup
+    from cleaner.strip import StripOptions, StripResult, strip_text, strip_texts
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        value = getattr(import_module(_EXPORTS[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'cleaner' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_EXPORTS])
