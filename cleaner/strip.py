@@ -395,16 +395,17 @@ def _stoplists() -> _Stoplists:
     return _Stoplists(ids, names, members, 1.0 / counts, starts, flat)
 
 
-def _lines_frame(texts: Sequence[str]) -> tuple[pl.DataFrame, list[list[str]]]:
-    """One row per input line: ``doc, line, text`` (whitespace collapsed), and the raw lines."""
-    raw = [_LINE_BREAK.split(text) for text in texts]
-    counts = np.fromiter((len(lines) for lines in raw), dtype=np.int64, count=len(raw))
-    flat = pl.Series("raw", [line for lines in raw for line in lines], dtype=pl.String)
-    doc = np.repeat(np.arange(len(raw), dtype=np.int32), counts)
+def _lines_frame(texts: Sequence[str]) -> tuple[pl.DataFrame, list[int]]:
+    """One row per input line: ``doc, line, raw, text`` (``text``: whitespace collapsed), and
+    each document's number of lines."""
+    split = pl.Series("raw", texts, dtype=pl.String).str.replace_all(r"\r\n|\r", "\n").str.split("\n")
+    counts = split.list.len().to_numpy().astype(np.int64)
+    raw = split.explode()
+    doc = np.repeat(np.arange(len(counts), dtype=np.int32), counts)
     starts = np.repeat(np.cumsum(counts) - counts, counts)
-    line = (np.arange(len(flat), dtype=np.int64) - starts + 1).astype(np.int32)
-    frame = pl.DataFrame({"doc": doc, "line": line, "text": collapse_whitespace(flat)})
-    return frame, raw
+    line = (np.arange(len(raw), dtype=np.int64) - starts + 1).astype(np.int32)
+    frame = pl.DataFrame({"doc": doc, "line": line, "raw": raw, "text": collapse_whitespace(raw)})
+    return frame, counts.tolist()
 
 
 def _blocks(lines: pl.DataFrame) -> pl.DataFrame:
@@ -691,7 +692,7 @@ def strip_texts(
     if template_lines is None and options.template_lines:
         template_lines = [options.template_lines] * len(texts)
     rules = _compiled(options.extra_patterns)
-    lines, raw = _lines_frame(texts)
+    lines, line_counts = _lines_frame(texts)
     features, languages = _unit_features(_units_frame(lines), rules, len(texts))
     features = _with_scores(features, languages, template_lines)
     bounds = np.searchsorted(features["doc"].to_numpy(), np.arange(len(texts) + 1)).tolist()
@@ -709,7 +710,7 @@ def strip_texts(
         first_main = regions[doc][0][0] if regions[doc] else bounds[doc + 1]
         title_known = (titles is not None and titles[doc] is not None) or metadata[doc]["title"] is not None
         _head_of_article(head, reasons, bounds[doc], first_main, metadata[doc], title_known)
-    return _results(lines, raw, features, reasons, metadata, languages)
+    return _results(lines, line_counts, features, reasons, metadata, languages)
 
 
 def strip_text(
@@ -881,7 +882,7 @@ def _clean_inline_expr(text: pl.Expr) -> pl.Expr:
 
 def _results(
     lines: pl.DataFrame,
-    raw: list[list[str]],
+    line_counts: list[int],
     features: pl.DataFrame,
     reasons: list[str],
     metadata: list[dict[str, str | None]],
@@ -903,18 +904,18 @@ def _results(
         .with_columns((pl.col("reason") == "kept").alias("keep"))
     )
     kept = _blocks(decided.filter(pl.col("keep")).select("doc", "line", pl.col("cleaned").alias("text")))
-    kept_docs = np.searchsorted(kept["doc"].to_numpy(), np.arange(len(raw) + 1)).tolist()
+    kept_docs = np.searchsorted(kept["doc"].to_numpy(), np.arange(len(line_counts) + 1)).tolist()
     kept_line, kept_text, kept_block, kept_wrapped = (kept[name].to_list() for name in ("line", "text", "block", "wrapped"))
-    doc_rows = np.cumsum([0] + [len(text_lines) for text_lines in raw]).tolist()
+    doc_rows = np.cumsum([0, *line_counts]).tolist()
     results = []
-    for doc, text_lines in enumerate(raw):
+    for doc, count in enumerate(line_counts):
         paragraphs = _paragraphs(kept_line, kept_text, kept_block, kept_wrapped, kept_docs[doc], kept_docs[doc + 1])
         language = languages[doc][0] if languages[doc] else None
-        rows = decided.slice(doc_rows[doc], len(text_lines))
+        rows = decided.slice(doc_rows[doc], count)
 
-        def decisions(rows: pl.DataFrame = rows, text_lines: list[str] = text_lines) -> list[LineDecision]:
-            columns = (rows[name].to_list() for name in ("keep", "reason", "score", "cleaned"))
-            return list(map(LineDecision, range(1, len(text_lines) + 1), text_lines, *columns))
+        def decisions(rows: pl.DataFrame = rows) -> list[LineDecision]:
+            columns = (rows[name].to_list() for name in ("line", "raw", "keep", "reason", "score", "cleaned"))
+            return list(map(LineDecision, *columns))
 
         results.append(
             StripResult(
