@@ -231,3 +231,13 @@ def test_site_template_lines_are_found_per_source() -> None:
     result = strip_text(docs[0]["body"] + "\n" + ARTICLE, options=StripOptions(template_lines=templates["bugle"]))
     assert {text: reason for _, text, reason in result.removed}["The Weekly Bugle"] == "template"
     assert line_key("x " * 40) is None
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(LINE, max_size=15), min_size=1, max_size=5))
+def test_documents_of_a_batch_do_not_affect_each_other(documents: list[list[str]]) -> None:
+    texts = ["\n".join(lines) for lines in documents]
+    for text, batch in zip(texts, strip_texts(texts)):
+        alone = strip_text(text)
+        assert batch.decisions == alone.decisions
+        assert (batch.text, batch.metadata, batch.language) == (alone.text, alone.metadata, alone.language)
