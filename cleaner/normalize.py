@@ -82,7 +82,23 @@ def normalize_series(text: pl.Series) -> pl.Series:
     non_ascii = text.str.len_bytes() != text.str.len_chars().cast(pl.UInt32)
     full_work = (non_ascii | text.str.contains_any(_FOLDED_ASCII)).fill_null(False)
     ascii_done = collapse_whitespace(text.str.to_lowercase())
-    return _apply_to_rows(ascii_done, text, full_work, normalize_expr)
+    indices = full_work.arg_true()
+    if len(indices) == 0:
+        return ascii_done
+    return ascii_done.scatter(indices, _normalize_unicode(text.gather(indices)))
+
+
+_CHANGED_BY_NFKC = "[^\x00-\xff]|[\xa0\xa8\xaa\xaf\xb2-\xb5\xb8-\xba\xbc-\xbe]"
+"""Text that NFKC might change: a character beyond Latin-1, or one of Latin-1's few
+compatibility characters (no-break space, superscripts, fractions, ordinals, spacing accents).
+Accented Latin text is left alone, and NFKC, the costliest step, runs on the rest only."""
+
+
+def _normalize_unicode(text: pl.Series) -> pl.Series:
+    """:func:`normalize_expr` for rows with non-ASCII text, skipping NFKC where it is a no-op."""
+    needs_nfkc = text.str.contains(_CHANGED_BY_NFKC).fill_null(False)
+    composed = _apply_to_rows(text, text, needs_nfkc, lambda t: t.str.normalize("NFKC"))
+    return collapse_whitespace(composed.str.to_lowercase().str.replace_many(FOLD_FROM, FOLD_TO))
 
 
 def _apply_to_rows(

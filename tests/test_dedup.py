@@ -96,6 +96,15 @@ def test_exported_signatures_work_in_datasketch_lsh() -> None:
 ALPHABET = st.characters(blacklist_categories=("Cs", "Cn", "Co"))
 
 
+LATIN_AND_COMPATIBILITY = st.sampled_from(list("aZé üÆ\u00a0\u00aa\u00b2\u00bd\u00b5\u00b4\u00a8\u00b8'’“—\t x\u0301\ufb01\uff21\u2003İẞΣς"))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(LATIN_AND_COMPATIBILITY, max_size=20).map("".join), max_size=8))
+def test_nfkc_is_skipped_only_where_it_changes_nothing(texts: list[str]) -> None:
+    assert normalize_series(pl.Series(texts, dtype=pl.String)).to_list() == [normalize_text(t) for t in texts]
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.text(alphabet=ALPHABET, max_size=120))
 def test_python_and_polars_normalisers_agree(text: str) -> None:
