@@ -224,13 +224,7 @@ class SparkEngine:
         import pyarrow.parquet as pq  # only the Spark engine needs it: local workers start faster
 
         spark = self.spark()
-        try:
-            if self.work_dir is not None:
-                Path(self.work_dir).mkdir(parents=True, exist_ok=True)
-            exchange = tempfile.TemporaryDirectory(prefix="cleaner-spark-", dir=self.work_dir)
-        except OSError as exc:
-            raise EngineUnavailableError(f"the Spark work folder {self.work_dir!r} cannot be used: {exc}") from exc
-        with exchange as work:
+        with self._exchange() as work:
             documents_dir, mapped_dir = Path(work) / "documents", Path(work) / "mapped"
             documents_dir.mkdir()
             parts = 0
@@ -250,20 +244,22 @@ class SparkEngine:
             parts = sorted(str(path) for path in mapped_dir.glob("*.parquet"))
             yield BatchOutput(**{name: decode_table(pl.read_parquet(parts, columns=["order", "row", name]), name) for name in OUTPUT_TABLES})
 
-
     def components(self, n: int, edges: pl.DataFrame) -> np.ndarray:
         """Component labels of ``n`` nodes: on the driver up to ``driver_edges`` edges, else on
         the cluster (:func:`distributed_components`)."""
         if edges.height <= self.driver_edges:
             return components(n, edges)
+        with self._exchange() as work:
+            return distributed_components(self.spark(), n, edges, Path(work))
+
+    def _exchange(self) -> tempfile.TemporaryDirectory[str]:
+        """A temporary folder under ``work_dir`` for files Spark reads or writes."""
         try:
             if self.work_dir is not None:
                 Path(self.work_dir).mkdir(parents=True, exist_ok=True)
-            exchange = tempfile.TemporaryDirectory(prefix="cleaner-spark-", dir=self.work_dir)
+            return tempfile.TemporaryDirectory(prefix="cleaner-spark-", dir=self.work_dir)
         except OSError as exc:
             raise EngineUnavailableError(f"the Spark work folder {self.work_dir!r} cannot be used: {exc}") from exc
-        with exchange as work:
-            return distributed_components(self.spark(), n, edges, Path(work))
 
 
 def distributed_components(spark: Any, n: int, edges: pl.DataFrame, work: Path) -> np.ndarray:
