@@ -145,6 +145,14 @@ def test_patterns_with_capitals_or_look_arounds_still_apply() -> None:
     assert "promo" in {reason for _, _, reason in python_only.removed}
 
 
+def test_word_boundaries_next_to_accented_letters_keep_their_meaning() -> None:
+    text = ARTICLE.replace("Share this article", "Gesponsert von der Bäckerei Müller")
+    whole_word = strip_text(text, options=StripOptions(extra_patterns=(("promo", r"\bbäckerei müller\b"),)))
+    assert "promo" in {reason for _, _, reason in whole_word.removed}
+    part_of_word = strip_text(text, options=StripOptions(extra_patterns=(("promo", r"\bbäck\b"),)))
+    assert "promo" not in {reason for _, _, reason in part_of_word.removed}
+
+
 def test_options_keep_captions_and_extra_patterns() -> None:
     text = ARTICLE.replace(
         "Share this article",
