@@ -119,7 +119,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--shared", type=Path, default=Path(__file__).resolve().parent.parent.parent / "shared")
     parser.add_argument("--limit", type=int, default=0, help="only the first N dev pages")
-    parser.add_argument("--batch", type=int, default=256, help="documents per strip_texts call (default 256)")
+    parser.add_argument("--batch", type=int, default=1024, help="documents per strip_texts call (default 1024, as the pipeline)")
     parser.add_argument("--threads", default="1", help="Polars threads (default 1: speed per core)")
     args = parser.parse_args()
 
