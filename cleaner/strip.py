@@ -191,6 +191,8 @@ class _RuleGroup(NamedTuple):
     python: re.Pattern[str]
     rust: bool
     """Whether Polars' regex engine accepts the expression (else the group runs in Python)."""
+    anchored: bool = False
+    """Every alternative starts with ``^``: Python's engine needs to try the line's start only."""
     prefilter: str | None = None
     """The expression without its word-boundary assertions: it matches wherever the expression
     does (and a little more), and Rust's fast automaton runs it on any text, which Unicode
@@ -229,12 +231,39 @@ def _compiled(extra: tuple[tuple[str, str], ...]) -> tuple[_RuleGroup, ...]:
         prefilter = _WORD_BOUNDARY.sub(r"\1", expression)
         in_class = re.search(r"\[[^\]]*\\[bB]", expression) is not None  # [\b] is a backspace, not a boundary
         usable = rust and not in_class and prefilter != expression and _runs_in_polars(prefilter)
-        groups.append(_RuleGroup(name, any_length, expression, re.compile(expression, re.I), rust, prefilter if usable else None))
+        anchored = all(_anchored(part[3:-1]) for part in parts)
+        groups.append(
+            _RuleGroup(name, any_length, expression, re.compile(expression, re.I), rust, anchored, prefilter if usable else None)
+        )
     return tuple(groups)
 
 
 _WORD_BOUNDARY = re.compile(r"(?<!\\)((?:\\\\)*)\\[bB]")
 """An unescaped ``\\b`` or ``\\B`` (keeping any escaped backslashes before it)."""
+
+
+def _anchored(expression: str) -> bool:
+    """Whether every match of ``expression`` starts at the start of the line: it begins with
+    ``^`` and has no top-level alternative (``^a|b`` also matches ``b`` anywhere)."""
+    if not expression.startswith("^"):
+        return False
+    depth, in_class, escaped = 0, False, False
+    for char in expression:
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif char == "|" and depth == 0:
+            return False
+    return True
 
 
 def _has_upper_case(expression: str) -> bool:
@@ -279,15 +308,7 @@ def _pattern_columns(normalized: pl.Series, short: pl.Series, rules: Sequence[_R
         candidates = np.flatnonzero(undecided if group.any_length else undecided & is_short)
         if len(candidates) == 0:
             continue
-        texts = normalized.gather(candidates)
-        if group.rust and group.prefilter is not None:
-            hit = texts.str.contains(group.prefilter).fill_null(False).to_numpy()
-            maybe = np.flatnonzero(hit)
-            hit[maybe] = texts.gather(maybe).str.contains(group.expression).fill_null(False).to_numpy()
-        elif group.rust:
-            hit = texts.str.contains(group.expression).fill_null(False).to_numpy()
-        else:
-            hit = np.fromiter((bool(group.python.search(t)) for t in texts.to_list()), dtype=bool, count=len(texts))
+        hit = _group_hits(normalized.gather(candidates), group)
         rows = candidates[hit]
         if len(rows):
             pattern = pattern.scatter(rows, group.reason)
@@ -295,6 +316,24 @@ def _pattern_columns(normalized: pl.Series, short: pl.Series, rules: Sequence[_R
                 strong = strong.scatter(rows, True)
             undecided[rows] = False
     return pl.DataFrame([pattern, strong])
+
+
+SMALL_BATCH_LINES = 2_000
+"""Below this many lines, patterns run in Python's engine: Rust's compiles each expression
+for every call (about 1 ms a group), which only a large batch pays back."""
+
+
+def _group_hits(texts: pl.Series, group: _RuleGroup) -> np.ndarray:
+    """Which of ``texts`` the group matches."""
+    if not group.rust or len(texts) < SMALL_BATCH_LINES:
+        search = group.python.match if group.anchored else group.python.search
+        return np.fromiter((search(text) is not None for text in texts.to_list()), dtype=bool, count=len(texts))
+    if group.prefilter is None:
+        return texts.str.contains(group.expression).fill_null(False).to_numpy()
+    hit = texts.str.contains(group.prefilter).fill_null(False).to_numpy()
+    maybe = np.flatnonzero(hit)
+    hit[maybe] = texts.gather(maybe).str.contains(group.expression).fill_null(False).to_numpy()
+    return hit
 
 
 # --- line features ---------------------------------------------------------------------------
@@ -389,6 +428,7 @@ class _Stoplists:
     weights: np.ndarray  # float64 [word id]
     starts: np.ndarray  # int64 [word id + 1]: the word's lists are ``languages[starts[i]:starts[i + 1]]``
     languages: np.ndarray  # int64
+    index: dict[str, int]  # word -> id
 
     def holds(self, word_ids: np.ndarray, language: np.ndarray) -> np.ndarray:
         """Whether list ``language[i]`` holds word ``word_ids[i]`` (both >= 0)."""
@@ -408,7 +448,7 @@ def _stoplists() -> _Stoplists:
     members = np.zeros((len(index), 2), dtype=np.uint64)
     np.bitwise_or.at(members, (owner, flat >> 6), np.left_shift(np.uint64(1), (flat & 63).astype(np.uint64)))
     ids = pl.DataFrame({"word": list(index), "id": np.arange(len(index), dtype=np.int32)})
-    return _Stoplists(ids, names, members, 1.0 / counts, starts, flat)
+    return _Stoplists(ids, names, members, 1.0 / counts, starts, flat, {word: i for i, word in enumerate(index)})
 
 
 def _lines_frame(texts: Sequence[str]) -> tuple[pl.DataFrame, list[int]]:
@@ -472,7 +512,14 @@ def _units_frame(lines: pl.DataFrame) -> pl.DataFrame:
 
 
 def _word_ids(units: pl.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """Every word of every unit as ``(unit, stopword id or -1)``, in order."""
+    """Every word of every unit as ``(unit, stopword id or -1)``, in order (a join for a large
+    batch; dictionary lookups for a small one, where hashing the 180,000 stopwords would cost more)."""
+    if units.height < SMALL_BATCH_LINES:
+        lists = units["words"].to_list()
+        index = _stoplists().index
+        unit = np.repeat(np.arange(len(lists), dtype=np.int64), [len(words_) for words_ in lists])
+        ids = np.fromiter((index.get(word, -1) for words_ in lists for word in words_), dtype=np.int64, count=len(unit))
+        return unit, ids
     exploded = units.select(pl.int_range(pl.len(), dtype=pl.Int64).alias("unit"), pl.col("words").alias("word")).explode("word")
     found = exploded.join(_stoplists().ids, on="word", how="left", maintain_order="left")
     return found["unit"].to_numpy(), found["id"].fill_null(-1).to_numpy()
@@ -740,7 +787,8 @@ def strip_text(
     ``title`` (when the record already has one) lets the title line be recognised.
     Returns the kept paragraphs with their line spans, a decision per input line
     (kept or removed, reason, score) and the title/author/date found in the text.
-    Many documents: :func:`strip_texts` is much faster per document.
+    Many documents: :func:`strip_texts` is about ten times faster per document (a call
+    has a fixed cost of a few milliseconds, which a batch shares).
     """
     return strip_texts([text], options=options, titles=[title])[0]
 

@@ -249,3 +249,19 @@ def test_documents_of_a_batch_do_not_affect_each_other(documents: list[list[str]
         alone = strip_text(text)
         assert batch.decisions == alone.decisions
         assert (batch.text, batch.metadata, batch.language) == (alone.text, alone.metadata, alone.language)
+
+
+def test_small_and_large_batches_decide_alike(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Below ``SMALL_BATCH_LINES`` patterns run in Python's engine and stopwords are looked up
+    in a dict; above, Rust's engine and a join do it: the decisions must not depend on which."""
+    from cleaner import strip
+
+    texts = [ARTICLE, *(path.read_text(encoding="utf-8") for path in sorted(SEEDS.glob("*.txt")))]
+    texts.append(ARTICLE.replace("Share this article", "Gesponsert von der Bäckerei Müller\nNewsletter abonnieren"))
+    small = strip_texts(texts, options=StripOptions(extra_patterns=(("promo", r"\bbäckerei müller\b"),)))
+    monkeypatch.setattr(strip, "SMALL_BATCH_LINES", 0)
+    large = strip_texts(texts, options=StripOptions(extra_patterns=(("promo", r"\bbäckerei müller\b"),)))
+    for a, b in zip(small, large):
+        assert a.decisions == b.decisions
+        assert (a.text, a.metadata, a.language) == (b.text, b.metadata, b.language)
+    assert "promo" in {reason for _, _, reason in large[-1].removed}
