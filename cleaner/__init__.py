@@ -33,7 +33,19 @@ _EXPORTS = {
     "strip_texts": "cleaner.strip",
 }
 
-__all__ = ["__version__", *sorted(_EXPORTS)]
+__all__ = [
+    "CleanConfig",
+    "CleanResult",
+    "FieldMap",
+    "StripOptions",
+    "StripResult",
+    "__version__",
+    "clean",
+    "clean_frame",
+    "dedup",
+    "strip_text",
+    "strip_texts",
+]
 
 if TYPE_CHECKING:
     from cleaner.config import CleanConfig, FieldMap
