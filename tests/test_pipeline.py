@@ -220,3 +220,15 @@ def test_chunked_like_follows_the_frame_chunks() -> None:
     column = schemas.chunked_like(pl.Series("y", [10, 20, 30, 40, 50, 60]), frame)
     assert column.chunk_lengths() == [3, 1, 2] and column.to_list() == [10, 20, 30, 40, 50, 60]
     assert frame.with_columns(column).n_chunks("all") == [3, 3]
+
+
+def test_public_names_are_listed_once_and_load_on_first_use() -> None:
+    import subprocess
+    import sys
+
+    import cleaner
+
+    assert set(cleaner.__all__) - {"__version__"} == set(cleaner._EXPORTS)
+    assert all(callable(getattr(cleaner, name)) for name in cleaner._EXPORTS)
+    probe = "import sys, cleaner.process; print('cleaner.pipeline' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.strip() == "False"
