@@ -153,11 +153,8 @@ def empty(schema: pl.Schema) -> pl.DataFrame:
 
 def frame(rows: Iterable[Mapping[str, Any]], schema: pl.Schema) -> pl.DataFrame:
     """Build a frame of exactly ``schema`` from row dicts (missing keys become null)."""
-    columns: dict[str, list[Any]] = {name: [] for name in schema}
-    for row in rows:
-        for name in schema:
-            columns[name].append(row.get(name))
-    return pl.DataFrame(columns, schema=schema)
+    rows = rows if isinstance(rows, list) else list(rows)
+    return pl.DataFrame({name: [row.get(name) for row in rows] for name in schema}, schema=schema)
 
 
 def conform(df: pl.DataFrame, schema: pl.Schema, *, missing_as_null: bool = False) -> pl.DataFrame:
