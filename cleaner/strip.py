@@ -928,7 +928,7 @@ def _head_of_article(
 
 def _clean_inline_expr(text: pl.Expr) -> pl.Expr:
     """:func:`clean_inline` for a whole column."""
-    slug = text.str.extract(r"^((?:[^/\n]{1,120}?/ ){3,8})", 1)
+    slug = text.str.extract(f"^({_SLUG_PREFIX.pattern[1:]})", 1)
     segments_short = slug.str.strip_suffix("/ ").str.split("/ ").list.eval(
         pl.element().str.strip_chars().str.count_matches(r"\S+") <= 14
     ).list.all()
@@ -939,7 +939,7 @@ def _clean_inline_expr(text: pl.Expr) -> pl.Expr:
     )
     return (
         without_slug.str.replace_all(_CITATION_BRACKET.pattern, "")
-        .str.replace_all(r"([a-z]{3})\d{1,2}([.,;:!?\"”’)]*(?:\s|$))", "${1}${2}")
+        .str.replace_all(r"([a-z]{3})\d{1,2}([.,;:!?\"”’)]*(?:\s|$))", "${1}${2}")  # _CITATION_GLUED without look-arounds
         .str.strip_chars()
     )
 
