@@ -675,6 +675,24 @@ def _with_scores(
     )
 
 
+GAP_UNITS = 2
+"""Two article regions this close, with nothing but unmatched lines between them, are one."""
+
+
+def _bridged(regions: list[list[int]], units: _Units, peeled: dict[int, str]) -> list[list[int]]:
+    """Join article regions separated by at most :data:`GAP_UNITS` lines that no pattern,
+    template or repetition claims: a subheading or a short sentence between two runs of prose."""
+    joined: list[list[int]] = []
+    for start, end in sorted(regions):
+        if joined and start - joined[-1][1] <= GAP_UNITS and all(
+            units.pattern[index] is None and index not in peeled for index in range(joined[-1][1], start)
+        ):
+            joined[-1][1] = end
+        else:
+            joined.append([start, end])
+    return joined
+
+
 class _Units:
     """What the article regions are found from, as plain lists (Kadane's search runs in Python)."""
 
@@ -683,6 +701,7 @@ class _Units:
         self.normalized: list[str] = units["normalized"].to_list()
         self.n_words: list[int] = units["n_words"].to_list()
         self.rule: list[str | None] = units["rule"].to_list()
+        self.pattern: list[str | None] = units["pattern"].to_list()
         self.score: list[float] = units["score"].to_list()
 
     def trim_edges(self, regions: list[list[list[int]]]) -> list[dict[int, str]]:
@@ -765,6 +784,7 @@ def strip_texts(
         for doc in range(len(texts))
     ]
     peeled = units.trim_edges(regions)
+    regions = [_bridged(doc_regions, units, peeled[doc]) for doc, doc_regions in enumerate(regions)]
     decided = _decide(features, regions, peeled, bounds, titles, options)
     reasons: list[str] = decided["reason"].to_list()
     metadata = _metadata(decided, len(texts))
