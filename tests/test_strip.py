@@ -265,3 +265,12 @@ def test_small_and_large_batches_decide_alike(monkeypatch: pytest.MonkeyPatch) -
         assert a.decisions == b.decisions
         assert (a.text, a.metadata, a.language) == (b.text, b.metadata, b.language)
     assert "promo" in {reason for _, _, reason in large[-1].removed}
+
+
+def test_headings_inside_the_article_are_kept_unless_asked_otherwise() -> None:
+    text = ARTICLE.replace("More than four hundred", "Opening day\n\nMore than four hundred")
+    kept = strip_text(text)
+    assert any(p.text == "Opening day" for p in kept.paragraphs)
+    dropped = strip_text(text, options=StripOptions(keep_headings=False))
+    assert not any(p.text == "Opening day" for p in dropped.paragraphs)
+    assert [line for _, line, reason in dropped.removed if reason == "heading"] == ["Opening day"]
