@@ -973,19 +973,27 @@ def _results(
     languages: list[list[str]],
 ) -> list[StripResult]:
     """Every line's decision (blank lines included), its cleaned text, and each document's result."""
-    by_unit = features.select("doc", "numbers", "score").with_columns(pl.Series("reason", reasons, dtype=pl.String))
-    by_line = by_unit.explode("numbers").rename({"numbers": "line"})
-    decided = (
-        lines.join(by_line, on=["doc", "line"], how="left", maintain_order="left")
-        .with_columns(pl.col("reason").fill_null("blank"), pl.col("score").fill_null(0.0))
-        .with_columns((pl.col("reason") == "").alias("keep"))
-        .with_columns(pl.when(pl.col("keep")).then(_clean_inline_expr(pl.col("text"))).otherwise(pl.lit("")).alias("cleaned"))
-        .with_columns(
-            pl.when(pl.col("keep") & (pl.col("cleaned") == "")).then(pl.lit("inline-clutter"))
-            .when(pl.col("keep")).then(pl.lit("kept"))
-            .otherwise(pl.col("reason")).alias("reason"),
-        )
-        .with_columns((pl.col("reason") == "kept").alias("keep"))
+    by_line = (
+        features.select("doc", "numbers", "score")
+        .with_columns(pl.Series("reason", reasons, dtype=pl.String))
+        .explode("numbers")
+    )
+    # each line's row in ``lines``: its document's first row plus its number, no join needed
+    first_rows = np.cumsum([0, *line_counts])[:-1]
+    rows = first_rows[by_line["doc"].to_numpy()] + by_line["numbers"].to_numpy().astype(np.int64) - 1
+    reason = pl.Series("reason", ["blank"] * lines.height, dtype=pl.String).scatter(rows, by_line["reason"])
+    score = np.zeros(lines.height, dtype=np.float64)
+    score[rows] = by_line["score"].to_numpy()
+    kept_rows = rows[by_line["reason"].to_numpy() == ""]
+    kept_rows.sort()
+    cleaned_kept = lines["text"].gather(kept_rows).to_frame("t").select(_clean_inline_expr(pl.col("t")))["t"]
+    cleaned = pl.Series("cleaned", [""] * lines.height, dtype=pl.String).scatter(kept_rows, cleaned_kept)
+    emptied = kept_rows[(cleaned_kept == "").to_numpy()]
+    reason = reason.scatter(kept_rows, "kept")
+    if len(emptied):
+        reason = reason.scatter(emptied, "inline-clutter")
+    decided = lines.with_columns(reason, pl.Series("score", score), cleaned).with_columns(
+        (pl.col("reason") == "kept").alias("keep")
     )
     kept = _blocks(decided.filter(pl.col("keep")).select("doc", "line", pl.col("cleaned").alias("text")))
     kept_docs = np.searchsorted(kept["doc"].to_numpy(), np.arange(len(line_counts) + 1)).tolist()
