@@ -598,27 +598,39 @@ def _unit_features(units: pl.DataFrame, rules: Sequence[_RuleGroup], n_docs: int
     names = _stoplists().names
     languages = [[names[i] for i in row if i >= 0] for row in ranked.tolist()]
     units = units.hstack(_pattern_columns(units["normalized"], units["n_words"] <= SHORT_LINE_WORDS, rules))
-    byline = (
-        pl.when((pl.col("n_words") <= 12) & ~pl.col("text").str.ends_with("."))
-        .then(pl.col("text").str.extract(_BYLINE_RUST, 1).str.strip_chars())
-        .otherwise(None)
-    )
-    dateline = (pl.col("n_words") <= 10) & (
-        pl.col("text").str.contains(_DATE_RUST) | (pl.col("text").str.contains(_DATELINE_RUST) & (pl.col("n_words") <= 8))
-    )
     return units.with_columns(
         chars.alias("chars"),
         pl.col("text").str.contains(_TERMINAL_END).alias("terminal"),
         pl.col("text").str.contains(_BULLET.pattern).alias("bullet"),
+        pl.col("text").str.contains(_SEPARATED).alias("separated"),
+    ).hstack(_short_line_features(units)), languages
+
+
+SHORT_FEATURE_WORDS = 12
+"""Bylines, datelines and short sentences have at most this many words: their expressions run
+on such lines only (prose lines hold most of the bytes)."""
+
+
+def _short_line_features(units: pl.DataFrame) -> pl.DataFrame:
+    """``byline`` (the name), ``dateline``, ``upper_start``, ``sentence_end`` and ``cjk_prose``
+    of the lines that can have them (false or null on longer lines)."""
+    rows = np.flatnonzero(units["n_words"].to_numpy() <= SHORT_FEATURE_WORDS)
+    n_words = pl.col("n_words")
+    short = units.select("text", "n_words")[rows].select(
+        pl.when(~pl.col("text").str.ends_with(".")).then(pl.col("text").str.extract(_BYLINE_RUST, 1).str.strip_chars()).alias("byline"),
+        (
+            (n_words <= 10)
+            & (pl.col("text").str.contains(_DATE_RUST) | (pl.col("text").str.contains(_DATELINE_RUST) & (n_words <= 8)))
+        ).fill_null(False).alias("dateline"),
         pl.col("text").str.contains(r"^\p{Lu}").alias("upper_start"),
         pl.col("text").str.contains(_SENTENCE_END).alias("sentence_end"),
-        (
-            (pl.col("text").str.count_matches(_CJK) >= 40) & pl.col("text").str.contains("[。！？.!?]$")
-        ).alias("cjk_prose"),
-        pl.col("text").str.contains(_SEPARATED).alias("separated"),
-        byline.alias("byline"),
-        dateline.fill_null(False).alias("dateline"),
-    ), languages
+        ((pl.col("text").str.count_matches(_CJK) >= 40) & pl.col("text").str.contains("[。！？.!?]$")).alias("cjk_prose"),
+    )
+    columns = []
+    for name in short.columns:
+        empty = pl.Series(name, [None] * units.height, dtype=pl.String) if name == "byline" else pl.Series(name, np.zeros(units.height, dtype=bool))
+        columns.append(empty.scatter(rows, short[name]) if len(rows) else empty)
+    return pl.DataFrame(columns)
 
 
 def _with_scores(
