@@ -21,7 +21,7 @@ from cleaner import stopwords
 from cleaner.dates import iso_date
 from cleaner.normalize import normalize_text, words
 from cleaner.paragraphs import Paragraph, split_unnumbered
-from cleaner.strip import StripOptions, pattern_reason_of
+from cleaner.strip import StripOptions, pattern_reasons
 
 EXTRACTOR = "trafilatura"
 logging.getLogger("readability.readability").setLevel(logging.CRITICAL)
@@ -112,11 +112,12 @@ def extract_html(html: str, *, url: str | None = None, options: StripOptions | N
     removed: list[tuple[str, str]] = []
     title = metadata["title"]
     title_key = normalize_text(title) if title else None
-    for index, paragraph in enumerate(split_unnumbered(text)):
+    paragraphs = split_unnumbered(text)
+    reasons = pattern_reasons([p.text for p in paragraphs], options) if options.strip else [None] * len(paragraphs)
+    for index, (paragraph, reason) in enumerate(zip(paragraphs, reasons)):
         if index == 0 and title_key is not None and normalize_text(paragraph.text) == title_key:
             removed.append((paragraph.text, "title"))
             continue
-        reason = pattern_reason_of(paragraph.text, options) if options.strip else None
         if reason is None:
             kept.append(paragraph)
         else:

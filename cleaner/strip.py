@@ -43,7 +43,6 @@ from cleaner.normalize import (
     collapse_whitespace,
     normalize_series,
     normalize_text,
-    words,
 )
 from cleaner.paragraphs import TERMINAL, Paragraph, split_paragraphs, split_wrapped
 from cleaner.templates import line_key
@@ -67,9 +66,10 @@ RESCUE_WORDS = 35
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _BULLET = re.compile(r"^(?:[-–—•·*▪►●◦‣]|\d{1,2}[.)])\s")
-_CITATION_GLUED = re.compile(r"(?<=[a-z][a-z][a-z])\d{1,2}(?=[.,;:!?\"”’)]*(?:\s|$))")
-_CITATION_BRACKET = re.compile(r"\s?\[(?:\d{1,3}(?:[,–-]\d{1,3})*|citation needed|note \d{1,3})\]")
-_SLUG_PREFIX = re.compile(r"^(?:[^/\n]{1,120}?/ ){3,8}")
+_CITATION_GLUED = r"([a-z]{3})\d{1,2}([.,;:!?\"”’)]*(?:\s|$))"
+"""A citation number glued to a word (``Reuters4.``): the word and what follows are kept."""
+_CITATION_BRACKET = r"\s?\[(?:\d{1,3}(?:[,–-]\d{1,3})*|citation needed|note \d{1,3})\]"
+_SLUG_PREFIX = r"^((?:[^/\n]{1,120}?/ ){3,8})"
 _BYLINE = re.compile(
     r"^(?:by|von|par|por|di|door|av|af|od|przez|written by|reporting by|geschrieben von|verfasst von|"
     r"text:|author:|autor:|auteur\s?:)\s+"
@@ -96,7 +96,6 @@ _DATE_RUST = "(?i)" + _DATE.pattern.replace(r"\b", r"(?-u:\b)")
 """The same expressions for Polars' regex engine, which runs them over whole batches. A date
 starts and ends with an ASCII digit or month name, so its word boundaries are ASCII ones
 (Unicode boundaries keep Rust's engine from its fast automaton on non-ASCII text: 40x)."""
-_HAS_DIGIT = re.compile(r"\d")
 
 
 class LineDecision(NamedTuple):
@@ -271,25 +270,17 @@ def _has_upper_case(expression: str) -> bool:
     return any(char.isupper() for char in re.sub(r"\\.", "", expression))
 
 
-def _first_reason(normalized: str, short: bool, rules: Sequence[_RuleGroup]) -> tuple[str, bool] | None:
-    for group in rules:
-        if (short or group.any_length) and group.python.search(normalized):
-            return group.reason, group.any_length
-    return None
-
-
-def pattern_reason_of(text: str, options: StripOptions | None = None) -> str | None:
-    """The pattern reason of one line of already-extracted text (``None`` when it is content).
+def pattern_reasons(texts: Sequence[str], options: StripOptions | None = None) -> list[str | None]:
+    """The pattern reason of each line of already-extracted text (``None`` when it is content).
 
     Used after HTML extraction, where position signals no longer exist but phrase patterns
     still catch the clutter that extractors let through.
     """
     options = options or StripOptions()
-    normalized = normalize_text(text)
-    match = _first_reason(normalized, len(words(normalized)) <= SHORT_LINE_WORDS, _compiled(options.extra_patterns))
-    if match is None or (match[0] == "caption" and options.keep_captions):
-        return None
-    return match[0]
+    normalized = normalize_series(pl.Series(texts, dtype=pl.String))
+    short = normalized.str.count_matches(WORD) <= SHORT_LINE_WORDS
+    reasons = _pattern_columns(normalized, short, _compiled(options.extra_patterns))["pattern"].to_list()
+    return [None if reason == "caption" and options.keep_captions else reason for reason in reasons]
 
 
 def _pattern_columns(normalized: pl.Series, short: pl.Series, rules: Sequence[_RuleGroup]) -> pl.DataFrame:
@@ -380,18 +371,8 @@ def _regions(scores: Sequence[float]) -> list[tuple[int, int]]:
 
 
 def clean_inline(text: str) -> str:
-    """Cut clutter out of a kept line: slug prefixes and citation markers."""
-    if "/ " in text:
-        match = _SLUG_PREFIX.match(text)
-        if match and len(text) - match.end() >= 40:
-            segments = match.group(0).split("/ ")
-            if all(len(segment.split()) <= 14 for segment in segments):
-                text = text[match.end() :]
-    if "[" in text:
-        text = _CITATION_BRACKET.sub("", text)
-    if _HAS_DIGIT.search(text):
-        text = _CITATION_GLUED.sub("", text)
-    return text.strip()
+    """Cut clutter out of a kept line: slug prefixes and citation markers (:func:`_clean_inline_expr`)."""
+    return pl.select(_clean_inline_expr(pl.lit(text, dtype=pl.String))).item()
 
 
 # --- the classifier --------------------------------------------------------------------------
@@ -959,8 +940,9 @@ def _head_of_article(
 
 
 def _clean_inline_expr(text: pl.Expr) -> pl.Expr:
-    """:func:`clean_inline` for a whole column."""
-    slug = text.str.extract(f"^({_SLUG_PREFIX.pattern[1:]})", 1)
+    """Cut clutter out of kept lines: a slug prefix of 3 to 8 short segments before at least
+    40 characters of text, bracketed references and citation numbers glued to a word."""
+    slug = text.str.extract(_SLUG_PREFIX, 1)
     segments_short = slug.str.strip_suffix("/ ").str.split("/ ").list.eval(
         pl.element().str.strip_chars().str.count_matches(r"\S+") <= 14
     ).list.all()
@@ -970,8 +952,8 @@ def _clean_inline_expr(text: pl.Expr) -> pl.Expr:
         .otherwise(text)
     )
     return (
-        without_slug.str.replace_all(_CITATION_BRACKET.pattern, "")
-        .str.replace_all(r"([a-z]{3})\d{1,2}([.,;:!?\"”’)]*(?:\s|$))", "${1}${2}")  # _CITATION_GLUED without look-arounds
+        without_slug.str.replace_all(_CITATION_BRACKET, "")
+        .str.replace_all(_CITATION_GLUED, "${1}${2}")
         .str.strip_chars()
     )
 
