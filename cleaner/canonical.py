@@ -109,8 +109,7 @@ def assign_canonical(paragraphs: pl.DataFrame, members: pl.DataFrame) -> pl.Data
     canonical = members["canonical"].to_numpy().astype(np.int64)
     is_canonical = canonical == np.arange(len(canonical), dtype=np.int64)
     canonical_rows = np.flatnonzero(is_canonical)
-    ids = paragraphs.select(pl.col("norm_key").gather(canonical_rows))["norm_key"]
-    ids = pl.select(cluster_id_of(pl.lit(ids))).to_series()
+    ids = paragraphs.select(cluster_id_of(pl.col("norm_key").gather(canonical_rows))).to_series()
     slot = np.empty(len(canonical), dtype=np.int64)
     slot[canonical_rows] = np.arange(len(canonical_rows), dtype=np.int64)
     result = paragraphs.select("para_id", "doc_id").with_columns(

@@ -182,17 +182,17 @@ def process_batch(
     one_by_one = raw.filter(pl.col("content_type") == "html") if not config.strip else raw
     out: dict[str, list[dict[str, Any]]] = {"meta": [], "paragraphs": [], "removed": [], "errors": []}
     documents = list(one_by_one.iter_rows(named=True))
-    texts = [doc for doc in documents if doc["content_type"] != "html"]
-    stripped = _strip_batch(texts, config, templates) if config.strip else None
-    stripped_of = {id(doc): result for doc, result in zip(texts, stripped)} if stripped is not None else {}
-    for doc in documents:
+    text_rows = [row for row, doc in enumerate(documents) if doc["content_type"] != "html"]
+    stripped = _strip_batch([documents[row] for row in text_rows], config, templates) if config.strip else None
+    stripped_at = dict(zip(text_rows, stripped)) if stripped is not None else {}
+    for row, doc in enumerate(documents):
         staged = {"meta": [], "paragraphs": [], "removed": []}
         try:
             with time_limit(config.document_timeout):
                 if doc["content_type"] == "html":
                     _clean_html_document(doc, config, staged)
                 else:
-                    _clean_text_document(doc, config, staged, templates, stripped_of.get(id(doc)))
+                    _clean_text_document(doc, config, staged, templates, stripped_at.get(row))
         except Exception as exc:  # one document must never take its batch down
             detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
             out["errors"].append(

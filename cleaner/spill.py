@@ -195,14 +195,8 @@ class SpillTable:
 
     def pieces(self) -> Iterator[pl.DataFrame]:
         """The rows in order, one row group at a time."""
-        self.close()
-        if self._cache is not None:
-            for start in range(0, self.rows, self.row_group_rows):
-                yield self._cache.slice(start, self.row_group_rows)
-            return
-        source = pq.ParquetFile(self.path)
-        for group in range(source.num_row_groups):
-            yield pl.from_arrow(source.read_row_group(group)).cast(self.schema)  # type: ignore[union-attr]
+        for group in range(len(self.row_group_sizes())):
+            yield self.piece(group)
 
     def frame(self) -> pl.DataFrame:
         """The whole table (read from disk on first use)."""

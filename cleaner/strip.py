@@ -687,11 +687,12 @@ def _bridged(regions: list[list[int]], units: _Units, peeled: dict[int, str]) ->
 
 
 class _Units:
-    """What the article regions are found from, as plain lists (Kadane's search runs in Python)."""
+    """What the article regions are found from, as plain lists (Kadane's search runs in Python),
+    and the normalised lines for the few long ones matched at a region's edge."""
 
     def __init__(self, units: pl.DataFrame, rules: Sequence[_RuleGroup]) -> None:
         self.rules = rules
-        self.normalized: list[str] = units["normalized"].to_list()
+        self.normalized = units["normalized"]
         self.n_words: list[int] = units["n_words"].to_list()
         self.rule: list[str | None] = units["rule"].to_list()
         self.pattern: list[str | None] = units["pattern"].to_list()
@@ -737,7 +738,7 @@ class _Units:
         long_lines = [i for i in indices if self.n_words[i] > SHORT_LINE_WORDS]
         found: dict[int, str | None] = {}
         if long_lines:
-            normalized = pl.Series([self.normalized[i] for i in long_lines], dtype=pl.String)
+            normalized = self.normalized.gather(long_lines)
             edge_rules = [group for group in self.rules if group.reason in EDGE_REASONS]
             patterns = _pattern_columns(normalized, pl.Series([True] * len(long_lines)), edge_rules)["pattern"].to_list()
             found = dict(zip(long_lines, patterns))
