@@ -89,8 +89,10 @@ def _clean_text_document(
     templates: Mapping[str, frozenset[int]],
     stripped: StripResult | None = None,
 ) -> None:
-    options = strip_options(config, templates.get(doc["source"], frozenset()))
-    result = stripped if stripped is not None else strip_text(doc["body"], options=options, title=doc["title"])
+    result = stripped
+    if result is None:
+        options = strip_options(config, templates.get(doc["source"], frozenset()))
+        result = strip_text(doc["body"], options=options, title=doc["title"])
     for decision in result.decisions:
         if not decision.keep:
             out["removed"].append({"doc_id": doc["doc_id"], "line": decision.line, "text": decision.text, "reason": decision.reason})

@@ -280,3 +280,22 @@ def test_workers_that_cannot_start_are_reported_once_not_retried_per_document(mo
     )
     with pytest.raises(parallel.WorkerStartError, match="__main__"):
         process.isolate_batch(raw, CleanConfig())
+
+
+def test_a_document_that_breaks_the_batch_strip_costs_only_itself(monkeypatch) -> None:
+    """When stripping a batch at once fails, every document is stripped alone: only the bad
+    one becomes an error naming it, and the others are cleaned as usual."""
+    from cleaner import process, strip
+
+    def fragile(text: str, **options):  # type: ignore[no-untyped-def]
+        if "POISON" in text:
+            raise RuntimeError("cannot strip this document")
+        return strip.strip_text(text, **options)
+
+    monkeypatch.setattr(process, "strip_texts", lambda texts, **options: [fragile(t) for t in texts])
+    monkeypatch.setattr(process, "strip_text", fragile)
+    records = [{"id": "good", "text": ARTICLE}, {"id": "bad", "text": "POISON\n" + ARTICLE}, {"id": "also-good", "text": ARTICLE}]
+    result = cleaner.clean(records, workers=1)
+    assert result.documents["doc_id"].to_list() == ["good", "also-good"]
+    assert [e for e in result.errors["error"].to_list() if "'bad'" in e and "cannot strip this document" in e]
+    assert result.paragraphs.filter(pl.col("doc_id") == "also-good").height == result.paragraphs.filter(pl.col("doc_id") == "good").height > 0
