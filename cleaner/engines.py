@@ -7,7 +7,8 @@ where that function runs and hands its outputs back in document order; the relat
 after it (candidates, verification, clusters, canonical choice) are the same code for both.
 
 * :class:`LocalEngine` (default): a process pool over this machine's cores
-  (``parallel.map_ordered``), batches streamed in and out in order.
+  (``parallel.map_ordered``), batches streamed in and out in order; batches that run in
+  Polars and numpy kernels only (``process.releases_gil``) go to threads instead.
 * :class:`SparkEngine`: the documents become a Spark DataFrame and the same function runs
   on the executors through ``mapInArrow``; an existing ``SparkSession`` (a cluster) is used
   when given, otherwise ``local[N]``. Spark carries no unsigned integers, so the 64-bit hash
@@ -46,7 +47,11 @@ class Engine(Protocol):
     connected components of the verified-duplicate graph."""
 
     def map_batches(
-        self, function: BatchFunction, batches: Iterator[pl.DataFrame], isolate: BatchFunction
+        self,
+        function: BatchFunction,
+        batches: Iterator[pl.DataFrame],
+        isolate: BatchFunction,
+        in_threads: Callable[[pl.DataFrame], bool] | None = None,
     ) -> Iterator[BatchOutput]: ...
 
     def components(self, n: int, edges: pl.DataFrame) -> np.ndarray: ...
@@ -59,9 +64,13 @@ class LocalEngine:
     workers: int
 
     def map_batches(
-        self, function: BatchFunction, batches: Iterator[pl.DataFrame], isolate: BatchFunction
+        self,
+        function: BatchFunction,
+        batches: Iterator[pl.DataFrame],
+        isolate: BatchFunction,
+        in_threads: Callable[[pl.DataFrame], bool] | None = None,
     ) -> Iterator[BatchOutput]:
-        return map_ordered(function, batches, self.workers, isolate=isolate)
+        return map_ordered(function, batches, self.workers, isolate=isolate, in_threads=in_threads)
 
     def components(self, n: int, edges: pl.DataFrame) -> np.ndarray:
         return components(n, edges)
@@ -216,11 +225,16 @@ class SparkEngine:
         return session
 
     def map_batches(
-        self, function: BatchFunction, batches: Iterator[pl.DataFrame], isolate: BatchFunction
+        self,
+        function: BatchFunction,
+        batches: Iterator[pl.DataFrame],
+        isolate: BatchFunction,
+        in_threads: Callable[[pl.DataFrame], bool] | None = None,
     ) -> Iterator[BatchOutput]:
         """One Spark job over all the documents. ``isolate`` is not needed: Spark retries a
         task whose Python worker died, and a document that fails raises no further than
-        ``process_batch``, which reports it in ``errors``."""
+        ``process_batch``, which reports it in ``errors``. ``in_threads`` is a local-engine
+        choice; Spark's executors run every batch."""
         import pyarrow.parquet as pq  # only the Spark engine needs it: local workers start faster
 
         spark = self.spark()

@@ -37,7 +37,7 @@ from cleaner.clusters import exact_groups, near_duplicate_groups
 from cleaner.config import CleanConfig, OutputFormat
 from cleaner.engines import Engine, LocalEngine, SparkEngine, is_spark_dataframe
 from cleaner.index import INDEX_ROWS, DedupIndex
-from cleaner.process import isolate_batch, process_batch
+from cleaner.process import isolate_batch, process_batch, releases_gil
 from cleaner.read import ErrorRow, iter_raw_documents, iter_record_documents
 from cleaner.spill import SignatureStore, SpillTable, WorkFolder
 from cleaner.templates import find_templates
@@ -407,6 +407,7 @@ def _map_documents(
         partial(process_batch, config=config, templates=templates),
         _batches(_raw_documents(inputs, config, errors), config.batch_size, config.batch_chars, info),
         isolate=partial(isolate_batch, config=config, templates=templates),
+        in_threads=partial(releases_gil, config=config),
     ):
         removed.add(output.removed)
         metas.append(output.meta)

@@ -215,6 +215,18 @@ def process_batch(
     )
 
 
+def releases_gil(raw: pl.DataFrame, config: CleanConfig) -> bool:
+    """Whether ``process_batch`` spends this batch in Polars and numpy kernels only.
+
+    True for text documents without per-line stripping (``--no-strip``): splitting,
+    normalising and signing a whole batch are column operations that release the GIL, so
+    such batches parallelise on threads (measured: 13 batches of 100k paragraphs, 1.33 s in
+    one thread, 0.83 s on two threads of a 2-core machine). Stripping (per-document Python)
+    and HTML extraction (trafilatura) need worker processes.
+    """
+    return not config.strip and not (raw["content_type"] == "html").any()
+
+
 def _in_document_order(parts: list[pl.DataFrame], raw: pl.DataFrame) -> pl.DataFrame:
     """Concatenate per-document rows from both paths, ordered as the documents are in ``raw``."""
     nonempty = [part for part in parts if part.height]

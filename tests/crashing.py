@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 
 
@@ -15,3 +16,10 @@ def crash_on_three(value: int) -> int:
 def die_on_start() -> None:
     """A worker initializer that kills the process before any work, like a broken main module."""
     os._exit(1)
+
+
+def pid_and_tenfold(value: int) -> tuple[int, int]:
+    """The process that handled ``value``, and ``value * 10``; kills its worker on item 3."""
+    if value == 3 and multiprocessing.parent_process() is not None:
+        os._exit(1)
+    return os.getpid(), value * 10

@@ -98,6 +98,11 @@ def test_same_tables_whatever_the_worker_count_and_file_order(tmp_path: Path) ->
     two = cleaner.clean(SAMPLES, workers=2, batch_size=2)
     for name in schemas.OUTPUT_TABLES:
         assert one.tables[name].equals(two.tables[name]), name
+    # without stripping, text-only batches run on threads and HTML batches in worker processes
+    unstripped_one = cleaner.clean(SAMPLES, workers=1, batch_size=2, strip=False)
+    unstripped_two = cleaner.clean(SAMPLES, workers=2, batch_size=2, strip=False)
+    for name in schemas.OUTPUT_TABLES:
+        assert unstripped_one.tables[name].equals(unstripped_two.tables[name]), name
     one.write(tmp_path / "a")
     two.write(tmp_path / "b")
     for name in schemas.OUTPUT_TABLES:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -244,6 +245,18 @@ def test_a_dying_worker_costs_only_its_item() -> None:
 
     results = list(map_ordered(crash_on_three, range(8), 2, isolate=lambda item: -item))
     assert results == [0, 10, 20, -3, 40, 50, 60, 70]
+
+
+def test_items_marked_for_threads_run_in_this_process_in_order_beside_a_dying_worker() -> None:
+    from cleaner.parallel import map_ordered
+    from tests.crashing import pid_and_tenfold
+
+    even_in_threads = map_ordered(pid_and_tenfold, range(10), 2, isolate=lambda item: (-1, -item), in_threads=lambda v: v % 2 == 0)
+    results = list(even_in_threads)
+    assert [value for _, value in results] == [0, 10, 20, -3, 40, 50, 60, 70, 80, 90]
+    here = os.getpid()
+    assert all(pid == here for pid, value in results if value % 20 == 0)
+    assert all(pid not in (here, -1) for pid, value in results if value % 20 == 10)
 
 
 def test_isolating_a_batch_cleans_its_documents_one_by_one() -> None:
