@@ -222,7 +222,8 @@ def releases_gil(raw: pl.DataFrame, config: CleanConfig) -> bool:
     normalising and signing a whole batch are column operations that release the GIL, so
     such batches parallelise on threads (measured: 13 batches of 100k paragraphs, 1.33 s in
     one thread, 0.83 s on two threads of a 2-core machine). Stripping (per-document Python)
-    and HTML extraction (trafilatura) need worker processes.
+    and HTML extraction (trafilatura) need worker processes, where the per-document time
+    limit (``SIGALRM``, main thread only) also applies.
     """
     return not config.strip and not (raw["content_type"] == "html").any()
 
