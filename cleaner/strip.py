@@ -343,8 +343,16 @@ def _best_run(scores: Sequence[float]) -> tuple[int, int, float]:
     return best
 
 
+BARRIER_CROSSING_SHARE = 0.3
+"""A secondary region beyond a barrier (a related, comments or footer marker) is kept when it
+scores at least this share of the main region: an article that goes on after a "more on this
+topic" box, rather than the teasers or comments under it (dev set: recall 0.885 -> 0.902,
+precision 0.854 -> 0.850)."""
+
+
 def _regions(scores: Sequence[float]) -> list[tuple[int, int]]:
-    """The main region plus strong secondary regions not cut off from it by a barrier."""
+    """The main region plus strong secondary regions: not cut off from it by a barrier, or
+    cut off but carrying a good share of the article (:data:`BARRIER_CROSSING_SHARE`)."""
     start, end, total = _best_run(scores)
     if total <= 0:
         return []
@@ -360,7 +368,7 @@ def _regions(scores: Sequence[float]) -> list[tuple[int, int]]:
             continue
         a, b = lo + sub_start, lo + sub_end
         between = scores[b:start] if side == "before" else scores[end:a]
-        if any(score <= BARRIER_SCORE for score in between):
+        if sub_total < BARRIER_CROSSING_SHARE * total and any(score <= BARRIER_SCORE for score in between):
             continue
         regions.append((a, b))
         pending.extend([(lo, a, side), (b, hi, side)])

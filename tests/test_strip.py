@@ -80,6 +80,24 @@ def test_article_is_separated_from_its_clutter() -> None:
     assert reasons["Home | World | Business | Sport"] == "nav"
 
 
+PROSE = [
+    "The council met on Monday evening and voted to extend the opening hours of the public library, which had been cut two years ago when the budget was reduced.",
+    "Residents who spoke at the meeting said that students in particular had missed the late evenings, when the reading rooms were the only quiet place many of them had.",
+    "The new hours start next month, and the council said it would review them after a year to see whether enough people use the library in the evening.",
+    "A spokesperson for the library said that the staff were pleased with the decision and that volunteers had already offered to help with the longer shifts.",
+]
+
+
+def test_an_article_that_goes_on_after_a_related_box_is_kept_but_a_weak_tail_is_not() -> None:
+    box = ["More on this topic:", "Bus fares rise again in the spring", "Schools prepare for the new term"]
+    continued = strip_text("\n\n".join([PROSE[0], PROSE[1], *box, PROSE[2], PROSE[3]]))
+    kept = {d.text for d in continued.decisions if d.keep}
+    assert {PROSE[2], PROSE[3]} <= kept and not kept & set(box)
+    tail = "Thanks for reading, we hope you enjoyed this article and come back soon."
+    weak = strip_text("\n\n".join([PROSE[0], PROSE[1], PROSE[2], *box, tail]))
+    assert tail not in {d.text for d in weak.decisions if d.keep}
+
+
 def test_paragraph_spans_point_at_their_lines() -> None:
     lines = ARTICLE.split("\n")
     for paragraph in strip_text(ARTICLE).paragraphs:
