@@ -407,7 +407,7 @@ def _map_documents(
         partial(process_batch, config=config, templates=templates),
         _batches(_raw_documents(inputs, config, errors), config.batch_size, config.batch_chars, info),
         isolate=partial(isolate_batch, config=config, templates=templates),
-        in_threads=partial(releases_gil, config=config),
+        in_threads=_FirstBatchesOnThreads(config),
     ):
         removed.add(output.removed)
         metas.append(output.meta)
@@ -436,6 +436,28 @@ def _map_documents(
     return _Mapped(
         documents, _concat([*keys, *pending_keys], schemas.PARAGRAPH_KEYS), texts, signatures, removed, all_errors, folder
     )
+
+
+THREADED_BATCHES = 128
+"""At most this many batches (about a million paragraphs of news text) run on threads of this
+process (``process.releases_gil``); later ones go to worker processes. Threads save the
+workers' start (~0.4 s each), which is most of a small run's overhead; over a long run,
+worker processes keep the map's short-lived allocations out of this process, whose memory
+then holds only what deduplication needs (10M paragraphs all on threads: peak 7.67 GB
+instead of 7.35 GB)."""
+
+
+class _FirstBatchesOnThreads:
+    """``in_threads`` for the local engine: the first :data:`THREADED_BATCHES` batches that
+    release the GIL. Called once per batch, in input order, so the routing is deterministic."""
+
+    def __init__(self, config: CleanConfig) -> None:
+        self.config = config
+        self.batches = 0
+
+    def __call__(self, raw: pl.DataFrame) -> bool:
+        self.batches += 1
+        return self.batches <= THREADED_BATCHES and releases_gil(raw, self.config)
 
 
 _BATCHES_PER_SPILL = 16

@@ -98,15 +98,23 @@ def test_same_tables_whatever_the_worker_count_and_file_order(tmp_path: Path) ->
     two = cleaner.clean(SAMPLES, workers=2, batch_size=2)
     for name in schemas.OUTPUT_TABLES:
         assert one.tables[name].equals(two.tables[name]), name
-    # without stripping, text-only batches run on threads and HTML batches in worker processes
-    unstripped_one = cleaner.clean(SAMPLES, workers=1, batch_size=2, strip=False)
-    unstripped_two = cleaner.clean(SAMPLES, workers=2, batch_size=2, strip=False)
-    for name in schemas.OUTPUT_TABLES:
-        assert unstripped_one.tables[name].equals(unstripped_two.tables[name]), name
     one.write(tmp_path / "a")
     two.write(tmp_path / "b")
     for name in schemas.OUTPUT_TABLES:
         assert (tmp_path / "a" / f"{name}.parquet").read_bytes() == (tmp_path / "b" / f"{name}.parquet").read_bytes()
+
+
+def test_batches_on_threads_then_in_processes_give_the_same_tables(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without stripping, text-only batches run on threads (the first ``THREADED_BATCHES``)
+    and the others, HTML included, in worker processes."""
+    from cleaner import pipeline
+
+    one = cleaner.clean(SAMPLES, workers=1, batch_size=2, strip=False)
+    for threaded in (1000, 2):
+        monkeypatch.setattr(pipeline, "THREADED_BATCHES", threaded)
+        two = cleaner.clean(SAMPLES, workers=2, batch_size=2, strip=False)
+        for name in schemas.OUTPUT_TABLES:
+            assert one.tables[name].equals(two.tables[name]), (threaded, name)
 
 
 def test_write_refuses_existing_output_and_replaces_atomically(tmp_path: Path, corpus: Path) -> None:
