@@ -271,7 +271,8 @@ def test_documents_of_a_batch_do_not_affect_each_other(documents: list[list[str]
 
 def test_small_and_large_batches_decide_alike(monkeypatch: pytest.MonkeyPatch) -> None:
     """Below ``SMALL_BATCH_LINES`` patterns run in Python's engine and stopwords are looked up
-    in a dict; above, Rust's engine and a join do it: the decisions must not depend on which."""
+    in a dict; above, Rust's engine (groups screened together) and a join do it: the decisions
+    must not depend on which, nor on how the groups are screened."""
     from cleaner import strip
 
     texts = [ARTICLE, *(path.read_text(encoding="utf-8") for path in sorted(SEEDS.glob("*.txt")))]
@@ -279,8 +280,12 @@ def test_small_and_large_batches_decide_alike(monkeypatch: pytest.MonkeyPatch) -
     small = strip_texts(texts, options=StripOptions(extra_patterns=(("promo", r"\bbäckerei müller\b"),)))
     monkeypatch.setattr(strip, "SMALL_BATCH_LINES", 0)
     large = strip_texts(texts, options=StripOptions(extra_patterns=(("promo", r"\bbäckerei müller\b"),)))
-    for a, b in zip(small, large):
-        assert a.decisions == b.decisions
+    monkeypatch.setattr(strip, "SCREEN_CHARS", 0)  # every group scans alone
+    strip._screens.cache_clear()
+    unscreened = strip_texts(texts, options=StripOptions(extra_patterns=(("promo", r"\bbäckerei müller\b"),)))
+    strip._screens.cache_clear()
+    for a, b, c in zip(small, large, unscreened):
+        assert a.decisions == b.decisions == c.decisions
         assert (a.text, a.metadata, a.language) == (b.text, b.metadata, b.language)
     assert "promo" in {reason for _, _, reason in large[-1].removed}
 
