@@ -270,13 +270,14 @@ def test_documents_of_a_batch_do_not_affect_each_other(documents: list[list[str]
 
 
 def test_small_and_large_batches_decide_alike(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Below ``SMALL_BATCH_LINES`` patterns run in Python's engine and stopwords are looked up
+    """Below ``SMALL_BATCH_LINES`` and ``SMALL_BATCH_BYTES`` patterns run in Python's engine and stopwords are looked up
     in a dict; above, Rust's engine (groups screened together) and a join do it: the decisions
     must not depend on which, nor on how the groups are screened."""
     from cleaner import strip
 
     texts = [ARTICLE, *(path.read_text(encoding="utf-8") for path in sorted(SEEDS.glob("*.txt")))]
     texts.append(ARTICLE.replace("Share this article", "Gesponsert von der Bäckerei Müller\nNewsletter abonnieren"))
+    monkeypatch.setattr(strip, "SMALL_BATCH_BYTES", 10**12)
     small = strip_texts(texts, options=StripOptions(extra_patterns=(("promo", r"\bbäckerei müller\b"),)))
     monkeypatch.setattr(strip, "SMALL_BATCH_LINES", 0)
     large = strip_texts(texts, options=StripOptions(extra_patterns=(("promo", r"\bbäckerei müller\b"),)))
