@@ -45,7 +45,7 @@ from cleaner.normalize import (
     normalize_text,
 )
 from cleaner.paragraphs import TERMINAL, Paragraph, split_paragraphs, split_wrapped
-from cleaner.templates import line_key
+from cleaner.templates import template_flags
 
 SHORT_LINE_WORDS = 14
 """Patterns decide lines of at most this many words; longer lines are judged on shape."""
@@ -673,11 +673,8 @@ def _with_scores(
     """Site-template and repeated lines, barriers, the prose shapes and each unit's score."""
     pattern = pl.col("pattern")
     if template_lines is not None and any(template_lines):
-        keys = [
-            (line_key(text) in template_lines[doc]) if template_lines[doc] and len(numbers) == 1 else False
-            for doc, text, numbers in units.select("doc", "text", "numbers").iter_rows()
-        ]
-        pattern = pl.when(pattern.is_null() & pl.Series(keys, dtype=pl.Boolean)).then(pl.lit("template")).otherwise(pattern)
+        template = template_flags(units["normalized"], units["doc"], template_lines) & (units["numbers"].list.len() == 1)
+        pattern = pl.when(pattern.is_null() & template).then(pl.lit("template")).otherwise(pattern)
     repeated = (
         pl.col("n_words").is_between(1, REPEATED_LINE_WORDS)
         & (pl.len().over("doc", "normalized") >= REPEATED_LINE_COUNT)

@@ -11,43 +11,111 @@ syndicated content, which deduplication handles.
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+import polars as pl
+import polars_hash
 import xxhash
 
-from cleaner.normalize import normalize_text
+from cleaner.normalize import normalize_series, normalize_text
 
 MAX_TEMPLATE_WORDS = 20
+MAX_TEMPLATE_CHARS = 1_000
+"""A template line is short: fewer than 20 spaces and at most 1,000 characters."""
+CHUNK_DOCUMENTS = 1024
+"""Documents whose lines are counted together (Polars, in Rust: 180,000 lines in about 0.1 s
+instead of 0.7 s line by line in Python)."""
+_COMPACT_EVERY = 16
+_LINE_BREAK = r"\r\n|\r"
 
 
 def line_key(line: str) -> int | None:
     """The key a line is counted under, or ``None`` for blank and long lines."""
     normalized = normalize_text(line)
-    if not normalized or normalized.count(" ") >= MAX_TEMPLATE_WORDS:
+    if not normalized or normalized.count(" ") >= MAX_TEMPLATE_WORDS or len(normalized) > MAX_TEMPLATE_CHARS:
         return None
     return xxhash.xxh3_64_intdigest(normalized.encode("utf-8"))
+
+
+def normalized_line_keys(normalized: pl.Series) -> pl.Series:
+    """:func:`line_key` of lines already normalised (``normalize.normalize_series``), null for
+    blank and long ones: xxh3-64 by polars-hash, equal to the ``xxhash`` package's."""
+    n = pl.col("n")
+    candidate = (n != "") & (n.str.count_matches(" ", literal=True) < MAX_TEMPLATE_WORDS) & (n.str.len_chars() <= MAX_TEMPLATE_CHARS)
+    keys = normalized.to_frame("n").select(pl.when(candidate).then(polars_hash.col("n").nchash.xxh3_64()).alias("key"))
+    return keys["key"]
+
+
+def template_flags(normalized: pl.Series, doc: pl.Series, template_lines: Sequence[frozenset[int]]) -> pl.Series:
+    """Whether each line (normalised, of document ``doc``) is one of its document's template
+    lines; documents of one source share one set, which is matched once for all of them."""
+    set_ids: dict[frozenset[int], int] = {}
+    set_of_doc = [set_ids.setdefault(lines, len(set_ids)) if lines else -1 for lines in template_lines]
+    members = pl.DataFrame(
+        {"set": [i for lines, i in set_ids.items() for _ in lines], "key": [key for lines in set_ids for key in lines]},
+        schema={"set": pl.Int64, "key": pl.UInt64},
+    ).with_columns(pl.lit(True).alias("template"))
+    lines = pl.DataFrame({"set": pl.Series(set_of_doc, dtype=pl.Int64).gather(doc), "key": normalized_line_keys(normalized)})
+    return lines.join(members, on=["set", "key"], how="left", maintain_order="left")["template"].fill_null(False)
 
 
 def find_templates(
     documents: Iterable[Mapping[str, Any]], min_documents: int = 3, min_share: float = 0.2
 ) -> dict[str, frozenset[int]]:
-    """Per source, the keys of lines that make up its template (text documents only)."""
-    occurrences: dict[str, Counter[int]] = defaultdict(Counter)
+    """Per source, the keys of lines that make up its template (text documents only).
+
+    Lines are those the stripper sees (split at ``\\n``, ``\\r\\n`` or ``\\r``); each chunk of
+    documents is counted in one go and the per-chunk counts are merged as they accumulate.
+    """
     totals: Counter[str] = Counter()
+    counts: list[pl.DataFrame] = []
+    chunk: list[tuple[str, str]] = []
     for doc in documents:
         if doc.get("content_type") != "text":
             continue
-        source = doc["source"]
-        totals[source] += 1
-        keys = {line_key(line) for line in doc["body"].splitlines()}
-        keys.discard(None)
-        occurrences[source].update(keys)
-    templates: dict[str, frozenset[int]] = {}
-    for source, counts in occurrences.items():
-        needed = max(min_documents, min_share * totals[source])
-        found = frozenset(key for key, count in counts.items() if count >= needed)
-        if found:
-            templates[source] = found
-    return templates
+        totals[doc["source"]] += 1
+        chunk.append((doc["source"], doc["body"]))
+        if len(chunk) == CHUNK_DOCUMENTS:
+            counts.append(_chunk_counts(chunk))
+            chunk = []
+            if len(counts) == _COMPACT_EVERY:
+                counts = [_merged(counts)]
+    if chunk:
+        counts.append(_chunk_counts(chunk))
+    if not counts:
+        return {}
+    needed = pl.DataFrame(
+        {"source": list(totals), "needed": [max(min_documents, min_share * total) for total in totals.values()]},
+        schema={"source": pl.String, "needed": pl.Float64},
+    )
+    found = (
+        _merged(counts)
+        .join(needed, on="source")
+        .filter(pl.col("documents") >= pl.col("needed"))
+        .group_by("source")
+        .agg("key")
+    )
+    return {source: frozenset(keys) for source, keys in found.iter_rows()}
+
+
+def _chunk_counts(chunk: list[tuple[str, str]]) -> pl.DataFrame:
+    """``source, key, documents``: in how many of the chunk's documents each short line occurs."""
+    lines = (
+        pl.DataFrame({"source": [source for source, _ in chunk], "line": [body for _, body in chunk]}, schema={"source": pl.String, "line": pl.String})
+        .with_row_index("doc")
+        .with_columns(pl.col("line").str.replace_all(_LINE_BREAK, "\n").str.split("\n"))
+        .explode("line")
+    )
+    keyed = lines.select("doc", "source", normalized_line_keys(normalize_series(lines["line"])))
+    return (
+        keyed.drop_nulls("key")
+        .unique(["doc", "key"])
+        .group_by("source", "key")
+        .agg(pl.len().cast(pl.Int64).alias("documents"))
+    )
+
+
+def _merged(counts: list[pl.DataFrame]) -> pl.DataFrame:
+    return pl.concat(counts).group_by("source", "key").agg(pl.col("documents").sum())

@@ -119,3 +119,15 @@ def test_batch_splitter_equals_the_per_document_splitter(bodies: list[str], min_
         expected_removed += [(doc_id, *row) for row in sorted(removed_lines)]
     assert paragraphs.rows() == expected_paragraphs
     assert removed.rows() == expected_removed
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.just("Home | News | Sport"), st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cn")), max_size=40)), max_size=30))
+def test_template_keys_of_a_batch_equal_the_per_line_keys(lines: list[str]) -> None:
+    import polars as pl
+
+    from cleaner.normalize import normalize_series
+    from cleaner.templates import line_key, normalized_line_keys
+
+    keys = normalized_line_keys(normalize_series(pl.Series(lines, dtype=pl.String))).to_list()
+    assert keys == [line_key(line) for line in lines]
