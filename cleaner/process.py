@@ -30,7 +30,7 @@ from cleaner.signatures import (
     minhash_signatures,
     shingle_hashes,
 )
-from cleaner.strip import StripOptions, StripResult, strip_text, strip_texts
+from cleaner.strip import StripOptions, StrippedBatch, StripResult, strip_batch, strip_text
 
 
 @dataclass(frozen=True)
@@ -65,14 +65,12 @@ def strip_options(config: CleanConfig, template_lines: frozenset[int] = frozense
 
 def _strip_batch(
     docs: list[dict[str, Any]], config: CleanConfig, templates: Mapping[str, frozenset[int]]
-) -> list[StripResult] | None:
-    """The text documents of a batch stripped together (``strip.strip_texts``), or ``None``
+) -> StrippedBatch | None:
+    """The text documents of a batch stripped together (``strip.strip_batch``), or ``None``
     when that fails: then each document is stripped alone, so only a bad one is lost."""
-    if not docs:
-        return []
     try:
-        with time_limit(config.document_timeout * len(docs)):
-            return strip_texts(
+        with time_limit(config.document_timeout * max(1, len(docs))):
+            return strip_batch(
                 [doc["body"] for doc in docs],
                 options=strip_options(config),
                 titles=[doc["title"] for doc in docs],
@@ -82,6 +80,18 @@ def _strip_batch(
         return None
 
 
+def _batch_removed(stripped: StrippedBatch, doc_ids: list[str], failed: set[int]) -> pl.DataFrame:
+    """The removed lines of a batch stripped together, for the documents that did not fail
+    afterwards, straight from the batch's decision frame (no tuple per line)."""
+    lines = stripped.lines.filter(~pl.col("keep") & ~pl.col("doc").is_in(list(failed)))
+    return lines.select(
+        pl.Series("doc_id", doc_ids, dtype=pl.String).gather(lines["doc"]).alias("doc_id"),
+        "line",
+        pl.col("raw").alias("text"),
+        "reason",
+    )
+
+
 def _clean_text_document(
     doc: dict[str, Any],
     config: CleanConfig,
@@ -89,17 +99,18 @@ def _clean_text_document(
     templates: Mapping[str, frozenset[int]],
     stripped: StripResult | None = None,
 ) -> None:
+    """One text document's paragraphs and metadata. Stripped alone here (when ``stripped`` is
+    not given) its removed lines are added too; a batch's come from its decision frame."""
     result = stripped
     if result is None:
         options = strip_options(config, templates.get(doc["source"], frozenset()))
         result = strip_text(doc["body"], options=options, title=doc["title"])
-    for decision in result.decisions:
-        if not decision.keep:
-            out["removed"].append({"doc_id": doc["doc_id"], "line": decision.line, "text": decision.text, "reason": decision.reason})
-    line_text = {decision.line: decision.text for decision in result.decisions}
+        for line, text, reason in result.removed:
+            out["removed"].append({"doc_id": doc["doc_id"], "line": line, "text": text, "reason": reason})
     position = 0
     for paragraph in result.paragraphs:
         if len(paragraph.text) < config.min_paragraph_chars and paragraph.line_start is not None:
+            line_text = {decision.line: decision.text for decision in result.decisions}
             for number in range(paragraph.line_start, (paragraph.line_end or paragraph.line_start) + 1):
                 out["removed"].append({"doc_id": doc["doc_id"], "line": number, "text": line_text[number], "reason": "too-short"})
             continue
@@ -185,8 +196,9 @@ def process_batch(
     out: dict[str, list[dict[str, Any]]] = {"meta": [], "paragraphs": [], "removed": [], "errors": []}
     documents = list(one_by_one.iter_rows(named=True))
     text_rows = [row for row, doc in enumerate(documents) if doc["content_type"] != "html"]
-    stripped = _strip_batch([documents[row] for row in text_rows], config, templates) if config.strip else None
-    stripped_at = dict(zip(text_rows, stripped)) if stripped is not None else {}
+    stripped = _strip_batch([documents[row] for row in text_rows], config, templates) if config.strip and text_rows else None
+    stripped_at = dict(zip(text_rows, stripped.results)) if stripped is not None else {}
+    failed: set[int] = set()
     for row, doc in enumerate(documents):
         staged = {"meta": [], "paragraphs": [], "removed": []}
         try:
@@ -200,9 +212,15 @@ def process_batch(
             out["errors"].append(
                 {"path": doc["path"], "record": None, "error": f"document {doc['doc_id']!r} failed: {detail}", "action": "skipped"}
             )
+            failed.add(row)
             continue
         for key, rows in staged.items():
             out[key].extend(rows)
+    stripped_removed = []
+    if stripped is not None:
+        failed_texts = {index for index, row in enumerate(text_rows) if row in failed}
+        batch_removed = _batch_removed(stripped, [documents[row]["doc_id"] for row in text_rows], failed_texts)
+        stripped_removed.append(schemas.conform(batch_removed, schemas.REMOVED))
     kept_paragraphs, kept_removed = keep_all_batch(whole_batch, config.min_paragraph_chars)
     kept_meta = whole_batch.select("doc_id", pl.lit("none").alias("extractor"))
     paragraphs = _in_document_order([schemas.frame(out["paragraphs"], schemas.PARAGRAPHS_RAW), kept_paragraphs], raw)
@@ -210,7 +228,7 @@ def process_batch(
     return BatchOutput(
         meta=_in_document_order([schemas.frame(out["meta"], schemas.DOCUMENT_META), schemas.conform(kept_meta, schemas.DOCUMENT_META, missing_as_null=True)], raw),
         paragraphs=schemas.conform(keyed.with_columns(signature_columns(keyed["normalized"], config, keyed["tokens"])), schemas.PARAGRAPHS_KEYED),
-        removed=_in_document_order([schemas.frame(out["removed"], schemas.REMOVED), kept_removed], raw),
+        removed=_in_document_order([*stripped_removed, schemas.frame(out["removed"], schemas.REMOVED), kept_removed], raw),
         errors=schemas.frame(out["errors"], schemas.ERRORS),
     )
 

@@ -796,6 +796,21 @@ class _Units:
         return [reason if reason in EDGE_REASONS else None for reason in reasons]
 
 
+@dataclass(frozen=True, eq=False)
+class StrippedBatch:
+    """A batch's results, and every line's decision as one frame (:data:`LINE_DECISIONS`):
+    a pipeline writes its audit from the frame instead of a tuple per line."""
+
+    results: list[StripResult]
+    lines: pl.DataFrame
+
+
+LINE_DECISIONS = pl.Schema(
+    {"doc": pl.Int32, "line": pl.Int32, "raw": pl.String, "keep": pl.Boolean, "reason": pl.String, "score": pl.Float64, "cleaned": pl.String}
+)
+"""One row per input line of a batch (``doc``: the text's index in the batch)."""
+
+
 def strip_texts(
     texts: Sequence[str],
     *,
@@ -810,11 +825,21 @@ def strip_texts(
     ``titles[i]`` and ``template_lines[i]`` are document ``i``'s known title and site
     template lines (``options.template_lines`` applies when ``template_lines`` is not given).
     """
+    return strip_batch(texts, options=options, titles=titles, template_lines=template_lines).results
+
+
+def strip_batch(
+    texts: Sequence[str],
+    *,
+    options: StripOptions | None = None,
+    titles: Sequence[str | None] | None = None,
+    template_lines: Sequence[frozenset[int]] | None = None,
+) -> StrippedBatch:
+    """:func:`strip_texts`, with every line's decision also as one frame."""
     options = options or StripOptions()
-    if not options.strip:
-        return [_keep_all(text) for text in texts]
-    if not texts:
-        return []
+    if not options.strip or not texts:
+        results = [_keep_all(text) for text in texts]
+        return StrippedBatch(results, _decision_frame(results))
     if template_lines is None and options.template_lines:
         template_lines = [options.template_lines] * len(texts)
     rules = _compiled(options.extra_patterns)
@@ -838,6 +863,12 @@ def strip_texts(
         title_known = (titles is not None and titles[doc] is not None) or metadata[doc]["title"] is not None
         _head_of_article(head, reasons, bounds[doc], first_main, metadata[doc], title_known)
     return _results(lines, line_counts, features, reasons, metadata, languages)
+
+
+def _decision_frame(results: Sequence[StripResult]) -> pl.DataFrame:
+    """:data:`LINE_DECISIONS` from the per-line tuples (a batch that is not stripped)."""
+    rows = [(doc, *decision) for doc, result in enumerate(results) for decision in result.decisions]
+    return pl.DataFrame(rows, schema=LINE_DECISIONS, orient="row")
 
 
 def strip_text(
@@ -1016,7 +1047,7 @@ def _results(
     reasons: list[str],
     metadata: list[dict[str, str | None]],
     languages: list[list[str]],
-) -> list[StripResult]:
+) -> StrippedBatch:
     """Every line's decision (blank lines included), its cleaned text, and each document's result."""
     by_line = (
         features.select("doc", "numbers", "score")
@@ -1063,7 +1094,7 @@ def _results(
                 make_decisions=decisions,
             )
         )
-    return results
+    return StrippedBatch(results, decided.select(*LINE_DECISIONS))
 
 
 def _paragraphs(

@@ -295,6 +295,27 @@ def test_workers_that_cannot_start_are_reported_once_not_retried_per_document(mo
         process.isolate_batch(raw, CleanConfig())
 
 
+def test_a_document_that_fails_after_the_batch_strip_leaves_no_audit_rows(monkeypatch) -> None:
+    """The removed lines of a batch come from its decision frame: a document that fails later
+    (while its paragraphs are made) must not leave removed rows behind, as if it was cleaned."""
+    from cleaner import process
+
+    original = process._clean_text_document
+
+    def fails_on_bad(doc, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if doc["doc_id"] == "bad":
+            raise RuntimeError("cannot split this document")
+        return original(doc, *args, **kwargs)
+
+    monkeypatch.setattr(process, "_clean_text_document", fails_on_bad)
+    records = [{"id": "good", "text": ARTICLE}, {"id": "bad", "text": ARTICLE}, {"id": "also-good", "text": ARTICLE}]
+    result = cleaner.clean(records, workers=1)
+    assert result.documents["doc_id"].to_list() == ["good", "also-good"]
+    assert [e for e in result.errors["error"].to_list() if "'bad'" in e and "cannot split this document" in e]
+    removed_docs = result.removed["doc_id"].to_list()
+    assert "bad" not in removed_docs and removed_docs.count("good") == removed_docs.count("also-good") > 0
+
+
 def test_a_document_that_breaks_the_batch_strip_costs_only_itself(monkeypatch) -> None:
     """When stripping a batch at once fails, every document is stripped alone: only the bad
     one becomes an error naming it, and the others are cleaned as usual."""
@@ -305,7 +326,7 @@ def test_a_document_that_breaks_the_batch_strip_costs_only_itself(monkeypatch) -
             raise RuntimeError("cannot strip this document")
         return strip.strip_text(text, **options)
 
-    monkeypatch.setattr(process, "strip_texts", lambda texts, **options: [fragile(t) for t in texts])
+    monkeypatch.setattr(process, "strip_batch", lambda texts, **options: [fragile(t) for t in texts])
     monkeypatch.setattr(process, "strip_text", fragile)
     records = [{"id": "good", "text": ARTICLE}, {"id": "bad", "text": "POISON\n" + ARTICLE}, {"id": "also-good", "text": ARTICLE}]
     result = cleaner.clean(records, workers=1)

@@ -298,3 +298,14 @@ def test_headings_inside_the_article_are_kept_unless_asked_otherwise() -> None:
     dropped = strip_text(text, options=StripOptions(keep_headings=False))
     assert not any(p.text == "Opening day" for p in dropped.paragraphs)
     assert [line for _, line, reason in dropped.removed if reason == "heading"] == ["Opening day"]
+
+
+def test_a_batch_decision_frame_holds_every_line_decision() -> None:
+    from cleaner.strip import LINE_DECISIONS, strip_batch
+
+    texts = [ARTICLE, "Menu\n\nOne short line.", ""]
+    for options in (StripOptions(), StripOptions(strip=False)):
+        batch = strip_batch(texts, options=options)
+        assert batch.lines.schema == LINE_DECISIONS
+        expected = [(doc, *decision) for doc, result in enumerate(batch.results) for decision in result.decisions]
+        assert batch.lines.rows() == expected
