@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from importlib import resources
@@ -283,34 +284,35 @@ def pattern_reasons(texts: Sequence[str], options: StripOptions | None = None) -
     return [None if reason == "caption" and options.keep_captions else reason for reason in reasons]
 
 
-def _pattern_columns(normalized: pl.Series, short: pl.Series, rules: Sequence[_RuleGroup]) -> pl.DataFrame:
+def _pattern_columns(
+    normalized: pl.Series, short: pl.Series, rules: Sequence[_RuleGroup], reasons: frozenset[str] | None = None
+) -> pl.DataFrame:
     """``pattern, strong`` of every line: the first group that matches it (any group for a
     short line, any-length groups only for a long one) and whether that group is any-length.
+    ``reasons`` limits the groups tried to those with these reasons.
 
     Prose lines, which hold most of the bytes, meet only the few any-length groups; the short
     lines are gathered once for the others. In a large batch, groups are screened together
-    (:func:`_screens`): one scan finds the lines any of them may match, and each group then
-    reads only those. A group scans lines an earlier group already claimed too (cheaper than
-    gathering the undecided ones for every group).
+    (:func:`_screens`, on :func:`_pattern_thread`): one scan finds the lines any of them may
+    match, and each group's expression then reads only those. A group scans lines an earlier
+    group already claimed too (cheaper than gathering the undecided ones for every group).
     """
+    short_rows = np.flatnonzero(short.fill_null(False).to_numpy())
+    in_rust = len(normalized) >= SMALL_BATCH_LINES or normalized.str.len_bytes().sum() >= SMALL_BATCH_BYTES
+    wanted = [reasons is None or group.reason in reasons for group in rules]
+    if in_rust:
+        hits = _pattern_thread().submit(_screened_hits, normalized, short_rows, tuple(rules), wanted).result()
+    else:
+        short_lines = normalized.gather(short_rows)
+        everything = np.arange(len(normalized))
+        hits = {
+            member: (everything if group.any_length else short_rows)[_python_hits(normalized if group.any_length else short_lines, group)]
+            for member, group in enumerate(rules)
+            if wanted[member]
+        }
     pattern = pl.Series("pattern", [None] * len(normalized), dtype=pl.String)
     strong = pl.Series("strong", [False] * len(normalized), dtype=pl.Boolean)
     undecided = np.ones(len(normalized), dtype=bool)
-    short_rows = np.flatnonzero(short.fill_null(False).to_numpy())
-    short_lines = normalized.gather(short_rows)
-    in_rust = len(normalized) >= SMALL_BATCH_LINES or normalized.str.len_bytes().sum() >= SMALL_BATCH_BYTES
-    hits: dict[int, np.ndarray] = {}
-    for screen in _screens(tuple(rules)) if in_rust else [(i,) for i in range(len(rules))]:
-        any_length = rules[screen[0]].any_length
-        lines, rows_of = (normalized, np.arange(len(normalized))) if any_length else (short_lines, short_rows)
-        if len(lines) == 0:
-            continue
-        if len(screen) > 1:
-            union = "|".join(f"(?:{rules[member].prefilter or rules[member].expression})" for member in screen)
-            screened = np.flatnonzero(lines.str.contains(union).fill_null(False).to_numpy())
-            lines, rows_of = lines.gather(screened), rows_of[screened]
-        for member in screen:
-            hits[member] = rows_of[_group_hits(lines, rules[member], in_rust)]
     for member, group in enumerate(rules):
         rows = hits.get(member, np.empty(0, dtype=np.int64))
         rows = rows[undecided[rows]]
@@ -320,6 +322,44 @@ def _pattern_columns(normalized: pl.Series, short: pl.Series, rules: Sequence[_R
                 strong = strong.scatter(rows, True)
             undecided[rows] = False
     return pl.DataFrame([pattern, strong])
+
+
+@lru_cache(maxsize=1)
+def _pattern_thread() -> ThreadPoolExecutor:
+    """The thread that matches pattern groups in Rust's engine.
+
+    Polars keeps the 32 regular expressions a thread compiled last; stripping a batch uses
+    about 50 (the groups' screens and expressions, and the line features'), so in one thread
+    each batch compiled them all again: about 90 ms per batch. On a thread of their own the
+    30 pattern expressions stay compiled, and so do the 20 of the line features in the caller's.
+    """
+    return ThreadPoolExecutor(1, thread_name_prefix="cleaner-patterns")
+
+
+def _screened_hits(
+    normalized: pl.Series, short_rows: np.ndarray, rules: tuple[_RuleGroup, ...], wanted: list[bool]
+) -> dict[int, np.ndarray]:
+    """Rows each wanted group matches, screen by screen (the screens of all ``rules``, so that
+    a call for a few groups reuses the compiled screens of a call for all)."""
+    short_lines = normalized.gather(short_rows)
+    everything = np.arange(len(normalized))
+    hits: dict[int, np.ndarray] = {}
+    for screen in _screens(rules):
+        members = [member for member in screen if wanted[member]]
+        any_length = rules[screen[0]].any_length
+        lines, rows_of = (normalized, everything) if any_length else (short_lines, short_rows)
+        if not members or len(lines) == 0:
+            continue
+        if not rules[screen[0]].rust:
+            hits[screen[0]] = rows_of[_python_hits(lines, rules[screen[0]])]
+            continue
+        union = "|".join(f"(?:{rules[member].prefilter or rules[member].expression})" for member in screen)
+        screened = np.flatnonzero(lines.str.contains(union).fill_null(False).to_numpy())
+        candidates = lines.gather(screened)
+        for member in members:
+            hit = candidates.str.contains(rules[member].expression).fill_null(False).to_numpy()
+            hits[member] = rows_of[screened[hit]]
+    return hits
 
 
 SCREEN_CHARS = 2_500
@@ -359,17 +399,10 @@ engine costs about 0.35 us per byte for the edge groups, so a few thousand long 
 edges of a batch's article regions: 2,555 lines, 0.8 MB) take 277 ms there and 27 ms in Rust."""
 
 
-def _group_hits(texts: pl.Series, group: _RuleGroup, in_rust: bool) -> np.ndarray:
-    """Which of ``texts`` the group matches (in Rust's engine when ``in_rust`` and it can)."""
-    if not group.rust or not in_rust:
-        search = group.python.match if group.anchored else group.python.search
-        return np.fromiter((search(text) is not None for text in texts.to_list()), dtype=bool, count=len(texts))
-    if group.prefilter is None:
-        return texts.str.contains(group.expression).fill_null(False).to_numpy()
-    hit = texts.str.contains(group.prefilter).fill_null(False).to_numpy()
-    maybe = np.flatnonzero(hit)
-    hit[maybe] = texts.gather(maybe).str.contains(group.expression).fill_null(False).to_numpy()
-    return hit
+def _python_hits(texts: pl.Series, group: _RuleGroup) -> np.ndarray:
+    """Which of ``texts`` the group matches, in Python's engine (a line at a time)."""
+    search = group.python.match if group.anchored else group.python.search
+    return np.fromiter((search(text) is not None for text in texts.to_list()), dtype=bool, count=len(texts))
 
 
 # --- line features ---------------------------------------------------------------------------
@@ -789,8 +822,8 @@ class _Units:
         found: dict[int, str | None] = {}
         if long_lines:
             normalized = self.normalized.gather(long_lines)
-            edge_rules = [group for group in self.rules if group.reason in EDGE_REASONS]
-            patterns = _pattern_columns(normalized, pl.Series([True] * len(long_lines)), edge_rules)["pattern"].to_list()
+            everywhere = pl.Series([True] * len(long_lines))
+            patterns = _pattern_columns(normalized, everywhere, self.rules, EDGE_REASONS)["pattern"].to_list()
             found = dict(zip(long_lines, patterns))
         reasons = [found[i] if i in found else self.rule[i] for i in indices]
         return [reason if reason in EDGE_REASONS else None for reason in reasons]
