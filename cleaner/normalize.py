@@ -70,6 +70,12 @@ def collapse_whitespace(text: pl.Series) -> pl.Series:
     return _apply_to_rows(text, text, needs, lambda t: t.str.replace_all(WHITESPACE, " ").str.strip_chars(" "))
 
 
+def split_lines(text: pl.Expr) -> pl.Expr:
+    """A text's lines as a list, split at ``\\n``, ``\\r\\n`` or ``\\r``: the lines the stripper
+    judges and the site templates count."""
+    return text.str.replace_all(r"\r\n|\r", "\n").str.split("\n")
+
+
 def normalize_series(text: pl.Series) -> pl.Series:
     """:func:`normalize_expr` for a Series, skipping the work that cannot change a row.
 

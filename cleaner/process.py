@@ -30,7 +30,13 @@ from cleaner.signatures import (
     minhash_signatures,
     shingle_hashes,
 )
-from cleaner.strip import StripOptions, StrippedBatch, StripResult, strip_batch, strip_text
+from cleaner.strip import (
+    StripOptions,
+    StrippedBatch,
+    StripResult,
+    strip_batch,
+    strip_text,
+)
 
 
 @dataclass(frozen=True)
@@ -69,7 +75,7 @@ def _strip_batch(
     """The text documents of a batch stripped together (``strip.strip_batch``), or ``None``
     when that fails: then each document is stripped alone, so only a bad one is lost."""
     try:
-        with time_limit(config.document_timeout * max(1, len(docs))):
+        with time_limit(config.document_timeout * len(docs)):
             return strip_batch(
                 [doc["body"] for doc in docs],
                 options=strip_options(config),
@@ -110,9 +116,9 @@ def _clean_text_document(
     position = 0
     for paragraph in result.paragraphs:
         if len(paragraph.text) < config.min_paragraph_chars and paragraph.line_start is not None:
-            line_text = {decision.line: decision.text for decision in result.decisions}
             for number in range(paragraph.line_start, (paragraph.line_end or paragraph.line_start) + 1):
-                out["removed"].append({"doc_id": doc["doc_id"], "line": number, "text": line_text[number], "reason": "too-short"})
+                text = result.decisions[number - 1].text  # one decision per input line, numbered from 1
+                out["removed"].append({"doc_id": doc["doc_id"], "line": number, "text": text, "reason": "too-short"})
             continue
         out["paragraphs"].append(
             {

@@ -44,6 +44,7 @@ from cleaner.normalize import (
     collapse_whitespace,
     normalize_series,
     normalize_text,
+    split_lines,
 )
 from cleaner.paragraphs import TERMINAL, Paragraph, split_paragraphs, split_wrapped
 from cleaner.templates import template_flags
@@ -301,15 +302,9 @@ def _pattern_columns(
     in_rust = len(normalized) >= SMALL_BATCH_LINES or normalized.str.len_bytes().sum() >= SMALL_BATCH_BYTES
     wanted = [reasons is None or group.reason in reasons for group in rules]
     if in_rust:
-        hits = _pattern_thread().submit(_screened_hits, normalized, short_rows, tuple(rules), wanted).result()
+        hits = _pattern_thread().submit(_screened_hits, normalized, short_rows, tuple(rules), wanted, True).result()
     else:
-        short_lines = normalized.gather(short_rows)
-        everything = np.arange(len(normalized))
-        hits = {
-            member: (everything if group.any_length else short_rows)[_python_hits(normalized if group.any_length else short_lines, group)]
-            for member, group in enumerate(rules)
-            if wanted[member]
-        }
+        hits = _screened_hits(normalized, short_rows, tuple(rules), wanted, False)
     pattern = pl.Series("pattern", [None] * len(normalized), dtype=pl.String)
     strong = pl.Series("strong", [False] * len(normalized), dtype=pl.Boolean)
     undecided = np.ones(len(normalized), dtype=bool)
@@ -337,20 +332,21 @@ def _pattern_thread() -> ThreadPoolExecutor:
 
 
 def _screened_hits(
-    normalized: pl.Series, short_rows: np.ndarray, rules: tuple[_RuleGroup, ...], wanted: list[bool]
+    normalized: pl.Series, short_rows: np.ndarray, rules: tuple[_RuleGroup, ...], wanted: list[bool], in_rust: bool
 ) -> dict[int, np.ndarray]:
-    """Rows each wanted group matches, screen by screen (the screens of all ``rules``, so that
-    a call for a few groups reuses the compiled screens of a call for all)."""
+    """Rows each wanted group matches: in Rust's engine screen by screen (the screens of all
+    ``rules``, so that a call for a few groups reuses the compiled screens of a call for all),
+    otherwise, or for a group only Python's engine understands, a group at a time in Python's."""
     short_lines = normalized.gather(short_rows)
     everything = np.arange(len(normalized))
     hits: dict[int, np.ndarray] = {}
-    for screen in _screens(rules):
+    for screen in _screens(rules) if in_rust else [(member,) for member in range(len(rules))]:
         members = [member for member in screen if wanted[member]]
         any_length = rules[screen[0]].any_length
         lines, rows_of = (normalized, everything) if any_length else (short_lines, short_rows)
         if not members or len(lines) == 0:
             continue
-        if not rules[screen[0]].rust:
+        if not in_rust or not rules[screen[0]].rust:
             hits[screen[0]] = rows_of[_python_hits(lines, rules[screen[0]])]
             continue
         union = "|".join(f"(?:{rules[member].prefilter or rules[member].expression})" for member in screen)
@@ -521,7 +517,7 @@ def _stoplists() -> _Stoplists:
 def _lines_frame(texts: Sequence[str]) -> tuple[pl.DataFrame, list[int]]:
     """One row per input line: ``doc, line, raw, text`` (``text``: whitespace collapsed), and
     each document's number of lines."""
-    split = pl.Series("raw", texts, dtype=pl.String).str.replace_all(r"\r\n|\r", "\n").str.split("\n")
+    split = pl.Series("raw", texts, dtype=pl.String).to_frame().select(split_lines(pl.col("raw")))["raw"]
     counts = split.list.len().to_numpy().astype(np.int64)
     raw = split.explode()
     doc = np.repeat(np.arange(len(counts), dtype=np.int32), counts)
