@@ -14,7 +14,9 @@ Two measurements:
   (each line wrapped in ``<p>``, stoplist of the guessed language). cleaner's output is its
   title (moved to metadata) followed by its text. cleaner strips the pages as the pipeline
   does, ``--batch`` documents per ``strip_texts`` call, after a warm-up call (its one-time
-  cost, loading 100 stoplists and compiling the patterns, is printed apart).
+  cost, loading 100 stoplists and compiling the patterns, is printed apart). "cleaner rules only"
+  is the same without the line model; the model learned from these very pages, so its honest
+  figure is the cross-validated one of ``benchmarks/train_line_model.py``.
 
 Speed is per core: Polars is limited to one thread (``POLARS_MAX_THREADS=1``, set before it is
 imported) unless ``--threads`` says otherwise, and every method runs in this one process.
@@ -41,7 +43,7 @@ if __name__ == "__main__":
 
 from devset import load_pages, snippet_metrics, squash  # noqa: E402
 
-from cleaner import strip_text, strip_texts  # noqa: E402
+from cleaner import StripOptions, strip_text, strip_texts  # noqa: E402
 from cleaner.normalize import normalize_text, words  # noqa: E402
 from cleaner.stopwords import guess_language  # noqa: E402
 
@@ -62,11 +64,11 @@ def justext_on_lines(text: str) -> str:
     return "\n".join(p.text for p in paragraphs if not p.is_boilerplate)
 
 
-def cleaner_texts(texts: list[str], batch: int) -> list[str]:
+def cleaner_texts(texts: list[str], batch: int, options: StripOptions | None = None) -> list[str]:
     """The title cleaner moved to metadata counts as output: it was found, not thrown away."""
     outputs = []
     for start in range(0, len(texts), batch):
-        for result in strip_texts(texts[start : start + batch]):
+        for result in strip_texts(texts[start : start + batch], options=options):
             outputs.append(f"{result.metadata.get('title') or ''}\n{result.text}")
     return outputs
 
@@ -142,18 +144,23 @@ def main() -> None:
     results = {
         "keep every line": snippet_scores(pages, lambda texts: [keep_everything(t) for t in texts], args.repeat),
         "jusText on lines": snippet_scores(pages, lambda texts: [justext_on_lines(t) for t in texts], args.repeat),
+        "cleaner rules only": snippet_scores(
+            pages, lambda texts: cleaner_texts(texts, args.batch, StripOptions(line_model=False)), args.repeat
+        ),
         "cleaner": snippet_scores(pages, lambda texts: cleaner_texts(texts, args.batch), args.repeat),
     }
-    print(f"{'method':<18}{'precision':>10}{'recall':>8}{'F1':>8}{'accuracy':>10}{'pages/s':>9}")
+    print(f"{'method':<20}{'precision':>10}{'recall':>8}{'F1':>8}{'accuracy':>10}{'pages/s':>9}")
     for name, score in results.items():
         print(
-            f"{name:<18}{score['precision']:>10.3f}{score['recall']:>8.3f}{score['f1']:>8.3f}"
+            f"{name:<20}{score['precision']:>10.3f}{score['recall']:>8.3f}{score['f1']:>8.3f}"
             f"{score['accuracy']:>10.3f}{score['pages_per_second']:>9.0f}"
         )
     ours = results["cleaner"]
     for name in ("keep every line", "jusText on lines"):
         base = results[name]
         print(f"cleaner vs {name}: F1 {ours['f1'] - base['f1']:+.3f}, speed {ours['pages_per_second'] / base['pages_per_second']:.2f}x")
+    print("note: the line model was trained on these pages; its held-out figure (pages cross-validated) is printed by")
+    print("      benchmarks/train_line_model.py")
 
 
 if __name__ == "__main__":

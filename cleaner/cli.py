@@ -47,6 +47,9 @@ def _strip_flags(func):  # type: ignore[no-untyped-def]
     func = click.option("--keep-captions", is_flag=True, help="Keep photo captions and credits in the text.")(func)
     func = click.option("--no-headings", is_flag=True, help="Remove short heading lines inside the article.")(func)
     func = click.option(
+        "--no-line-model", is_flag=True, help="Text mode: the rules alone decide (no learned second opinion at their margins)."
+    )(func)
+    func = click.option(
         "--patterns",
         "pattern_files",
         multiple=True,
@@ -131,6 +134,7 @@ def clean_command(
     no_strip: bool,
     keep_captions: bool,
     no_headings: bool,
+    no_line_model: bool,
     pattern_files: tuple[str, ...],
     prefer: tuple[str, ...],
     jaccard: float,
@@ -170,6 +174,7 @@ def clean_command(
             strip=not no_strip,
             keep_captions=keep_captions,
             keep_headings=not no_headings,
+            line_model=not no_line_model,
             extra_patterns=_load_patterns(pattern_files),
             min_paragraph_chars=min_chars,
             prefer_sources=prefer,
@@ -228,7 +233,13 @@ def clean_command(
 @click.option("--html", "as_html", is_flag=True, help="FILE is HTML (implied by a .html/.htm name).")
 @_strip_flags
 def strip_command(
-    file: str, explain: bool, as_html: bool, keep_captions: bool, no_headings: bool, pattern_files: tuple[str, ...]
+    file: str,
+    explain: bool,
+    as_html: bool,
+    keep_captions: bool,
+    no_headings: bool,
+    no_line_model: bool,
+    pattern_files: tuple[str, ...],
 ) -> None:
     """Print the cleaned text of one document (FILE, or - for stdin): plain text, or HTML."""
     is_html = as_html or file.lower().removesuffix(".gz").endswith((".html", ".htm"))
@@ -240,7 +251,10 @@ def strip_command(
     except (OSError, EOFError, InputError) as exc:
         raise click.ClickException(f"{file}: {exc}") from exc
     options = StripOptions(
-        keep_captions=keep_captions, keep_headings=not no_headings, extra_patterns=_load_patterns(pattern_files)
+        keep_captions=keep_captions,
+        keep_headings=not no_headings,
+        extra_patterns=_load_patterns(pattern_files),
+        line_model=not no_line_model,
     )
     if is_html:
         # trafilatura loads only when HTML is asked for
@@ -255,10 +269,12 @@ def strip_command(
     for key in ("title", "author", "date"):
         click.echo(f"# {key}: {result.metadata.get(key) or '-'}")
     click.echo(f"# language: {result.language or '-'}")
+    click.echo("# line keep/drop reason          score  p(text)  text   (score: prose weight for the main region; p: line model)")
     for decision in result.decisions:
         verdict = "keep" if decision.keep else "drop"
         score = "barrier" if decision.score <= -1e9 else f"{decision.score:.0f}"
-        click.echo(f"{decision.line:5d} {verdict} {decision.reason:<14} {score:>8}  {decision.text.strip()}")
+        content = "-" if decision.content is None else f"{decision.content:.2f}"
+        click.echo(f"{decision.line:5d} {verdict} {decision.reason:<14} {score:>8} {content:>5}  {decision.text.strip()}")
 
 
 def _print_html(result: ExtractResult, explain: bool) -> None:

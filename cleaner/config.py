@@ -77,6 +77,8 @@ class CleanConfig:
     """Apply the boilerplate rules; ``False`` keeps every non-blank line (already clean text)."""
     keep_captions: bool = False
     keep_headings: bool = True
+    line_model: bool = True
+    """Text mode: let the learned line model revise the rules at their margins (``line_model.py``)."""
     extra_patterns: tuple[tuple[str, str], ...] = ()
     """User-supplied ``(reason, regex)`` pairs that mark a whole line as boilerplate."""
     site_templates: bool = True

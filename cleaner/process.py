@@ -63,6 +63,7 @@ def strip_options(config: CleanConfig, template_lines: frozenset[int] = frozense
     return StripOptions(
         keep_captions=config.keep_captions,
         keep_headings=config.keep_headings,
+        line_model=config.line_model,
         extra_patterns=config.extra_patterns,
         strip=config.strip,
         template_lines=template_lines,

@@ -37,7 +37,7 @@ from typing import NamedTuple
 import numpy as np
 import polars as pl
 
-from cleaner import stopwords
+from cleaner import line_model, stopwords
 from cleaner.dates import iso_date
 from cleaner.normalize import (
     WORD,
@@ -109,6 +109,8 @@ class LineDecision(NamedTuple):
     reason: str
     score: float
     cleaned: str = ""
+    content: float | None = None
+    """The line model's probability that the line is article text (``None``: not judged)."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -146,6 +148,8 @@ class StripOptions:
     strip: bool = True
     template_lines: frozenset[int] = frozenset()
     """Keys (``templates.line_key``) of lines that are this document's site template."""
+    line_model: bool = True
+    """Let the learned line model revise the rules at their margins (``line_model``)."""
 
 
 # --- patterns --------------------------------------------------------------------------------
@@ -835,7 +839,10 @@ class StrippedBatch:
 
 
 LINE_DECISIONS = pl.Schema(
-    {"doc": pl.Int32, "line": pl.Int32, "raw": pl.String, "keep": pl.Boolean, "reason": pl.String, "score": pl.Float64, "cleaned": pl.String}
+    {
+        "doc": pl.Int32, "line": pl.Int32, "raw": pl.String, "keep": pl.Boolean, "reason": pl.String,
+        "score": pl.Float64, "cleaned": pl.String, "content": pl.Float64,
+    }
 )
 """One row per input line of a batch (``doc``: the text's index in the batch)."""
 
@@ -869,6 +876,38 @@ def strip_batch(
     if not options.strip or not texts:
         results = [_keep_all(text) for text in texts]
         return StrippedBatch(results, _decision_frame(results))
+    classified = _classified(texts, options, titles, template_lines)
+    reasons = pl.Series("reason", classified.reasons, dtype=pl.String)
+    content = np.full(len(reasons), np.nan)
+    if options.line_model:
+        features = line_model.line_features(classified.features.select(line_model.MODEL_INPUTS), reasons, classified.in_region)
+        judged = line_model.judged(reasons)
+        log_odds = line_model.bundled_model().log_odds(features.filter(pl.Series(judged)))
+        content[judged] = line_model.content_probability(log_odds)
+        reasons = line_model.revised_reasons(reasons, content)
+    return _results(classified, reasons.to_list(), content)
+
+
+@dataclass(frozen=True, eq=False)
+class _Classified:
+    """A batch as the rules leave it: lines, unit features, each unit's reason and region."""
+
+    lines: pl.DataFrame
+    line_counts: list[int]
+    features: pl.DataFrame
+    reasons: list[str]
+    in_region: np.ndarray
+    metadata: list[dict[str, str | None]]
+    languages: list[list[str]]
+
+
+def _classified(
+    texts: Sequence[str],
+    options: StripOptions,
+    titles: Sequence[str | None] | None,
+    template_lines: Sequence[frozenset[int]] | None,
+) -> _Classified:
+    """The rules' decision for every unit of a batch (before the line model)."""
     if template_lines is None and options.template_lines:
         template_lines = [options.template_lines] * len(texts)
     rules = _compiled(options.extra_patterns)
@@ -891,7 +930,20 @@ def strip_batch(
         first_main = regions[doc][0][0] if regions[doc] else bounds[doc + 1]
         title_known = (titles is not None and titles[doc] is not None) or metadata[doc]["title"] is not None
         _head_of_article(head, reasons, bounds[doc], first_main, metadata[doc], title_known)
-    return _results(lines, line_counts, features, reasons, metadata, languages)
+    in_region = np.zeros(features.height, dtype=bool)
+    for doc_regions in regions:
+        for start, end in doc_regions:
+            in_region[start:end] = True
+    return _Classified(lines, line_counts, features, reasons, in_region, metadata, languages)
+
+
+def line_model_inputs(texts: Sequence[str], options: StripOptions | None = None) -> pl.DataFrame:
+    """Every unit of a batch with the rules' reason and the line model's features: what
+    ``benchmarks/train_line_model.py`` learns from (``doc``, ``line``, ``text``, ``reason``, features)."""
+    classified = _classified(texts, options or StripOptions(), None, None)
+    reasons = pl.Series("reason", classified.reasons, dtype=pl.String)
+    features = line_model.line_features(classified.features.select(line_model.MODEL_INPUTS), reasons, classified.in_region)
+    return classified.features.select("doc", "line", "text").with_columns(reasons).hstack(features)
 
 
 def _decision_frame(results: Sequence[StripResult]) -> pl.DataFrame:
@@ -1069,18 +1121,13 @@ def _clean_inline_expr(text: pl.Expr) -> pl.Expr:
     )
 
 
-def _results(
-    lines: pl.DataFrame,
-    line_counts: list[int],
-    features: pl.DataFrame,
-    reasons: list[str],
-    metadata: list[dict[str, str | None]],
-    languages: list[list[str]],
-) -> StrippedBatch:
+def _results(classified: _Classified, reasons: list[str], content: np.ndarray) -> StrippedBatch:
     """Every line's decision (blank lines included), its cleaned text, and each document's result."""
+    lines, line_counts, features = classified.lines, classified.line_counts, classified.features
+    metadata, languages = classified.metadata, classified.languages
     by_line = (
         features.select("doc", "numbers", "score")
-        .with_columns(pl.Series("reason", reasons, dtype=pl.String))
+        .with_columns(pl.Series("reason", reasons, dtype=pl.String), pl.Series("content", content, dtype=pl.Float64))
         .explode("numbers")
     )
     # each line's row in ``lines``: its document's first row plus its number, no join needed
@@ -1089,6 +1136,8 @@ def _results(
     reason = pl.Series("reason", ["blank"] * lines.height, dtype=pl.String).scatter(rows, by_line["reason"])
     score = np.zeros(lines.height, dtype=np.float64)
     score[rows] = by_line["score"].to_numpy()
+    probability = np.full(lines.height, np.nan)
+    probability[rows] = by_line["content"].to_numpy()
     kept_rows = rows[by_line["reason"].to_numpy() == ""]
     kept_rows.sort()
     cleaned_kept = lines["text"].gather(kept_rows).to_frame("t").select(_clean_inline_expr(pl.col("t")))["t"]
@@ -1097,7 +1146,9 @@ def _results(
     reason = reason.scatter(kept_rows, "kept")
     if len(emptied):
         reason = reason.scatter(emptied, "inline-clutter")
-    decided = lines.with_columns(reason, pl.Series("score", score), cleaned).with_columns(
+    decided = lines.with_columns(
+        reason, pl.Series("score", score), cleaned, pl.Series("content", probability, nan_to_null=True)
+    ).with_columns(
         (pl.col("reason") == "kept").alias("keep")
     )
     kept = _blocks(decided.filter(pl.col("keep")).select("doc", "line", pl.col("cleaned").alias("text")))
@@ -1111,7 +1162,7 @@ def _results(
         rows = decided.slice(doc_rows[doc], count)
 
         def decisions(rows: pl.DataFrame = rows) -> list[LineDecision]:
-            columns = (rows[name].to_list() for name in ("line", "raw", "keep", "reason", "score", "cleaned"))
+            columns = (rows[name].to_list() for name in ("line", "raw", "keep", "reason", "score", "cleaned", "content"))
             return list(map(LineDecision, *columns))
 
         results.append(
