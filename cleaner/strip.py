@@ -13,6 +13,9 @@ can show why. The decision combines signals that carry over to sites never seen 
 4. **Phrase patterns**: data files per language (``cleaner/data/patterns``), applied to short
    lines only, so that a sentence that merely mentions "subscribe" is never removed.
 5. **Repetition**: a short line seen three times in one document is a widget's label.
+6. **A learned second opinion** (``line_model``): an additive model over these signals and
+   the neighbours' keeps lines the rules left just outside the article and drops kept lines
+   it is nearly sure about; patterns and metadata lines keep the rules' decision.
 
 Title, byline and dateline lines are moved into metadata instead of being dropped silently,
 and clutter inside kept lines (glued citation numbers, slug prefixes) is cut out.
