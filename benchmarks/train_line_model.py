@@ -23,7 +23,7 @@ import numpy as np
 import polars as pl
 
 from cleaner import line_model
-from cleaner.line_model import DROP_PROBABILITY, RESCUE_PROBABILITY, LineModel
+from cleaner.line_model import DROP_PROBABILITY, RESCUE_PROBABILITY, RUN_WEIGHT, LineModel
 from cleaner.strip import line_model_inputs
 from devset import load_pages, squash
 
@@ -139,10 +139,13 @@ def main() -> None:
         test = units.filter(pl.Series(fold == held_out))
         probability[fold == held_out] = line_model.content_probability(model.log_odds(test))
     rules = units["reason"].is_in(["", "title"]).to_numpy()
-    revised = line_model.revised_reasons(units["reason"], probability).is_in(["", "title"]).to_numpy()
+    revised = line_model.revised_reasons(units["reason"], probability, units["page"].to_numpy(), units["n_words"].to_numpy()).is_in(["", "title"]).to_numpy()
     print(f"units {units.height}, labelled {units.filter((pl.col('positive') > 0) ^ (pl.col('negative') > 0)).height}, pages {units['page'].n_unique()}")
     print(f"snippet metric, pages held out ({FOLDS} folds): rules {snippet_scores(pages, units, rules)} | rules + model {snippet_scores(pages, units, revised)}")
-    print(f"rescued {int((revised & ~rules).sum())} units (p > {RESCUE_PROBABILITY}), dropped {int((rules & ~revised).sum())} (p < {DROP_PROBABILITY})")
+    print(
+        f"rescued {int((revised & ~rules).sum())} units ({RUN_WEIGHT:.0%} run mean + {1 - RUN_WEIGHT:.0%} own p > {RESCUE_PROBABILITY}), "
+        f"dropped {int((rules & ~revised).sum())} (p < {DROP_PROBABILITY})"
+    )
     if args.write:
         model = train(units)
         MODEL.write_text(json.dumps(model.to_json(), indent=1) + "\n", encoding="utf-8")

@@ -5,8 +5,9 @@ precision for recall about one for one at their margins: a short sentence just b
 main region, a list of ingredients, a teaser inside it. The line model looks at the same
 signals together, with their neighbours, and moves only the margins:
 
-- a line the rules left **outside the main region** is kept when the model is confident it
-  is article text (``RESCUE_PROBABILITY``);
+- a line the rules left **outside the main region** is kept when the model finds it, and
+  the run of such lines around it, likely enough to be article text (``RESCUE_PROBABILITY``,
+  ``RUN_WEIGHT``);
 - a line kept **inside the region** is dropped (reason ``line-model``) only when the model is
   nearly sure it is not (``DROP_PROBABILITY``): the region is usually right, and a subheading
   the snippets never label must not be lost.
@@ -31,8 +32,15 @@ from importlib import resources
 import numpy as np
 import polars as pl
 
-RESCUE_PROBABILITY = 0.35
+RESCUE_PROBABILITY = 0.3
 DROP_PROBABILITY = 0.1
+RUN_WEIGHT = 0.7
+"""A line outside the region is judged 70% by the mean probability of its run (the lines
+outside the region next to it) and 30% by its own: a list is mostly kept or dropped as a
+whole, not one item in three (pages cross-validated: recall 0.948 -> 0.953, precision equal)."""
+LIST_RUN = 3
+"""A one-word line is rescued only in a run of at least this many lines (a list): alone
+between clutter it is a section label (no change on the dev pages: 94 units)."""
 SHORT_RUN_WORDS = 10
 """Lines shorter than this without terminal punctuation form runs (menus, link lists)."""
 
@@ -183,12 +191,35 @@ def judged(reasons: pl.Series) -> np.ndarray:
     return reasons.is_in(JUDGED_REASONS).to_numpy()
 
 
-def revised_reasons(reasons: pl.Series, probability: np.ndarray) -> pl.Series:
+def _outside_runs(reasons: pl.Series, doc: np.ndarray) -> np.ndarray:
+    """Each unit's run: consecutive units of one document, all ``outside-main`` or none."""
+    n = len(reasons)
+    outside = (reasons == "outside-main").to_numpy()
+    new_run = np.ones(n, dtype=bool)
+    new_run[1:] = (outside[1:] != outside[:-1]) | (doc[1:] != doc[:-1])
+    return np.cumsum(new_run) - 1
+
+
+def rescue_scores(reasons: pl.Series, probability: np.ndarray, doc: np.ndarray) -> np.ndarray:
+    """Each unit's probability blended with the mean of its run of ``outside-main`` units:
+    :data:`RUN_WEIGHT`."""
+    if len(reasons) == 0:
+        return np.zeros(0)
+    run = _outside_runs(reasons, doc)
+    known = np.nan_to_num(probability)
+    mean = (np.bincount(run, weights=known) / np.bincount(run))[run]
+    return RUN_WEIGHT * mean + (1 - RUN_WEIGHT) * known
+
+
+def revised_reasons(reasons: pl.Series, probability: np.ndarray, doc: np.ndarray, n_words: np.ndarray) -> pl.Series:
     """The rules' reasons with the model's two moves at the margins (module docstring)."""
     p = pl.Series("p", probability)
+    rescue = pl.Series("rescue", rescue_scores(reasons, probability, doc))
+    run = _outside_runs(reasons, doc) if len(reasons) else np.zeros(0, dtype=np.int64)
+    listed = pl.Series("listed", (np.asarray(n_words) >= 2) | (np.bincount(run)[run] >= LIST_RUN) if len(run) else np.zeros(0, dtype=bool))
     return (
         pl.select(
-            pl.when((reasons == "outside-main") & (p > RESCUE_PROBABILITY)).then(pl.lit(""))
+            pl.when((reasons == "outside-main") & (rescue > RESCUE_PROBABILITY) & listed).then(pl.lit(""))
             .when((reasons == "") & (p < DROP_PROBABILITY)).then(pl.lit("line-model"))
             .otherwise(reasons)
             .alias(reasons.name)

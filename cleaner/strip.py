@@ -887,7 +887,8 @@ def strip_batch(
         judged = line_model.judged(reasons)
         log_odds = line_model.bundled_model().log_odds(features.filter(pl.Series(judged)))
         content[judged] = line_model.content_probability(log_odds)
-        reasons = line_model.revised_reasons(reasons, content)
+        doc, n_words = classified.features["doc"].to_numpy(), classified.features["n_words"].to_numpy()
+        reasons = line_model.revised_reasons(reasons, content, doc, n_words)
     return _results(classified, reasons.to_list(), content)
 
 
