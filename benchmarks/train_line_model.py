@@ -21,11 +21,16 @@ from pathlib import Path
 
 import numpy as np
 import polars as pl
+from devset import load_pages, squash
 
 from cleaner import line_model
-from cleaner.line_model import DROP_PROBABILITY, RESCUE_PROBABILITY, RUN_WEIGHT, LineModel
+from cleaner.line_model import (
+    DROP_PROBABILITY,
+    RESCUE_PROBABILITY,
+    RUN_WEIGHT,
+    LineModel,
+)
 from cleaner.strip import line_model_inputs
-from devset import load_pages, squash
 
 HERE = Path(__file__).resolve().parent
 DEV = HERE.parent.parent / "shared" / "extraction-dev"

@@ -16,7 +16,7 @@ Titles, bylines, datelines and every pattern-matched line keep the rules' decisi
 
 The model is additive (a generalised additive model): each feature is cut into at most
 12 quantile bins and each bin adds a learned weight to the log-odds, so a line's score is a
-sum that can be read term by term (:func:`contributions`). The weights are data
+sum that can be read term by term (:meth:`LineModel.contributions`). The weights are data
 (``data/line_model.json``), trained by ``benchmarks/train_line_model.py`` on the snippet
 labels of the extraction development set, with pages cross-validated; the features are
 language-independent shapes and positions, no words.
@@ -28,6 +28,7 @@ import json
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -126,7 +127,7 @@ def _run_lengths(short: np.ndarray, start: np.ndarray) -> np.ndarray:
     return np.bincount(run_id)[run_id].astype(np.float64)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class LineModel:
     """Bins and weights of the additive model: feature ``f``'s bin ``b`` adds
     ``weights[f][b]`` to the log-odds; the last bin of each feature is "missing" (NaN)."""
@@ -137,7 +138,7 @@ class LineModel:
     intercept: float
 
     @classmethod
-    def from_json(cls, data: dict) -> LineModel:
+    def from_json(cls, data: dict[str, Any]) -> LineModel:
         features = tuple(feature["name"] for feature in data["features"])
         edges = tuple(np.asarray(feature["edges"], dtype=np.float64) for feature in data["features"])
         weights = tuple(np.asarray(feature["weights"], dtype=np.float64) for feature in data["features"])
@@ -146,7 +147,7 @@ class LineModel:
                 raise ValueError(f"line model feature {name!r}: {len(weight)} weights for {len(edge)} edges")
         return cls(features, edges, weights, float(data["intercept"]))
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {
             "intercept": self.intercept,
             "features": [
@@ -169,6 +170,7 @@ class LineModel:
         return out
 
     def log_odds(self, features: pl.DataFrame) -> np.ndarray:
+        """Each unit's log-odds of being article text."""
         return self.intercept + self.contributions(features).sum(axis=1)
 
 
@@ -180,6 +182,7 @@ def bundled_model() -> LineModel:
 
 
 def content_probability(log_odds: np.ndarray) -> np.ndarray:
+    """The logistic function: log-odds to probability."""
     return 1.0 / (1.0 + np.exp(-log_odds))
 
 
