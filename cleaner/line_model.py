@@ -72,7 +72,7 @@ def line_features(units: pl.DataFrame, reasons: pl.Series, in_region: np.ndarray
     has_pattern = units["pattern"].is_not_null().to_numpy().astype(np.float64)
     prose_chars = np.where(units["prose_shape"].to_numpy(), units["chars"].to_numpy(), 0).astype(np.float64)
     short = (n_words < SHORT_RUN_WORDS) & ~units["terminal"].to_numpy()
-    run_length = _run_lengths(short, start)
+    run_length = _run_lengths(short, doc)
     columns = {
         "in_region": in_region.astype(np.float64),
         "rules_outside": (reasons == "outside-main").to_numpy().astype(np.float64),
@@ -115,16 +115,17 @@ def _window_sum(values: np.ndarray, start: np.ndarray, size: np.ndarray, reach: 
     return total[hi] - total[lo]
 
 
-def _run_lengths(short: np.ndarray, start: np.ndarray) -> np.ndarray:
-    """Rows in each unit's run of short lines, or of long ones, within its document: menus and
-    link lists are long runs of short lines."""
-    n = len(short)
-    if n == 0:
-        return np.zeros(0)
-    new_run = np.ones(n, dtype=bool)
-    new_run[1:] = (short[1:] != short[:-1]) | (np.arange(1, n) == start[1:])
-    run_id = np.cumsum(new_run) - 1
-    return np.bincount(run_id)[run_id].astype(np.float64)
+def _run_ids(flag: np.ndarray, doc: np.ndarray) -> np.ndarray:
+    """Each unit's run: consecutive units of one document whose ``flag`` is the same."""
+    new_run = np.ones(len(flag), dtype=bool)
+    new_run[1:] = (flag[1:] != flag[:-1]) | (doc[1:] != doc[:-1])
+    return np.cumsum(new_run) - 1
+
+
+def _run_lengths(flag: np.ndarray, doc: np.ndarray) -> np.ndarray:
+    """Units in each unit's run (:func:`_run_ids`)."""
+    run = _run_ids(flag, doc)
+    return np.bincount(run, minlength=1)[run].astype(np.float64)
 
 
 @dataclass(frozen=True, eq=False)
@@ -194,36 +195,24 @@ def judged(reasons: pl.Series) -> np.ndarray:
     return reasons.is_in(JUDGED_REASONS).to_numpy()
 
 
-def _outside_runs(reasons: pl.Series, doc: np.ndarray) -> np.ndarray:
-    """Each unit's run: consecutive units of one document, all ``outside-main`` or none."""
-    n = len(reasons)
-    outside = (reasons == "outside-main").to_numpy()
-    new_run = np.ones(n, dtype=bool)
-    new_run[1:] = (outside[1:] != outside[:-1]) | (doc[1:] != doc[:-1])
-    return np.cumsum(new_run) - 1
-
-
-def rescue_scores(reasons: pl.Series, probability: np.ndarray, doc: np.ndarray) -> np.ndarray:
-    """Each unit's probability blended with the mean of its run of ``outside-main`` units:
-    :data:`RUN_WEIGHT`."""
-    if len(reasons) == 0:
-        return np.zeros(0)
-    run = _outside_runs(reasons, doc)
+def rescue_scores(probability: np.ndarray, run: np.ndarray) -> np.ndarray:
+    """Each unit's probability blended with the mean of its run (:data:`RUN_WEIGHT`)."""
     known = np.nan_to_num(probability)
-    mean = (np.bincount(run, weights=known) / np.bincount(run))[run]
+    mean = (np.bincount(run, weights=known, minlength=1) / np.maximum(np.bincount(run, minlength=1), 1))[run]
     return RUN_WEIGHT * mean + (1 - RUN_WEIGHT) * known
 
 
 def revised_reasons(reasons: pl.Series, probability: np.ndarray, doc: np.ndarray, n_words: np.ndarray) -> pl.Series:
     """The rules' reasons with the model's two moves at the margins (module docstring)."""
-    p = pl.Series("p", probability)
-    rescue = pl.Series("rescue", rescue_scores(reasons, probability, doc))
-    run = _outside_runs(reasons, doc) if len(reasons) else np.zeros(0, dtype=np.int64)
-    listed = pl.Series("listed", (np.asarray(n_words) >= 2) | (np.bincount(run)[run] >= LIST_RUN) if len(run) else np.zeros(0, dtype=bool))
+    outside = (reasons == "outside-main").to_numpy()
+    run = _run_ids(outside, doc)
+    rescue = outside & (rescue_scores(probability, run) > RESCUE_PROBABILITY)
+    rescue &= (np.asarray(n_words) >= 2) | (np.bincount(run, minlength=1)[run] >= LIST_RUN)
+    dropped = (reasons == "").to_numpy() & (probability < DROP_PROBABILITY)
     return (
         pl.select(
-            pl.when((reasons == "outside-main") & (rescue > RESCUE_PROBABILITY) & listed).then(pl.lit(""))
-            .when((reasons == "") & (p < DROP_PROBABILITY)).then(pl.lit("line-model"))
+            pl.when(pl.Series(rescue)).then(pl.lit(""))
+            .when(pl.Series(dropped)).then(pl.lit("line-model"))
             .otherwise(reasons)
             .alias(reasons.name)
         ).to_series()

@@ -883,7 +883,7 @@ def strip_batch(
     reasons = pl.Series("reason", classified.reasons, dtype=pl.String)
     content = np.full(len(reasons), np.nan)
     if options.line_model:
-        features = line_model.line_features(classified.features.select(line_model.MODEL_INPUTS), reasons, classified.in_region)
+        features = _model_features(classified, reasons)
         judged = line_model.judged(reasons)
         log_odds = line_model.bundled_model().log_odds(features.filter(pl.Series(judged)))
         content[judged] = line_model.content_probability(log_odds)
@@ -934,11 +934,11 @@ def _classified(
         first_main = regions[doc][0][0] if regions[doc] else bounds[doc + 1]
         title_known = (titles is not None and titles[doc] is not None) or metadata[doc]["title"] is not None
         _head_of_article(head, reasons, bounds[doc], first_main, metadata[doc], title_known)
-    in_region = np.zeros(features.height, dtype=bool)
-    for doc_regions in regions:
-        for start, end in doc_regions:
-            in_region[start:end] = True
-    return _Classified(lines, line_counts, features, reasons, in_region, metadata, languages)
+    return _Classified(lines, line_counts, features, reasons, decided["in_region"].to_numpy(), metadata, languages)
+
+
+def _model_features(classified: _Classified, reasons: pl.Series) -> pl.DataFrame:
+    return line_model.line_features(classified.features.select(line_model.MODEL_INPUTS), reasons, classified.in_region)
 
 
 def line_model_inputs(texts: Sequence[str], options: StripOptions | None = None) -> pl.DataFrame:
@@ -946,8 +946,7 @@ def line_model_inputs(texts: Sequence[str], options: StripOptions | None = None)
     ``benchmarks/train_line_model.py`` learns from (``doc``, ``line``, ``text``, ``reason``, features)."""
     classified = _classified(texts, options or StripOptions(), None, None)
     reasons = pl.Series("reason", classified.reasons, dtype=pl.String)
-    features = line_model.line_features(classified.features.select(line_model.MODEL_INPUTS), reasons, classified.in_region)
-    return classified.features.select("doc", "line", "text").with_columns(reasons).hstack(features)
+    return classified.features.select("doc", "line", "text").with_columns(reasons).hstack(_model_features(classified, reasons))
 
 
 def _decision_frame(results: Sequence[StripResult]) -> pl.DataFrame:
