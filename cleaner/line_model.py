@@ -177,9 +177,12 @@ class LineModel:
 
 @lru_cache(maxsize=1)
 def bundled_model() -> LineModel:
-    """The model shipped with cleaner (``data/line_model.json``)."""
-    text = resources.files("cleaner").joinpath("data", "line_model.json").read_text(encoding="utf-8")
-    return LineModel.from_json(json.loads(text))
+    """The model shipped with cleaner (``data/line_model.json``); a damaged file is named."""
+    path = resources.files("cleaner").joinpath("data", "line_model.json")
+    try:
+        return LineModel.from_json(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ValueError(f"{path}: not a usable line model ({exc}); reinstall cleaner or run with --no-line-model") from exc
 
 
 def content_probability(log_odds: np.ndarray) -> np.ndarray:

@@ -87,6 +87,21 @@ def test_model_round_trips_through_json_and_rejects_a_broken_file() -> None:
         LineModel.from_json(broken)
 
 
+def test_a_damaged_model_file_is_named(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    damaged = tmp_path / "cleaner" / "data" / "line_model.json"
+    damaged.parent.mkdir(parents=True)
+    damaged.write_text('{"intercept": 0.5, "features": [', encoding="utf-8")
+    monkeypatch.setattr(line_model.resources, "files", lambda package: tmp_path / package)
+    bundled_model.cache_clear()
+    try:
+        with pytest.raises(ValueError, match=r"line_model\.json: not a usable line model"):
+            bundled_model()
+    finally:
+        monkeypatch.undo()
+        bundled_model.cache_clear()
+    assert bundled_model().features
+
+
 @settings(max_examples=80, deadline=None)
 @given(
     st.lists(
