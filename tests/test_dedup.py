@@ -96,7 +96,11 @@ def test_exported_signatures_work_in_datasketch_lsh() -> None:
 ALPHABET = st.characters(blacklist_categories=("Cs", "Cn", "Co"))
 
 
-LATIN_AND_COMPATIBILITY = st.sampled_from(list("aZé üÆ\u00a0\u00aa\u00b2\u00bd\u00b5\u00b4\u00a8\u00b8'’“—\t x\u0301\ufb01\uff21\u2003İẞΣς"))
+LATIN_AND_COMPATIBILITY = st.sampled_from(
+    list("aZé üÆ\u00a0\u00aa\u00b2\u00bd\u00b5\u00b4\u00a8\u00b8'’“—\t x\u0301\ufb01\uff21\u2003İẞΣς")
+    # beyond Latin-1: inert letters and punctuation next to what composes with them or changes alone
+    + list("ąę\u0328ΆΐΰЙй\u0306\u0387…„€\u2126\u212a\u212b\u017f\u1e9b\uf900中\uac00\u11a8\u1100\u1161\u0b47\u0b3e🙂\u200b")
+)
 
 
 @settings(max_examples=300, deadline=None)

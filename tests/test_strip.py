@@ -13,8 +13,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cleaner import StripOptions, strip_text
+from cleaner.normalize import WORD, normalize_series
 from cleaner.strip import (
     _clean_inline_expr,
+    _clean_inline_series,
+    _stoplists,
+    _word_ids,
+    _words,
     clean_inline,
     load_pattern_file,
     parse_patterns,
@@ -141,6 +146,23 @@ def test_inline_cleaning_of_a_column_equals_line_by_line(lines: list[str]) -> No
     lines = [" ".join(line.split()) for line in lines]
     column = pl.Series(lines, dtype=pl.String).to_frame("t").select(_clean_inline_expr(pl.col("t")))["t"].to_list()
     assert column == [clean_inline(line) for line in lines]
+    assert _clean_inline_series(pl.Series(lines, dtype=pl.String)).to_list() == column  # the hint skips no clutter
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=40), max_size=10))
+def test_words_are_the_regex_words_of_each_line(texts: list[str]) -> None:
+    normalized = normalize_series(pl.Series(texts, dtype=pl.String))
+    unit, words = _words(normalized)
+    expected = [(row, word) for row, line in enumerate(normalized.str.extract_all(WORD).to_list()) for word in line]
+    assert list(zip(unit.tolist(), words.to_list())) == expected
+
+
+def test_stopword_ids_by_join_equal_dictionary_lookups() -> None:
+    index = _stoplists().index
+    words = pl.Series([*list(index)[:30_000:7], "", "zzzqx", "the", "der", "nicht", "ünd"] * 8, dtype=pl.String)
+    assert len(words) > 25_000  # the join's side of the threshold
+    assert _word_ids(words).tolist() == [index.get(word, -1) for word in words.to_list()]
 
 
 def test_a_batch_decides_every_document_as_it_would_alone() -> None:
