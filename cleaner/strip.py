@@ -205,9 +205,16 @@ class _RuleGroup(NamedTuple):
     anchored: bool = False
     """Every alternative starts with ``^``: Python's engine needs to try the line's start only."""
     prefilter: str | None = None
-    """The expression without its word-boundary assertions: it matches wherever the expression
-    does (and a little more), and Rust's fast automaton runs it on any text, which Unicode
-    word boundaries prevent on non-ASCII text (15x slower). Only its hits meet the expression."""
+    """The expression without its word-boundary assertions and with its bounded repetitions
+    left open (``{0,80}`` as ``*``): it matches wherever the expression does (and a little
+    more), and Rust's fast automaton runs it on any text. Unicode word boundaries keep that
+    automaton off non-ASCII text (15x slower), and a long bounded repetition in an unanchored
+    search multiplies its states until it gives up (a caption credit ``[^:]{1,80}$``: 9 s for
+    the dev pages' 181,000 lines, 0.07 s left open). Only its hits meet the expression."""
+    exact_in_python: bool = False
+    """An unanchored expression with a long bounded repetition: its few candidate lines are
+    checked in Python's engine, which the repetition does not slow down (anchored searches
+    do not multiply states, and stay in Rust's engine, much faster on large alternations)."""
 
 
 def _runs_in_polars(expression: str) -> bool:
@@ -239,18 +246,66 @@ def _compiled(extra: tuple[tuple[str, str], ...]) -> tuple[_RuleGroup, ...]:
         if _has_upper_case(expression):
             expression = "(?i)" + expression  # the lines are lower case: only a user's capitals need this
         rust = _runs_in_polars(expression)
-        prefilter = _WORD_BOUNDARY.sub(r"\1", expression)
+        anchored = all(_anchored(part[3:-1]) for part in parts)
+        loose = [_loosened(part[3:-1], unanchored=not anchored) for part in parts]
+        prefilter = ("(?i)" if expression.startswith("(?i)") else "") + "|".join(f"(?:{part})" for part in loose)
         in_class = re.search(r"\[[^\]]*\\[bB]", expression) is not None  # [\b] is a backspace, not a boundary
         usable = rust and not in_class and prefilter != expression and _runs_in_polars(prefilter)
-        anchored = all(_anchored(part[3:-1]) for part in parts)
+        opened = not anchored and any(_open_repetitions(part) != part for part in parts)
         groups.append(
-            _RuleGroup(name, any_length, expression, re.compile(expression, re.I), rust, anchored, prefilter if usable else None)
+            _RuleGroup(
+                name, any_length, expression, re.compile(expression, re.I), rust, anchored, prefilter if usable else None, usable and opened
+            )
         )
     return tuple(groups)
 
 
 _WORD_BOUNDARY = re.compile(r"(?<!\\)((?:\\\\)*)\\[bB]")
 """An unescaped ``\\b`` or ``\\B`` (keeping any escaped backslashes before it)."""
+
+
+LONG_REPETITION = 8
+"""Bounded repetitions with more than this many optional steps are left open in a prefilter."""
+
+
+def _loosened(expression: str, *, unanchored: bool) -> str:
+    """A prefilter for one alternative (:attr:`_RuleGroup.prefilter`): no word boundaries and,
+    where the search is unanchored, long repetitions left open and no final ``$`` (which makes
+    Rust's search 4x slower: ``©.*$`` 22 ms on the dev pages' lines, ``©.*`` 4 ms); each step
+    only widens what it matches (a final ``\\$`` is a dollar sign, and stays). An anchored
+    search keeps both: they cost it nothing, and they keep its candidates few."""
+    loose = _WORD_BOUNDARY.sub(r"\1", _open_repetitions(expression) if unanchored else expression)
+    if unanchored and loose.endswith("$") and not loose.endswith("\\$"):
+        loose = loose[:-1]
+    return loose
+
+
+def _open_repetitions(expression: str) -> str:
+    """``expression`` with each ``{m,n}`` quantifier (outside classes, not escaped) where
+    ``n - m`` exceeds :data:`LONG_REPETITION` written ``{m,}``: it matches a superset."""
+    out: list[str] = []
+    index, in_class, escaped = 0, False, False
+    while index < len(expression):
+        char = expression[index]
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+        elif char == "{" and (match := _BOUNDED.match(expression, index)):
+            low, high = int(match[1]), int(match[2])
+            out.append(f"{{{low},}}" if high - low > LONG_REPETITION else match[0])
+            index = match.end()
+            continue
+        out.append(char)
+        index += 1
+    return "".join(out)
+
+
+_BOUNDED = re.compile(r"\{(\d+),(\d+)\}")
 
 
 def _anchored(expression: str) -> bool:
@@ -363,16 +418,26 @@ def _screened_hits(
         screened = np.flatnonzero(lines.str.contains(union).fill_null(False).to_numpy())
         candidates = lines.gather(screened)
         for member in members:
-            hit = candidates.str.contains(rules[member].expression).fill_null(False).to_numpy()
-            hits[member] = rows_of[screened[hit]]
+            hits[member] = rows_of[screened[_exact_hits(candidates, rules[member])]]
     return hits
 
 
-SCREEN_CHARS = 2_500
+def _exact_hits(candidates: pl.Series, group: _RuleGroup) -> np.ndarray:
+    """Which of a screen's candidate lines ``group`` matches: in Rust's engine, or for a group
+    with :attr:`_RuleGroup.exact_in_python`, in Python's on the lines its own prefilter keeps."""
+    if not group.exact_in_python or group.prefilter is None:
+        return candidates.str.contains(group.expression).fill_null(False).to_numpy()
+    own = np.flatnonzero(candidates.str.contains(group.prefilter).fill_null(False).to_numpy())
+    hit = np.zeros(len(candidates), dtype=bool)
+    hit[own] = _python_hits(candidates.gather(own), group)
+    return hit
+
+
+SCREEN_CHARS = 4000
 """Pattern groups are screened together up to this many characters of expression: small
 unions cut the per-line cost of scanning (the dev set's unanchored groups: 52 ms one by one,
 21 ms as one screen), a large one outgrows Rust's fast automaton (all anchored groups as one
-screen: 8x slower than one by one)."""
+screen: 8x slower than one by one). The bundled 25 groups make 7 screens."""
 
 
 @lru_cache(maxsize=64)
@@ -831,7 +896,7 @@ class _Units:
                     if index not in known
                 }
             )
-            known.update(zip(unknown, self._edge_reasons(unknown)))
+            known.update(zip(unknown, self.edge_reasons(unknown)))
             changed = False
             for doc, doc_regions in enumerate(regions):
                 for region in doc_regions:
@@ -846,7 +911,9 @@ class _Units:
             if not changed or not any(r[0] < r[1] and (r[0] not in known or r[1] - 1 not in known) for rs in regions for r in rs):
                 return peeled
 
-    def _edge_reasons(self, indices: list[int]) -> list[str | None]:
+    def edge_reasons(self, indices: list[int]) -> list[str | None]:
+        """The promotion, form or footer reason (:data:`EDGE_REASONS`) of each unit, if it has one:
+        a short line's pattern, or for a long one the edge groups matched now."""
         long_lines = [i for i in indices if self.n_words[i] > SHORT_LINE_WORDS]
         found: dict[int, str | None] = {}
         if long_lines:
@@ -954,6 +1021,7 @@ def _classified(
     regions = [_bridged(doc_regions, units, peeled[doc]) for doc, doc_regions in enumerate(regions)]
     decided = _decide(features, regions, peeled, bounds, titles, options)
     reasons: list[str] = decided["reason"].to_list()
+    _mark_promotions_outside(reasons, decided["in_region"].to_numpy(), units)
     metadata = _metadata(decided, len(texts))
     head = _HeadColumns(decided)
     for doc in range(len(texts)):
@@ -961,6 +1029,23 @@ def _classified(
         title_known = (titles is not None and titles[doc] is not None) or metadata[doc]["title"] is not None
         _head_of_article(head, reasons, bounds[doc], first_main, metadata[doc], title_known)
     return _Classified(lines, line_counts, features, reasons, decided["in_region"].to_numpy(), metadata, languages)
+
+
+def _mark_promotions_outside(reasons: list[str], in_region: np.ndarray, units: _Units) -> None:
+    """Give long lines outside every article region their promotion, form or footer reason.
+
+    Outside the article, a full sentence that asks for an e-mail address or a follow is the
+    request itself, as it is at the article's edges (:meth:`_Units.trim_edges`); marked here,
+    neither the long-prose rescue nor the line model can bring it back.
+    """
+    outside = [
+        index
+        for index, reason in enumerate(reasons)
+        if reason in ("outside-main", "") and not in_region[index] and units.n_words[index] > SHORT_LINE_WORDS
+    ]
+    for index, reason in zip(outside, units.edge_reasons(outside)):
+        if reason is not None:
+            reasons[index] = reason
 
 
 def _model_features(classified: _Classified, reasons: pl.Series) -> pl.DataFrame:
