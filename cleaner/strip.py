@@ -749,7 +749,8 @@ def _unit_features(units: pl.DataFrame, rules: Sequence[_RuleGroup], n_docs: int
         pl.concat_str(pl.col("text").str.slice(0, 4000), pl.lit(" "), pl.col("text").str.slice(-1000))
     ).otherwise(pl.col("text"))
     units = units.with_columns(sampled.alias("sample"))
-    units = units.with_columns(normalize_series(units["sample"]).alias("normalized"))
+    whole = units["text"].str.len_chars() <= LONG_LINE_CHARS  # units are collapsed; a sample's seams may not be
+    units = units.with_columns(normalize_series(units["sample"], collapsed=whole).alias("normalized"))
     unit_of_word, words = _words(units["normalized"])
     n_words = np.bincount(unit_of_word, minlength=units.height).astype(np.int32)
     units = units.with_columns(pl.Series("n_words", n_words, dtype=pl.Int32))
@@ -1276,10 +1277,17 @@ def _results(classified: _Classified, reasons: list[str], content: np.ndarray) -
     kept = _blocks(decided.filter(pl.col("keep")).select("doc", "line", pl.col("cleaned").alias("text")))
     kept_docs = np.searchsorted(kept["doc"].to_numpy(), np.arange(len(line_counts) + 1)).tolist()
     kept_line, kept_text, kept_block, kept_wrapped = (kept[name].to_list() for name in ("line", "text", "block", "wrapped"))
+    wrapped_before = np.concatenate([[0], np.cumsum(kept["wrapped"].to_numpy())]).tolist()
     doc_rows = np.cumsum([0, *line_counts]).tolist()
     results = []
     for doc, count in enumerate(line_counts):
-        paragraphs = _paragraphs(kept_line, kept_text, kept_block, kept_wrapped, kept_docs[doc], kept_docs[doc + 1])
+        lo, hi = kept_docs[doc], kept_docs[doc + 1]
+        if wrapped_before[hi] == wrapped_before[lo]:  # no wrapped block: a paragraph per kept line
+            paragraphs = list(map(Paragraph, kept_text[lo:hi], kept_line[lo:hi], kept_line[lo:hi]))
+            text = "\n\n".join(kept_text[lo:hi])
+        else:
+            paragraphs = _paragraphs(kept_line, kept_text, kept_block, kept_wrapped, lo, hi)
+            text = "\n\n".join(p.text for p in paragraphs)
         language = languages[doc][0] if languages[doc] else None
         rows = decided.slice(doc_rows[doc], count)
 
@@ -1289,7 +1297,7 @@ def _results(classified: _Classified, reasons: list[str], content: np.ndarray) -
 
         results.append(
             StripResult(
-                text="\n\n".join(p.text for p in paragraphs),
+                text=text,
                 paragraphs=paragraphs,
                 metadata=metadata[doc],
                 language=stopwords.iso_code(language),

@@ -127,6 +127,9 @@ ASCII_HEAVY = st.one_of(st.text(alphabet="ab .,;!?\t\n  Z9-", max_size=40), st.t
 def test_normalize_series_skips_only_work_that_changes_nothing(texts: list[str | None]) -> None:
     expected = [None if text is None else normalize_text(text) for text in texts]
     assert normalize_series(pl.Series(texts, dtype=pl.String)).to_list() == expected
+    collapsed = [None if text is None else " ".join(text.split()) for text in texts]
+    told = normalize_series(pl.Series(collapsed, dtype=pl.String), collapsed=pl.Series([True] * len(texts)))
+    assert told.to_list() == [None if text is None else normalize_text(text) for text in collapsed]
 
 
 SENTENCE_WORDS = st.lists(st.sampled_from(["red", "fox", "ran", "far", "away", "now"]), min_size=0, max_size=9)
