@@ -29,7 +29,7 @@ document in Python. That is what makes text mode fast (6x the line-by-line versi
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
@@ -284,24 +284,14 @@ def _open_repetitions(expression: str) -> str:
     """``expression`` with each ``{m,n}`` quantifier (outside classes, not escaped) where
     ``n - m`` exceeds :data:`LONG_REPETITION` written ``{m,}``: it matches a superset."""
     out: list[str] = []
-    index, in_class, escaped = 0, False, False
-    while index < len(expression):
-        char = expression[index]
-        if escaped:
-            escaped = False
-        elif char == "\\":
-            escaped = True
-        elif in_class:
-            in_class = char != "]"
-        elif char == "[":
-            in_class = True
-        elif char == "{" and (match := _BOUNDED.match(expression, index)):
+    last = 0
+    for index, char in _syntax_chars(expression):
+        if char == "{" and index >= last and (match := _BOUNDED.match(expression, index)):
             low, high = int(match[1]), int(match[2])
-            out.append(f"{{{low},}}" if high - low > LONG_REPETITION else match[0])
-            index = match.end()
-            continue
-        out.append(char)
-        index += 1
+            if high - low > LONG_REPETITION:
+                out.extend([expression[last:index], f"{{{low},}}"])
+                last = match.end()
+    out.append(expression[last:])
     return "".join(out)
 
 
@@ -313,8 +303,22 @@ def _anchored(expression: str) -> bool:
     ``^`` and has no top-level alternative (``^a|b`` also matches ``b`` anywhere)."""
     if not expression.startswith("^"):
         return False
-    depth, in_class, escaped = 0, False, False
-    for char in expression:
+    depth = 0
+    for _, char in _syntax_chars(expression):
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif char == "|" and depth == 0:
+            return False
+    return True
+
+
+def _syntax_chars(expression: str) -> Iterator[tuple[int, str]]:
+    """``(index, char)`` of the characters of a regular expression that are its syntax: not
+    escaped, not inside a character class (the class's own brackets not included)."""
+    in_class, escaped = False, False
+    for index, char in enumerate(expression):
         if escaped:
             escaped = False
         elif char == "\\":
@@ -323,13 +327,8 @@ def _anchored(expression: str) -> bool:
             in_class = char != "]"
         elif char == "[":
             in_class = True
-        elif char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-        elif char == "|" and depth == 0:
-            return False
-    return True
+        else:
+            yield index, char
 
 
 def _has_upper_case(expression: str) -> bool:
