@@ -742,29 +742,63 @@ def _stop_ratios(units: pl.DataFrame, unit_of_word: np.ndarray, word_id: np.ndar
 
 
 def _unit_features(units: pl.DataFrame, rules: Sequence[_RuleGroup], n_docs: int) -> tuple[pl.DataFrame, list[list[str]]]:
-    """Every signal a decision needs, computed for the whole batch at once."""
+    """Every signal a decision needs, computed for the whole batch at once.
+
+    What depends on a line's text alone (normalising, words, patterns, shapes) is computed once
+    per distinct text (:func:`_distinct`: a batch repeats its menus and labels, the dev pages'
+    181,000 units have 114,000 texts) and spread back to the units; stopword shares depend on
+    the document's language, and are computed per unit.
+    """
+    distinct, inverse = _distinct(units["text"])
+    frame = distinct.to_frame("text")
     chars = pl.col("text").str.len_chars()
     sampled = pl.when(chars > LONG_LINE_CHARS).then(
         pl.concat_str(pl.col("text").str.slice(0, 4000), pl.lit(" "), pl.col("text").str.slice(-1000))
     ).otherwise(pl.col("text"))
-    units = units.with_columns(sampled.alias("sample"))
-    whole = units["text"].str.len_chars() <= LONG_LINE_CHARS  # units are collapsed; a sample's seams may not be
-    units = units.with_columns(normalize_series(units["sample"], collapsed=whole).alias("normalized"))
-    unit_of_word, words = _words(units["normalized"])
-    n_words = np.bincount(unit_of_word, minlength=units.height).astype(np.int32)
-    units = units.with_columns(pl.Series("n_words", n_words, dtype=pl.Int32))
-    word_id = _word_ids(words)
-    ranked = _languages_of(units, unit_of_word, word_id, n_docs)
-    units = units.with_columns(_stop_ratios(units, unit_of_word, word_id, ranked))
-    names = _stoplists().names
-    languages = [[names[i] for i in row if i >= 0] for row in ranked.tolist()]
-    units = units.hstack(_pattern_columns(units["normalized"], units["n_words"] <= SHORT_LINE_WORDS, rules))
-    return units.with_columns(
+    whole = distinct.str.len_chars() <= LONG_LINE_CHARS  # units are collapsed; a sample's seams may not be
+    frame = frame.with_columns(normalize_series(frame.select(sampled).to_series(), collapsed=whole).alias("normalized"))
+    text_words, words = _words(frame["normalized"])
+    text_n_words = np.bincount(text_words, minlength=frame.height).astype(np.int32)
+    frame = frame.with_columns(pl.Series("n_words", text_n_words, dtype=pl.Int32))
+    frame = frame.hstack(_pattern_columns(frame["normalized"], frame["n_words"] <= SHORT_LINE_WORDS, rules))
+    frame = frame.with_columns(
         chars.alias("chars"),
         pl.col("text").str.contains(_TERMINAL_END).alias("terminal"),
         pl.col("text").str.contains(_BULLET.pattern).alias("bullet"),
         pl.col("text").str.contains(_SEPARATED).alias("separated"),
-    ).hstack(_short_line_features(units)), languages
+    ).hstack(_short_line_features(frame))
+    unit_of_word, word_id = _spread_words(_word_ids(words), text_n_words, inverse)
+    units = units.hstack(frame.drop("text")[inverse])
+    ranked = _languages_of(units, unit_of_word, word_id, n_docs)
+    units = units.with_columns(_stop_ratios(units, unit_of_word, word_id, ranked))
+    names = _stoplists().names
+    return units, [[names[i] for i in row if i >= 0] for row in ranked.tolist()]
+
+
+def _distinct(texts: pl.Series) -> tuple[pl.Series, np.ndarray]:
+    """The distinct ``texts`` in order of first appearance, and each text's row among them.
+
+    Texts are told apart by their 64-bit hashes; the rare batch where two texts share one is
+    kept whole (every text its own row), so a collision can only cost time.
+    """
+    _, first, inverse = np.unique(texts.hash().to_numpy(), return_index=True, return_inverse=True)
+    order = np.argsort(first)
+    rank = np.empty_like(order)
+    rank[order] = np.arange(len(order))
+    distinct, inverse = texts.gather(first[order]), rank[inverse.reshape(-1)]
+    if not (distinct.gather(inverse) == texts).all():
+        return texts, np.arange(len(texts))
+    return distinct, inverse
+
+
+def _spread_words(text_word_ids: np.ndarray, text_n_words: np.ndarray, inverse: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(unit, stopword id)`` of every word of every unit, from the words of the distinct texts
+    (``text_word_ids``, in text order, ``text_n_words`` each) and each unit's text (``inverse``)."""
+    text_start = np.cumsum(text_n_words, dtype=np.int64) - text_n_words
+    counts = text_n_words[inverse].astype(np.int64)
+    unit_start = np.cumsum(counts) - counts
+    positions = np.repeat(text_start[inverse] - unit_start, counts) + np.arange(int(counts.sum()), dtype=np.int64)
+    return np.repeat(np.arange(len(inverse), dtype=np.int64), counts), text_word_ids[positions]
 
 
 SHORT_FEATURE_WORDS = 12

@@ -7,6 +7,7 @@ import re
 from collections import defaultdict
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 import pytest
 from hypothesis import given, settings
@@ -17,7 +18,9 @@ from cleaner.normalize import WORD, normalize_series
 from cleaner.strip import (
     _clean_inline_expr,
     _clean_inline_series,
+    _distinct,
     _loosened,
+    _spread_words,
     _stoplists,
     _word_ids,
     _words,
@@ -208,6 +211,26 @@ def test_words_are_the_regex_words_of_each_line(texts: list[str]) -> None:
     unit, words = _words(normalized)
     expected = [(row, word) for row, line in enumerate(normalized.str.extract_all(WORD).to_list()) for word in line]
     assert list(zip(unit.tolist(), words.to_list())) == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(["", "Home", "home", "Share this", "The council met on Monday.", "a b c"]), max_size=30))
+def test_distinct_texts_spread_back_to_every_unit(texts: list[str]) -> None:
+    series = pl.Series(texts, dtype=pl.String)
+    distinct, inverse = _distinct(series)
+    assert distinct.to_list() == list(dict.fromkeys(texts))  # each text once, in order of first appearance
+    assert distinct.gather(inverse).to_list() == texts
+    unit, words = _words(distinct)
+    ids = np.arange(len(words), dtype=np.int64)  # a word's id: its position among the distinct texts' words
+    spread_unit, spread_ids = _spread_words(ids, np.bincount(unit, minlength=len(distinct)).astype(np.int32), inverse)
+    expected = [(row, word) for row, text in enumerate(texts) for word in re.findall(r"\w+", text)]
+    assert list(zip(spread_unit.tolist(), words.gather(spread_ids).to_list())) == expected
+
+
+def test_a_hash_collision_keeps_every_text_apart(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pl.Series, "hash", lambda self, *args: pl.Series([7] * len(self), dtype=pl.UInt64))
+    distinct, inverse = _distinct(pl.Series(["a", "b", "a"], dtype=pl.String))
+    assert distinct.to_list() == ["a", "b", "a"] and inverse.tolist() == [0, 1, 2]
 
 
 def test_stopword_ids_by_join_equal_dictionary_lookups() -> None:
