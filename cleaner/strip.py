@@ -819,13 +819,22 @@ def _short_line_features(units: pl.DataFrame) -> pl.DataFrame:
         ).fill_null(False).alias("dateline"),
         pl.col("text").str.contains(r"^\p{Lu}").alias("upper_start"),
         pl.col("text").str.contains(_SENTENCE_END).alias("sentence_end"),
-        ((pl.col("text").str.count_matches(_CJK) >= 40) & pl.col("text").str.contains("[。！？.!?]$")).alias("cjk_prose"),
     )
     columns = []
     for name in short.columns:
         empty = pl.Series(name, [None] * units.height, dtype=pl.String) if name == "byline" else pl.Series(name, np.zeros(units.height, dtype=bool))
         columns.append(empty.scatter(rows, short[name]) if len(rows) else empty)
+    texts = units["text"].gather(rows)
+    long_enough = rows[(texts.str.len_bytes() >= 3 * CJK_PROSE_CHARS).to_numpy()]  # a CJK character takes 3 bytes
+    candidates = units["text"].gather(long_enough)
+    cjk = (candidates.str.count_matches(_CJK) >= CJK_PROSE_CHARS) & candidates.str.contains("[。！？.!?]$")
+    columns.append(pl.Series("cjk_prose", np.zeros(units.height, dtype=bool)).scatter(long_enough, cjk))
     return pl.DataFrame(columns)
+
+
+CJK_PROSE_CHARS = 40
+"""A line of at least this many Chinese, Japanese or Korean characters ending a sentence is
+prose, though it has few words (words are not separated by spaces)."""
 
 
 def _with_scores(
@@ -1209,7 +1218,7 @@ class _HeadColumns:
         self.pattern: list[str | None] = decided["pattern"].to_list()
         self.headline_shape: list[bool] = decided["headline_shape"].to_list()
         self.standfirst: list[bool] = decided["standfirst"].to_list()
-        self.text: list[str] = decided["text"].to_list()
+        self.text = decided["text"]  # one line per document is read: not worth a list of all
 
 
 def _head_of_article(
@@ -1225,7 +1234,7 @@ def _head_of_article(
     """
     if first_main <= lo:
         return
-    n_words, standfirst, texts = columns.n_words[lo:first_main], columns.standfirst[lo:first_main], columns.text[lo:first_main]
+    n_words, standfirst = columns.n_words[lo:first_main], columns.standfirst[lo:first_main]
 
     def headline(offset: int) -> bool:
         return columns.headline_shape[lo + offset] and columns.pattern[lo + offset] is None
@@ -1251,7 +1260,7 @@ def _head_of_article(
     if title_at is None:
         return
     if not title_known:
-        metadata["title"] = texts[head[title_at]]
+        metadata["title"] = columns.text[lo + head[title_at]]
         reasons[lo + head[title_at]] = "title"
     for offset in head[title_at + 1 :]:
         reasons[lo + offset] = ""

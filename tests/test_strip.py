@@ -164,6 +164,17 @@ def test_a_promotion_sentence_outside_the_article_keeps_its_reason() -> None:
     assert {d.text: d.keep for d in inside.decisions}[promo]
 
 
+def test_chinese_prose_without_spaces_is_the_article() -> None:
+    """Lines of 40+ CJK characters ending a sentence are prose, though they have few "words"."""
+    article = [
+        "市议会周一晚上开会，投票决定延长公共图书馆的开放时间，这些时间在两年前预算削减时被缩短了，居民们对此表示欢迎。",
+        "在会议上发言的居民说，学生们尤其怀念晚上的时光，因为阅览室是他们中许多人唯一能找到的安静地方，他们希望尽快恢复。",
+        "新的开放时间将于下个月开始，议会表示将在一年后进行评估，看看晚上是否有足够多的人使用图书馆，然后再做决定。",
+    ]
+    result = strip_text("首页 | 新闻 | 体育\n登录\n\n" + "\n\n".join(article) + "\n\n分享到微信\n版权所有 © 2026\n")
+    assert [p.text for p in result.paragraphs] == article
+
+
 def test_paragraph_spans_point_at_their_lines() -> None:
     lines = ARTICLE.split("\n")
     for paragraph in strip_text(ARTICLE).paragraphs:
