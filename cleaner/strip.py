@@ -1127,7 +1127,7 @@ def strip_text(
     ``title`` (when the record already has one) lets the title line be recognised.
     Returns the kept paragraphs with their line spans, a decision per input line
     (kept or removed, reason, score) and the title/author/date found in the text.
-    Many documents: :func:`strip_texts` is about ten times faster per document (a call
+    Many documents: :func:`strip_texts` is about twenty times faster per document (a call
     has a fixed cost of a few milliseconds, which a batch shares).
     """
     return strip_texts([text], options=options, titles=[title])[0]
