@@ -750,19 +750,17 @@ def _unit_features(units: pl.DataFrame, rules: Sequence[_RuleGroup], n_docs: int
     the document's language, and are computed per unit.
     """
     distinct, inverse = _distinct(units["text"])
-    frame = distinct.to_frame("text")
-    chars = pl.col("text").str.len_chars()
-    sampled = pl.when(chars > LONG_LINE_CHARS).then(
+    frame = distinct.to_frame("text").with_columns(pl.col("text").str.len_chars().alias("chars"))
+    sampled = pl.when(pl.col("chars") > LONG_LINE_CHARS).then(
         pl.concat_str(pl.col("text").str.slice(0, 4000), pl.lit(" "), pl.col("text").str.slice(-1000))
     ).otherwise(pl.col("text"))
-    whole = distinct.str.len_chars() <= LONG_LINE_CHARS  # units are collapsed; a sample's seams may not be
+    whole = frame["chars"] <= LONG_LINE_CHARS  # units are collapsed; a sample's seams may not be
     frame = frame.with_columns(normalize_series(frame.select(sampled).to_series(), collapsed=whole).alias("normalized"))
     text_words, words = _words(frame["normalized"])
     text_n_words = np.bincount(text_words, minlength=frame.height).astype(np.int32)
     frame = frame.with_columns(pl.Series("n_words", text_n_words, dtype=pl.Int32))
     frame = frame.hstack(_pattern_columns(frame["normalized"], frame["n_words"] <= SHORT_LINE_WORDS, rules))
     frame = frame.with_columns(
-        chars.alias("chars"),
         pl.col("text").str.contains(_TERMINAL_END).alias("terminal"),
         pl.col("text").str.contains(_BULLET.pattern).alias("bullet"),
         pl.col("text").str.contains(_SEPARATED).alias("separated"),
@@ -811,7 +809,8 @@ def _short_line_features(units: pl.DataFrame) -> pl.DataFrame:
     of the lines that can have them (false or null on longer lines)."""
     rows = np.flatnonzero(units["n_words"].to_numpy() <= SHORT_FEATURE_WORDS)
     n_words = pl.col("n_words")
-    short = units.select("text", "n_words")[rows].select(
+    short_units = units.select("text", "n_words")[rows]
+    short = short_units.select(
         pl.when(~pl.col("text").str.ends_with(".")).then(pl.col("text").str.extract(_BYLINE_RUST, 1).str.strip_chars()).alias("byline"),
         (
             (n_words <= 10)
@@ -824,11 +823,10 @@ def _short_line_features(units: pl.DataFrame) -> pl.DataFrame:
     for name in short.columns:
         empty = pl.Series(name, [None] * units.height, dtype=pl.String) if name == "byline" else pl.Series(name, np.zeros(units.height, dtype=bool))
         columns.append(empty.scatter(rows, short[name]) if len(rows) else empty)
-    texts = units["text"].gather(rows)
-    long_enough = rows[(texts.str.len_bytes() >= 3 * CJK_PROSE_CHARS).to_numpy()]  # a CJK character takes 3 bytes
-    candidates = units["text"].gather(long_enough)
+    long_enough = (short_units["text"].str.len_bytes() >= 3 * CJK_PROSE_CHARS).to_numpy()  # a CJK character takes 3 bytes
+    candidates = short_units["text"].filter(pl.Series(long_enough))
     cjk = (candidates.str.count_matches(_CJK) >= CJK_PROSE_CHARS) & candidates.str.contains("[。！？.!?]$")
-    columns.append(pl.Series("cjk_prose", np.zeros(units.height, dtype=bool)).scatter(long_enough, cjk))
+    columns.append(pl.Series("cjk_prose", np.zeros(units.height, dtype=bool)).scatter(rows[long_enough], cjk))
     return pl.DataFrame(columns)
 
 
