@@ -7,7 +7,8 @@ Library entry points (the ``cleaner`` command is a thin layer over them):
   :func:`dedup` for a frame of text that is clean already;
 - :func:`strip_text` for the boilerplate rules on one text, :func:`strip_texts` on many
   (much faster per text);
-- :class:`CleanConfig`, the one place for every option.
+- :class:`CleanConfig`, the one place for every option, checked when it is built;
+- :class:`CleanerError`, the base of every error that stops a run.
 
 The names are loaded on first use: a worker process that imports one stage module does not
 pay for the pipeline, the writers and the engines (a tenth of a second per worker).
@@ -22,8 +23,9 @@ __version__ = "0.1.0"
 
 _EXPORTS = {
     "CleanConfig": "cleaner.config",
+    "CleanerError": "cleaner.errors",
     "FieldMap": "cleaner.config",
-    "CleanResult": "cleaner.pipeline",
+    "CleanResult": "cleaner.result",
     "clean": "cleaner.pipeline",
     "clean_frame": "cleaner.pipeline",
     "dedup": "cleaner.pipeline",
@@ -36,6 +38,7 @@ _EXPORTS = {
 __all__ = [
     "CleanConfig",
     "CleanResult",
+    "CleanerError",
     "FieldMap",
     "StripOptions",
     "StripResult",
@@ -49,7 +52,9 @@ __all__ = [
 
 if TYPE_CHECKING:
     from cleaner.config import CleanConfig, FieldMap
-    from cleaner.pipeline import CleanResult, clean, clean_frame, dedup
+    from cleaner.errors import CleanerError
+    from cleaner.pipeline import clean, clean_frame, dedup
+    from cleaner.result import CleanResult
     from cleaner.strip import StripOptions, StripResult, strip_text, strip_texts
 
 

@@ -1,8 +1,12 @@
 """The ``cleaner`` command: argument parsing and printing over the library, nothing more.
 
+Every default comes from :class:`CleanConfig`, which also checks every value: an option
+out of range is refused by the same rule the library applies, and named as it is typed.
+
 Exit codes: 0 the run finished (input problems are listed in the ``errors`` table);
 1 a fatal error (nothing written; with ``--strict`` any unreadable input is fatal);
-2 a usage error (click's convention).
+2 a usage error (click's convention). A fatal error of the library is a
+:class:`~cleaner.errors.CleanerError`, which carries its exit code.
 """
 
 from __future__ import annotations
@@ -18,18 +22,44 @@ import polars as pl
 
 from cleaner import __version__
 from cleaner.config import CleanConfig, FieldMap
-from cleaner.engines import EngineUnavailableError
-from cleaner.explain import UnknownParagraphError, explain
-from cleaner.index import IndexMismatchError
-from cleaner.parallel import WorkerStartError
+from cleaner.errors import USAGE_EXIT_CODE, CleanerError, ConfigError, UnknownParagraphError
+from cleaner.explain import explain
 from cleaner.pipeline import clean
 from cleaner.read import InputError, decode_bytes
-from cleaner.spill import WorkFolderError
 from cleaner.strip import StripOptions, load_pattern_file, strip_text
-from cleaner.write import OutputExistsError
 
 if TYPE_CHECKING:
     from cleaner.extract import ExtractResult
+
+
+DEFAULTS = CleanConfig()
+FIELDS = FieldMap()
+
+OPTION_OF_FIELD = {
+    "workers": "--workers",
+    "engine": "--engine",
+    "spark_master": "--spark-master",
+    "driver_edges": "--driver-edges",
+    "work_dir": "--work-dir",
+    "output_format": "--format",
+    "layout": "--layout",
+    "partition_by": "--partition-by",
+    "shard_rows": "--shard-rows",
+    "jaccard_threshold": "--jaccard",
+    "containment_threshold": "--containment",
+    "min_paragraph_chars": "--min-chars",
+    "index_dir": "--index",
+}
+"""The option that sets a :class:`CleanConfig` field, for naming it in an error."""
+
+
+def _refuse(error: CleanerError) -> click.ClickException:
+    """The click error that exits with ``error``'s code, its message naming options as typed."""
+    if isinstance(error, ConfigError):
+        return click.BadParameter(error.message, param_hint=OPTION_OF_FIELD.get(error.field, error.field))
+    if error.exit_code == USAGE_EXIT_CODE:
+        return click.UsageError(str(error))
+    return click.ClickException(str(error))
 
 
 def _load_patterns(paths: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
@@ -68,25 +98,25 @@ def cli() -> None:
 @cli.command("clean")
 @click.argument("inputs", nargs=-1, required=True)
 @click.option("-o", "--output", "output", required=True, type=click.Path(file_okay=False), help="Output folder.")
-@click.option("--format", "output_format", type=click.Choice(["parquet", "jsonl"]), default="parquet", show_default=True)
+@click.option("--format", "output_format", type=click.Choice(["parquet", "jsonl"]), default=DEFAULTS.output_format, show_default=True)
 @click.option(
-    "--layout", type=click.Choice(["tables", "huggingface"]), default="tables", show_default=True,
+    "--layout", type=click.Choice(["tables", "huggingface"]), default=DEFAULTS.layout, show_default=True,
     help="tables: one file per table; huggingface: shards data/train-00000-of-000NN.parquet and a dataset card.",
 )
 @click.option(
     "--partition-by", type=click.Choice(["source", "date"]),
     help="Hive folders (source=.../ or day=.../) for documents, paragraphs and clusters (tables layout, Parquet).",
 )
-@click.option("--shard-rows", type=click.IntRange(min=1), default=500_000, show_default=True, help="Rows per shard (huggingface layout).")
+@click.option("--shard-rows", type=int, default=DEFAULTS.shard_rows, show_default=True, help="Rows per shard (huggingface layout).")
 @click.option("--overwrite", is_flag=True, help="Replace an existing output folder.")
-@click.option("--workers", type=click.IntRange(min=0), default=0, help="Worker processes (default: all cores).")
+@click.option("--workers", type=int, default=DEFAULTS.workers, help="Worker processes (default: all cores).")
 @click.option(
-    "--engine", type=click.Choice(["local", "spark"]), default="local", show_default=True,
+    "--engine", type=click.Choice(["local", "spark"]), default=DEFAULTS.engine, show_default=True,
     help="Where per-document work runs: local processes, or Spark executors (pip install 'cleaner[spark]').",
 )
 @click.option("--spark-master", help="Spark master URL for --engine spark (default: local[WORKERS]).")
 @click.option(
-    "--driver-edges", type=click.IntRange(min=0), default=CleanConfig.driver_edges, show_default=True,
+    "--driver-edges", type=int, default=DEFAULTS.driver_edges, show_default=True,
     help="With --engine spark: duplicate graphs with more edges get their connected components on the cluster.",
 )
 @click.option(
@@ -97,9 +127,9 @@ def cli() -> None:
 @click.option("--no-strip", is_flag=True, help="Input is clean already: keep every non-blank line.")
 @_strip_flags
 @click.option("--prefer", multiple=True, help="Source whose copy becomes canonical first (repeatable, in order).")
-@click.option("--jaccard", type=click.FloatRange(0.05, 1.0), default=0.5, show_default=True, help="Near-duplicate Jaccard threshold.")
+@click.option("--jaccard", type=float, default=DEFAULTS.jaccard_threshold, show_default=True, help="Near-duplicate Jaccard threshold, in (0, 1].")
 @click.option(
-    "--containment", type=click.FloatRange(0.05, 1.0), default=0.8, show_default=True,
+    "--containment", type=float, default=DEFAULTS.containment_threshold, show_default=True,
     help="Containment that makes an abridged copy or quoted paragraph a match.",
 )
 @click.option("--exact-only", is_flag=True, help="Cluster exact copies only (no MinHash).")
@@ -107,15 +137,15 @@ def cli() -> None:
     "--index", "index_dir", type=click.Path(file_okay=False),
     help="Dedup index folder: match against earlier runs, then add this run to it.",
 )
-@click.option("--min-chars", type=click.IntRange(min=1), default=1, show_default=True, help="Drop shorter paragraphs.")
-@click.option("--text-field", default="text", show_default=True, help="Record field holding plain text.")
-@click.option("--html-field", default="html", show_default=True, help="Record field holding HTML.")
-@click.option("--id-field", default="id", show_default=True)
-@click.option("--url-field", default="url", show_default=True)
-@click.option("--source-field", default="source", show_default=True)
-@click.option("--title-field", default="title", show_default=True)
-@click.option("--author-field", default="author", show_default=True)
-@click.option("--date-field", default="date", show_default=True)
+@click.option("--min-chars", type=int, default=DEFAULTS.min_paragraph_chars, show_default=True, help="Drop shorter paragraphs.")
+@click.option("--text-field", default=FIELDS.text, show_default=True, help="Record field holding plain text.")
+@click.option("--html-field", default=FIELDS.html, show_default=True, help="Record field holding HTML.")
+@click.option("--id-field", default=FIELDS.id, show_default=True)
+@click.option("--url-field", default=FIELDS.url, show_default=True)
+@click.option("--source-field", default=FIELDS.source, show_default=True)
+@click.option("--title-field", default=FIELDS.title, show_default=True)
+@click.option("--author-field", default=FIELDS.author, show_default=True)
+@click.option("--date-field", default=FIELDS.date, show_default=True)
 @click.option("--strict", is_flag=True, help="Fail (exit 1, write nothing) if any input cannot be read.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 def clean_command(
@@ -183,8 +213,8 @@ def clean_command(
             near_duplicates=not exact_only,
             index_dir=index_dir,
         )
-    except ValueError as exc:  # options that cannot go together
-        raise click.UsageError(str(exc)) from exc
+    except ConfigError as exc:
+        raise _refuse(exc) from exc
     show_progress = not quiet and sys.stderr.isatty()
 
     began = time.monotonic()
@@ -195,10 +225,8 @@ def clean_command(
 
     try:
         result = clean(list(inputs), config, progress=progress if show_progress else None)
-    except IndexMismatchError as exc:
-        raise click.UsageError(str(exc)) from exc
-    except (EngineUnavailableError, WorkerStartError, WorkFolderError) as exc:
-        raise click.ClickException(str(exc)) from exc
+    except CleanerError as exc:
+        raise _refuse(exc) from exc
     if show_progress:
         click.echo("", err=True)
     skipped = result.errors.filter(result.errors["action"] == "skipped")
@@ -208,13 +236,15 @@ def clean_command(
         raise click.ClickException(f"{skipped.height} input(s) could not be read (--strict): nothing written")
     try:
         result.write(output, overwrite=overwrite)
-    except OutputExistsError as exc:
-        raise click.UsageError(str(exc)) from exc
+    except CleanerError as exc:
+        raise _refuse(exc) from exc
     except OSError as exc:
         raise click.ClickException(f"cannot write {output!r}: {exc}") from exc
     if index_dir is not None:
         try:
             result.update_index()
+        except CleanerError as exc:
+            raise _refuse(exc) from exc
         except OSError as exc:
             raise click.ClickException(f"output written, but the index {index_dir!r} could not be updated: {exc}") from exc
     if not quiet:

@@ -9,15 +9,21 @@ from __future__ import annotations
 
 import os
 from dataclasses import asdict, dataclass, field, fields, replace
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
-from cleaner.clusters import MatchRule
-from cleaner.signatures import SignatureParams
+from cleaner.duplicates.banding import choose_bands
+from cleaner.duplicates.signatures import SignatureParams
+from cleaner.duplicates.verify import MatchRule
+from cleaner.errors import ConfigError
 
 OutputFormat = Literal["parquet", "jsonl"]
 Layout = Literal["tables", "huggingface"]
 EngineName = Literal["local", "spark"]
 PartitionKey = Literal["source", "date"]
+
+MIN_PERMUTATIONS = 16
+"""Fewer permutations estimate Jaccard similarity too roughly to band: the standard error of
+a MinHash estimate is sqrt(J(1 - J) / k), 0.125 at J = 0.5 with 16 permutations."""
 
 
 @dataclass(frozen=True)
@@ -50,7 +56,7 @@ class CleanConfig:
     workers: int = 0
     """Worker processes for per-document work; 0 means one per core."""
     engine: EngineName = "local"
-    """Where per-document work runs: ``local`` processes, or ``spark`` executors (``engines.py``)."""
+    """Where per-document work runs: ``local`` processes, or ``spark`` executors (``cleaner.engines``)."""
     spark_master: str | None = None
     """Spark master URL when cleaner starts the session itself (default ``local[workers]``)."""
     driver_edges: int = 50_000_000
@@ -78,7 +84,7 @@ class CleanConfig:
     keep_captions: bool = False
     keep_headings: bool = True
     line_model: bool = True
-    """Text mode: let the learned line model revise the rules at their margins (``line_model.py``)."""
+    """Text mode: let the learned line model revise the rules at their margins (``strip.line_model``)."""
     extra_patterns: tuple[tuple[str, str], ...] = ()
     """User-supplied ``(reason, regex)`` pairs that mark a whole line as boilerplate."""
     site_templates: bool = True
@@ -101,7 +107,7 @@ class CleanConfig:
     max_bucket: int = 200
     """LSH buckets larger than this are linked as stars instead of all pairs."""
     index_dir: str | None = None
-    """A dedup index folder: match against every earlier run's paragraphs (see ``cleaner/index.py``)."""
+    """A dedup index folder: match against every earlier run's paragraphs (``duplicates.index``)."""
 
     min_paragraph_chars: int = 1
     """Paragraphs shorter than this (after cleaning) are removed with reason ``too-short``."""
@@ -115,8 +121,28 @@ class CleanConfig:
     max_html_bytes: int = 20_000_000
 
     def __post_init__(self) -> None:
+        """Refuse values no run can use, naming the field (the command line names its option)."""
+        for name, kind in (("engine", EngineName), ("output_format", OutputFormat), ("layout", Layout)):
+            if getattr(self, name) not in get_args(kind):
+                raise ConfigError(name, f"{getattr(self, name)!r} is not one of {', '.join(get_args(kind))}")
+        if self.partition_by is not None and self.partition_by not in get_args(PartitionKey):
+            raise ConfigError("partition_by", f"{self.partition_by!r} is not one of {', '.join(get_args(PartitionKey))}")
+        for name in ("jaccard_threshold", "containment_threshold", "duplicate_doc_ratio"):
+            value = getattr(self, name)
+            if not 0.0 < value <= 1.0:
+                raise ConfigError(name, f"{value} is outside (0, 1]")
+        minimums = {
+            "workers": 0, "driver_edges": 0, "batch_size": 1, "batch_chars": 1, "shard_rows": 1,
+            "template_min_documents": 1, "min_contained_words": 1, "num_perm": MIN_PERMUTATIONS, "seed": 0,
+            "shingle_words": 1, "min_words_near": 1, "max_bucket": 2, "min_paragraph_chars": 1, "max_html_bytes": 1,
+        }
+        for name, least in minimums.items():
+            if getattr(self, name) < least:
+                raise ConfigError(name, f"{getattr(self, name)} is below the minimum of {least}")
+        if self.document_timeout < 0:
+            raise ConfigError("document_timeout", f"{self.document_timeout} is negative (0 turns the limit off)")
         if self.partition_by is not None and (self.layout != "tables" or self.output_format != "parquet"):
-            raise ValueError("partition_by (--partition-by) needs the tables layout and Parquet output")
+            raise ConfigError("partition_by", "partitioned output needs the tables layout and Parquet output")
 
     def resolved_workers(self) -> int:
         """The number of worker processes to use (``0`` resolves to the core count)."""
@@ -136,9 +162,16 @@ class CleanConfig:
         return config
 
     def signature_params(self) -> SignatureParams:
-        """The MinHash parameters (persisted with signatures and in the manifest)."""
+        """The MinHash parameters (persisted with signatures and in the manifest) and the LSH
+        banding that suits the Jaccard threshold: chosen here, once for the whole run."""
+        bands, rows = choose_bands(self.jaccard_threshold, self.num_perm)
         return SignatureParams(
-            num_perm=self.num_perm, seed=self.seed, shingle_words=self.shingle_words, min_words=self.min_words_near
+            num_perm=self.num_perm,
+            seed=self.seed,
+            shingle_words=self.shingle_words,
+            min_words=self.min_words_near,
+            bands=bands,
+            rows=rows,
         )
 
     def match_rule(self) -> MatchRule:

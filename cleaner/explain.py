@@ -11,12 +11,9 @@ import textwrap
 
 import polars as pl
 
+from cleaner.errors import UnknownParagraphError
 from cleaner.normalize import normalize_text, words
-from cleaner.write import read_output
-
-
-class UnknownParagraphError(KeyError):
-    """The paragraph id is not in the output folder."""
+from cleaner.tables.write import read_output
 
 
 def shared_runs(text: str, other: str, min_words: int = 3) -> list[str]:

@@ -21,9 +21,7 @@ from collections.abc import Callable
 from functools import lru_cache
 
 import polars as pl
-import xxhash
 
-from cleaner import schemas
 
 _SINGLE_QUOTES = "\u2018\u2019\u201a\u201b\u2032\u2035\u00b4\u0060"
 _DOUBLE_QUOTES = "\u201c\u201d\u201e\u201f\u2033\u2036\u00ab\u00bb"
@@ -191,8 +189,8 @@ def words(normalized: str) -> list[str]:
 SENTENCE_MARKS = ".!?;:"
 """Characters that end a sentence (or a clause worth matching on its own) for sentence anchors."""
 _SEPARATE_TOKENS = _WordSeparator({ord(mark): f" {mark} " for mark in SENTENCE_MARKS})
-_MARK_CLASS = "[" + re.escape(SENTENCE_MARKS) + "]"
-TOKEN = f"{WORD}|{_MARK_CLASS}"
+MARK_CLASS = "[" + re.escape(SENTENCE_MARKS) + "]"
+TOKEN = f"{WORD}|{MARK_CLASS}"
 """Words and sentence marks, in order: one pass gives both shingles and sentence anchors."""
 
 
@@ -204,48 +202,3 @@ def tokens(normalized: str) -> list[str]:
 def tokens_expr(normalized: pl.Expr) -> pl.Expr:
     """:func:`tokens` as a Polars expression (a list of tokens per row)."""
     return normalized.str.extract_all(TOKEN)
-
-
-def norm_key(normalized: str) -> str:
-    """Stable 128-bit hex key of normalised text (xxh3: stable across versions and platforms)."""
-    return xxhash.xxh3_128_hexdigest(normalized.encode("utf-8"))
-
-
-MAX_COMPARED_CHARS = 100_000
-"""Near-duplicate search looks at a paragraph's first 100,000 normalised characters: a longer
-"paragraph" is a dump, not prose, and would cost memory out of all proportion. Exact keys
-and token counts still use the whole text."""
-
-KEYED_WITH_TEXT = pl.Schema(
-    {
-        **schemas.PARAGRAPHS_RAW,
-        "para_id": pl.String,
-        "norm_key": pl.String,
-        "n_tokens": pl.Int32,
-        "normalized": pl.String,
-        "tokens": pl.List(pl.String),
-    }
-)
-
-
-def key_paragraphs(paragraphs: pl.DataFrame) -> pl.DataFrame:
-    """Add ``para_id`` (``<doc_id>#p<position>``), ``norm_key`` and ``n_tokens`` to :data:`schemas.PARAGRAPHS_RAW`.
-
-    Also returns the ``normalized`` text (its first :data:`MAX_COMPARED_CHARS`) and its
-    ``tokens``, which the signature stage uses.
-    """
-    normalized = normalize_series(paragraphs["text"]).alias("normalized")
-    compared = normalized.str.slice(0, MAX_COMPARED_CHARS)
-    token_lists = compared.to_frame().select(tokens_expr(pl.col("normalized")).alias("tokens"))["tokens"]
-    n_words = token_lists.list.len() - compared.str.count_matches(_MARK_CLASS)
-    long_rows = normalized.str.len_chars() > MAX_COMPARED_CHARS
-    if long_rows.any():
-        n_words = pl.select(pl.when(long_rows).then(normalized.str.count_matches(WORD)).otherwise(n_words)).to_series()
-    keyed = paragraphs.with_columns(
-        pl.concat_str(pl.col("doc_id"), pl.lit("#p"), pl.col("position").cast(pl.String)).alias("para_id"),
-        pl.Series("norm_key", [norm_key(n) for n in normalized.to_list()], dtype=pl.String),
-        n_words.cast(pl.Int32).alias("n_tokens"),
-        compared,
-        token_lists,
-    )
-    return schemas.conform(keyed, KEYED_WITH_TEXT)

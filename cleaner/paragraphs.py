@@ -10,6 +10,7 @@ span never covers a line listed in ``removed``.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import NamedTuple
 
 import polars as pl
@@ -18,7 +19,28 @@ from cleaner import schemas
 from cleaner.normalize import collapse_whitespace
 
 TERMINAL = ".!?…:;\"'”’»)]。！？"
-_MAX_WRAP_WIDTH = 120
+
+
+@dataclass(frozen=True)
+class WrapRule:
+    """When a run of consecutive lines is one hard-wrapped paragraph (or several).
+
+    Hard-wrapped text fills its lines to a similar width, between ``min_width`` and
+    ``max_width`` characters: at least ``full_share`` of the lines (all but the last) reach
+    ``full_line`` of the widest, and at least ``mid_sentence_share`` of them break mid-sentence
+    (the next line starts in lower case, or the line ends with a comma or hyphen). One rule for
+    :func:`is_wrapped` (a block at a time) and the stripper's batch version
+    (``strip.units.line_blocks``).
+    """
+
+    min_width: int = 30
+    max_width: int = 120
+    full_line: float = 0.75
+    full_share: float = 0.6
+    mid_sentence_share: float = 0.4
+
+
+WRAP = WrapRule()
 
 
 class Paragraph(NamedTuple):
@@ -49,14 +71,14 @@ def is_wrapped(block: Sequence[tuple[int, str]]) -> bool:
     if len(block) < 2:
         return False
     width = max(len(text) for _, text in block)
-    if width > _MAX_WRAP_WIDTH or width < 30:
+    if width > WRAP.max_width or width < WRAP.min_width:
         return False
     pairs = list(zip(block, block[1:]))
-    full = sum(1 for (_, line), _ in pairs if len(line) >= 0.75 * width)
+    full = sum(1 for (_, line), _ in pairs if len(line) >= WRAP.full_line * width)
     mid_sentence = sum(
         1 for (_, line), (_, following) in pairs if following[:1].islower() or line.endswith((",", "-"))
     )
-    return full >= 0.6 * len(pairs) and mid_sentence >= 0.4 * len(pairs)
+    return full >= WRAP.full_share * len(pairs) and mid_sentence >= WRAP.mid_sentence_share * len(pairs)
 
 
 def _join(texts: Sequence[str]) -> str:

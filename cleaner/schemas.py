@@ -1,7 +1,7 @@
 """Declared schemas of the frames that flow between stages and of the output tables.
 
 Every stage returns frames with exactly these columns and types, so a stage can be
-tested alone, and the same frames can be produced by a distributed engine later.
+tested alone, and the local and Spark engines produce the same frames.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 import polars as pl
+import pyarrow as pa
 
 DOCUMENT_IDENTITY = {
     name: pl.String for name in ("doc_id", "source", "path", "url", "title", "author", "date")
@@ -26,6 +27,9 @@ RAW_DOCUMENTS = pl.Schema(
     }
 )
 """Documents as read, before any cleaning (read -> extract/strip)."""
+
+DOCUMENT_INFO = pl.Schema({name: dtype for name, dtype in RAW_DOCUMENTS.items() if name not in ("body", "content_type")})
+"""What the reader knows of a document, without its body: kept in memory for every document."""
 
 DOCUMENT_META = pl.Schema(
     {
@@ -178,3 +182,17 @@ def chunked_like(series: pl.Series, frame: pl.DataFrame) -> pl.Series:
     lengths = frame.get_column(frame.columns[0]).chunk_lengths()
     starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
     return pl.concat([series.slice(int(start), int(length)) for start, length in zip(starts, lengths)], rechunk=False)
+
+
+def lists_from_flat(name: str, counts: np.ndarray, values: np.ndarray) -> pl.Series:
+    """A ``list[u64]`` Series from flat values and a count per row, without a Python loop."""
+    offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    array = pa.LargeListArray.from_arrays(_arrow_view(offsets, pa.int64()), _arrow_view(values.astype(np.uint64, copy=False), pa.uint64()))
+    return pl.Series(name, pl.from_arrow(array)).cast(pl.List(pl.UInt64))
+
+
+def _arrow_view(values: np.ndarray, arrow_type: pa.DataType) -> pa.Array:
+    """An Arrow array over a NumPy buffer. ``pa.array`` would do, but it imports pandas (0.12 s
+    in every worker) when pandas is installed, only to check whether the input is a pandas object."""
+    contiguous = np.ascontiguousarray(values)
+    return pa.Array.from_buffers(arrow_type, len(contiguous), [None, pa.py_buffer(contiguous)])

@@ -25,8 +25,10 @@ from typing import Any
 import polars as pl
 
 from cleaner import __version__
-from cleaner.candidates import choose_bands
 from cleaner.config import CleanConfig
+from cleaner.duplicates.store import SignatureStore
+from cleaner.errors import IndexMismatchError
+from cleaner.tables.spill import SpillTable
 
 FORMAT_VERSION = 1
 INDEX_ROWS = pl.Schema(
@@ -47,17 +49,13 @@ INDEX_ROWS = pl.Schema(
 )
 
 
-class IndexMismatchError(ValueError):
-    """The index was built with other signature or matching parameters."""
-
-
 def compatibility(config: CleanConfig) -> dict[str, Any]:
     """What must be equal between the runs that share an index."""
-    bands, rows = choose_bands(config.jaccard_threshold, config.num_perm)
+    params = config.signature_params()
     return {
-        "signature": config.signature_params().to_dict(),
-        "bands": bands,
-        "rows": rows,
+        "signature": params.to_dict(),
+        "bands": params.bands,
+        "rows": params.rows,
         "min_contained_words": config.min_contained_words,
     }
 
@@ -134,3 +132,58 @@ class DedupIndex:
             json.dump(meta, stream, indent=2, sort_keys=True)
         os.replace(temporary, self.meta_path)
         return self.path / part
+
+
+def load_index(config: CleanConfig, replacing: Collection[str]) -> pl.DataFrame:
+    """The run's index rows (:data:`INDEX_ROWS`; none without an index), less the documents
+    of this run (``replacing``), which replace their earlier entries."""
+    if config.index_dir is None:
+        return pl.DataFrame(schema=INDEX_ROWS)
+    return DedupIndex(config.index_dir).load(config, replacing=replacing)
+
+
+def indexed_documents(indexed: pl.DataFrame) -> pl.DataFrame:
+    """Documents known only from the index: ranked like today's, never written out."""
+    return indexed.select("doc_id", "source", "date").unique("doc_id", keep="first", maintain_order=True).with_columns(
+        pl.lit(-1, dtype=pl.Int64).alias("order")
+    )
+
+
+def indexed_keys(indexed: pl.DataFrame) -> pl.DataFrame:
+    """The index's paragraphs as deduplication's keys (``schemas.PARAGRAPH_KEYS`` and ``was_canonical``)."""
+    return indexed.select(
+        "para_id", "doc_id", "position", "norm_key", "n_tokens",
+        pl.col("text").str.len_chars().cast(pl.Int32).alias("n_chars"), "was_canonical",
+    )
+
+
+def indexed_texts(indexed: pl.DataFrame) -> pl.DataFrame:
+    """The index's paragraphs as the output's text rows (no input lines: they were read before)."""
+    return indexed.select(
+        "para_id", "doc_id", "position", "text",
+        pl.lit(None, dtype=pl.Int32).alias("line_start"), pl.lit(None, dtype=pl.Int32).alias("line_end"),
+    )
+
+
+def index_rows(
+    texts: SpillTable, keys: pl.DataFrame, signatures: SignatureStore | None, documents: pl.DataFrame, today: pl.DataFrame
+) -> pl.DataFrame:
+    """Today's paragraphs as the index stores them (:data:`INDEX_ROWS`): text, signatures,
+    source, date, and whether each is canonical."""
+    rows = texts.frame().select("para_id", "text").join(keys, on="para_id", how="left", maintain_order="left")
+    if signatures is not None:
+        store_rows = signatures.rows_of(rows["norm_key"])
+        signature_lists = [
+            signatures.shingle_lists(store_rows),
+            signatures.band_lists(store_rows),
+            signatures.frame["anchors"].rechunk().gather(store_rows),
+        ]
+    else:
+        empty = pl.Series([[]] * rows.height, dtype=pl.List(pl.UInt64))
+        signature_lists = [empty.alias("shingles"), empty.alias("band_keys"), empty.alias("anchors")]
+    return (
+        rows.with_columns(signature_lists)
+        .join(documents.select("doc_id", "source", "date"), on="doc_id", how="left", maintain_order="left")
+        .join(today.select("para_id", pl.col("is_canonical").alias("was_canonical")), on="para_id", how="left", maintain_order="left")
+        .select(*INDEX_ROWS)
+    )

@@ -1,21 +1,11 @@
-"""Execution engines: where the per-document map stage runs.
+"""The Spark engine: the map stage on Apache Spark executors, through ``mapInArrow``.
 
-One pipeline, two engines. Everything a document goes through (extraction or stripping,
-splitting, normalising, signatures, band keys) is ``process.process_batch``, a pure function
-from a Polars batch of raw documents to frames of declared schemas. An engine only decides
-where that function runs and hands its outputs back in document order; the relational steps
-after it (candidates, verification, clusters, canonical choice) are the same code for both.
-
-* :class:`LocalEngine` (default): a process pool over this machine's cores
-  (``parallel.map_ordered``), batches streamed in and out in order; batches that run in
-  Polars and numpy kernels only (``process.releases_gil``) go to threads instead.
-* :class:`SparkEngine`: the documents become a Spark DataFrame and the same function runs
-  on the executors through ``mapInArrow``; an existing ``SparkSession`` (a cluster) is used
-  when given, otherwise ``local[N]``. Spark carries no unsigned integers, so the 64-bit hash
-  lists cross the boundary reinterpreted as signed and come back bit for bit.
-
-Both engines return the rows of every document in input order, so the tables written
-afterwards are identical whichever engine ran (a test compares them).
+The documents become a Spark DataFrame (written as Parquet into a shared work folder) and
+``batch.clean_batch`` runs on the executors; an existing ``SparkSession`` (a cluster) is used
+when given, otherwise ``local[N]``. Spark carries no unsigned integers, so the 64-bit hash
+lists cross the boundary reinterpreted as signed and come back bit for bit. Connected
+components of a large duplicate graph can be labelled on the cluster as well
+(:func:`distributed_components`).
 """
 
 from __future__ import annotations
@@ -25,64 +15,16 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 import polars as pl
 
 from cleaner import schemas
-from cleaner.clusters import components
-from cleaner.parallel import map_ordered
-from cleaner.process import BatchOutput
-
-BatchFunction = Callable[[pl.DataFrame], BatchOutput]
-
-
-class EngineUnavailableError(RuntimeError):
-    """The chosen engine cannot start here (its package is not installed)."""
-
-
-class Engine(Protocol):
-    """Runs the per-batch map stage and yields its outputs in document order, and labels the
-    connected components of the verified-duplicate graph."""
-
-    def map_batches(
-        self,
-        function: BatchFunction,
-        batches: Iterator[pl.DataFrame],
-        isolate: BatchFunction,
-        in_threads: Callable[[pl.DataFrame], bool] | None = None,
-    ) -> Iterator[BatchOutput]: ...
-
-    def components(self, n: int, edges: pl.DataFrame) -> np.ndarray: ...
-
-
-@dataclass(frozen=True)
-class LocalEngine:
-    """A pool of ``workers`` processes on this machine (one process: no pool at all)."""
-
-    workers: int
-
-    def map_batches(
-        self,
-        function: BatchFunction,
-        batches: Iterator[pl.DataFrame],
-        isolate: BatchFunction,
-        in_threads: Callable[[pl.DataFrame], bool] | None = None,
-    ) -> Iterator[BatchOutput]:
-        return map_ordered(function, batches, self.workers, isolate=isolate, in_threads=in_threads)
-
-    def components(self, n: int, edges: pl.DataFrame) -> np.ndarray:
-        return components(n, edges)
-
-
-OUTPUT_TABLES: dict[str, pl.Schema] = {
-    "meta": schemas.DOCUMENT_META,
-    "paragraphs": schemas.PARAGRAPHS_KEYED,
-    "removed": schemas.REMOVED,
-    "errors": schemas.ERRORS,
-}
-"""The frames of :class:`BatchOutput`; on Spark each travels as one struct column."""
+from cleaner.batch import BATCH_FRAMES, BatchOutput
+from cleaner.duplicates.clusters import components
+from cleaner.engines import BatchFunction
+from cleaner.errors import EngineUnavailableError
 
 
 def spark_type(dtype: pl.DataType) -> str:
@@ -101,7 +43,7 @@ def _struct_type(schema: pl.Schema) -> str:
 
 
 SPARK_OUTPUT = ", ".join(
-    ["`order` bigint", "`row` bigint", *(f"`{name}` {_struct_type(schema)}" for name, schema in OUTPUT_TABLES.items())]
+    ["`order` bigint", "`row` bigint", *(f"`{name}` {_struct_type(schema)}" for name, schema in BATCH_FRAMES.items())]
 )
 """The schema of the Spark map stage's rows: a document's order, the row's place among that
 document's rows, and one struct per output table (exactly one is set on each row)."""
@@ -136,24 +78,24 @@ def encode_output(raw: pl.DataFrame, output: BatchOutput) -> pl.DataFrame:
         frame.select(
             "order",
             pl.int_range(pl.len(), dtype=pl.Int64).alias("row"),
-            pl.struct(_reinterpreted(OUTPUT_TABLES[name], signed=True)).alias(name),
+            pl.struct(_reinterpreted(BATCH_FRAMES[name], signed=True)).alias(name),
         )
         for name, frame in keyed.items()
     ]
-    return pl.concat(parts, how="diagonal").select("order", "row", *OUTPUT_TABLES)
+    return pl.concat(parts, how="diagonal").select("order", "row", *BATCH_FRAMES)
 
 
 def decode_table(rows: pl.DataFrame, name: str) -> pl.DataFrame:
     """One of the map stage's frames back from :data:`SPARK_OUTPUT` rows (``order``, ``row`` and
     its struct column suffice), in document order."""
-    schema = OUTPUT_TABLES[name]
+    schema = BATCH_FRAMES[name]
     table = rows.filter(pl.col(name).is_not_null()).sort("order", "row").select(pl.col(name).struct.unnest())
     return schemas.conform(table.select(_reinterpreted(schema, signed=False)), schema)
 
 
 def decode_output(rows: pl.DataFrame) -> BatchOutput:
     """The map stage's output back from :data:`SPARK_OUTPUT` rows, in document order."""
-    return BatchOutput(**{name: decode_table(rows, name) for name in OUTPUT_TABLES})
+    return BatchOutput(**{name: decode_table(rows, name) for name in BATCH_FRAMES})
 
 
 def _arrow_for_spark(arrow_type: Any) -> Any:
@@ -228,13 +170,12 @@ class SparkEngine:
         self,
         function: BatchFunction,
         batches: Iterator[pl.DataFrame],
-        isolate: BatchFunction,
-        in_threads: Callable[[pl.DataFrame], bool] | None = None,
+        releases_gil: Callable[[pl.DataFrame], bool] | None = None,
     ) -> Iterator[BatchOutput]:
-        """One Spark job over all the documents. ``isolate`` is not needed: Spark retries a
-        task whose Python worker died, and a document that fails raises no further than
-        ``process_batch``, which reports it in ``errors``. ``in_threads`` is a local-engine
-        choice; Spark's executors run every batch."""
+        """One Spark job over all the documents. Spark retries a task whose Python worker
+        died, and a document that fails raises no further than ``batch.clean_batch``, which
+        reports it in ``errors``. ``releases_gil`` is a local-engine choice (threads);
+        Spark's executors run every batch."""
         import pyarrow.parquet as pq  # only the Spark engine needs it: local workers start faster
 
         spark = self.spark()
@@ -245,7 +186,7 @@ class SparkEngine:
             for parts, batch in enumerate(batches, start=1):
                 pq.write_table(to_spark_arrow(batch), documents_dir / f"part-{parts:06d}.parquet")
             if parts == 0:
-                yield BatchOutput(**{name: schemas.empty(schema) for name, schema in OUTPUT_TABLES.items()})
+                yield BatchOutput(**{name: schemas.empty(schema) for name, schema in BATCH_FRAMES.items()})
                 return
             documents = spark.read.parquet(str(documents_dir))
             slices = max(1, min(parts * 2, spark.sparkContext.defaultParallelism * 4))
@@ -256,7 +197,7 @@ class SparkEngine:
             )
             # one frame at a time, reading only its struct column: the driver never holds two copies
             parts = sorted(str(path) for path in mapped_dir.glob("*.parquet"))
-            yield BatchOutput(**{name: decode_table(pl.read_parquet(parts, columns=["order", "row", name]), name) for name in OUTPUT_TABLES})
+            yield BatchOutput(**{name: decode_table(pl.read_parquet(parts, columns=["order", "row", name]), name) for name in BATCH_FRAMES})
 
     def components(self, n: int, edges: pl.DataFrame) -> np.ndarray:
         """Component labels of ``n`` nodes: on the driver up to ``driver_edges`` edges, else on
@@ -321,8 +262,3 @@ def distributed_components(spark: Any, n: int, edges: pl.DataFrame, work: Path) 
         stars = pl.read_parquet(parts)
         labels[stars["v"].to_numpy()] = stars["u"].to_numpy()
     return labels
-
-
-def is_spark_dataframe(value: Any) -> bool:
-    """Whether ``value`` is a PySpark DataFrame (checked without importing PySpark)."""
-    return type(value).__module__.startswith("pyspark.") and hasattr(value, "mapInArrow")

@@ -14,16 +14,16 @@ from collections.abc import Mapping
 import polars as pl
 
 from cleaner import schemas
-from cleaner.spill import SpillTable, WorkFolder
+from cleaner.tables.spill import SpillTable, WorkFolder
 
-ROW_GROUP_ROWS = 65_536
+REMOVED_ROW_GROUP_ROWS = 65_536
 
 
 class RemovedLog(SpillTable):
     """Append-only spill of :data:`schemas.REMOVED` rows, with counts by reason."""
 
     def __init__(self, folder: WorkFolder | None = None, metadata: Mapping[str, str] | None = None) -> None:
-        super().__init__(folder or WorkFolder(), "removed", schemas.REMOVED, row_group_rows=ROW_GROUP_ROWS, metadata=metadata)
+        super().__init__(folder or WorkFolder(), "removed", schemas.REMOVED, row_group_rows=REMOVED_ROW_GROUP_ROWS, metadata=metadata)
         self.by_reason: Counter[str] = Counter()
 
     def add(self, frame: pl.DataFrame) -> None:

@@ -20,19 +20,15 @@ from urllib.parse import quote
 import polars as pl
 
 from cleaner.config import Layout, OutputFormat
+from cleaner.errors import OutputExistsError
 from cleaner.schemas import OUTPUT_TABLES
+from cleaner.tables.spill import OUTPUT_ROW_GROUP_ROWS
 
-ROW_GROUP_ROWS = 100_000
-"""Rows per Parquet row group: large enough for fast scans, small enough to read one at a time."""
 DEFAULT_TABLE = "clusters"
 """The canonical dataset: the default configuration (folder ``data``) of the Hugging Face layout."""
 
 TEMP_PREFIX = ".cleaner-tmp-"
 OLD_PREFIX = ".cleaner-old-"
-
-
-class OutputExistsError(FileExistsError):
-    """OUT exists and ``overwrite`` was not asked for."""
 
 
 class SpilledTable(Protocol):
@@ -49,7 +45,7 @@ def _write_table(
         df.write_to(path, output_format, metadata)
     elif output_format == "parquet":
         df.write_parquet(
-            path, compression="zstd", statistics=True, row_group_size=ROW_GROUP_ROWS, metadata=dict(metadata or {})
+            path, compression="zstd", statistics=True, row_group_size=OUTPUT_ROW_GROUP_ROWS, metadata=dict(metadata or {})
         )
     else:
         df.write_ndjson(path)

@@ -15,6 +15,10 @@ hashes; a mixing family on the full 64 bits did not show them.
 Short paragraphs are handled deliberately: fewer than ``min_words`` words get no signature
 (only exact duplicates are found for them), so two-word headings never collide; text written
 without spaces (one long "word", e.g. Chinese or Japanese) is shingled by characters instead.
+
+Sentence anchors (:func:`anchor_hashes`) are computed here too, from the same hashed words:
+hashes of each paragraph's long sentences, which the candidates stage pairs on to find
+abridged copies and quotes.
 """
 
 from __future__ import annotations
@@ -26,14 +30,14 @@ from typing import Any
 import numpy as np
 import polars as pl
 import polars_hash
-import pyarrow as pa
 import xxhash
 
 from cleaner.normalize import SENTENCE_MARKS, tokens_expr
 from cleaner.normalize import words as python_words
+from cleaner.schemas import lists_from_flat
 
 SCHEME = "affine64"
-_FOLD_SEED = np.uint64(0x243F6A8885A308D3)
+FOLD_SEED = np.uint64(0x243F6A8885A308D3)
 _FOLD_MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)
 _FMIX = (np.uint64(33), np.uint64(0xFF51AFD7ED558CCD), np.uint64(0xC4CEB9FE1A85EC53))
 _PARAGRAPHS_PER_CHUNK = 256
@@ -45,7 +49,12 @@ _FOLD_CHUNK = 65_536
 
 @dataclass(frozen=True)
 class SignatureParams:
-    """Everything that defines a signature; persisted with any saved signature."""
+    """Everything that defines a signature, and the LSH banding its band keys are cut by.
+
+    ``bands`` x ``rows`` is chosen once per run from the Jaccard threshold
+    (``banding.choose_bands``, through ``CleanConfig.signature_params``); the defaults are
+    that choice for the default threshold 0.5 and 128 permutations.
+    """
 
     num_perm: int = 128
     seed: int = 1
@@ -54,9 +63,19 @@ class SignatureParams:
     min_words: int = 6
     scheme: str = SCHEME
     hash: str = "xxh3_64 per word, folded (cleaner.signatures.shingle_hash)"
+    """An identifier persisted in every index and manifest: kept as first written, though the
+    function now lives in ``cleaner.duplicates.signatures``."""
+    bands: int = 42
+    rows: int = 3
+
+    def __post_init__(self) -> None:
+        if self.bands < 1 or self.rows < 1 or self.bands * self.rows > self.num_perm:
+            raise ValueError(f"{self.bands} bands of {self.rows} rows do not fit {self.num_perm} permutations")
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """What makes two signatures comparable, persisted with any saved signature (the
+        banding, which only decides the band keys, is recorded beside it)."""
+        return {name: value for name, value in asdict(self).items() if name not in ("bands", "rows")}
 
 
 def fmix64(values: np.ndarray) -> np.ndarray:
@@ -93,7 +112,7 @@ def token_hash(word: str) -> int:
 
 def fold_hashes(hashes: list[int]) -> int:
     """Combine word hashes into a shingle hash (order-sensitive)."""
-    value = np.array([_FOLD_SEED], dtype=np.uint64)
+    value = np.array([FOLD_SEED], dtype=np.uint64)
     with np.errstate(over="ignore"):
         for item in hashes:
             value = fmix64((value ^ np.uint64(item)) * _FOLD_MULTIPLIER)
@@ -186,25 +205,11 @@ def shingle_hashes(normalized: pl.Series, params: SignatureParams, hashed: Hashe
     return lists_from_flat("shingles", counts, values)
 
 
-def lists_from_flat(name: str, counts: np.ndarray, values: np.ndarray) -> pl.Series:
-    """A ``list[u64]`` Series from flat values and a count per row, without a Python loop."""
-    offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-    array = pa.LargeListArray.from_arrays(_arrow_view(offsets, pa.int64()), _arrow_view(values.astype(np.uint64, copy=False), pa.uint64()))
-    return pl.Series(name, pl.from_arrow(array)).cast(pl.List(pl.UInt64))
-
-
-def _arrow_view(values: np.ndarray, arrow_type: pa.DataType) -> pa.Array:
-    """An Arrow array over a NumPy buffer. ``pa.array`` would do, but it imports pandas (0.12 s
-    in every worker) when pandas is installed, only to check whether the input is a pandas object."""
-    contiguous = np.ascontiguousarray(values)
-    return pa.Array.from_buffers(arrow_type, len(contiguous), [None, pa.py_buffer(contiguous)])
-
-
 def _fold_windows(word_hashes: np.ndarray, params: SignatureParams) -> np.ndarray:
     """Hashes of all n-gram windows of one paragraph's word hashes (one window if it is shorter)."""
     n = min(params.shingle_words, len(word_hashes))
     count = len(word_hashes) - n + 1
-    value = np.full(count, _FOLD_SEED, dtype=np.uint64)
+    value = np.full(count, FOLD_SEED, dtype=np.uint64)
     with np.errstate(over="ignore"):
         for k in range(n):
             value = fmix64((value ^ word_hashes[k : k + count]) * _FOLD_MULTIPLIER)
@@ -223,7 +228,7 @@ def _ngram_hashes(word_hashes: np.ndarray, lengths: np.ndarray, params: Signatur
     offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
     starts = np.repeat(offsets[:-1] - (np.cumsum(windows) - windows), windows) + np.arange(windows.sum())
     width = np.minimum(lengths, n)
-    value = np.full(len(starts), _FOLD_SEED, dtype=np.uint64)
+    value = np.full(len(starts), FOLD_SEED, dtype=np.uint64)
     with np.errstate(over="ignore"):
         if (width[eligible] == n).all():
             scratch = np.empty(min(_FOLD_CHUNK, len(starts)), dtype=np.uint64)
@@ -281,3 +286,47 @@ def to_lean_minhash(signature: np.ndarray, params: SignatureParams) -> Any:
     from datasketch import LeanMinHash
 
     return LeanMinHash(seed=params.seed, hashvalues=np.asarray(signature, dtype=np.uint64), scheme=params.scheme)
+
+
+_ANCHOR_BASE = np.uint64(0x9FB21C651E98DF25)
+_ANCHOR_BASE_INVERSE = np.uint64(pow(int(_ANCHOR_BASE), -1, 1 << 64))
+
+
+def anchor_hashes(hashed: HashedTokens, min_words: int) -> pl.Series:
+    """Hashes of each paragraph's sentences of at least ``min_words`` words (``list[u64]``, sorted, unique).
+
+    A sentence is a run of words between sentence marks (``normalize.SENTENCE_MARKS``). Its
+    hash is a polynomial in its word hashes, ``sum(h[i] * B**-(i - start))`` modulo 2**64
+    (``B`` odd, so invertible), mixed with its length: prefix sums make every sentence of the
+    batch cost O(1), with no string built and no Python loop.
+    """
+    n = len(hashed.lengths)
+    starts = np.flatnonzero(hashed.sentence_start)
+    ends = np.append(starts[1:], len(hashed.word_hashes)).astype(np.int64)
+    sizes = ends - starts
+    long_enough = sizes >= min_words
+    starts, ends, sizes = starts[long_enough], ends[long_enough], sizes[long_enough]
+    with np.errstate(over="ignore"):
+        inverse_powers = _powers(_ANCHOR_BASE_INVERSE, len(hashed.word_hashes))
+        prefix = np.concatenate([[np.uint64(0)], np.cumsum(hashed.word_hashes * inverse_powers, dtype=np.uint64)])
+        polynomial = (prefix[ends] - prefix[starts]) * _powers(_ANCHOR_BASE, len(hashed.word_hashes))[starts]
+        value = np.full(len(starts), FOLD_SEED, dtype=np.uint64)
+        scratch = np.empty(len(starts), dtype=np.uint64)
+        fold_into(value, polynomial, scratch)
+        fold_into(value, sizes.astype(np.uint64), scratch)
+    paragraph_of_word = np.repeat(np.arange(n), hashed.lengths)
+    anchors = (
+        pl.DataFrame({"row": paragraph_of_word[starts], "h": value}, schema={"row": pl.Int64, "h": pl.UInt64})
+        .unique()
+        .sort("row", "h")
+    )
+    counts = np.bincount(anchors["row"].to_numpy(), minlength=n).astype(np.int64)
+    return lists_from_flat("anchors", counts, anchors["h"].to_numpy())
+
+
+def _powers(base: np.uint64, count: int) -> np.ndarray:
+    """``base ** i`` modulo 2**64 for ``i`` in ``range(count)``."""
+    powers = np.full(count, base, dtype=np.uint64)
+    if count:
+        powers[0] = 1
+    return np.cumprod(powers, dtype=np.uint64)

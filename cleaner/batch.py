@@ -1,42 +1,28 @@
 """Per-document work as a pure function over a batch: raw documents in, stage frames out.
 
-``process_batch`` takes a Polars frame of :data:`schemas.RAW_DOCUMENTS` and returns frames of
-declared schemas. It imports no execution engine, so a local process pool runs it today
-and a distributed engine can run it later unchanged.
+``clean_batch`` takes a Polars frame of :data:`schemas.RAW_DOCUMENTS` and returns frames of
+declared schemas (:class:`BatchOutput`): extraction or stripping, paragraphs, exact keys and
+signatures. It imports no execution engine, so the same function runs in the local process
+pool and on Spark executors.
 """
 
 from __future__ import annotations
 
 import traceback
 from collections.abc import Mapping
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 import polars as pl
 
 from cleaner import schemas
-from cleaner.candidates import anchor_hashes, band_keys, choose_bands
 from cleaner.config import CleanConfig
 from cleaner.dates import iso_date
+from cleaner.duplicates.keys import key_paragraphs, signature_columns
+from cleaner.duplicates.signatures import SignatureParams
 from cleaner.limits import time_limit
-from cleaner.normalize import key_paragraphs, tokens_expr
 from cleaner.paragraphs import keep_all_batch
-from cleaner.parallel import WorkerStartError, new_pool, workers_start
-from cleaner.signatures import (
-    hash_tokens,
-    lists_from_flat,
-    minhash_signatures,
-    shingle_hashes,
-)
-from cleaner.strip import (
-    StripOptions,
-    StrippedBatch,
-    StripResult,
-    strip_batch,
-    strip_text,
-)
+from cleaner.strip import StripOptions, StrippedBatch, StripResult, strip_batch, strip_text
 
 
 @dataclass(frozen=True)
@@ -57,6 +43,25 @@ class BatchOutput:
             errors=pl.concat([o.errors for o in outputs]),
         )
 
+    @classmethod
+    def failed(cls, path: str | None, error: str) -> BatchOutput:
+        """The output of a document that could not be cleaned: one ``skipped`` error row."""
+        return cls(
+            meta=schemas.empty(schemas.DOCUMENT_META),
+            paragraphs=schemas.empty(schemas.PARAGRAPHS_KEYED),
+            removed=schemas.empty(schemas.REMOVED),
+            errors=schemas.frame([{"path": path, "record": None, "error": error, "action": "skipped"}], schemas.ERRORS),
+        )
+
+
+BATCH_FRAMES: dict[str, pl.Schema] = {
+    "meta": schemas.DOCUMENT_META,
+    "paragraphs": schemas.PARAGRAPHS_KEYED,
+    "removed": schemas.REMOVED,
+    "errors": schemas.ERRORS,
+}
+"""The frames of a :class:`BatchOutput` and their schemas (on Spark each travels as one struct column)."""
+
 
 def strip_options(config: CleanConfig, template_lines: frozenset[int] = frozenset()) -> StripOptions:
     """The part of the configuration the strip and extract stages need."""
@@ -70,7 +75,7 @@ def strip_options(config: CleanConfig, template_lines: frozenset[int] = frozense
     )
 
 
-def _strip_batch(
+def _strip_text_documents(
     docs: list[dict[str, Any]], config: CleanConfig, templates: Mapping[str, frozenset[int]]
 ) -> StrippedBatch | None:
     """The text documents of a batch stripped together (``strip.strip_batch``), or ``None``
@@ -165,29 +170,7 @@ def _clean_html_document(doc: dict[str, Any], config: CleanConfig, out: dict[str
     out["meta"].append({"doc_id": doc["doc_id"], **result.metadata, "extractor": result.extractor})
 
 
-def signature_columns(normalized: pl.Series, config: CleanConfig, token_lists: pl.Series | None = None) -> list[pl.Series]:
-    """Shingles, LSH band keys and sentence anchors of normalised paragraphs (empty when off).
-
-    ``token_lists`` (``normalize.tokens`` of ``normalized``) can be passed when already computed.
-    """
-    if not config.near_duplicates or len(normalized) == 0:
-        empty = lists_from_flat("empty", np.zeros(len(normalized), dtype=np.int64), np.empty(0, dtype=np.uint64))
-        return [empty.alias("shingles"), empty.alias("band_keys"), empty.alias("anchors")]
-    params = config.signature_params()
-    if token_lists is None:
-        token_lists = normalized.to_frame("n").select(tokens_expr(pl.col("n")))["n"]
-    hashed = hash_tokens(token_lists)
-    # distinct per paragraph: verification intersects them as sets without copying them again
-    shingles = shingle_hashes(normalized, params, hashed).list.unique(maintain_order=True)
-    bands, rows = choose_bands(config.jaccard_threshold, params.num_perm)
-    keys = band_keys(minhash_signatures(shingles, params), bands, rows)
-    has_signature = (shingles.list.len() > 0).to_numpy()
-    counts = np.where(has_signature, bands, 0).astype(np.int64)
-    band_lists = lists_from_flat("band_keys", counts, keys[has_signature].reshape(-1))
-    return [shingles.alias("shingles"), band_lists, anchor_hashes(hashed, config.min_contained_words)]
-
-
-def process_batch(
+def clean_batch(
     raw: pl.DataFrame, config: CleanConfig, templates: Mapping[str, frozenset[int]] | None = None
 ) -> BatchOutput:
     """Strip or extract every document of ``raw`` and split it into keyed paragraphs.
@@ -203,7 +186,7 @@ def process_batch(
     out: dict[str, list[dict[str, Any]]] = {"meta": [], "paragraphs": [], "removed": [], "errors": []}
     documents = list(one_by_one.iter_rows(named=True))
     text_rows = [row for row, doc in enumerate(documents) if doc["content_type"] != "html"]
-    stripped = _strip_batch([documents[row] for row in text_rows], config, templates) if config.strip and text_rows else None
+    stripped = _strip_text_documents([documents[row] for row in text_rows], config, templates) if config.strip and text_rows else None
     stripped_at = dict(zip(text_rows, stripped.results)) if stripped is not None else {}
     failed: set[int] = set()
     for row, doc in enumerate(documents):
@@ -234,14 +217,14 @@ def process_batch(
     keyed = key_paragraphs(paragraphs)
     return BatchOutput(
         meta=_in_document_order([schemas.frame(out["meta"], schemas.DOCUMENT_META), schemas.conform(kept_meta, schemas.DOCUMENT_META, missing_as_null=True)], raw),
-        paragraphs=schemas.conform(keyed.with_columns(signature_columns(keyed["normalized"], config, keyed["tokens"])), schemas.PARAGRAPHS_KEYED),
+        paragraphs=schemas.conform(keyed.with_columns(signature_columns(keyed["normalized"], _signature_params(config), config.min_contained_words, keyed["tokens"])), schemas.PARAGRAPHS_KEYED),
         removed=_in_document_order([*stripped_removed, schemas.frame(out["removed"], schemas.REMOVED), kept_removed], raw),
         errors=schemas.frame(out["errors"], schemas.ERRORS),
     )
 
 
 def releases_gil(raw: pl.DataFrame, config: CleanConfig) -> bool:
-    """Whether ``process_batch`` spends this batch in Polars and numpy kernels only.
+    """Whether ``clean_batch`` spends this batch in Polars and numpy kernels only.
 
     True for text documents without per-line stripping (``--no-strip``): splitting,
     normalising and signing a whole batch are column operations that release the GIL, so
@@ -263,40 +246,5 @@ def _in_document_order(parts: list[pl.DataFrame], raw: pl.DataFrame) -> pl.DataF
     return combined.join(rank, on="doc_id", how="left").sort("_rank", "_row").drop("_rank", "_row")
 
 
-def isolate_batch(raw: pl.DataFrame, config: CleanConfig, templates: Mapping[str, frozenset[int]] | None = None) -> BatchOutput:
-    """Clean a batch whose worker died, one document per throw-away process.
-
-    Only a document that kills its process again is lost, and it is reported in ``errors``.
-    If workers die before doing anything at all, every document would be "lost" one spawn at
-    a time: that is detected on the first death and raised as :class:`WorkerStartError`.
-    """
-    outputs = []
-    for row in range(raw.height):
-        single = raw.slice(row, 1)
-        with new_pool(1) as pool:
-            try:
-                outputs.append(pool.submit(process_batch, single, config, templates).result())
-                continue
-            except BrokenProcessPool:
-                pass
-        if row == 0 and not workers_start():
-            raise WorkerStartError(
-                "worker processes die as they start, so nothing can be cleaned in parallel; in a script, call "
-                "cleaner under `if __name__ == \"__main__\":` (worker processes import the main module), or pass workers=1"
-            )
-        doc = single.row(0, named=True)
-        error = {
-            "path": doc["path"],
-            "record": None,
-            "error": f"document {doc['doc_id']!r}: the worker process died while cleaning it (a crash, or out of memory)",
-            "action": "skipped",
-        }
-        outputs.append(
-            BatchOutput(
-                meta=schemas.empty(schemas.DOCUMENT_META),
-                paragraphs=schemas.empty(schemas.PARAGRAPHS_KEYED),
-                removed=schemas.empty(schemas.REMOVED),
-                errors=schemas.frame([error], schemas.ERRORS),
-            )
-        )
-    return BatchOutput.concat(outputs)
+def _signature_params(config: CleanConfig) -> SignatureParams | None:
+    return config.signature_params() if config.near_duplicates else None

@@ -35,10 +35,6 @@ def new_pool(workers: int) -> ProcessPoolExecutor:
     return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
 
 
-class WorkerStartError(RuntimeError):
-    """Worker processes die before doing any work, so isolating documents cannot help."""
-
-
 def workers_start() -> bool:
     """Whether a fresh worker process starts and runs at all (a script that calls cleaner at
     import time without an ``if __name__ == "__main__":`` guard makes every spawned worker fail)."""

@@ -1,7 +1,7 @@
 """Output tables, assembled a piece at a time from the spilled text and the in-memory clusters.
 
 Deduplication decides everything without the paragraphs' text: each paragraph's cluster and
-scores (``canonical.ASSIGNMENT``), each cluster's provenance, each document's metadata. The
+scores (``duplicates.canonical.ASSIGNMENT``), each cluster's provenance, each document's metadata. The
 text comes back here, one row group of the spill at a time, in document order, and the three
 text-carrying tables (``paragraphs``, ``clusters``, ``documents``) are appended to spill
 tables in that same order. No table is ever whole in memory, and the row order is the one a
@@ -15,7 +15,7 @@ from collections.abc import Mapping
 import polars as pl
 
 from cleaner import schemas
-from cleaner.spill import SpillTable, WorkFolder
+from cleaner.tables.spill import SpillTable, WorkFolder
 
 _DOCUMENT_FIELDS = pl.Schema({name: dtype for name, dtype in schemas.DOCUMENTS.items() if name != "text"})
 """The ``documents`` table without the clean body, which comes from the spilled text."""
@@ -66,7 +66,7 @@ def assemble_tables(
     """``documents``, ``paragraphs`` and ``clusters`` as spill tables.
 
     ``texts``: today's paragraphs (:data:`schemas.PARAGRAPH_TEXTS`) in document order;
-    ``today``/``earlier``: the ``canonical.ASSIGNMENT`` of today's paragraphs and of those
+    ``today``/``earlier``: the ``duplicates.canonical.ASSIGNMENT`` of today's paragraphs and of those
     known from a dedup index, whose text is ``earlier_texts``; ``provenance``: per cluster;
     ``documents``: today's documents in order, every column of ``schemas.DOCUMENTS`` but
     ``text``; ``metadata``: the Parquet key-value metadata of the output files. A cluster

@@ -1,0 +1,86 @@
+"""Keys of each paragraph, made in the map stage: its exact key and its signatures.
+
+``norm_key`` makes exact copies (same normalised text) one group from the start; the
+signature columns (shingles, LSH band keys, sentence anchors) are what near-duplicate search
+reads later. Both are computed a batch at a time, in the workers.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+import xxhash
+
+from cleaner import schemas
+from cleaner.duplicates.banding import band_keys
+from cleaner.duplicates.signatures import SignatureParams, anchor_hashes, hash_tokens, minhash_signatures, shingle_hashes
+from cleaner.normalize import MARK_CLASS, WORD, normalize_series, tokens_expr
+from cleaner.schemas import lists_from_flat
+
+
+def norm_key(normalized: str) -> str:
+    """Stable 128-bit hex key of normalised text (xxh3: stable across versions and platforms)."""
+    return xxhash.xxh3_128_hexdigest(normalized.encode("utf-8"))
+
+
+MAX_COMPARED_CHARS = 100_000
+"""Near-duplicate search looks at a paragraph's first 100,000 normalised characters: a longer
+"paragraph" is a dump, not prose, and would cost memory out of all proportion. Exact keys
+and token counts still use the whole text."""
+
+KEYED_WITH_TEXT = pl.Schema(
+    {
+        **schemas.PARAGRAPHS_RAW,
+        "para_id": pl.String,
+        "norm_key": pl.String,
+        "n_tokens": pl.Int32,
+        "normalized": pl.String,
+        "tokens": pl.List(pl.String),
+    }
+)
+
+
+def key_paragraphs(paragraphs: pl.DataFrame) -> pl.DataFrame:
+    """Add ``para_id`` (``<doc_id>#p<position>``), ``norm_key`` and ``n_tokens`` to :data:`schemas.PARAGRAPHS_RAW`.
+
+    Also returns the ``normalized`` text (its first :data:`MAX_COMPARED_CHARS`) and its
+    ``tokens``, which the signature stage uses.
+    """
+    normalized = normalize_series(paragraphs["text"]).alias("normalized")
+    compared = normalized.str.slice(0, MAX_COMPARED_CHARS)
+    token_lists = compared.to_frame().select(tokens_expr(pl.col("normalized")).alias("tokens"))["tokens"]
+    n_words = token_lists.list.len() - compared.str.count_matches(MARK_CLASS)
+    long_rows = normalized.str.len_chars() > MAX_COMPARED_CHARS
+    if long_rows.any():
+        n_words = pl.select(pl.when(long_rows).then(normalized.str.count_matches(WORD)).otherwise(n_words)).to_series()
+    keyed = paragraphs.with_columns(
+        pl.concat_str(pl.col("doc_id"), pl.lit("#p"), pl.col("position").cast(pl.String)).alias("para_id"),
+        pl.Series("norm_key", [norm_key(n) for n in normalized.to_list()], dtype=pl.String),
+        n_words.cast(pl.Int32).alias("n_tokens"),
+        compared,
+        token_lists,
+    )
+    return schemas.conform(keyed, KEYED_WITH_TEXT)
+
+
+def signature_columns(
+    normalized: pl.Series, params: SignatureParams | None, anchor_words: int, token_lists: pl.Series | None = None
+) -> list[pl.Series]:
+    """Shingles, LSH band keys and sentence anchors (of ``anchor_words`` words or more) of
+    normalised paragraphs; empty lists when ``params`` is ``None`` (exact copies only).
+
+    ``token_lists`` (``normalize.tokens`` of ``normalized``) can be passed when already computed.
+    """
+    if params is None or len(normalized) == 0:
+        empty = lists_from_flat("empty", np.zeros(len(normalized), dtype=np.int64), np.empty(0, dtype=np.uint64))
+        return [empty.alias("shingles"), empty.alias("band_keys"), empty.alias("anchors")]
+    if token_lists is None:
+        token_lists = normalized.to_frame("n").select(tokens_expr(pl.col("n")))["n"]
+    hashed = hash_tokens(token_lists)
+    # distinct per paragraph: verification intersects them as sets without copying them again
+    shingles = shingle_hashes(normalized, params, hashed).list.unique(maintain_order=True)
+    keys = band_keys(minhash_signatures(shingles, params), params.bands, params.rows)
+    has_signature = (shingles.list.len() > 0).to_numpy()
+    counts = np.where(has_signature, params.bands, 0).astype(np.int64)
+    band_lists = lists_from_flat("band_keys", counts, keys[has_signature].reshape(-1))
+    return [shingles.alias("shingles"), band_lists, anchor_hashes(hashed, anchor_words)]

@@ -1,0 +1,121 @@
+"""The signatures of every distinct normalised text of a run, stored once.
+
+Exact copies share their normalised text, hence their shingles, band keys and anchors, so
+only a key's first occurrence is stored. Band keys and shingle sets go to the run's work
+folder (``tables.spill``) and are read back a band, or a few rows, at a time.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+
+from cleaner import schemas
+from cleaner.schemas import lists_from_flat
+from cleaner.tables.spill import SpillTable, WorkFolder
+
+SIGNATURE_KEYS = pl.Schema({"norm_key": pl.String, "anchors": pl.List(pl.UInt64)})
+SHINGLES = pl.Schema({"shingles": pl.List(pl.UInt64)})
+
+
+class SignatureStore:
+    """The signatures of every distinct normalised text, once.
+
+    Exact copies share their normalised text, hence their shingles, band keys and anchors, so
+    only a key's first occurrence is stored. The key and its sentence anchors stay in memory
+    (the anchor channel reads them for every representative). Band keys go to a Parquet file
+    with one column per band, since candidate search reads them one band at a time; shingle
+    sets go to another, read back after candidate search for the texts in some candidate pair
+    only (verification never looks at the others), with their sizes kept in memory.
+    """
+
+    def __init__(self, folder: WorkFolder, bands: int) -> None:
+        self.bands = bands
+        self._band_table = SpillTable(
+            folder, "band_keys", pl.Schema({f"band_{b}": pl.UInt64 for b in range(bands)}), intermediate=True
+        ) if bands else None
+        self._shingles = SpillTable(folder, "shingles", SHINGLES, intermediate=True)
+        self._parts: list[pl.DataFrame] = []
+        self._has_bands: list[np.ndarray] = []
+        self._counts: list[np.ndarray] = []
+        self._frame: pl.DataFrame | None = None
+
+    def add(self, keyed: pl.DataFrame) -> None:
+        """Store the signatures of ``keyed``'s normalised texts not seen before (``norm_key, shingles, band_keys, anchors``)."""
+        fresh = keyed.select("norm_key", "shingles", "band_keys", "anchors").filter(pl.col("norm_key").is_first_distinct())
+        if self._parts:
+            # the join builds its table on the few new keys and streams the many stored ones
+            known = self.frame.select("norm_key").join(fresh.select("norm_key"), on="norm_key", how="semi")["norm_key"]
+            fresh = fresh.filter(~pl.col("norm_key").is_in(known.implode()))
+        if fresh.height == 0:
+            return
+        lengths = fresh["band_keys"].list.len().to_numpy()
+        has_bands = lengths == self.bands if self.bands else np.zeros(fresh.height, dtype=bool)
+        if self._band_table is not None:
+            matrix = np.zeros((fresh.height, self.bands), dtype=np.uint64)
+            if has_bands.any():
+                flat = fresh["band_keys"].filter(pl.Series(has_bands)).explode().to_numpy()
+                matrix[has_bands] = flat.reshape(-1, self.bands)
+            self._band_table.append(pl.DataFrame({f"band_{b}": matrix[:, b] for b in range(self.bands)}))
+        self._shingles.append(fresh.select("shingles"))
+        self._counts.append(fresh["shingles"].list.len().fill_null(0).to_numpy().astype(np.int64))
+        self._has_bands.append(has_bands)
+        self._parts.append(fresh.select(*SIGNATURE_KEYS).rechunk())
+        self._frame = None
+
+    @property
+    def frame(self) -> pl.DataFrame:
+        """``norm_key, anchors`` of every stored text, one chunk per addition."""
+        if self._frame is None:
+            self._frame = pl.concat(self._parts, rechunk=False) if self._parts else schemas.empty(SIGNATURE_KEYS)
+        return self._frame
+
+    @property
+    def has_bands(self) -> np.ndarray:
+        """Whether each stored text has band keys (texts too short to shingle have none)."""
+        return np.concatenate(self._has_bands) if self._has_bands else np.zeros(0, dtype=bool)
+
+    @property
+    def shingle_counts(self) -> np.ndarray:
+        """The number of distinct shingles of each stored text."""
+        return np.concatenate(self._counts) if self._counts else np.zeros(0, dtype=np.int64)
+
+    def shingles_of(self, rows: np.ndarray) -> pl.Series:
+        """The shingle lists of ``rows`` (sorted, distinct), read one row group at a time."""
+        pieces = []
+        start = 0
+        for group, size in enumerate(self._shingles.row_group_sizes()):
+            low, high = np.searchsorted(rows, [start, start + size])
+            if high > low:
+                lists = self._shingles.piece(group).to_series()
+                pieces.append(lists.gather(rows[low:high] - start))
+            start += size
+        return pl.concat(pieces, rechunk=False).alias("shingles") if pieces else pl.Series("shingles", [], dtype=pl.List(pl.UInt64))
+
+    def shingle_lists(self, rows: np.ndarray) -> pl.Series:
+        """The shingle lists of ``rows`` in their order (repeats allowed)."""
+        distinct, inverse = np.unique(rows, return_inverse=True)
+        return self.shingles_of(distinct).rechunk().gather(inverse.astype(np.int64))
+
+    def rows_of(self, norm_keys: pl.Series) -> np.ndarray:
+        """The store row of each of ``norm_keys`` (all must be stored)."""
+        stored = self.frame.select("norm_key").with_row_index("row")
+        found = norm_keys.to_frame("norm_key").join(stored, on="norm_key", how="left", maintain_order="left")["row"]
+        if found.null_count():
+            raise KeyError("a normalised key has no stored signature")
+        return found.to_numpy().astype(np.int64)
+
+    def band(self, band: int) -> np.ndarray:
+        """Band ``band``'s key of every stored text (0 where it has none; see :attr:`has_bands`)."""
+        if self._band_table is None or self._band_table.rows == 0:
+            return np.zeros(self.frame.height, dtype=np.uint64)
+        return self._band_table.column(f"band_{band}").to_numpy()
+
+    def band_lists(self, rows: np.ndarray) -> pl.Series:
+        """The band keys of ``rows`` as lists, as the dedup index stores them."""
+        if self._band_table is None or len(rows) == 0:
+            return pl.Series("band_keys", [[]] * len(rows), dtype=pl.List(pl.UInt64))
+        matrix = self._band_table.frame().to_numpy()[rows]
+        has = self.has_bands[rows]
+        counts = np.where(has, self.bands, 0).astype(np.int64)
+        return lists_from_flat("band_keys", counts, matrix[has].reshape(-1))

@@ -1,0 +1,62 @@
+"""Every error that stops a run, under one base, each with the exit code the command gives it.
+
+Problems with one input file or record are not errors of this kind: they become rows of the
+``errors`` table and the run goes on. What is here ends the run: a bad option, an output in
+the way, an engine that cannot start. Each class keeps the builtin base it had (a
+``ValueError`` stays one), so code that caught those still does; the command line catches
+:class:`CleanerError` alone and exits with :attr:`CleanerError.exit_code`.
+"""
+
+from __future__ import annotations
+
+USAGE_EXIT_CODE = 2
+"""Click's code for a usage error: the run was asked for something it cannot do."""
+FATAL_EXIT_CODE = 1
+
+
+class CleanerError(Exception):
+    """A fatal error of a cleaning run (nothing was written)."""
+
+    exit_code = FATAL_EXIT_CODE
+
+
+class ConfigError(CleanerError, ValueError):
+    """A :class:`cleaner.CleanConfig` value out of range, or options that cannot go together.
+
+    ``field`` names the configuration field, so that the command line can name its option.
+    """
+
+    exit_code = USAGE_EXIT_CODE
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+class OutputExistsError(CleanerError, FileExistsError):
+    """The output folder exists and ``overwrite`` was not asked for."""
+
+    exit_code = USAGE_EXIT_CODE
+
+
+class IndexMismatchError(CleanerError, ValueError):
+    """The dedup index was built with other signature or matching parameters."""
+
+    exit_code = USAGE_EXIT_CODE
+
+
+class EngineUnavailableError(CleanerError, RuntimeError):
+    """The chosen engine cannot start here (its package is not installed, its folder unusable)."""
+
+
+class WorkerStartError(CleanerError, RuntimeError):
+    """Worker processes die before doing any work, so isolating documents cannot help."""
+
+
+class WorkFolderError(CleanerError, RuntimeError):
+    """The folder for a run's intermediate files cannot be created or written."""
+
+
+class UnknownParagraphError(CleanerError, KeyError):
+    """The paragraph id asked about is not in the output folder."""

@@ -1,0 +1,98 @@
+"""What a user can hand to ``clean``, turned into a stream of raw documents and batches.
+
+Paths (files, folders, ``-`` for standard input), an iterable of record dicts, a Polars
+frame, or a PySpark DataFrame: each goes to the reader that understands it (``read``), and
+the documents that come out are grouped into batches for the map stage.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any, Union
+
+import polars as pl
+
+from cleaner import schemas
+from cleaner.config import CleanConfig
+from cleaner.engines import is_spark_dataframe
+from cleaner.read import ErrorRow, iter_raw_documents, iter_record_documents
+
+PathLike = Union[str, "os.PathLike[str]"]
+Inputs = Union[PathLike, Iterable[PathLike], Iterable[Mapping[str, Any]], pl.DataFrame, Any]
+"""Paths, records, a Polars frame, or a PySpark DataFrame of records (``Any``: PySpark is optional)."""
+
+TEXT_KINDS = frozenset({"text", "records", "csv", "parquet"})
+"""File kinds that can hold plain-text documents (pages and web archives hold HTML)."""
+
+
+def raw_documents(
+    inputs: Inputs, config: CleanConfig, errors: list[ErrorRow], kinds: frozenset[str] | None = None
+) -> Iterator[dict[str, Any]]:
+    """Every raw document behind ``inputs``, in a stable order; problems go to ``errors``.
+    ``kinds`` limits files to some kinds (a pass that only needs plain text skips pages)."""
+    if isinstance(inputs, pl.DataFrame):
+        return iter_record_documents(inputs.iter_rows(named=True), config, errors)
+    if is_spark_dataframe(inputs):
+        return iter_record_documents((row.asDict(recursive=True) for row in inputs.toLocalIterator()), config, errors)
+    if isinstance(inputs, (str, os.PathLike)):
+        return iter_raw_documents([inputs], config, errors, kinds)
+    items = list(inputs) if not isinstance(inputs, Iterator) else inputs
+    iterator = iter(items)
+    try:
+        first = next(iterator)
+    except StopIteration:
+        return iter(())
+
+    def chained() -> Iterator[Any]:
+        yield first
+        yield from iterator
+
+    if isinstance(first, Mapping):
+        return iter_record_documents(chained(), config, errors)
+    return iter_raw_documents(list(chained()), config, errors, kinds)
+
+
+def rereadable(inputs: Inputs) -> bool:
+    """Whether the inputs can be read twice (not standard input, not a one-shot iterator)."""
+    if isinstance(inputs, pl.DataFrame) or is_spark_dataframe(inputs):
+        return True
+    if isinstance(inputs, (str, os.PathLike)):
+        return os.fspath(inputs) != "-"
+    return isinstance(inputs, (list, tuple)) and not any(isinstance(i, (str, os.PathLike)) and os.fspath(i) == "-" for i in inputs)
+
+
+def describe_inputs(inputs: Inputs) -> list[str]:
+    """The inputs as the manifest names them."""
+    if isinstance(inputs, pl.DataFrame):
+        return [f"<frame of {inputs.height} rows>"]
+    if is_spark_dataframe(inputs):
+        return ["<Spark DataFrame>"]
+    if isinstance(inputs, (str, os.PathLike)):
+        return [os.fspath(inputs)]
+    if isinstance(inputs, (list, tuple)) and all(isinstance(i, (str, os.PathLike)) for i in inputs):
+        return [os.fspath(i) for i in inputs]
+    return ["<records>"]
+
+
+def document_batches(
+    documents: Iterator[dict[str, Any]], size: int, max_chars: int, info: list[pl.DataFrame]
+) -> Iterator[pl.DataFrame]:
+    """Group raw documents into frames of at most ``size`` documents or ``max_chars`` characters.
+
+    The character bound keeps batches of heavy HTML pages small enough to spread over the
+    workers; their identity (without the body, :data:`schemas.DOCUMENT_INFO`) is kept in
+    ``info``, a frame per batch.
+    """
+    batch: list[dict[str, Any]] = []
+    chars = 0
+    for doc in documents:
+        batch.append(doc)
+        chars += len(doc["body"])
+        if len(batch) >= size or chars >= max_chars:
+            info.append(schemas.frame(batch, schemas.DOCUMENT_INFO))
+            yield schemas.frame(batch, schemas.RAW_DOCUMENTS)
+            batch, chars = [], 0
+    if batch:
+        info.append(schemas.frame(batch, schemas.DOCUMENT_INFO))
+        yield schemas.frame(batch, schemas.RAW_DOCUMENTS)

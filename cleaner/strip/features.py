@@ -1,0 +1,191 @@
+"""Line features and scores: what a line looks like, computed for a whole batch at once.
+
+Every signal is a Polars expression over all units of the batch (Rust regular expressions,
+stopword lookups as one join): length, terminal punctuation, stopword share in the
+document's language, bullets, bylines and datelines, the pattern that matched, repetition
+within the document and the site's template. :func:`with_scores` turns them into the score
+that the article regions are searched on: prose counts its length, clutter counts against.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import numpy as np
+import polars as pl
+
+from cleaner.normalize import normalize_series
+from cleaner.paragraphs import TERMINAL
+from cleaner.strip.language import document_languages, spread_words, stop_ratios, stoplists, word_ids, words_of
+from cleaner.strip.patterns import SHORT_LINE_WORDS, RuleGroup, pattern_columns
+from cleaner.strip.templates import template_flags
+from cleaner.strip.units import distinct_texts
+
+BARRIER_REASONS = frozenset({"related", "comments", "footer"})
+"""Reasons whose lines end the article region: what follows them is their list, not the article."""
+INTERRUPTION_REASONS = frozenset({"caption", "ad", "repeated"})
+"""Reasons of lines that interrupt an article without ending it (a photo, an ad slot)."""
+PROSE_MIN_WORDS = 10
+SHORT_SENTENCE_WEIGHT = 0.5
+"""Score per character of a short complete sentence, against 1.0 for prose."""
+STRONG_PROSE_WORDS = 30
+LONG_LINE_CHARS = 5000
+"""Lines longer than this are judged on their first 4,000 and last 1,000 characters."""
+BARRIER_SCORE = -1e9
+REPEATED_LINE_COUNT = 3
+REPEATED_LINE_WORDS = 6
+"""Article text does not repeat itself word for word; a widget's label does, once per slot
+(an image viewer's controls under each photo, "Reply" under each comment). A short line seen
+this many times in one document is removed, and like a caption it does not break the article."""
+
+_TERMINAL_END = "[" + re.escape(TERMINAL) + "]$"
+_SENTENCE_END = r"(?:[.!?…]|\.\)|\.\"|\.”)$"
+_CJK = "[\u3040-\u9fff\uac00-\ud7af]"
+_SEPARATED = r" \| | > | » | / "
+_BULLET = re.compile(r"^(?:[-–—•·*▪►●◦‣]|\d{1,2}[.)])\s")
+_BYLINE = re.compile(
+    r"^(?:by|von|par|por|di|door|av|af|od|przez|written by|reporting by|geschrieben von|verfasst von|"
+    r"text:|author:|autor:|auteur\s?:)\s+"
+    r"(?P<name>[^\W\d][^|]{1,120}?)\s*$",
+    re.I,
+)
+_DATELINE_MONTHS = (
+    "jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec|january|february|march|april|june|july|august|"
+    "september|october|november|december|januar|februar|märz|mai|juni|juli|oktober|dezember|janvier|février|"
+    "mars|avril|juin|juillet|août|septembre|octobre|novembre|décembre|enero|febrero|marzo|abril|mayo|junio|"
+    "julio|agosto|septiembre|octubre|noviembre|diciembre"
+)
+_DATE = re.compile(
+    rf"\b(?:\d{{1,2}}[./-]\d{{1,2}}[./-]\d{{2,4}}|\d{{4}}-\d{{2}}-\d{{2}}|\d{{1,2}}\.?\s+(?:{_DATELINE_MONTHS})\.?\s+\d{{4}}|"
+    rf"(?:{_DATELINE_MONTHS})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}})\b",
+    re.I,
+)
+_DATELINE_WORDS = re.compile(
+    r"^(?:published|updated|posted|last updated|veröffentlicht|aktualisiert|publié|mis à jour|publicado|actualizado)\b",
+    re.I,
+)
+_BYLINE_RUST, _DATELINE_RUST = ("(?i)" + rx.pattern for rx in (_BYLINE, _DATELINE_WORDS))
+_DATE_RUST = "(?i)" + _DATE.pattern.replace(r"\b", r"(?-u:\b)")
+"""The same expressions for Polars' regex engine, which runs them over whole batches. A date
+starts and ends with an ASCII digit or month name, so its word boundaries are ASCII ones
+(Unicode boundaries keep Rust's engine from its fast automaton on non-ASCII text: 40x)."""
+
+
+def unit_features(units: pl.DataFrame, rules: Sequence[RuleGroup], n_docs: int) -> tuple[pl.DataFrame, list[list[str]]]:
+    """Every signal a decision needs, computed for the whole batch at once.
+
+    What depends on a line's text alone (normalising, words, patterns, shapes) is computed once
+    per distinct text (:func:`distinct_texts`: a batch repeats its menus and labels, the dev pages'
+    181,000 units have 114,000 texts) and spread back to the units; stopword shares depend on
+    the document's language, and are computed per unit.
+    """
+    distinct, inverse = distinct_texts(units["text"])
+    frame = distinct.to_frame("text").with_columns(pl.col("text").str.len_chars().alias("chars"))
+    sampled = pl.when(pl.col("chars") > LONG_LINE_CHARS).then(
+        pl.concat_str(pl.col("text").str.slice(0, 4000), pl.lit(" "), pl.col("text").str.slice(-1000))
+    ).otherwise(pl.col("text"))
+    whole = frame["chars"] <= LONG_LINE_CHARS  # units are collapsed; a sample's seams may not be
+    frame = frame.with_columns(normalize_series(frame.select(sampled).to_series(), collapsed=whole).alias("normalized"))
+    text_words, words = words_of(frame["normalized"])
+    text_n_words = np.bincount(text_words, minlength=frame.height).astype(np.int32)
+    frame = frame.with_columns(pl.Series("n_words", text_n_words, dtype=pl.Int32))
+    frame = frame.hstack(pattern_columns(frame["normalized"], frame["n_words"] <= SHORT_LINE_WORDS, rules))
+    frame = frame.with_columns(
+        pl.col("text").str.contains(_TERMINAL_END).alias("terminal"),
+        pl.col("text").str.contains(_BULLET.pattern).alias("bullet"),
+        pl.col("text").str.contains(_SEPARATED).alias("separated"),
+    ).hstack(_short_line_features(frame))
+    unit_of_word, word_id = spread_words(word_ids(words), text_n_words, inverse)
+    units = units.hstack(frame.drop("text")[inverse])
+    ranked = document_languages(units, unit_of_word, word_id, n_docs)
+    units = units.with_columns(stop_ratios(units, unit_of_word, word_id, ranked))
+    names = stoplists().names
+    return units, [[names[i] for i in row if i >= 0] for row in ranked.tolist()]
+
+
+SHORT_FEATURE_WORDS = 12
+"""Bylines, datelines and short sentences have at most this many words: their expressions run
+on such lines only (prose lines hold most of the bytes)."""
+
+
+def _short_line_features(units: pl.DataFrame) -> pl.DataFrame:
+    """``byline`` (the name), ``dateline``, ``upper_start``, ``sentence_end`` and ``cjk_prose``
+    of the lines that can have them (false or null on longer lines)."""
+    rows = np.flatnonzero(units["n_words"].to_numpy() <= SHORT_FEATURE_WORDS)
+    n_words = pl.col("n_words")
+    short_units = units.select("text", "n_words")[rows]
+    short = short_units.select(
+        pl.when(~pl.col("text").str.ends_with(".")).then(pl.col("text").str.extract(_BYLINE_RUST, 1).str.strip_chars()).alias("byline"),
+        (
+            (n_words <= 10)
+            & (pl.col("text").str.contains(_DATE_RUST) | (pl.col("text").str.contains(_DATELINE_RUST) & (n_words <= 8)))
+        ).fill_null(False).alias("dateline"),
+        pl.col("text").str.contains(r"^\p{Lu}").alias("upper_start"),
+        pl.col("text").str.contains(_SENTENCE_END).alias("sentence_end"),
+    )
+    columns = []
+    for name in short.columns:
+        empty = pl.Series(name, [None] * units.height, dtype=pl.String) if name == "byline" else pl.Series(name, np.zeros(units.height, dtype=bool))
+        columns.append(empty.scatter(rows, short[name]) if len(rows) else empty)
+    long_enough = (short_units["text"].str.len_bytes() >= 3 * CJK_PROSE_CHARS).to_numpy()  # a CJK character takes 3 bytes
+    candidates = short_units["text"].filter(pl.Series(long_enough))
+    cjk = (candidates.str.count_matches(_CJK) >= CJK_PROSE_CHARS) & candidates.str.contains("[。！？.!?]$")
+    columns.append(pl.Series("cjk_prose", np.zeros(units.height, dtype=bool)).scatter(rows[long_enough], cjk))
+    return pl.DataFrame(columns)
+
+
+CJK_PROSE_CHARS = 40
+"""A line of at least this many Chinese, Japanese or Korean characters ending a sentence is
+prose, though it has few words (words are not separated by spaces)."""
+
+
+def with_scores(
+    units: pl.DataFrame, languages: list[list[str]], template_lines: Sequence[frozenset[int]] | None
+) -> pl.DataFrame:
+    """Site-template and repeated lines, barriers, the prose shapes and each unit's score."""
+    pattern = pl.col("pattern")
+    if template_lines is not None and any(template_lines):
+        template = template_flags(units["normalized"], units["doc"], template_lines) & (units["numbers"].list.len() == 1)
+        pattern = pl.when(pattern.is_null() & template).then(pl.lit("template")).otherwise(pattern)
+    repeated = (
+        pl.col("n_words").is_between(1, REPEATED_LINE_WORDS)
+        & (pl.len().over("doc", "normalized") >= REPEATED_LINE_COUNT)
+    )
+    has_stoplist = pl.Series([bool(names) for names in languages], dtype=pl.Boolean)
+    units = units.with_columns(pl.col("pattern").alias("rule")).with_columns(
+        pl.when(pattern.is_null() & repeated).then(pl.lit("repeated")).otherwise(pattern).alias("pattern"),
+        has_stoplist.gather(units["doc"]).alias("has_stoplist") if len(has_stoplist) else pl.lit(False).alias("has_stoplist"),
+    )
+    n = pl.col("n_words")
+    stop = pl.col("stop_ratio")
+    loose = ~pl.col("has_stoplist")
+    prose_shape = (
+        ((n >= STRONG_PROSE_WORDS) & ((stop >= 0.1) | loose))
+        | ((n < PROSE_MIN_WORDS) & pl.col("cjk_prose"))
+        | ((n >= PROSE_MIN_WORDS) & ((stop >= 0.2) | loose) & (pl.col("terminal") | (n >= 18)))
+    )
+    list_item = pl.col("bullet") & (n >= 6) & ((stop >= 0.15) | loose)
+    no_pattern = pl.col("pattern").is_null()
+    short_sentence = (
+        no_pattern & (n >= 4) & (n < PROSE_MIN_WORDS) & pl.col("upper_start") & pl.col("sentence_end") & ((stop > 0) | loose)
+    )
+    barrier = pl.col("pattern").is_in(list(BARRIER_REASONS)) & ((pl.col("pattern") != "footer") | pl.col("strong"))
+    chars = pl.col("chars").cast(pl.Float64)
+    score = (
+        pl.when(barrier).then(pl.lit(BARRIER_SCORE))
+        .when((no_pattern & prose_shape) | list_item).then(chars)
+        .when(short_sentence).then(SHORT_SENTENCE_WEIGHT * chars)
+        .when(pl.col("pattern").is_in(list(INTERRUPTION_REASONS)) | pl.col("byline").is_not_null() | pl.col("dateline"))
+        .then(pl.lit(-5.0))
+        .when(pl.col("pattern").is_not_null()).then(pl.lit(-120.0))
+        .otherwise(-25.0 - 2.0 * pl.min_horizontal(chars, pl.lit(60.0)))
+    )
+    headline_shape = n.is_between(3, 30) & ~pl.col("text").str.contains(r"[.:,]$") & ~pl.col("bullet") & ~pl.col("separated")
+    return units.with_columns(
+        prose_shape.fill_null(False).alias("prose_shape"),
+        list_item.fill_null(False).alias("list_item"),
+        score.alias("score"),
+        headline_shape.fill_null(False).alias("headline_shape"),
+        ((n >= PROSE_MIN_WORDS) & pl.col("terminal") & ~pl.col("bullet")).alias("standfirst"),
+    )

@@ -1,0 +1,42 @@
+"""Clutter inside kept lines: slug prefixes, bracketed references, glued citation numbers."""
+
+from __future__ import annotations
+
+import polars as pl
+
+_CITATION_GLUED = r"([a-z]{3})\d{1,2}([.,;:!?\"”’)]*(?:\s|$))"
+"""A citation number glued to a word (``Reuters4.``): the word and what follows are kept."""
+_CITATION_BRACKET = r"\s?\[(?:\d{1,3}(?:[,–-]\d{1,3})*|citation needed|note \d{1,3})\]"
+_SLUG_PREFIX = r"^((?:[^/\n]{1,120}?/ ){3,8})"
+_INLINE_CLUTTER_HINT = r"/ |\[|[a-z]\d"
+"""What every slug prefix, bracketed reference or glued citation contains: only lines with
+it go through :func:`clean_inline_expr` (about 2% of kept lines; the rest are already clean)."""
+
+def clean_inline(text: str) -> str:
+    """Cut clutter out of a kept line: slug prefixes and citation markers (:func:`clean_inline_expr`)."""
+    return pl.select(clean_inline_expr(pl.lit(text, dtype=pl.String))).item()
+
+def clean_inline_series(texts: pl.Series) -> pl.Series:
+    """:func:`clean_inline_expr` of whitespace-collapsed lines, run only where it can change one."""
+    rows = texts.str.contains(_INLINE_CLUTTER_HINT).fill_null(False).arg_true()
+    if len(rows) == 0:
+        return texts
+    return texts.scatter(rows, texts.gather(rows).to_frame("t").select(clean_inline_expr(pl.col("t")))["t"])
+
+def clean_inline_expr(text: pl.Expr) -> pl.Expr:
+    """Cut clutter out of kept lines: a slug prefix of 3 to 8 short segments before at least
+    40 characters of text, bracketed references and citation numbers glued to a word."""
+    slug = text.str.extract(_SLUG_PREFIX, 1)
+    segments_short = slug.str.strip_suffix("/ ").str.split("/ ").list.eval(
+        pl.element().str.strip_chars().str.count_matches(r"\S+") <= 14
+    ).list.all()
+    without_slug = (
+        pl.when(slug.is_not_null() & (text.str.len_chars() - slug.str.len_chars() >= 40) & segments_short)
+        .then(text.str.slice(slug.str.len_chars()))
+        .otherwise(text)
+    )
+    return (
+        without_slug.str.replace_all(_CITATION_BRACKET, "")
+        .str.replace_all(_CITATION_GLUED, "${1}${2}")
+        .str.strip_chars()
+    )

@@ -1,0 +1,190 @@
+"""What stripping returns: a decision per input line, the kept paragraphs, the metadata.
+
+A batch's decisions are one frame (:data:`LINE_DECISIONS`), from which a pipeline writes its
+audit directly; each document's :class:`StripResult` makes its per-line tuples only when
+asked (a batch job that wants the text does not pay for a million tuples).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import NamedTuple
+
+import numpy as np
+import polars as pl
+
+from cleaner.paragraphs import Paragraph, split_paragraphs, split_wrapped
+from cleaner.strip.decide import Classified
+from cleaner.strip.inline import clean_inline_series
+from cleaner.strip.language import iso_code
+from cleaner.strip.units import line_blocks
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+class LineDecision(NamedTuple):
+    """What happened to one input line, and why (a tuple: millions are made per run)."""
+
+    line: int
+    text: str
+    keep: bool
+    reason: str
+    score: float
+    cleaned: str = ""
+    content: float | None = None
+    """The line model's probability that the line is article text (``None``: not judged)."""
+
+
+@dataclass(frozen=True, eq=False)
+class StripResult:
+    """Kept text, per-line decisions, removed lines with reasons, and the metadata found.
+
+    ``decisions`` (one tuple per input line) are made on first use: a batch job that only
+    wants the text does not pay for a million tuples.
+    """
+
+    text: str
+    paragraphs: list[Paragraph]
+    metadata: dict[str, str | None] = field(default_factory=dict)
+    language: str | None = None
+    make_decisions: Callable[[], list[LineDecision]] = field(default=list, repr=False)
+
+    @cached_property
+    def decisions(self) -> list[LineDecision]:
+        """What happened to every input line, in order."""
+        return self.make_decisions()
+
+    @property
+    def removed(self) -> list[tuple[int, str, str]]:
+        """``(line, text, reason)`` of every line not kept."""
+        return [(d.line, d.text, d.reason) for d in self.decisions if not d.keep]
+
+
+@dataclass(frozen=True, eq=False)
+class StrippedBatch:
+    """A batch's results, and every line's decision as one frame (:data:`LINE_DECISIONS`):
+    a pipeline writes its audit from the frame instead of a tuple per line."""
+
+    results: list[StripResult]
+    lines: pl.DataFrame
+
+
+LINE_DECISIONS = pl.Schema(
+    {
+        "doc": pl.Int32, "line": pl.Int32, "raw": pl.String, "keep": pl.Boolean, "reason": pl.String,
+        "score": pl.Float64, "cleaned": pl.String, "content": pl.Float64,
+    }
+)
+"""One row per input line of a batch (``doc``: the text's index in the batch)."""
+
+
+def decision_frame(results: Sequence[StripResult]) -> pl.DataFrame:
+    """:data:`LINE_DECISIONS` from the per-line tuples (a batch that is not stripped)."""
+    rows = [(doc, *decision) for doc, result in enumerate(results) for decision in result.decisions]
+    return pl.DataFrame(rows, schema=LINE_DECISIONS, orient="row")
+
+
+def batch_results(classified: Classified, reasons: list[str], content: np.ndarray) -> StrippedBatch:
+    """Every line's decision (blank lines included), its cleaned text, and each document's result."""
+    lines, line_counts, features = classified.lines, classified.line_counts, classified.features
+    metadata, languages = classified.metadata, classified.languages
+    by_line = (
+        features.select("doc", "numbers", "score")
+        .with_columns(pl.Series("reason", reasons, dtype=pl.String), pl.Series("content", content, dtype=pl.Float64))
+        .explode("numbers")
+    )
+    # each line's row in ``lines``: its document's first row plus its number, no join needed
+    first_rows = np.cumsum([0, *line_counts])[:-1]
+    rows = first_rows[by_line["doc"].to_numpy()] + by_line["numbers"].to_numpy().astype(np.int64) - 1
+    reason = pl.Series("reason", ["blank"] * lines.height, dtype=pl.String).scatter(rows, by_line["reason"])
+    score = np.zeros(lines.height, dtype=np.float64)
+    score[rows] = by_line["score"].to_numpy()
+    probability = np.full(lines.height, np.nan)
+    probability[rows] = by_line["content"].to_numpy()
+    kept_rows = rows[by_line["reason"].to_numpy() == ""]
+    kept_rows.sort()
+    cleaned_kept = clean_inline_series(lines["text"].gather(kept_rows))
+    cleaned = pl.Series("cleaned", [""] * lines.height, dtype=pl.String).scatter(kept_rows, cleaned_kept)
+    emptied = kept_rows[(cleaned_kept == "").to_numpy()]
+    reason = reason.scatter(kept_rows, "kept")
+    if len(emptied):
+        reason = reason.scatter(emptied, "inline-clutter")
+    decided = lines.with_columns(
+        reason, pl.Series("score", score), cleaned, pl.Series("content", probability, nan_to_null=True)
+    ).with_columns(
+        (pl.col("reason") == "kept").alias("keep")
+    )
+    kept = line_blocks(decided.filter(pl.col("keep")).select("doc", "line", pl.col("cleaned").alias("text")))
+    kept_docs = np.searchsorted(kept["doc"].to_numpy(), np.arange(len(line_counts) + 1)).tolist()
+    kept_line, kept_text, kept_block, kept_wrapped = (kept[name].to_list() for name in ("line", "text", "block", "wrapped"))
+    wrapped_before = np.concatenate([[0], np.cumsum(kept["wrapped"].to_numpy())]).tolist()
+    doc_rows = np.cumsum([0, *line_counts]).tolist()
+    results = []
+    for doc, count in enumerate(line_counts):
+        lo, hi = kept_docs[doc], kept_docs[doc + 1]
+        if wrapped_before[hi] == wrapped_before[lo]:  # no wrapped block: a paragraph per kept line
+            paragraphs = list(map(Paragraph, kept_text[lo:hi], kept_line[lo:hi], kept_line[lo:hi]))
+            text = "\n\n".join(kept_text[lo:hi])
+        else:
+            paragraphs = _paragraphs(kept_line, kept_text, kept_block, kept_wrapped, lo, hi)
+            text = "\n\n".join(p.text for p in paragraphs)
+        language = languages[doc][0] if languages[doc] else None
+        rows = decided.slice(doc_rows[doc], count)
+
+        def decisions(rows: pl.DataFrame = rows) -> list[LineDecision]:
+            columns = (rows[name].to_list() for name in ("line", "raw", "keep", "reason", "score", "cleaned", "content"))
+            return list(map(LineDecision, *columns))
+
+        results.append(
+            StripResult(
+                text=text,
+                paragraphs=paragraphs,
+                metadata=metadata[doc],
+                language=iso_code(language),
+                make_decisions=decisions,
+            )
+        )
+    return StrippedBatch(results, decided.select(*LINE_DECISIONS))
+
+
+def _paragraphs(
+    line: list[int], text: list[str], block: list[int], wrapped: list[bool], lo: int, hi: int
+) -> list[Paragraph]:
+    """``paragraphs.split_paragraphs`` of one document's kept lines (rows ``lo`` to ``hi``),
+    whose blocks were found for the whole batch: only wrapped blocks are split here."""
+    paragraphs: list[Paragraph] = []
+    index = lo
+    while index < hi:
+        if not wrapped[index]:
+            paragraphs.append(Paragraph(text[index], line[index], line[index]))
+            index += 1
+            continue
+        end = index
+        while end < hi and block[end] == block[index]:
+            end += 1
+        paragraphs.extend(split_wrapped(list(zip(line[index:end], text[index:end]))))
+        index = end
+    return paragraphs
+
+
+def keep_all(text: str) -> StripResult:
+    """Every non-blank line kept as it is (already-clean text): no features are computed."""
+    decisions = []
+    for number, raw in enumerate(_LINE_BREAK.split(text), start=1):
+        clean = " ".join(raw.split())
+        decisions.append(LineDecision(number, raw, bool(clean), "kept" if clean else "blank", 0.0, clean))
+    return _result(decisions, {"title": None, "author": None, "date": None}, None)
+
+
+def _result(decisions: list[LineDecision], metadata: dict[str, str | None], language: str | None) -> StripResult:
+    paragraphs = split_paragraphs([(d.line, d.cleaned) for d in decisions if d.keep])
+    return StripResult(
+        text="\n\n".join(p.text for p in paragraphs),
+        paragraphs=paragraphs,
+        metadata=metadata,
+        language=language,
+        make_decisions=lambda: decisions,
+    )
