@@ -28,19 +28,14 @@ import argparse
 import io
 import math
 import os
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import polars as pl
+from syndication import Generator, write_jsonl
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from syndication import Generator, write_jsonl  # noqa: E402
-
-import cleaner  # noqa: E402
+import cleaner
 
 COMPONENT_ROUNDS = 6
 """Large-star/small-star rounds assumed for connected components (each shuffles every edge):

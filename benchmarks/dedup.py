@@ -38,17 +38,14 @@ from pathlib import Path
 
 import numpy as np
 import polars as pl
+from syndication import Generator, exact_pairs, write_jsonl
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from syndication import Generator, exact_pairs, write_jsonl  # noqa: E402
-
-from cleaner.candidates import BandLists, candidate_pairs  # noqa: E402
-from cleaner.config import CleanConfig  # noqa: E402
-from cleaner.normalize import normalize_text  # noqa: E402
-from cleaner.process import signature_columns  # noqa: E402
-from cleaner.signatures import shingle_hash, shingles_of  # noqa: E402
+from cleaner.config import CleanConfig
+from cleaner.duplicates.banding import BandLists
+from cleaner.duplicates.candidates import candidate_pairs
+from cleaner.duplicates.keys import signature_columns
+from cleaner.duplicates.signatures import shingle_hash, shingles_of
+from cleaner.normalize import normalize_text
 
 
 def run_cleaner(corpus: Path, out: Path, workers: int, engine: str = "local") -> tuple[float, float]:
@@ -166,7 +163,7 @@ def main() -> None:
         if jaccard >= rule.jaccard_threshold or (containment >= rule.containment_threshold and small >= rule.min_contained_words):
             truth["rule"].add((a, b))
 
-    shingles, band_keys, anchors = signature_columns(pl.Series("text", texts), config)
+    shingles, band_keys, anchors = signature_columns(pl.Series("text", texts), config.signature_params(), config.min_contained_words)
     candidates = candidate_pairs(BandLists.from_lists(band_keys), anchors, np.arange(len(texts)), config.max_bucket)
     candidate_set = set(zip(candidates["a"].to_list(), candidates["b"].to_list()))
     print(f"candidate pairs: {len(candidate_set):,}")

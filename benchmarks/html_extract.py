@@ -22,15 +22,12 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+import trafilatura
+from devset import load_pages, snippet_metrics, squash
 
-import trafilatura  # noqa: E402
-from devset import load_pages, snippet_metrics, squash  # noqa: E402
-
-from cleaner.extract import extract_html  # noqa: E402
-from cleaner.normalize import normalize_text  # noqa: E402
-from cleaner.read import decode_bytes  # noqa: E402
+from cleaner.extract import extract_html
+from cleaner.normalize import normalize_text
+from cleaner.read import decode_bytes
 
 Extracted = tuple[str, dict[str, str | None]]
 
@@ -80,7 +77,7 @@ def compare_fallbacks(pages: list[tuple[dict, str]]) -> None:
     """Which second extractor to run when trafilatura returns too little (the fallback choice)."""
     import justext
 
-    from cleaner.extract import MIN_MAIN_TEXT_CHARS, _fallback_text
+    from cleaner.extract import MIN_MAIN_TEXT_CHARS, fallback_text
 
     thin = [(record, html) for record, html in pages if len(trafilatura_with()(html)[0].strip()) < MIN_MAIN_TEXT_CHARS]
 
@@ -91,7 +88,7 @@ def compare_fallbacks(pages: list[tuple[dict, str]]) -> None:
     print(f"pages where trafilatura returns under {MIN_MAIN_TEXT_CHARS} characters: {len(thin)}")
     for name, method in (
         ("trafilatura alone", trafilatura_with()),
-        ("readability-lxml", lambda html: (_fallback_text(html), {})),
+        ("readability-lxml", lambda html: (fallback_text(html), {})),
         ("jusText", justext_text),
     ):
         result = score(thin, method) if thin else {"f1": 0.0}

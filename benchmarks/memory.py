@@ -18,9 +18,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from syndication import Generator  # noqa: E402
+from syndication import Generator
 
 CLUTTER = ["Home | News | Sport | Weather", "Share this article", "Related stories", "Sign up for our newsletter"]
 

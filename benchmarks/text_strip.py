@@ -16,7 +16,7 @@ Two measurements:
   does, ``--batch`` documents per ``strip_texts`` call, after a warm-up call (its one-time
   cost, loading 100 stoplists and compiling the patterns, is printed apart). "cleaner rules only"
   is the same without the line model; the model learned from these very pages, so its honest
-  figure is the cross-validated one of ``benchmarks/train_line_model.py``.
+  figure is the cross-validated one of ``python -m tools.train_line_model``.
 
 Speed is per core: Polars is limited to one thread (``POLARS_MAX_THREADS=1``, set before it is
 imported) unless ``--threads`` says otherwise, and every method runs in this one process.
@@ -35,17 +35,15 @@ from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 if __name__ == "__main__":
     _threads = next((sys.argv[i + 1] for i, arg in enumerate(sys.argv[:-1]) if arg == "--threads"), "1")
     os.environ["POLARS_MAX_THREADS"] = _threads  # before Polars is imported
 
-from devset import load_pages, snippet_metrics, squash  # noqa: E402
+from devset import load_pages, snippet_metrics, squash
 
-from cleaner import StripOptions, strip_text, strip_texts  # noqa: E402
-from cleaner.normalize import normalize_text, words  # noqa: E402
-from cleaner.stopwords import guess_language  # noqa: E402
+from cleaner import StripOptions, strip_text, strip_texts
+from cleaner.normalize import normalize_text, words
+from cleaner.strip.language import guess_language
 
 
 def keep_everything(text: str) -> str:
@@ -160,7 +158,7 @@ def main() -> None:
         base = results[name]
         print(f"cleaner vs {name}: F1 {ours['f1'] - base['f1']:+.3f}, speed {ours['pages_per_second'] / base['pages_per_second']:.2f}x")
     print("note: the line model was trained on these pages; its held-out figure (pages cross-validated) is printed by")
-    print("      benchmarks/train_line_model.py")
+    print("      python -m tools.train_line_model")
 
 
 if __name__ == "__main__":

@@ -22,7 +22,13 @@ from cleaner.duplicates.keys import key_paragraphs, signature_columns
 from cleaner.duplicates.signatures import SignatureParams
 from cleaner.limits import time_limit
 from cleaner.paragraphs import keep_all_batch
-from cleaner.strip import StripOptions, StrippedBatch, StripResult, strip_batch, strip_text
+from cleaner.strip import (
+    StripOptions,
+    StrippedBatch,
+    StripResult,
+    strip_batch,
+    strip_text,
+)
 
 
 @dataclass(frozen=True)
@@ -104,7 +110,7 @@ def _batch_removed(stripped: StrippedBatch, doc_ids: list[str], failed: set[int]
     )
 
 
-def _clean_text_document(
+def clean_text_document(
     doc: dict[str, Any],
     config: CleanConfig,
     out: dict[str, list[dict[str, Any]]],
@@ -149,7 +155,7 @@ def _clean_text_document(
     )
 
 
-def _clean_html_document(doc: dict[str, Any], config: CleanConfig, out: dict[str, list[dict[str, Any]]]) -> None:
+def clean_html_document(doc: dict[str, Any], config: CleanConfig, out: dict[str, list[dict[str, Any]]]) -> None:
     # trafilatura's import costs each worker 0.1 s: text-only runs skip it
     from cleaner.extract import extract_html
 
@@ -194,9 +200,9 @@ def clean_batch(
         try:
             with time_limit(config.document_timeout):
                 if doc["content_type"] == "html":
-                    _clean_html_document(doc, config, staged)
+                    clean_html_document(doc, config, staged)
                 else:
-                    _clean_text_document(doc, config, staged, templates, stripped_at.get(row))
+                    clean_text_document(doc, config, staged, templates, stripped_at.get(row))
         except Exception as exc:  # one document must never take its batch down
             detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
             out["errors"].append(

@@ -22,7 +22,12 @@ import polars as pl
 
 from cleaner import __version__
 from cleaner.config import CleanConfig, FieldMap
-from cleaner.errors import USAGE_EXIT_CODE, CleanerError, ConfigError, UnknownParagraphError
+from cleaner.errors import (
+    USAGE_EXIT_CODE,
+    CleanerError,
+    ConfigError,
+    UnknownParagraphError,
+)
 from cleaner.explain import explain
 from cleaner.pipeline import clean
 from cleaner.read import InputError, decode_bytes

@@ -45,7 +45,7 @@ MIN_MAIN_TEXT_CHARS = 200
 _BLOCKS = "//h1|//h2|//h3|//h4|//h5|//h6|//p|//li|//blockquote|//pre|//td"
 
 
-def _fallback_text(html: str) -> str:
+def fallback_text(html: str) -> str:
     """readability-lxml's main text of a page, one block element per line.
 
     Chosen by measurement over jusText and trafilatura's own readability port: on the
@@ -100,7 +100,7 @@ def extract_html(html: str, *, url: str | None = None, options: StripOptions | N
             url=document.url,
         )
     if len(text.strip()) < MIN_MAIN_TEXT_CHARS:
-        fallback = _fallback_text(html)
+        fallback = fallback_text(html)
         if len(fallback.strip()) > len(text.strip()):
             text, extractor = fallback, FALLBACK
     if not text.strip():

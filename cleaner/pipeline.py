@@ -30,8 +30,20 @@ from cleaner.config import CleanConfig
 from cleaner.duplicates.index import index_rows, indexed_texts, load_index
 from cleaner.duplicates.stage import Deduplicated, deduplicate
 from cleaner.engines import Engine, is_spark_dataframe, make_engine
-from cleaner.inputs import TEXT_KINDS, Inputs, document_batches, raw_documents, rereadable
-from cleaner.manifest import counts, dedup_section, manifest, parquet_metadata, peak_memory_mb
+from cleaner.inputs import (
+    TEXT_KINDS,
+    Inputs,
+    document_batches,
+    raw_documents,
+    rereadable,
+)
+from cleaner.manifest import (
+    counts,
+    dedup_section,
+    manifest,
+    parquet_metadata,
+    peak_memory_mb,
+)
 from cleaner.read import ErrorRow
 from cleaner.result import CleanResult
 from cleaner.strip.templates import find_templates

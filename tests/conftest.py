@@ -37,6 +37,19 @@ Local bakery wins regional prize
 © 2026 Example Times. All rights reserved.
 """
 
+BASE = (
+    "The regional utility said fallen trees had brought down power lines in more than three hundred "
+    "places and that some rural customers could be without electricity until Saturday evening."
+)
+PARAGRAPHS = [
+    BASE,
+    "LANGFORD (Wire) - " + BASE.replace("three hundred", "300"),
+    "Schools were closed on Thursday and the transit authority suspended buses on four routes.",
+    "東京都庁は新しい計画を発表しました。市民の生活を改善するための取り組みです。",
+    "Too short to compare",
+    "",
+]
+
 
 def write_gz(path: Path, data: bytes) -> Path:
     with open(path, "wb") as handle:

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 import cleaner
 from cleaner.cli import cli
-from cleaner.write import read_output
+from cleaner.tables.write import read_output
 from tests.conftest import ARTICLE, REPO, SAMPLES, write_jsonl
 
 

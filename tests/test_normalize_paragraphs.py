@@ -8,11 +8,33 @@ import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cleaner.normalize import norm_key, normalize_text, words
+from cleaner.duplicates.keys import norm_key
+from cleaner.normalize import (
+    WORD,
+    normalize_expr,
+    normalize_series,
+    normalize_text,
+    tokens,
+    tokens_expr,
+    words,
+)
 from cleaner.paragraphs import keep_all_batch, split_paragraphs, split_unnumbered
 from cleaner.strip import StripOptions, strip_text
 
 TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=200)
+
+
+ALPHABET = st.characters(blacklist_categories=("Cs", "Cn", "Co"))
+
+
+LATIN_AND_COMPATIBILITY = st.sampled_from(
+    list("aZé üÆ\u00a0\u00aa\u00b2\u00bd\u00b5\u00b4\u00a8\u00b8'’“—\t x\u0301\ufb01\uff21\u2003İẞΣς")
+    # beyond Latin-1: inert letters and punctuation next to what composes with them or changes alone
+    + list("ąę\u0328ΆΐΰЙй\u0306\u0387…„€\u2126\u212a\u212b\u017f\u1e9b\uf900中\uac00\u11a8\u1100\u1161\u0b47\u0b3e🙂\u200b")
+)
+
+
+ASCII_HEAVY = st.one_of(st.text(alphabet="ab .,;!?\t\n  Z9-", max_size=40), st.text(alphabet=ALPHABET, max_size=40))
 
 
 @settings(max_examples=300, deadline=None)
@@ -127,7 +149,33 @@ def test_template_keys_of_a_batch_equal_the_per_line_keys(lines: list[str]) -> N
     import polars as pl
 
     from cleaner.normalize import normalize_series
-    from cleaner.templates import line_key, normalized_line_keys
+    from cleaner.strip.templates import line_key, normalized_line_keys
 
     keys = normalized_line_keys(normalize_series(pl.Series(lines, dtype=pl.String))).to_list()
     assert keys == [line_key(line) for line in lines]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(LATIN_AND_COMPATIBILITY, max_size=20).map("".join), max_size=8))
+def test_nfkc_is_skipped_only_where_it_changes_nothing(texts: list[str]) -> None:
+    assert normalize_series(pl.Series(texts, dtype=pl.String)).to_list() == [normalize_text(t) for t in texts]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=ALPHABET, max_size=120))
+def test_python_and_polars_normalisers_agree(text: str) -> None:
+    frame = pl.DataFrame({"t": [text]})
+    normalized = frame.select(normalize_expr(pl.col("t")))["t"][0]
+    assert normalized == normalize_text(text)
+    assert frame.select(pl.lit(normalized).str.extract_all(WORD))["literal"][0].to_list() == words(normalized)
+    assert frame.select(tokens_expr(pl.lit(normalized)))["literal"][0].to_list() == tokens(normalized)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.none(), ASCII_HEAVY), max_size=12))
+def test_normalize_series_skips_only_work_that_changes_nothing(texts: list[str | None]) -> None:
+    expected = [None if text is None else normalize_text(text) for text in texts]
+    assert normalize_series(pl.Series(texts, dtype=pl.String)).to_list() == expected
+    collapsed = [None if text is None else " ".join(text.split()) for text in texts]
+    told = normalize_series(pl.Series(collapsed, dtype=pl.String), collapsed=pl.Series([True] * len(texts)))
+    assert told.to_list() == [None if text is None else normalize_text(text) for text in collapsed]

@@ -11,7 +11,8 @@ import pytest
 
 import cleaner
 from cleaner import schemas
-from cleaner.write import OutputExistsError, read_output
+from cleaner.errors import OutputExistsError
+from cleaner.tables.write import read_output
 from tests.conftest import ARTICLE, SAMPLES, SEEDS
 
 GOLDEN = Path(__file__).parent / "golden" / "samples.json"
@@ -107,11 +108,11 @@ def test_same_tables_whatever_the_worker_count_and_file_order(tmp_path: Path) ->
 def test_batches_on_threads_then_in_processes_give_the_same_tables(monkeypatch: pytest.MonkeyPatch) -> None:
     """Without stripping, text-only batches run on threads (the first ``THREADED_BATCHES``)
     and the others, HTML included, in worker processes."""
-    from cleaner import pipeline
+    from cleaner.engines import local
 
     one = cleaner.clean(SAMPLES, workers=1, batch_size=2, strip=False)
     for threaded in (1000, 2):
-        monkeypatch.setattr(pipeline, "THREADED_BATCHES", threaded)
+        monkeypatch.setattr(local, "THREADED_BATCHES", threaded)
         two = cleaner.clean(SAMPLES, workers=2, batch_size=2, strip=False)
         for name in schemas.OUTPUT_TABLES:
             assert one.tables[name].equals(two.tables[name]), (threaded, name)
@@ -243,5 +244,5 @@ def test_public_names_are_listed_once_and_load_on_first_use() -> None:
 
     assert set(cleaner.__all__) - {"__version__"} == set(cleaner._EXPORTS)
     assert all(callable(getattr(cleaner, name)) for name in cleaner._EXPORTS)
-    probe = "import sys, cleaner.process; print('cleaner.pipeline' in sys.modules)"
+    probe = "import sys, cleaner.batch; print('cleaner.pipeline' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.strip() == "False"

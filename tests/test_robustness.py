@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -15,7 +14,7 @@ from click.testing import CliRunner
 
 import cleaner
 from cleaner.cli import cli
-from cleaner.write import read_output
+from cleaner.tables.write import read_output
 from tests.conftest import ARTICLE, REPO
 
 
@@ -214,16 +213,16 @@ def test_listing_order_does_not_matter(monkeypatch) -> None:
 
 
 def test_fallback_extractor_is_used_when_trafilatura_finds_too_little() -> None:
-    from cleaner.extract import _fallback_text
+    from cleaner.extract import fallback_text
 
     html = (
         '<html><body><div class="content"><h2>Roads</h2><p>'
         + "The council met again on Monday to discuss the long delayed plan for the roads. " * 3
         + "</p><ul><li>First point of the plan</li></ul></div></body></html>"
     )
-    lines = _fallback_text(html).splitlines()
+    lines = fallback_text(html).splitlines()
     assert lines[0] == "Roads" and lines[1].startswith("The council met again")
-    assert _fallback_text("") == "" and _fallback_text("<<<>>>") == ""
+    assert fallback_text("") == "" and fallback_text("<<<>>>") == ""
 
 
 def test_json_arrays_stream_and_report_truncation(tmp_path: Path) -> None:
@@ -237,99 +236,3 @@ def test_json_arrays_stream_and_report_truncation(tmp_path: Path) -> None:
     result = cleaner.clean(tmp_path / "cut.json", workers=1, strip=False)
     assert 50 < result.documents.height < 60
     assert "after element" in result.errors["error"][0]
-
-
-def test_a_dying_worker_costs_only_its_item() -> None:
-    from cleaner.parallel import map_ordered
-    from tests.crashing import crash_on_three
-
-    results = list(map_ordered(crash_on_three, range(8), 2, isolate=lambda item: -item))
-    assert results == [0, 10, 20, -3, 40, 50, 60, 70]
-
-
-def test_items_marked_for_threads_run_in_this_process_in_order_beside_a_dying_worker() -> None:
-    from cleaner.parallel import map_ordered
-    from tests.crashing import pid_and_tenfold
-
-    even_in_threads = map_ordered(pid_and_tenfold, range(10), 2, isolate=lambda item: (-1, -item), in_threads=lambda v: v % 2 == 0)
-    results = list(even_in_threads)
-    assert [value for _, value in results] == [0, 10, 20, -3, 40, 50, 60, 70, 80, 90]
-    here = os.getpid()
-    assert all(pid == here for pid, value in results if value % 20 == 0)
-    assert all(pid not in (here, -1) for pid, value in results if value % 20 == 10)
-
-
-def test_isolating_a_batch_cleans_its_documents_one_by_one() -> None:
-    from cleaner import schemas
-    from cleaner.config import CleanConfig
-    from cleaner.process import isolate_batch
-
-    raw = schemas.frame(
-        [{"doc_id": f"d{i}", "source": "s", "path": "p", "content_type": "text", "body": ARTICLE, "order": i} for i in range(2)],
-        schemas.RAW_DOCUMENTS,
-    )
-    output = isolate_batch(raw, CleanConfig())
-    assert output.meta["doc_id"].to_list() == ["d0", "d1"] and output.errors.height == 0
-
-
-def test_workers_that_cannot_start_are_reported_once_not_retried_per_document(monkeypatch) -> None:
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    import pytest
-
-    from cleaner import parallel, process, schemas
-    from cleaner.config import CleanConfig
-    from tests.crashing import die_on_start
-
-    def dying_pool(workers: int) -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=die_on_start)
-
-    monkeypatch.setattr(parallel, "new_pool", dying_pool)
-    monkeypatch.setattr(process, "new_pool", dying_pool)
-    raw = schemas.frame(
-        [{"doc_id": f"d{i}", "source": "s", "path": "p", "content_type": "text", "body": ARTICLE, "order": i} for i in range(50)],
-        schemas.RAW_DOCUMENTS,
-    )
-    with pytest.raises(parallel.WorkerStartError, match="__main__"):
-        process.isolate_batch(raw, CleanConfig())
-
-
-def test_a_document_that_fails_after_the_batch_strip_leaves_no_audit_rows(monkeypatch) -> None:
-    """The removed lines of a batch come from its decision frame: a document that fails later
-    (while its paragraphs are made) must not leave removed rows behind, as if it was cleaned."""
-    from cleaner import process
-
-    original = process._clean_text_document
-
-    def fails_on_bad(doc, *args, **kwargs):  # type: ignore[no-untyped-def]
-        if doc["doc_id"] == "bad":
-            raise RuntimeError("cannot split this document")
-        return original(doc, *args, **kwargs)
-
-    monkeypatch.setattr(process, "_clean_text_document", fails_on_bad)
-    records = [{"id": "good", "text": ARTICLE}, {"id": "bad", "text": ARTICLE}, {"id": "also-good", "text": ARTICLE}]
-    result = cleaner.clean(records, workers=1)
-    assert result.documents["doc_id"].to_list() == ["good", "also-good"]
-    assert [e for e in result.errors["error"].to_list() if "'bad'" in e and "cannot split this document" in e]
-    removed_docs = result.removed["doc_id"].to_list()
-    assert "bad" not in removed_docs and removed_docs.count("good") == removed_docs.count("also-good") > 0
-
-
-def test_a_document_that_breaks_the_batch_strip_costs_only_itself(monkeypatch) -> None:
-    """When stripping a batch at once fails, every document is stripped alone: only the bad
-    one becomes an error naming it, and the others are cleaned as usual."""
-    from cleaner import process, strip
-
-    def fragile(text: str, **options):  # type: ignore[no-untyped-def]
-        if "POISON" in text:
-            raise RuntimeError("cannot strip this document")
-        return strip.strip_text(text, **options)
-
-    monkeypatch.setattr(process, "strip_batch", lambda texts, **options: [fragile(t) for t in texts])
-    monkeypatch.setattr(process, "strip_text", fragile)
-    records = [{"id": "good", "text": ARTICLE}, {"id": "bad", "text": "POISON\n" + ARTICLE}, {"id": "also-good", "text": ARTICLE}]
-    result = cleaner.clean(records, workers=1)
-    assert result.documents["doc_id"].to_list() == ["good", "also-good"]
-    assert [e for e in result.errors["error"].to_list() if "'bad'" in e and "cannot strip this document" in e]
-    assert result.paragraphs.filter(pl.col("doc_id") == "also-good").height == result.paragraphs.filter(pl.col("doc_id") == "good").height > 0

@@ -13,7 +13,13 @@ import xxhash
 
 from cleaner import schemas
 from cleaner.duplicates.banding import band_keys
-from cleaner.duplicates.signatures import SignatureParams, anchor_hashes, hash_tokens, minhash_signatures, shingle_hashes
+from cleaner.duplicates.signatures import (
+    SignatureParams,
+    anchor_hashes,
+    hash_tokens,
+    minhash_signatures,
+    shingle_hashes,
+)
 from cleaner.normalize import MARK_CLASS, WORD, normalize_series, tokens_expr
 from cleaner.schemas import lists_from_flat
 

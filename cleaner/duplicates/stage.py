@@ -11,8 +11,17 @@ import polars as pl
 
 from cleaner import schemas
 from cleaner.config import CleanConfig
-from cleaner.duplicates.canonical import assign_canonical, cluster_provenance, duplicate_documents, paragraph_ranks
-from cleaner.duplicates.clusters import ComponentLabels, exact_groups, near_duplicate_groups
+from cleaner.duplicates.canonical import (
+    assign_canonical,
+    cluster_provenance,
+    duplicate_documents,
+    paragraph_ranks,
+)
+from cleaner.duplicates.clusters import (
+    ComponentLabels,
+    exact_groups,
+    near_duplicate_groups,
+)
 from cleaner.duplicates.index import indexed_documents, indexed_keys
 from cleaner.tables.collect import MappedDocuments
 

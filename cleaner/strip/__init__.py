@@ -54,8 +54,8 @@ from cleaner.strip.patterns import load_pattern_file, parse_patterns, pattern_re
 from cleaner.strip.results import (
     LINE_DECISIONS,
     LineDecision,
-    StripResult,
     StrippedBatch,
+    StripResult,
     batch_results,
     decision_frame,
     keep_all,

@@ -20,7 +20,12 @@ from cleaner.strip import line_model
 from cleaner.strip.features import PROSE_MIN_WORDS, unit_features, with_scores
 from cleaner.strip.options import StripOptions
 from cleaner.strip.patterns import compiled_rules
-from cleaner.strip.regions import RegionUnits, article_regions, bridged, mark_promotions_outside
+from cleaner.strip.regions import (
+    RegionUnits,
+    article_regions,
+    bridged,
+    mark_promotions_outside,
+)
 from cleaner.strip.units import lines_frame, units_frame
 
 LISTING_REASONS = frozenset({"related", "comments", "video"})

@@ -17,7 +17,14 @@ import polars as pl
 
 from cleaner.normalize import normalize_series
 from cleaner.paragraphs import TERMINAL
-from cleaner.strip.language import document_languages, spread_words, stop_ratios, stoplists, word_ids, words_of
+from cleaner.strip.language import (
+    document_languages,
+    spread_words,
+    stop_ratios,
+    stoplists,
+    word_ids,
+    words_of,
+)
 from cleaner.strip.patterns import SHORT_LINE_WORDS, RuleGroup, pattern_columns
 from cleaner.strip.templates import template_flags
 from cleaner.strip.units import distinct_texts

@@ -17,7 +17,7 @@ Titles, bylines, datelines and every pattern-matched line keep the rules' decisi
 The model is additive (a generalised additive model): each feature is cut into at most
 12 quantile bins and each bin adds a learned weight to the log-odds, so a line's score is a
 sum that can be read term by term (:meth:`LineModel.contributions`). The weights are data
-(``data/line_model.json``), trained by ``benchmarks/train_line_model.py`` on the snippet
+(``data/line_model.json``), trained by ``tools/train_line_model.py`` on the snippet
 labels of the extraction development set, with pages cross-validated; the features are
 language-independent shapes and positions, no words.
 """

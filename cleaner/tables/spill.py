@@ -17,7 +17,6 @@ import weakref
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
-import numpy as np
 import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq

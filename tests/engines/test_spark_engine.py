@@ -15,17 +15,12 @@ import pytest
 from click.testing import CliRunner
 
 import cleaner
+from cleaner.batch import BATCH_FRAMES, clean_batch
 from cleaner.cli import cli
-from cleaner.clusters import components
 from cleaner.config import CleanConfig
-from cleaner.engines import (
-    OUTPUT_TABLES,
-    decode_output,
-    distributed_components,
-    encode_output,
-    is_spark_dataframe,
-)
-from cleaner.process import process_batch
+from cleaner.duplicates.clusters import components
+from cleaner.engines import is_spark_dataframe
+from cleaner.engines.spark import decode_output, distributed_components, encode_output
 from cleaner.schemas import OUTPUT_TABLES as WRITTEN_TABLES
 from cleaner.schemas import RAW_DOCUMENTS, frame
 from tests.conftest import ARTICLE, SAMPLES
@@ -42,13 +37,13 @@ def _raw(bodies: list[tuple[str, str]]) -> pl.DataFrame:
 def test_encoding_for_spark_round_trips_every_table_in_document_order() -> None:
     config = CleanConfig(max_html_bytes=200)
     raw = _raw([("text", ARTICLE), ("html", "<html>" + "x" * 300 + "</html>"), ("text", ARTICLE.upper()), ("html", "<p>a</p>" * 100)])
-    output = process_batch(raw, config)
+    output = clean_batch(raw, config)
     assert output.errors.height == 2 and output.paragraphs["shingles"].explode().max() > 2**63  # unsigned range used
     encoded = encode_output(raw, output)
     assert all(dtype != pl.UInt64 for dtype in encoded.schema.values())
     shuffled = encoded.sample(fraction=1.0, shuffle=True, seed=7)
     decoded = decode_output(shuffled)
-    for name in OUTPUT_TABLES:
+    for name in BATCH_FRAMES:
         assert getattr(decoded, name).equals(getattr(output, name)), name
 
 

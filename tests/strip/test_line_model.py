@@ -12,10 +12,15 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cleaner import StripOptions, line_model, strip_text
+from cleaner import StripOptions, strip_text
 from cleaner.cli import cli
-from cleaner.line_model import LineModel, bundled_model, line_features, revised_reasons
-from cleaner.strip import line_model_inputs, strip_texts
+from cleaner.strip import line_model, line_model_inputs, strip_texts
+from cleaner.strip.line_model import (
+    LineModel,
+    bundled_model,
+    line_features,
+    revised_reasons,
+)
 from tests.conftest import ARTICLE
 
 
@@ -181,15 +186,8 @@ def test_cli_explain_shows_the_model_and_the_flag_turns_it_off(tmp_path: Path) -
 def test_training_recovers_a_known_rule() -> None:
     """The trainer's Newton fit on synthetic units: a feature that decides the label gets the
     weights that say so, and the fit is deterministic."""
-    import importlib
-    import sys
+    from tools import train_line_model as trainer
 
-    benchmarks = str(Path(__file__).resolve().parent.parent / "benchmarks")
-    sys.path.insert(0, benchmarks)
-    try:
-        trainer = importlib.import_module("train_line_model")
-    finally:
-        sys.path.remove(benchmarks)
     rng = np.random.default_rng(7)
     n = 2_000
     columns = {name: rng.normal(size=n) for name in trainer.FEATURES}

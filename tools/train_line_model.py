@@ -1,4 +1,4 @@
-"""Train the stripper's line model (``cleaner/line_model.py``) on the extraction dev set.
+"""Train the stripper's line model (``cleaner.strip.line_model``) on the extraction dev set.
 
 Labels come from the snippet metric's own data: a unit holding a ``with`` snippet is article
 text, one holding a ``without`` snippet is not (weighted by how many snippets it holds); the
@@ -10,7 +10,9 @@ Pages are cross-validated (5 folds, whole pages held out): the figures printed a
 the fold's model never saw, and show the rules alone against rules + model on the units'
 snippets. ``--write`` stores the model fitted on every page as ``cleaner/data/line_model.json``.
 
-    python benchmarks/train_line_model.py [--write]
+    python -m tools.train_line_model [--write]     (from the repository's root)
+
+It rewrites shipped weights, so it lives in ``tools/``, not among the benchmarks.
 """
 
 from __future__ import annotations
@@ -21,16 +23,15 @@ from pathlib import Path
 
 import numpy as np
 import polars as pl
-from devset import load_pages, squash
 
-from cleaner import line_model
-from cleaner.line_model import (
+from benchmarks.devset import load_pages, squash
+from cleaner.strip import line_model, line_model_inputs
+from cleaner.strip.line_model import (
     DROP_PROBABILITY,
     RESCUE_PROBABILITY,
     RUN_WEIGHT,
     LineModel,
 )
-from cleaner.strip import line_model_inputs
 
 HERE = Path(__file__).resolve().parent
 DEV = HERE.parent.parent / "shared" / "extraction-dev"

@@ -1,0 +1,63 @@
+"""Signatures, candidates, verification and clusters of near-duplicate paragraphs."""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+from hypothesis import given
+from hypothesis import strategies as st
+
+from cleaner.duplicates.canonical import assign_canonical
+from cleaner.duplicates.clusters import exact_groups, star_clusters
+from cleaner.duplicates.verify import MatchRule, ShingleSets, verify_pairs
+
+
+@given(
+    st.lists(st.lists(st.lists(st.integers(0, 2**64 - 1), max_size=4), min_size=1, max_size=5), min_size=1, max_size=5),
+    st.data(),
+)
+def test_shingle_sets_gather_across_chunks_in_order(chunks: list[list[list[int]]], data: st.DataObject) -> None:
+    lists = pl.concat([pl.Series("s", chunk, dtype=pl.List(pl.UInt64)) for chunk in chunks], rechunk=False)
+    rows = np.array(data.draw(st.lists(st.integers(0, len(lists) - 1), max_size=8)), dtype=np.int64)
+    rids = np.array(data.draw(st.lists(st.integers(0, max(len(rows) - 1, 0)), max_size=10 if len(rows) else 0)), dtype=np.int64)
+    sets = ShingleSets.for_rows(lists, rows)
+    assert sets.gather(rids).to_list() == lists.gather(rows[rids]).to_list()
+
+
+def _shingles(rows: dict[int, list[int]]) -> ShingleSets:
+    return ShingleSets.from_lists(pl.Series([rows[r] for r in sorted(rows)], dtype=pl.List(pl.UInt64)))
+
+
+
+def test_verification_scores_and_kinds() -> None:
+    shingles = _shingles({0: list(range(20)), 1: list(range(2, 22)), 2: list(range(10)), 3: list(range(100, 120)), 4: [1, 2, 3]})
+    pairs = pl.DataFrame({"a": [0, 0, 0, 0], "b": [1, 2, 3, 4]}, schema={"a": pl.UInt32, "b": pl.UInt32})
+    edges = verify_pairs(pairs, shingles, MatchRule(jaccard_threshold=0.5, containment_threshold=0.8, min_contained_words=8))
+    got = {row["b"]: (round(row["jaccard"], 3), row["containment"], row["match"]) for row in edges.iter_rows(named=True)}
+    assert got[1] == (round(18 / 22, 3), 0.9, "near")
+    assert got[2] == (0.5, 1.0, "near")
+    assert got[3] == (0.0, 0.0, None)
+    assert got[4] == (0.15, 1.0, None)  # contained, but too short to count
+
+
+def test_clusters_do_not_chain() -> None:
+    rule = MatchRule(jaccard_threshold=0.5)
+    shingles = _shingles({0: list(range(0, 20)), 1: list(range(6, 26)), 2: list(range(12, 32))})
+    pairs = pl.DataFrame({"a": [0, 1], "b": [1, 2]}, schema={"a": pl.UInt32, "b": pl.UInt32})
+    edges = verify_pairs(pairs, shingles, rule)
+    assert edges["match"].to_list() == ["near", "near"]
+    stars = star_clusters(np.arange(3), edges, shingles, rule)
+    assert dict(zip(stars["rid"], stars["centre"])) == {0: 0, 1: 0, 2: 2}
+
+
+def test_exact_groups_and_assignment_work_on_rows_not_keys() -> None:
+    paragraphs = pl.DataFrame(
+        {"para_id": ["p0", "p1", "p2", "p3"], "doc_id": ["d0", "d0", "d1", "d2"], "norm_key": ["k" * 32, "j" * 32, "k" * 32, "k" * 32]}
+    )
+    members = exact_groups(paragraphs["norm_key"], np.array([3, 0, 1, 2], dtype=np.uint32))
+    assert members["canonical"].to_list() == [2, 1, 2, 2]  # the best-ranked copy of each text
+    assert members["match"].to_list() == ["exact", "canonical", "canonical", "exact"]
+    assignment = assign_canonical(paragraphs, members)
+    assert assignment["cluster_id"].to_list() == ["c" + "k" * 24, "c" + "j" * 24, "c" + "k" * 24, "c" + "k" * 24]
+    assert assignment["is_canonical"].to_list() == [False, True, True, False]
+    assert assignment["para_id"].to_list() == paragraphs["para_id"].to_list()

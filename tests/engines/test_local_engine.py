@@ -1,0 +1,74 @@
+"""The local engine: a process pool that loses only the document that kills its worker."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
+from functools import partial
+
+import pytest
+
+from cleaner import schemas
+from cleaner.batch import clean_batch, releases_gil
+from cleaner.config import CleanConfig
+from cleaner.engines import local, make_engine
+from cleaner.engines.local import (
+    THREADED_BATCHES,
+    FirstBatchesOnThreads,
+    LocalEngine,
+    isolate_documents,
+)
+from cleaner.engines.pool import map_ordered
+from cleaner.errors import WorkerStartError
+from tests.conftest import ARTICLE
+from tests.crashing import crash_on_three, die_on_start, pid_and_tenfold
+
+
+def _raw(n: int) -> object:
+    return schemas.frame(
+        [{"doc_id": f"d{i}", "source": "s", "path": "p", "content_type": "text", "body": ARTICLE, "order": i} for i in range(n)],
+        schemas.RAW_DOCUMENTS,
+    )
+
+
+def test_a_dying_worker_costs_only_its_item() -> None:
+    results = list(map_ordered(crash_on_three, range(8), 2, isolate=lambda item: -item))
+    assert results == [0, 10, 20, -3, 40, 50, 60, 70]
+
+
+def test_items_marked_for_threads_run_in_this_process_in_order_beside_a_dying_worker() -> None:
+    even_in_threads = map_ordered(pid_and_tenfold, range(10), 2, isolate=lambda item: (-1, -item), in_threads=lambda v: v % 2 == 0)
+    results = list(even_in_threads)
+    assert [value for _, value in results] == [0, 10, 20, -3, 40, 50, 60, 70, 80, 90]
+    here = os.getpid()
+    assert all(pid == here for pid, value in results if value % 20 == 0)
+    assert all(pid not in (here, -1) for pid, value in results if value % 20 == 10)
+
+
+def test_isolating_a_batch_cleans_its_documents_one_by_one() -> None:
+    output = isolate_documents(partial(clean_batch, config=CleanConfig()), _raw(2))
+    assert output.meta["doc_id"].to_list() == ["d0", "d1"] and output.errors.height == 0
+
+
+def test_workers_that_cannot_start_are_reported_once_not_retried_per_document(monkeypatch: pytest.MonkeyPatch) -> None:
+    def dying_pool(workers: int) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=die_on_start)
+
+    monkeypatch.setattr(local, "new_pool", dying_pool)
+    monkeypatch.setattr("cleaner.engines.pool.new_pool", dying_pool)
+    with pytest.raises(WorkerStartError, match="__main__"):
+        isolate_documents(partial(clean_batch, config=CleanConfig()), _raw(50))
+
+
+def test_only_the_first_batches_that_release_the_gil_go_to_threads() -> None:
+    route = FirstBatchesOnThreads(lambda raw: raw.height == 1)
+    decisions = [route(_raw(1 if i % 3 else 2)) for i in range(THREADED_BATCHES + 6)]
+    assert decisions[:6] == [False, True, True, False, True, True]
+    assert not any(decisions[THREADED_BATCHES:])
+
+
+def test_the_local_engine_is_made_from_the_configuration() -> None:
+    engine = make_engine(CleanConfig(workers=3))
+    assert isinstance(engine, LocalEngine) and engine.workers == 3
+    assert releases_gil(_raw(2), CleanConfig(strip=False)) and not releases_gil(_raw(2), CleanConfig())

@@ -1,0 +1,132 @@
+"""The plain-text boilerplate rules: the real seed articles, unit cases, and accounting."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cleaner import StripOptions, strip_text
+from cleaner.strip import (
+    load_pattern_file,
+    parse_patterns,
+    pattern_reasons,
+    strip_texts,
+)
+from cleaner.strip.patterns import loosened
+from tests.conftest import ARTICLE, SEEDS
+
+CLUTTER_LINES = [
+    ("Workers repair the bridge on Monday. Photo: A. Example/Agency", "caption"),
+    ("Die Brücke wird am Montag repariert. Foto: Max Muster", "caption"),
+    ("Die Brücke wird am Montag repariert. (Bildquelle: Stadtverwaltung)", "caption"),
+    ("The harbour at dawn, seen from the old lighthouse on the northern pier © Jane Example", "caption"),
+    ("A cyclist crosses the square in the rain (Image: Someone/Unsplash)", "caption"),
+    ("Some rights reserved 2020 by Example Media", "footer"),
+    ("This work is licensed under a Creative Commons Attribution 4.0 International License.", "footer"),
+    ("© 2026 Example Times. All rights reserved.", "footer"),
+    ("5 min read", "widget"),
+    ("Lesezeit: 4 Minuten", "widget"),
+    ("Support independent journalism today", "subscribe"),
+    ("Pingback: Another blog post about this", "comments"),
+    ("Warning: Undefined variable $title in /var/www/theme/header.php on line 12", "widget"),
+]
+
+
+@pytest.mark.parametrize(("line", "reason"), CLUTTER_LINES)
+def test_clutter_phrases_and_shapes(line: str, reason: str) -> None:
+    assert pattern_reasons([line]) == [reason]
+
+
+CONTENT_LINES = [
+    "Das ergibt folgendes Bild: Die Preise steigen weiter, sagte sie am Montag.",
+    "He handed her the photo: a faded print of the harbour in 1950.",
+    "Prices rose > 5% in May and > 7% in June, the office said.",
+    "The vet was glad to donate the supplies to the shelter.",
+    "Die Polizei bittet um Hinweise. (Quelle: Polizeipräsidium)",
+]
+
+
+@pytest.mark.parametrize("line", CONTENT_LINES)
+def test_content_lines_are_not_taken_for_clutter(line: str) -> None:
+    assert pattern_reasons([line]) == [None]
+
+
+def test_both_regex_engines_read_the_bundled_patterns_alike() -> None:
+    """A large batch runs loosened prefilters and Rust's engine, a small one Python's: same reasons."""
+    lines = [line for line, _ in CLUTTER_LINES] + CONTENT_LINES
+    assert pattern_reasons(lines * 200)[: len(lines)] == pattern_reasons(lines)
+
+
+LOOSENED_CASES = [r"©\s*[^\d\s©][^©]{0,12}$", r"\bab\b.{0,10}c$", r"^a{2,3}b", r"(?:a|b)[^c]{1,20}\$", r"x{0,30}y$"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="abcxy ©$1.", max_size=40), st.sampled_from(LOOSENED_CASES), st.booleans())
+def test_a_prefilter_matches_wherever_its_expression_does(text: str, expression: str, unanchored: bool) -> None:
+    loose = loosened(expression, unanchored=unanchored)
+    if re.search(expression, text):
+        assert re.search(loose, text)
+
+
+def test_patterns_with_capitals_or_look_arounds_still_apply() -> None:
+    text = ARTICLE.replace("Share this article", "Sponsored by the Millbrook Bakery")
+    capitals = strip_text(text, options=StripOptions(extra_patterns=(("promo", r"^Sponsored By The Millbrook Bakery$"),)))
+    assert "promo" in {reason for _, _, reason in capitals.removed}
+    python_only = strip_text(text, options=StripOptions(extra_patterns=(("promo", r"(?<=sponsored )by the millbrook bakery$"),)))
+    assert "promo" in {reason for _, _, reason in python_only.removed}
+
+
+def test_word_boundaries_next_to_accented_letters_keep_their_meaning() -> None:
+    text = ARTICLE.replace("Share this article", "Gesponsert von der Bäckerei Müller")
+    whole_word = strip_text(text, options=StripOptions(extra_patterns=(("promo", r"\bbäckerei müller\b"),)))
+    assert "promo" in {reason for _, _, reason in whole_word.removed}
+    part_of_word = strip_text(text, options=StripOptions(extra_patterns=(("promo", r"\bbäck\b"),)))
+    assert "promo" not in {reason for _, _, reason in part_of_word.removed}
+
+
+def test_pattern_files_are_validated(tmp_path: Path) -> None:
+    good = tmp_path / "good.txt"
+    good.write_text("# comment\npromo\t^buy now$\n", encoding="utf-8")
+    assert load_pattern_file(good) == (("promo", "^buy now$"),)
+    with pytest.raises(ValueError, match="bad.txt:2"):
+        parse_patterns("ok\tfine\nbroken\t(unclosed\n", "bad.txt")
+    with pytest.raises(ValueError, match="x.txt:1"):
+        parse_patterns("no tab here\n", "x.txt")
+
+
+@pytest.mark.parametrize("symbol", ["a", " ", "/", "|", ".", "(", "©", "1", "\u00a0", "by ", "/ x", "a > ", "foto: "])
+def test_adversarial_lines_stay_linear(symbol: str) -> None:
+    """100k characters of one symbol must not trigger catastrophic backtracking."""
+    from cleaner.limits import time_limit
+
+    line = symbol * (100_000 // len(symbol))
+    with time_limit(20):
+        result = strip_text(f"Heading\n{line}\nThe committee agreed on a plan that will change how the town pays for its roads.\n")
+    assert [d.line for d in result.decisions] == [1, 2, 3, 4]
+
+
+def test_small_and_large_batches_decide_alike(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Below ``SMALL_BATCH_LINES`` and ``SMALL_BATCH_BYTES`` patterns run in Python's engine and stopwords are looked up
+    in a dict; above, Rust's engine (groups screened together) and a join do it: the decisions
+    must not depend on which, nor on how the groups are screened."""
+    from cleaner.strip import language, patterns
+
+    texts = [ARTICLE, *(path.read_text(encoding="utf-8") for path in sorted(SEEDS.glob("*.txt")))]
+    texts.append(ARTICLE.replace("Share this article", "Gesponsert von der Bäckerei Müller\nNewsletter abonnieren"))
+    monkeypatch.setattr(patterns, "SMALL_BATCH_BYTES", 10**12)
+    small = strip_texts(texts, options=StripOptions(extra_patterns=(("promo", r"\bbäckerei müller\b"),)))
+    monkeypatch.setattr(patterns, "SMALL_BATCH_LINES", 0)
+    monkeypatch.setattr(language, "SMALL_BATCH_WORDS", 0)
+    large = strip_texts(texts, options=StripOptions(extra_patterns=(("promo", r"\bbäckerei müller\b"),)))
+    monkeypatch.setattr(patterns, "SCREEN_CHARS", 0)  # every group scans alone
+    patterns.screens.cache_clear()
+    unscreened = strip_texts(texts, options=StripOptions(extra_patterns=(("promo", r"\bbäckerei müller\b"),)))
+    patterns.screens.cache_clear()
+    for a, b, c in zip(small, large, unscreened):
+        assert a.decisions == b.decisions == c.decisions
+        assert (a.text, a.metadata, a.language) == (b.text, b.metadata, b.language)
+    assert "promo" in {reason for _, _, reason in large[-1].removed}

@@ -1,0 +1,216 @@
+"""The plain-text boilerplate rules: the real seed articles, unit cases, and accounting."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import defaultdict
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cleaner import StripOptions, strip_text
+from cleaner.strip import strip_texts
+from tests.conftest import ARTICLE, SEEDS
+
+needs_seeds = pytest.mark.skipif(not (SEEDS / "labels.jsonl").exists(), reason="../shared/seeds not present")
+
+
+def seed_labels() -> dict[str, dict[int, dict]]:
+    labels: dict[str, dict[int, dict]] = defaultdict(dict)
+    for line in (SEEDS / "labels.jsonl").read_text(encoding="utf-8").splitlines():
+        record = json.loads(line)
+        labels[record["file"]][record["line"]] = record
+    return labels
+
+
+@needs_seeds
+def test_seeds_keep_all_content_and_remove_clutter() -> None:
+    kept_content = total_content = removed_clutter = total_clutter = 0
+    for name, labels in seed_labels().items():
+        result = strip_text((SEEDS / name).read_text(encoding="utf-8"))
+        decisions = {d.line: d for d in result.decisions}
+        for number, label in labels.items():
+            assert decisions[number].text.strip() == label["text"].strip()
+            if label["label"] == "content":
+                total_content += 1
+                kept_content += decisions[number].keep
+                assert decisions[number].keep, f"{name}:{number} content removed as {decisions[number].reason}"
+            else:
+                total_clutter += 1
+                removed_clutter += not decisions[number].keep
+    assert kept_content == total_content
+    assert removed_clutter / total_clutter >= 0.95
+
+
+@needs_seeds
+def test_seeds_bodies_have_no_inline_clutter_and_metadata_is_found() -> None:
+    glued = re.compile(r"[a-z]{3}\d{1,2}[.,;]?(?:\s|$)")
+    for name, labels in seed_labels().items():
+        result = strip_text((SEEDS / name).read_text(encoding="utf-8"))
+        for paragraph in result.paragraphs:
+            assert not glued.search(paragraph.text), paragraph.text
+            assert not re.match(r"^(?:[^/]{1,120}/ ){3,}", paragraph.text), paragraph.text
+        for label in labels.values():
+            if label["kind"] == "title":
+                assert result.metadata["title"] == label["text"].strip()
+            if label["kind"] == "byline":
+                assert result.metadata["author"] and result.metadata["author"] in label["text"]
+
+
+def test_article_is_separated_from_its_clutter() -> None:
+    result = strip_text(ARTICLE)
+    assert result.metadata["title"] == "A quiet town gets its first library in fifty years"
+    assert result.metadata["author"] == "Jane Doe"
+    assert len(result.paragraphs) == 3
+    assert result.paragraphs[0].text.startswith("The town of Millbrook")
+    reasons = {text.strip(): reason for _, text, reason in result.removed}
+    assert reasons["Share this article"] == "social"
+    assert reasons["Millbrook council approves new bus route"] == "related"
+    assert reasons["© 2026 Example Times. All rights reserved."] == "footer"
+    assert reasons["Home | World | Business | Sport"] == "nav"
+
+
+PROSE = [
+    "The council met on Monday evening and voted to extend the opening hours of the public library, which had been cut two years ago when the budget was reduced.",
+    "Residents who spoke at the meeting said that students in particular had missed the late evenings, when the reading rooms were the only quiet place many of them had.",
+    "The new hours start next month, and the council said it would review them after a year to see whether enough people use the library in the evening.",
+    "A spokesperson for the library said that the staff were pleased with the decision and that volunteers had already offered to help with the longer shifts.",
+]
+
+
+def test_an_article_that_goes_on_after_a_related_box_is_kept_but_a_weak_tail_is_not() -> None:
+    box = ["More on this topic:", "Bus fares rise again in the spring", "Schools prepare for the new term"]
+    continued = strip_text("\n\n".join([PROSE[0], PROSE[1], *box, PROSE[2], PROSE[3]]))
+    kept = {d.text for d in continued.decisions if d.keep}
+    assert {PROSE[2], PROSE[3]} <= kept and not kept & set(box)
+    tail = "Thanks for reading, we hope you enjoyed this article and come back soon."
+    weak = strip_text("\n\n".join([PROSE[0], PROSE[1], PROSE[2], *box, tail]))
+    assert tail not in {d.text for d in weak.decisions if d.keep}
+
+
+def test_a_promotion_sentence_outside_the_article_keeps_its_reason() -> None:
+    """Outside every article region, a long line that is a promotion gets the promotion's reason,
+    so that neither the long-prose rescue nor the line model brings it back; inside, it is text."""
+    promo = (
+        "Enter your email address below and sign up for our free morning newsletter to receive the latest stories "
+        "from the region in your inbox every day of the week."
+    )
+    box = ["Related stories", "Bus fares rise again in the spring", "Schools prepare for the new term"]
+    outside = strip_text("\n\n".join([*PROSE, *box, promo]))
+    assert {d.text: d.reason for d in outside.decisions}[promo] == "subscribe"
+    inside = strip_text("\n\n".join([PROSE[0], PROSE[1], promo, PROSE[2], PROSE[3]]))
+    assert {d.text: d.keep for d in inside.decisions}[promo]
+
+
+def test_chinese_prose_without_spaces_is_the_article() -> None:
+    """Lines of 40+ CJK characters ending a sentence are prose, though they have few "words"."""
+    article = [
+        "市议会周一晚上开会，投票决定延长公共图书馆的开放时间，这些时间在两年前预算削减时被缩短了，居民们对此表示欢迎。",
+        "在会议上发言的居民说，学生们尤其怀念晚上的时光，因为阅览室是他们中许多人唯一能找到的安静地方，他们希望尽快恢复。",
+        "新的开放时间将于下个月开始，议会表示将在一年后进行评估，看看晚上是否有足够多的人使用图书馆，然后再做决定。",
+    ]
+    result = strip_text("首页 | 新闻 | 体育\n登录\n\n" + "\n\n".join(article) + "\n\n分享到微信\n版权所有 © 2026\n")
+    assert [p.text for p in result.paragraphs] == article
+
+
+def test_paragraph_spans_point_at_their_lines() -> None:
+    lines = ARTICLE.split("\n")
+    for paragraph in strip_text(ARTICLE).paragraphs:
+        assert paragraph.line_start is not None and paragraph.line_end is not None
+        source = " ".join(" ".join(lines[paragraph.line_start - 1 : paragraph.line_end]).split())
+        assert source == paragraph.text
+
+
+def test_a_batch_decides_every_document_as_it_would_alone() -> None:
+    texts = [ARTICLE, "", "One line only.", ARTICLE.replace("Share this article", "Share this article\nShare this article\nShare this article")]
+    texts += [path.read_text(encoding="utf-8") for path in sorted(SEEDS.glob("*.txt"))[:3]]
+    titles = [None, None, "One line only.", None] + [None] * (len(texts) - 4)
+    together = strip_texts(texts, titles=titles)
+    for text, title, batch in zip(texts, titles, together):
+        alone = strip_text(text, title=title)
+        assert batch.decisions == alone.decisions
+        assert (batch.text, batch.metadata, batch.language) == (alone.text, alone.metadata, alone.language)
+    assert together[2].text == "" and together[2].removed == [(1, "One line only.", "title")]
+
+
+def test_options_keep_captions_and_extra_patterns() -> None:
+    text = ARTICLE.replace(
+        "Share this article",
+        "The new reading room on its first day. (Photo: Millbrook Library)\nSponsored by the Millbrook Bakery",
+    )
+    default = strip_text(text)
+    assert "caption" in {reason for _, _, reason in default.removed}
+    kept = strip_text(text, options=StripOptions(keep_captions=True))
+    assert any("reading room" in p.text for p in kept.paragraphs)
+    custom = strip_text(text, options=StripOptions(extra_patterns=(("site-promo", r"^sponsored by the millbrook bakery$"),)))
+    assert ("site-promo" in {reason for _, _, reason in custom.removed})
+
+
+def test_no_strip_keeps_every_non_blank_line() -> None:
+    result = strip_text(ARTICLE, options=StripOptions(strip=False))
+    assert {reason for _, _, reason in result.removed} == {"blank"}
+
+
+LINE = st.one_of(
+    st.just(""),
+    st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"), max_size=80),
+    st.sampled_from(["Menu", "Share this article", "Related stories", "© 2026 X", "By Someone", "Advertisement"]),
+    st.builds(lambda n: " ".join(["the council said that the plan was good"] * n) + ".", st.integers(1, 5)),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(LINE, max_size=40), st.sampled_from(["\n", "\r\n"]))
+def test_every_line_is_kept_or_removed_exactly_once(lines: list[str], newline: str) -> None:
+    text = newline.join(lines)
+    result = strip_text(text)
+    n_lines = len(lines) if lines else 1
+    covered: list[int] = []
+    for paragraph in result.paragraphs:
+        assert paragraph.line_start is not None and paragraph.line_end is not None
+        covered.extend(range(paragraph.line_start, paragraph.line_end + 1))
+    removed = [number for number, _, _ in result.removed]
+    assert sorted(covered + removed) == list(range(1, n_lines + 1))
+    assert [d.line for d in result.decisions] == list(range(1, n_lines + 1))
+
+
+def test_time_limit_interrupts_a_stuck_document() -> None:
+    import time as _time
+
+    from cleaner.limits import DocumentTimeout, time_limit
+
+    with pytest.raises(DocumentTimeout):
+        with time_limit(0.2):
+            _time.sleep(5)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(LINE, max_size=15), min_size=1, max_size=5))
+def test_documents_of_a_batch_do_not_affect_each_other(documents: list[list[str]]) -> None:
+    texts = ["\n".join(lines) for lines in documents]
+    for text, batch in zip(texts, strip_texts(texts)):
+        alone = strip_text(text)
+        assert batch.decisions == alone.decisions
+        assert (batch.text, batch.metadata, batch.language) == (alone.text, alone.metadata, alone.language)
+
+
+def test_headings_inside_the_article_are_kept_unless_asked_otherwise() -> None:
+    text = ARTICLE.replace("More than four hundred", "Opening day\n\nMore than four hundred")
+    kept = strip_text(text)
+    assert any(p.text == "Opening day" for p in kept.paragraphs)
+    dropped = strip_text(text, options=StripOptions(keep_headings=False))
+    assert not any(p.text == "Opening day" for p in dropped.paragraphs)
+    assert [line for _, line, reason in dropped.removed if reason == "heading"] == ["Opening day"]
+
+
+def test_a_batch_decision_frame_holds_every_line_decision() -> None:
+    from cleaner.strip import LINE_DECISIONS, strip_batch
+
+    texts = [ARTICLE, "Menu\n\nOne short line.", ""]
+    for options in (StripOptions(), StripOptions(strip=False)):
+        batch = strip_batch(texts, options=options)
+        assert batch.lines.schema == LINE_DECISIONS
+        expected = [(doc, *decision) for doc, result in enumerate(batch.results) for decision in result.decisions]
+        assert batch.lines.rows() == expected

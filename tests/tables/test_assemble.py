@@ -1,0 +1,50 @@
+"""The work folder: spilled tables, signatures stored once per text, tables assembled in pieces."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import cleaner
+from cleaner import schemas
+from cleaner.tables import spill
+from cleaner.tables.assemble import assemble_tables
+from cleaner.tables.spill import SpillTable, WorkFolder
+from tests.conftest import SAMPLES
+
+
+@pytest.mark.parametrize("memory_bytes", [0, 2**30])
+def test_tables_assembled_in_small_pieces_equal_the_whole_run(monkeypatch: pytest.MonkeyPatch, memory_bytes: int) -> None:
+    """Row groups of two rows cut documents apart; bodies, clusters and order must not notice."""
+    monkeypatch.setattr(spill, "IN_MEMORY_BYTES", memory_bytes)
+    result = cleaner.clean(SAMPLES, workers=1)
+    paragraphs = result.paragraphs
+    folder = WorkFolder()
+    texts = SpillTable(folder, "texts", schemas.PARAGRAPH_TEXTS, row_group_rows=2, intermediate=True)
+    for start in range(0, paragraphs.height, 5):
+        texts.append(paragraphs.slice(start, 5).select(*schemas.PARAGRAPH_TEXTS))
+    today = paragraphs.select("para_id", "doc_id", "cluster_id", "is_canonical", "similarity", "containment", "match")
+    clusters = result.clusters
+    provenance = clusters.select("cluster_id", "size", "doc_ids", "sources")
+    empty_texts = schemas.empty(schemas.PARAGRAPH_TEXTS)
+    tables = assemble_tables(
+        texts, today, empty_texts, today.clear(), provenance, result.documents.drop("text"), folder
+    )
+    assert tables["paragraphs"].frame().equals(paragraphs)
+    assert tables["clusters"].frame().equals(clusters)
+    assert tables["documents"].frame().equals(result.documents)
+
+
+def test_a_run_in_memory_and_a_spilled_run_give_the_same_tables(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    samples = SAMPLES
+    in_memory = cleaner.clean(samples, workers=1)
+    monkeypatch.setattr(spill, "IN_MEMORY_BYTES", 0)
+    spilled = cleaner.clean(samples, workers=1)
+    assert spilled.stored["paragraphs"].spilled and not in_memory.stored["paragraphs"].spilled
+    for name in ("documents", "paragraphs", "clusters", "removed"):
+        assert getattr(spilled, name).equals(getattr(in_memory, name)), name
+    in_memory.write(tmp_path / "a")
+    spilled.write(tmp_path / "b")
+    for name in ("documents", "paragraphs", "clusters", "removed"):
+        assert (tmp_path / "a" / f"{name}.parquet").read_bytes() == (tmp_path / "b" / f"{name}.parquet").read_bytes(), name
