@@ -42,8 +42,6 @@ if __name__ == "__main__":
 from devset import load_pages, snippet_metrics, squash
 
 from cleaner import StripOptions, strip_text, strip_texts
-from cleaner.normalize import normalize_text, words
-from cleaner.strip.language import guess_language
 
 
 def keep_everything(text: str) -> str:
@@ -56,7 +54,7 @@ def justext_on_lines(text: str) -> str:
     import justext
 
     lines = [line for line in text.splitlines() if line.strip()]
-    language = guess_language(w for line in lines for w in words(normalize_text(line))) or "English"
+    language = guess_languages(["\n".join(lines)])[0] or "English"
     page = "<html><body>" + "".join(f"<p>{html.escape(line)}</p>" for line in lines) + "</body></html>"
     paragraphs = justext.justext(page.encode("utf-8"), justext.get_stoplist(language))
     return "\n".join(p.text for p in paragraphs if not p.is_boilerplate)

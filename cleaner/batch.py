@@ -181,7 +181,7 @@ def clean_batch(
 ) -> BatchOutput:
     """Strip or extract every document of ``raw`` and split it into keyed paragraphs.
 
-    ``templates`` maps a source to the keys of its site-template lines (``templates.py``).
+    ``templates`` maps a source to the keys of its site-template lines (``strip.templates``).
     A document whose processing fails becomes a row of ``errors``; the others are unaffected.
     With ``strip`` off, text documents need no per-line decisions and are split a whole batch
     at a time (``paragraphs.keep_all_batch``); outputs keep the documents' order either way.

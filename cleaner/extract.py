@@ -18,10 +18,10 @@ from readability import Document
 from readability.readability import Unparseable
 
 from cleaner.dates import iso_date
-from cleaner.normalize import normalize_text, words
+from cleaner.normalize import normalize_text
 from cleaner.paragraphs import Paragraph, split_unnumbered
 from cleaner.strip import StripOptions, pattern_reasons
-from cleaner.strip.language import guess_language, iso_code
+from cleaner.strip.language import guess_languages, iso_code
 
 EXTRACTOR = "trafilatura"
 logging.getLogger("readability.readability").setLevel(logging.CRITICAL)
@@ -107,7 +107,7 @@ def extract_html(html: str, *, url: str | None = None, options: StripOptions | N
         summary = f"{EXTRACTOR} and {FALLBACK} found no main text in {len(html):,} characters of HTML"
         return ExtractResult([], metadata, [(summary, "extraction-empty")], "none")
     if metadata["language"] is None:
-        metadata["language"] = iso_code(guess_language(words(normalize_text(text[:20_000]))))
+        metadata["language"] = iso_code(guess_languages([text])[0])
     kept: list[Paragraph] = []
     removed: list[tuple[str, str]] = []
     title = metadata["title"]

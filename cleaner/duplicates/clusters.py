@@ -131,7 +131,7 @@ def star_clusters(
 
 
 class SignatureSource(BandSource, Protocol):
-    """Signatures once per normalised text (``spill.SignatureStore``): ``frame`` holds
+    """Signatures once per normalised text (``duplicates.store.SignatureStore``): ``frame`` holds
     ``norm_key, anchors``; band keys, shingle sizes and shingle sets are read by row."""
 
     @property

@@ -1,6 +1,6 @@
 """Signatures stage: shingles of each paragraph and their MinHash, computed a batch at a time.
 
-Shingles are word n-grams of the normalised text (``normalize.py``). Each word is hashed
+Shingles are word n-grams of the normalised text (``cleaner.normalize``). Each word is hashed
 with xxh3-64 (by polars-hash, over a whole batch at once), and an n-gram's hash folds its words'
 hashes with a fixed mixing step, so no shingle string is ever built. ``shingle_hash`` is the
 same function on a shingle's UTF-8 bytes (words separated by single spaces): give it to

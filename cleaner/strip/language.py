@@ -9,13 +9,14 @@ languages count: a line is scored against each plausible list.
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 import polars as pl
+
+from cleaner.normalize import normalize_series
 
 ISO_CODES = {
     "English": "en", "Simple_English": "en", "German": "de", "French": "fr", "Spanish": "es",
@@ -51,23 +52,6 @@ def stoplist(language: str) -> frozenset[str]:
     import justext
 
     return frozenset(justext.get_stoplist(language))
-
-
-def guess_language(words: Iterable[str], min_hits: int = 5) -> str | None:
-    """The jusText language whose stopwords cover most of ``words``, or ``None`` if too few match.
-
-    Words of several lists count for each of them; ties go to the alphabetically first
-    name so that the guess is deterministic.
-    """
-    index = stopword_index()
-    counts: Counter[str] = Counter()
-    for word in words:
-        for name in index.get(word, ()):
-            counts[name] += 1
-    if not counts:
-        return None
-    best, hits = min(counts.items(), key=lambda item: (-item[1], item[0]))
-    return best if hits >= min_hits else None
 
 
 def iso_code(language: str | None) -> str | None:
@@ -152,10 +136,17 @@ LANGUAGE_SAMPLE_LINES = 60
 
 
 def document_languages(units: pl.DataFrame, unit_of_word: np.ndarray, word_id: np.ndarray, n_docs: int) -> np.ndarray:
-    """Each document's likely languages, best first, as ``[doc, 3]`` list indices (-1 where
-    there are fewer): from the words of its 60 wordiest lines (pages often mix a template
-    language in), each stopword counting ``1/k`` for each of the ``k`` lists that hold it; the
-    best list and up to two others within 40% of its score, given at least 5 stopwords."""
+    """Each document's likely languages, as ``[doc, 3]`` list indices (-1 where there are fewer).
+
+    From the words of its 60 wordiest lines (pages often mix a template language in), each
+    stopword counting ``1/k`` for each of the ``k`` lists that hold it, the candidates are the
+    best list and up to two others within 40% of its score, given at least 5 stopwords: lines
+    are scored against each of them (:func:`stop_ratios`). They are ordered by their plain
+    stopword counts, and the first is the document's language: the ``1/k`` weights let lists
+    that borrow many English words (Marathi, Sundanese) win on English text. On the 904
+    extraction-dev pages whose ``<html lang>`` names a language, the first candidate agrees
+    853 times (by weighted score alone: 847; by plain counts over the whole text: 852).
+    """
     lists = stoplists()
     sampled = (
         units.select("doc", "n_words")
@@ -185,7 +176,29 @@ def document_languages(units: pl.DataFrame, unit_of_word: np.ndarray, word_id: n
     order = np.argsort(-scores, axis=1, kind="stable")[:, :3]
     top = np.take_along_axis(scores, order, axis=1)
     keep = (top > 0) & (top >= 0.4 * top[:, :1]) & (hits[:, None] >= 5)
-    return np.where(keep, order, -1)
+    # the candidates in the order of their plain stopword counts: the first is the document's language
+    counts = np.bincount(
+        np.repeat(pair_docs, spans) * n_languages + lists.languages[entry],
+        weights=np.repeat(times, spans).astype(np.float64),
+        minlength=n_docs * n_languages,
+    ).reshape(n_docs, n_languages)
+    plain = np.where(keep, np.take_along_axis(counts, order, axis=1), -1.0)
+    by_count = np.argsort(-plain, axis=1, kind="stable")
+    return np.take_along_axis(np.where(keep, order, -1), by_count, axis=1)
+
+
+def guess_languages(texts: Sequence[str]) -> list[str | None]:
+    """Each text's language (a jusText list name, or ``None``): :func:`document_languages` over
+    its lines, the rule the stripper uses, for text that has no units of its own (extracted HTML)."""
+    lines = pl.Series("line", texts, dtype=pl.String).str.split("\n")
+    counts = lines.list.len().to_numpy().astype(np.int64)
+    unit_of_word, words = words_of(normalize_series(lines.explode()))
+    units = pl.DataFrame(
+        {"doc": np.repeat(np.arange(len(texts), dtype=np.int64), counts), "n_words": np.bincount(unit_of_word, minlength=int(counts.sum()))}
+    )
+    ranked = document_languages(units, unit_of_word, word_ids(words), len(texts))
+    names = stoplists().names
+    return [names[best] if best >= 0 else None for best in ranked[:, 0].tolist()]
 
 
 def stop_ratios(units: pl.DataFrame, unit_of_word: np.ndarray, word_id: np.ndarray, languages: np.ndarray) -> pl.Series:

@@ -14,6 +14,6 @@ class StripOptions:
     extra_patterns: tuple[tuple[str, str], ...] = ()
     strip: bool = True
     template_lines: frozenset[int] = frozenset()
-    """Keys (``templates.line_key``) of lines that are this document's site template."""
+    """Keys (``strip.templates.line_key``) of lines that are this document's site template."""
     line_model: bool = True
     """Let the learned line model revise the rules at their margins (``line_model``)."""

@@ -1,4 +1,4 @@
-"""The plain-text boilerplate rules: the real seed articles, unit cases, and accounting."""
+"""Words, stopwords and languages: one guesser for text mode and extracted HTML."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cleaner.normalize import WORD, normalize_series
-from cleaner.strip.language import stoplists, word_ids, words_of
+from cleaner import strip_texts
+from cleaner.strip.language import guess_languages, iso_code, stoplists, word_ids, words_of
+from tests.conftest import ARTICLE
 
 
 @settings(max_examples=200, deadline=None)
@@ -24,3 +26,20 @@ def test_stopword_ids_by_join_equal_dictionary_lookups() -> None:
     words = pl.Series([*list(index)[:30_000:7], "", "zzzqx", "the", "der", "nicht", "ünd"] * 8, dtype=pl.String)
     assert len(words) > 25_000  # the join's side of the threshold
     assert word_ids(words).tolist() == [index.get(word, -1) for word in words.to_list()]
+
+
+ENGLISH = (
+    "The council said on Monday that the new bridge would open to traffic in the spring, and that the old one "
+    "would be closed for repairs until the end of the year, when it is expected to carry buses again."
+)
+GERMAN = (
+    "Der Stadtrat hat am Montag beschlossen, dass die neue Brücke im Frühjahr für den Verkehr geöffnet wird und "
+    "dass die alte bis zum Ende des Jahres wegen Reparaturen gesperrt bleibt, bevor dort wieder Busse fahren."
+)
+
+
+def test_one_guesser_names_the_language_of_text_and_of_stripped_documents() -> None:
+    texts = [ENGLISH, GERMAN, ARTICLE, "Menu\nHome\nLog in"]
+    guessed = [iso_code(name) for name in guess_languages(texts)]
+    assert guessed[:3] == ["en", "de", "en"] and guessed[3] is None
+    assert [result.language for result in strip_texts(texts)] == guessed
