@@ -42,6 +42,7 @@ if __name__ == "__main__":
 from devset import load_pages, snippet_metrics, squash
 
 from cleaner import StripOptions, strip_text, strip_texts
+from cleaner.strip.language import guess_languages
 
 
 def keep_everything(text: str) -> str:

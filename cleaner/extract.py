@@ -37,6 +37,8 @@ class ExtractResult:
     removed: list[tuple[str, str]] = field(default_factory=list)
     """``(text, reason)`` of lines removed after extraction, plus one summary row."""
     extractor: str = EXTRACTOR
+    text: str = ""
+    """The main text as extracted, before the text rules removed clutter from it."""
 
 
 FALLBACK = "readability"
@@ -70,12 +72,16 @@ def fallback_text(html: str) -> str:
     return "\n".join(lines)
 
 
-def extract_html(html: str, *, url: str | None = None, options: StripOptions | None = None) -> ExtractResult:
+def extract_html(
+    html: str, *, url: str | None = None, options: StripOptions | None = None, guess_language: bool = True
+) -> ExtractResult:
     """Main text and metadata of one HTML page.
 
     trafilatura first; when it finds nothing or less than ``MIN_MAIN_TEXT_CHARS`` characters,
     readability-lxml too, and the longer result wins (``extractor`` says which). Either way the text
     rules then remove the clutter that extraction let through, each line with its reason.
+    A language the page does not state is guessed from the text unless ``guess_language`` is
+    off (a batch guesses its pages' languages at once, from :attr:`ExtractResult.text`).
     """
     options = options or StripOptions()
     document = trafilatura.bare_extraction(
@@ -106,7 +112,7 @@ def extract_html(html: str, *, url: str | None = None, options: StripOptions | N
     if not text.strip():
         summary = f"{EXTRACTOR} and {FALLBACK} found no main text in {len(html):,} characters of HTML"
         return ExtractResult([], metadata, [(summary, "extraction-empty")], "none")
-    if metadata["language"] is None:
+    if metadata["language"] is None and guess_language:
         metadata["language"] = iso_code(guess_languages([text])[0])
     kept: list[Paragraph] = []
     removed: list[tuple[str, str]] = []
@@ -128,4 +134,4 @@ def extract_html(html: str, *, url: str | None = None, options: StripOptions | N
         f"of HTML; the rest (navigation, markup, scripts, comments, clutter) was dropped"
     )
     removed.append((summary, "html-extraction"))
-    return ExtractResult(kept, metadata, removed, extractor)
+    return ExtractResult(kept, metadata, removed, extractor, text)

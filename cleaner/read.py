@@ -300,7 +300,7 @@ def _iter_records(item: InputFile, errors: list[ErrorRow]) -> Iterator[tuple[int
             stream.close()
         first = head.lstrip()[:1]
         if first == b"[":
-            yield from _iter_json_array(item)
+            yield from iter_json_array(item)
             return
         if first == b"{" and b"\n" in head.strip():
             data = _read_bytes(item)
@@ -312,7 +312,7 @@ def _iter_records(item: InputFile, errors: list[ErrorRow]) -> Iterator[tuple[int
     yield from _iter_json_lines(item, errors)
 
 
-def _iter_json_array(item: InputFile, chunk_size: int = 1 << 20) -> Iterator[tuple[int, Any]]:
+def iter_json_array(item: InputFile, chunk_size: int = 1 << 20) -> Iterator[tuple[int, Any]]:
     """The elements of a top-level JSON array, decoded one at a time from a stream.
 
     Memory holds one element and one chunk, so a multi-gigabyte array file streams like

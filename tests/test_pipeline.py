@@ -242,7 +242,7 @@ def test_public_names_are_listed_once_and_load_on_first_use() -> None:
 
     import cleaner
 
-    assert set(cleaner.__all__) - {"__version__"} == set(cleaner._EXPORTS)
-    assert all(callable(getattr(cleaner, name)) for name in cleaner._EXPORTS)
+    assert dir(cleaner) == sorted(cleaner.__all__) and len(set(cleaner.__all__)) == len(cleaner.__all__)
+    assert all(callable(getattr(cleaner, name)) for name in cleaner.__all__ if name != "__version__")
     probe = "import sys, cleaner.batch; print('cleaner.pipeline' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.strip() == "False"

@@ -226,13 +226,13 @@ def test_fallback_extractor_is_used_when_trafilatura_finds_too_little() -> None:
 
 
 def test_json_arrays_stream_and_report_truncation(tmp_path: Path) -> None:
-    from cleaner.read import InputFile, _iter_json_array, file_kind
+    from cleaner.read import InputFile, iter_json_array, file_kind
 
     records = [{"id": f"r{i}", "text": "word " * (i * 50 + 1)} for i in range(60)]
     (tmp_path / "whole.json").write_text(json.dumps(records, indent=1), encoding="utf-8")
     (tmp_path / "cut.json").write_text(json.dumps(records)[:-300], encoding="utf-8")
     item = InputFile(str(tmp_path / "whole.json"), "whole.json", *file_kind("whole.json"))
-    assert [n for n, _ in _iter_json_array(item, chunk_size=256)] == list(range(1, 61))
+    assert [n for n, _ in iter_json_array(item, chunk_size=256)] == list(range(1, 61))
     result = cleaner.clean(tmp_path / "cut.json", workers=1, strip=False)
     assert 50 < result.documents.height < 60
     assert "after element" in result.errors["error"][0]
