@@ -32,6 +32,7 @@ from cleaner.explain import explain
 from cleaner.pipeline import clean
 from cleaner.read import InputError, decode_bytes
 from cleaner.strip import StripOptions, load_pattern_file, strip_text
+from cleaner.tables.place import check_locations, check_writable
 
 if TYPE_CHECKING:
     from cleaner.extract import ExtractResult
@@ -189,8 +190,11 @@ def clean_command(
     quiet: bool,
 ) -> None:
     """Clean INPUTS (files, folders, or - for JSON Lines on stdin) into the dataset folder OUTPUT."""
-    if Path(output).exists() and not overwrite:
-        raise click.UsageError(f"output {output!r} exists; pass --overwrite to replace it")
+    try:
+        check_locations(output, inputs, index_dir)
+        check_writable(Path(output), overwrite=overwrite)
+    except CleanerError as exc:
+        raise _refuse(exc) from exc
     try:
         config = CleanConfig(
             fields=FieldMap(

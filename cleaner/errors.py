@@ -40,6 +40,12 @@ class OutputExistsError(CleanerError, FileExistsError):
     exit_code = USAGE_EXIT_CODE
 
 
+class OutputOverlapError(CleanerError, ValueError):
+    """The output (or index) folder is an input or contains one: writing it could delete inputs."""
+
+    exit_code = USAGE_EXIT_CODE
+
+
 class IndexMismatchError(CleanerError, ValueError):
     """The dedup index was built with other signature or matching parameters."""
 

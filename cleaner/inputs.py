@@ -15,8 +15,9 @@ import polars as pl
 
 from cleaner import schemas
 from cleaner.config import CleanConfig
+from cleaner.discover import ErrorRow
 from cleaner.engines import is_spark_dataframe
-from cleaner.read import ErrorRow, iter_raw_documents, iter_record_documents
+from cleaner.read import iter_raw_documents, iter_record_documents
 
 PathLike = Union[str, "os.PathLike[str]"]
 Inputs = Union[PathLike, Iterable[PathLike], Iterable[Mapping[str, Any]], pl.DataFrame, Any]

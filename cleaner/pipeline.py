@@ -27,12 +27,14 @@ import polars as pl
 
 from cleaner.batch import clean_batch, releases_gil
 from cleaner.config import CleanConfig
+from cleaner.discover import ErrorRow
 from cleaner.duplicates.index import index_rows, indexed_texts, load_index
 from cleaner.duplicates.stage import Deduplicated, deduplicate
 from cleaner.engines import Engine, is_spark_dataframe, make_engine
 from cleaner.inputs import (
     TEXT_KINDS,
     Inputs,
+    describe_inputs,
     document_batches,
     raw_documents,
     rereadable,
@@ -44,11 +46,11 @@ from cleaner.manifest import (
     parquet_metadata,
     peak_memory_mb,
 )
-from cleaner.read import ErrorRow
 from cleaner.result import CleanResult
 from cleaner.strip.templates import find_templates
 from cleaner.tables.assemble import assemble_tables
 from cleaner.tables.collect import MapCollector, MappedDocuments
+from cleaner.tables.place import check_locations
 from cleaner.tables.spill import SpillTable, WorkFolder
 
 ProgressCallback = Callable[[int], None]
@@ -76,6 +78,7 @@ def clean(
     the same as with the default local engine.
     """
     config = (config or CleanConfig()).with_options(**options)
+    check_locations(None, describe_inputs(inputs), config.index_dir)
     if is_spark_dataframe(inputs):
         spark = spark or inputs.sparkSession
         if "engine" not in options and config.engine == "local":

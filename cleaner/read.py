@@ -1,6 +1,6 @@
-"""Read stage: find input files, decode them, and turn every record into a raw document.
+"""Read stage: decode the input files and turn every record into a raw document.
 
-Inputs are files, directories (walked recursively in sorted order) and ``-`` (JSON Lines on
+The files come from ``discover`` (folders walked in sorted order, ``-`` for JSON Lines on
 standard input). A file that cannot be read becomes a row of the ``errors`` table naming
 the file (and record), and reading goes on: one bad file never stops a run.
 """
@@ -17,8 +17,6 @@ import re
 import sys
 import zlib
 from collections.abc import Collection, Iterable, Iterator, Mapping
-from dataclasses import dataclass
-from pathlib import Path
 from typing import IO, Any
 from urllib.parse import urlsplit
 
@@ -28,164 +26,11 @@ import pyarrow.parquet as pq
 
 from cleaner.config import CleanConfig, FieldMap
 from cleaner.dates import iso_date
-
-TEXT_EXTENSIONS = {".txt", ".text", ".md"}
-HTML_EXTENSIONS = {".html", ".htm", ".xhtml"}
-RECORD_EXTENSIONS = {".jsonl", ".ndjson", ".json"}
-TABLE_EXTENSIONS = {".parquet", ".csv"}
-WARC_EXTENSIONS = {".warc"}
-SUPPORTED_EXTENSIONS = TEXT_EXTENSIONS | HTML_EXTENSIONS | RECORD_EXTENSIONS | TABLE_EXTENSIONS | WARC_EXTENSIONS
-FOLDER_DOCUMENTATION = re.compile(r"^(?:readme|license|licence|copying|changelog|contributing|notice)(?:\.[a-z0-9]+)*$", re.I)
-"""Files that document a folder rather than belong to it; read only when named explicitly."""
-SIDECAR_KEYS = ("file", "path", "filename")
-STDIN = "-"
-STDIN_NAME = "<stdin>"
+from cleaner.discover import STDIN, STDIN_NAME, ErrorRow, InputFile, discover
 
 
 class InputError(Exception):
     """A problem with one input file or record, reported in ``errors`` rather than raised to the user."""
-
-
-@dataclass(frozen=True)
-class InputFile:
-    """One file to read, with the input argument it was found under (for identity rules)."""
-
-    path: str
-    relative: str
-    kind: str  # "text", "html", "records", "parquet", "csv"
-    compressed: bool
-
-    @property
-    def stem(self) -> str:
-        name = Path(self.relative).name
-        for suffix in (".gz",):
-            if name.endswith(suffix):
-                name = name[: -len(suffix)]
-        return Path(name).stem
-
-    @property
-    def folder_source(self) -> str | None:
-        """The first folder below the input root, which names the outlet in ``news/outlet-a/x.txt``."""
-        parts = Path(self.relative).parts
-        return parts[0] if len(parts) > 1 else None
-
-
-@dataclass
-class ErrorRow:
-    path: str
-    record: int | None
-    error: str
-    action: str = "skipped"
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"path": self.path, "record": self.record, "error": self.error, "action": self.action}
-
-
-def file_kind(name: str) -> tuple[str | None, bool]:
-    """Classify a file name by extension (``.gz`` allowed on top of any supported one)."""
-    lower = name.lower()
-    if lower.endswith((".warc", ".warc.gz")):
-        return "warc", lower.endswith(".gz")
-    compressed = lower.endswith(".gz")
-    if compressed:
-        lower = lower[:-3]
-    ext = os.path.splitext(lower)[1]
-    if ext in TEXT_EXTENSIONS:
-        return "text", compressed
-    if ext in HTML_EXTENSIONS:
-        return "html", compressed
-    if ext in RECORD_EXTENSIONS:
-        return "records", compressed
-    if ext == ".parquet":
-        return "parquet", compressed
-    if ext == ".csv":
-        return "csv", compressed
-    return None, compressed
-
-
-def discover(inputs: Iterable[str | os.PathLike[str]], errors: list[ErrorRow]) -> list[InputFile]:
-    """List the files behind ``inputs``; directories recursively, sorted by path.
-
-    Files of unsupported types inside a directory are listed in ``errors`` as ``ignored`` so
-    that nothing disappears without a trace. Symlinked directories are followed once
-    (a link loop is reported, not followed forever).
-    """
-    found: list[InputFile] = []
-    for raw in inputs:
-        arg = os.fspath(raw)
-        if arg == STDIN:
-            found.append(InputFile(STDIN, STDIN_NAME, "records", False))
-            continue
-        if os.path.isdir(arg):
-            found.extend(_walk(arg, errors))
-        elif os.path.exists(arg):
-            kind, compressed = file_kind(arg)
-            if kind is None:
-                errors.append(ErrorRow(arg, None, f"unsupported file type (supported: {_supported()})"))
-            else:
-                found.append(InputFile(arg, os.path.basename(arg), kind, compressed))
-        else:
-            errors.append(ErrorRow(arg, None, "no such file or directory"))
-    return found
-
-
-def _supported() -> str:
-    return ", ".join(sorted(SUPPORTED_EXTENSIONS)) + " (optionally .gz)"
-
-
-def _walk(root: str, errors: list[ErrorRow]) -> list[InputFile]:
-    found: list[InputFile] = []
-    visited: set[str] = set()
-
-    def visit(directory: str) -> None:
-        real = os.path.realpath(directory)
-        if real in visited:
-            errors.append(ErrorRow(directory, None, "directory link loop: already visited", "ignored"))
-            return
-        visited.add(real)
-        try:
-            entries = sorted(os.scandir(directory), key=lambda e: e.name)
-        except OSError as exc:
-            errors.append(ErrorRow(directory, None, f"cannot list directory: {exc.strerror or exc}"))
-            return
-        names = {e.name for e in entries}
-        for entry in entries:
-            try:
-                is_dir = entry.is_dir(follow_symlinks=True)
-            except OSError:
-                is_dir = False
-            if is_dir:
-                visit(entry.path)
-                continue
-            kind, compressed = file_kind(entry.name)
-            relative = os.path.relpath(entry.path, root)
-            if kind is None:
-                errors.append(ErrorRow(entry.path, None, "unsupported file type", "ignored"))
-            elif FOLDER_DOCUMENTATION.match(entry.name):
-                errors.append(ErrorRow(entry.path, None, "folder documentation; name the file to clean it", "ignored"))
-            elif kind == "records" and _is_sidecar(entry.path, compressed, names):
-                errors.append(
-                    ErrorRow(entry.path, None, "annotation file: its records refer to files beside it; name it to clean it", "ignored")
-                )
-            else:
-                found.append(InputFile(entry.path, Path(relative).as_posix(), kind, compressed))
-
-    visit(root)
-    return found
-
-
-def _is_sidecar(path: str, compressed: bool, sibling_names: set[str]) -> bool:
-    """Whether a JSON Lines file annotates its sibling files (first record's ``file`` names one)."""
-    try:
-        opener = gzip.open if compressed else open
-        with opener(path, "rb") as handle:
-            first = handle.readline(1_000_000)
-        record = json.loads(first)
-    except (OSError, ValueError, EOFError, zlib.error):
-        return False
-    if not isinstance(record, dict):
-        return False
-    return any(isinstance(record.get(key), str) and record[key] in sibling_names for key in SIDECAR_KEYS)
 
 
 # --- decoding ---------------------------------------------------------------------------------

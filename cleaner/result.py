@@ -13,6 +13,7 @@ from cleaner.config import CleanConfig, OutputFormat
 from cleaner.duplicates.index import DedupIndex
 from cleaner.inputs import PathLike
 from cleaner.manifest import parquet_metadata
+from cleaner.tables.place import check_locations
 from cleaner.tables.removed_log import RemovedLog
 from cleaner.tables.spill import SpillTable
 from cleaner.tables.write import Partitioning, write_output
@@ -77,9 +78,13 @@ class CleanResult:
     ) -> Path:
         """Write the tables and ``manifest.json`` into ``out_dir`` atomically.
 
+        ``out_dir`` may not be (or contain) an input or the index; with ``overwrite`` it may
+        replace only an earlier output of cleaner's (``tables.place``).
+
         Tables are copied a row group at a time; the Hugging Face layout and partitioned
         output read ``documents``, ``paragraphs`` and ``clusters`` whole to shard them.
         """
+        check_locations(out_dir, self.manifest.get("inputs", []), self.config.index_dir)
         fmt = output_format or self.config.output_format
         whole = self.config.layout != "tables" or self.config.partition_by is not None
         tables: dict[str, Any] = {

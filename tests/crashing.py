@@ -23,3 +23,8 @@ def pid_and_tenfold(value: int) -> tuple[int, int]:
     if value == 3 and multiprocessing.parent_process() is not None:
         os._exit(1)
     return os.getpid(), value * 10
+
+
+def worker_pid(_: int) -> int:
+    """The process that handled an item (spawned workers can import this module)."""
+    return os.getpid()

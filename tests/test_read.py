@@ -10,7 +10,8 @@ import polars as pl
 import pytest
 
 from cleaner import CleanConfig, clean
-from cleaner.read import ErrorRow, decode_bytes, host_of, iter_raw_documents
+from cleaner.discover import ErrorRow
+from cleaner.read import decode_bytes, host_of, iter_raw_documents
 from tests.conftest import ARTICLE, write_gz, write_jsonl
 
 

@@ -226,7 +226,8 @@ def test_fallback_extractor_is_used_when_trafilatura_finds_too_little() -> None:
 
 
 def test_json_arrays_stream_and_report_truncation(tmp_path: Path) -> None:
-    from cleaner.read import InputFile, iter_json_array, file_kind
+    from cleaner.discover import InputFile, file_kind
+    from cleaner.read import iter_json_array
 
     records = [{"id": f"r{i}", "text": "word " * (i * 50 + 1)} for i in range(60)]
     (tmp_path / "whole.json").write_text(json.dumps(records, indent=1), encoding="utf-8")

@@ -60,6 +60,18 @@ def compatibility(config: CleanConfig) -> dict[str, Any]:
     }
 
 
+META = "meta.json"
+
+
+def is_index_folder(folder: Path) -> bool:
+    """Whether ``folder`` is a dedup index (its ``meta.json`` lists parts and compatibility)."""
+    try:
+        meta = json.loads((folder / META).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(meta, dict) and {"parts", "compatibility"} <= meta.keys()
+
+
 class DedupIndex:
     """The folder of an index: ``meta.json`` and ``part-NNNNNN.parquet`` files."""
 
@@ -68,7 +80,7 @@ class DedupIndex:
 
     @property
     def meta_path(self) -> Path:
-        return self.path / "meta.json"
+        return self.path / META
 
     def meta(self) -> dict[str, Any] | None:
         if not self.meta_path.exists():

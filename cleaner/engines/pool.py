@@ -16,6 +16,9 @@ document is lost (and reported); a fresh pool takes over the remaining batches.
 from __future__ import annotations
 
 import multiprocessing
+import os
+import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
@@ -31,8 +34,29 @@ PENDING_PER_WORKER = 3
 
 
 def new_pool(workers: int) -> ProcessPoolExecutor:
-    """A pool of freshly spawned processes (``fork`` is unsafe once Polars has started threads)."""
-    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+    """A pool of freshly spawned processes (``fork`` is unsafe once Polars has started threads)
+    that end themselves when this process is gone (:func:`exit_with_parent`)."""
+    return ProcessPoolExecutor(
+        max_workers=workers, mp_context=multiprocessing.get_context("spawn"), initializer=exit_with_parent, initargs=(os.getpid(),)
+    )
+
+
+PARENT_CHECK_SECONDS = 1.0
+
+
+def exit_with_parent(parent: int) -> None:
+    """A worker's initializer: a thread that ends the worker once the process that started it
+    is gone. A killed run's workers (about 300 MB each) would otherwise live on, waiting for
+    work that never comes. Polling ``getppid`` works everywhere; ``PR_SET_PDEATHSIG`` would
+    fire when the parent's *thread* that started the worker ends, not the parent."""
+
+    def watch() -> None:
+        while True:
+            time.sleep(PARENT_CHECK_SECONDS)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="cleaner-parent-watch", daemon=True).start()
 
 
 def workers_start() -> bool:

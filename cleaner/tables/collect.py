@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from cleaner import schemas
+from cleaner.discover import ErrorRow
 from cleaner.duplicates.store import SignatureStore
-from cleaner.read import ErrorRow
 from cleaner.tables.removed_log import RemovedLog
 from cleaner.tables.spill import SpillTable, WorkFolder
 

@@ -10,9 +10,11 @@ the text (10M paragraphs: 21.0 GB held in memory before, see the README for toda
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import tempfile
+import time
 import weakref
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -31,8 +33,10 @@ class WorkFolder:
     """A temporary folder for one run's spill files.
 
     Removed when the last object using it is garbage-collected or the process exits. A run
-    that was killed cannot remove its own, so each new run removes the folders of runs whose
-    process no longer exists (the process id is part of the folder's name).
+    that was killed cannot remove its own, so each new run removes the folders that runs left
+    behind: those whose owner's lock (an ``flock`` on :data:`OWNER_LOCK` inside, held for the
+    folder's life) is free. A lock, unlike a process id, means the same thing to runs in other
+    PID namespaces (containers sharing one ``--work-dir``).
     """
 
     def __init__(self, parent: str | os.PathLike[str] | None = None) -> None:
@@ -41,25 +45,58 @@ class WorkFolder:
                 Path(parent).mkdir(parents=True, exist_ok=True)
             remove_abandoned(Path(parent) if parent is not None else Path(tempfile.gettempdir()))
             self.path = Path(tempfile.mkdtemp(prefix=f"{WORK_PREFIX}{os.getpid()}-", dir=parent))
+            lock = os.open(self.path / OWNER_LOCK, os.O_RDWR | os.O_CREAT, 0o600)
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as exc:
             where = repr(os.fspath(parent)) if parent is not None else "in the temporary folder"
             raise WorkFolderError(f"the work folder {where} cannot be used: {exc}") from exc
-        self._cleanup = weakref.finalize(self, shutil.rmtree, str(self.path), True)
+        self._cleanup = weakref.finalize(self, _remove_own, str(self.path), lock)
 
     def file(self, name: str) -> Path:
         return self.path / name
 
 
+OWNER_LOCK = ".owner.lock"
+UNLOCKED_GRACE_SECONDS = 60.0
+"""A work folder without its lock file is left alone this long: its run may be creating it."""
+
+
+def _remove_own(path: str, lock: int) -> None:
+    shutil.rmtree(path, ignore_errors=True)
+    os.close(lock)
+
+
 def remove_abandoned(parent: Path) -> None:
-    """Remove the work folders that runs left behind when they were killed."""
+    """Remove the work folders that runs left behind when they were killed: the folders whose
+    owner lock nobody holds (of an older cleaner's, without a lock file: whose process is gone)."""
     try:
         folders = list(parent.glob(f"{WORK_PREFIX}*-*"))
     except OSError:
         return
     for folder in folders:
-        pid = folder.name[len(WORK_PREFIX):].split("-", 1)[0]
-        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+        if _abandoned(folder):
             shutil.rmtree(folder, ignore_errors=True)
+
+
+def _abandoned(folder: Path) -> bool:
+    try:
+        lock = os.open(folder / OWNER_LOCK, os.O_RDWR)
+    except FileNotFoundError:
+        try:
+            young = time.time() - folder.stat().st_mtime < UNLOCKED_GRACE_SECONDS
+        except OSError:
+            return False
+        pid = folder.name[len(WORK_PREFIX):].split("-", 1)[0]
+        return not young and pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid))
+    except OSError:
+        return False
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return False  # held: the run is alive, in this PID namespace or another
+    finally:
+        os.close(lock)
+    return True
 
 
 def _alive(pid: int) -> bool:

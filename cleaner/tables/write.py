@@ -1,7 +1,9 @@
 """Write stage: the output tables and manifest land in OUT all at once, or not at all.
 
-Everything is written into a temporary folder beside OUT and renamed into place at the end,
-so a run that fails or is killed leaves the previous OUT (or none), never a partial one.
+Everything is written into a temporary folder beside OUT and put in place at the end
+(``tables.place``: a no-replace rename, or an atomic swap with an earlier output of
+cleaner's), so a run that fails or is killed leaves the previous OUT (or none), never a
+partial one, and never replaces a folder it did not write.
 """
 
 from __future__ import annotations
@@ -9,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import tempfile
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -20,15 +21,13 @@ from urllib.parse import quote
 import polars as pl
 
 from cleaner.config import Layout, OutputFormat
-from cleaner.errors import OutputExistsError
 from cleaner.schemas import OUTPUT_TABLES
+from cleaner.tables.place import MANIFEST, check_writable, put_in_place, staging_folder
 from cleaner.tables.spill import OUTPUT_ROW_GROUP_ROWS
 
 DEFAULT_TABLE = "clusters"
 """The canonical dataset: the default configuration (folder ``data``) of the Hugging Face layout."""
 
-TEMP_PREFIX = ".cleaner-tmp-"
-OLD_PREFIX = ".cleaner-old-"
 
 
 class SpilledTable(Protocol):
@@ -158,13 +157,8 @@ def write_output(
     if partitions and layout != "tables":
         raise ValueError("partitioned output needs the tables layout")
     target = Path(out_dir)
-    if target.exists() and not overwrite:
-        raise OutputExistsError(f"output {str(target)!r} exists; pass --overwrite to replace it")
-    if target.exists() and not target.is_dir():
-        raise OutputExistsError(f"output {str(target)!r} exists and is not a folder")
-    parent = target.absolute().parent
-    parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f"{TEMP_PREFIX}{target.name}-", dir=parent))
+    check_writable(target, overwrite=overwrite)
+    staging = staging_folder(target)
     try:
         with ThreadPoolExecutor(max_workers=len(tables) or 1) as writers:
             # Polars writes without the GIL: tables written side by side take about 60% of the time.
@@ -177,7 +171,7 @@ def write_output(
             ]
             for future in written:
                 future.result()
-        (staging / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True, default=str) + "\n")
+        (staging / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True, default=str) + "\n")
         if layout == "huggingface":
             (staging / "README.md").write_text(dataset_card(output_format))
         for child in sorted(staging.rglob("*")):
@@ -187,14 +181,8 @@ def write_output(
             else:
                 _fsync_dir(child)
         _fsync_dir(staging)
-        if target.exists():
-            retired = Path(tempfile.mkdtemp(prefix=f"{OLD_PREFIX}{target.name}-", dir=parent))
-            os.rename(target, retired / "out")
-            os.rename(staging, target)
-            shutil.rmtree(retired, ignore_errors=True)
-        else:
-            os.rename(staging, target)
-        _fsync_dir(parent)
+        put_in_place(staging, target, overwrite=overwrite)
+        _fsync_dir(target.absolute().parent)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
+import subprocess
+import sys
+import time
 from concurrent.futures import ProcessPoolExecutor
 from functools import partial
+from pathlib import Path
 
 import pytest
 
@@ -21,7 +26,7 @@ from cleaner.engines.local import (
 )
 from cleaner.engines.pool import map_ordered
 from cleaner.errors import WorkerStartError
-from tests.conftest import ARTICLE
+from tests.conftest import ARTICLE, REPO
 from tests.crashing import crash_on_three, die_on_start, pid_and_tenfold
 
 
@@ -38,7 +43,12 @@ def test_a_dying_worker_costs_only_its_item() -> None:
 
 
 def test_items_marked_for_threads_run_in_this_process_in_order_beside_a_dying_worker() -> None:
-    even_in_threads = map_ordered(pid_and_tenfold, range(10), 2, isolate=lambda item: (-1, -item), in_threads=lambda v: v % 2 == 0)
+    # a worker's death breaks every item the pool still held: those are recomputed by ``isolate``
+    # (pid -1), the item that kills its worker again included (-3)
+    def isolate(item: int) -> tuple[int, int]:
+        return -1, -item if item == 3 else item * 10
+
+    even_in_threads = map_ordered(pid_and_tenfold, range(10), 2, isolate=isolate, in_threads=lambda v: v % 2 == 0)
     results = list(even_in_threads)
     assert [value for _, value in results] == [0, 10, 20, -3, 40, 50, 60, 70, 80, 90]
     here = os.getpid()
@@ -72,3 +82,35 @@ def test_the_local_engine_is_made_from_the_configuration() -> None:
     engine = make_engine(CleanConfig(workers=3))
     assert isinstance(engine, LocalEngine) and engine.workers == 3
     assert releases_gil(_raw(2), CleanConfig(strip=False)) and not releases_gil(_raw(2), CleanConfig())
+
+
+def test_workers_end_when_their_parent_is_killed(tmp_path: Path) -> None:
+    script = (
+        "import time\n"
+        "from cleaner.engines.pool import new_pool\n"
+        "from tests.crashing import worker_pid\n"
+        "if __name__ == '__main__':\n"
+        "    pool = new_pool(2)\n"
+        "    print(*sorted(set(pool.map(worker_pid, range(8)))), flush=True)\n"
+        "    time.sleep(60)\n"
+    )
+    (tmp_path / "parent.py").write_text(script)
+    environment = {**os.environ, "PYTHONPATH": str(REPO)}
+    parent = subprocess.Popen([sys.executable, str(tmp_path / "parent.py")], cwd=REPO, stdout=subprocess.PIPE, text=True, env=environment)
+    assert parent.stdout is not None
+    workers = [int(pid) for pid in parent.stdout.readline().split()]
+    assert workers and parent.pid not in workers
+    parent.send_signal(signal.SIGKILL)
+    parent.wait()
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and any(_running(pid) for pid in workers):
+        time.sleep(0.2)
+    assert not any(_running(pid) for pid in workers)
+
+
+def _running(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            return handle.read().split(")")[-1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False

@@ -6,9 +6,15 @@ import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cleaner.normalize import WORD, normalize_series
 from cleaner import strip_texts
-from cleaner.strip.language import guess_languages, iso_code, stoplists, word_ids, words_of
+from cleaner.normalize import WORD, normalize_series
+from cleaner.strip.language import (
+    guess_languages,
+    iso_code,
+    stoplists,
+    word_ids,
+    words_of,
+)
 from tests.conftest import ARTICLE
 
 

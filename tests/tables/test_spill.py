@@ -65,7 +65,11 @@ def test_folders_of_killed_runs_are_removed_and_live_ones_kept(tmp_path: Path) -
     unrelated = tmp_path / "cleaner-run-notes"
     for folder in (dead, alive, unrelated):
         folder.mkdir()
+        os.utime(folder, (0, 0))  # folders of an older cleaner, without an owner lock
+    fresh = tmp_path / f"{WORK_PREFIX}{finished.stdout.strip()}-being-created"
+    fresh.mkdir()
     remove_abandoned(tmp_path)
+    assert fresh.exists()  # its run may be about to take its lock
     assert not dead.exists() and alive.exists() and unrelated.exists()
     work = WorkFolder(tmp_path)
     assert work.path.parent == tmp_path and work.path.name.startswith(f"{WORK_PREFIX}{os.getpid()}-")

@@ -1,0 +1,185 @@
+"""Putting a finished output folder into place without losing anything that was there.
+
+The output is written into a staging folder beside ``OUT`` and moved into place at the end,
+under a lock on the parent folder (``flock`` on the folder itself, so no lock file is left
+behind), so that two runs writing one ``OUT`` take turns and the second sees the first's
+output:
+
+- ``OUT`` absent: the staging folder is renamed with ``RENAME_NOREPLACE``, so a folder that
+  appeared meanwhile is never replaced;
+- ``OUT`` present and ``overwrite`` asked for: it must be a folder cleaner wrote (its
+  ``manifest.json`` says so) or an empty one; the two are swapped in one step
+  (``RENAME_EXCHANGE``), so a kill at any moment leaves the old output or the new one.
+
+Where the kernel or file system lacks ``renameat2`` (not Linux), the swap is two renames; a
+kill between them leaves the old output in ``.cleaner-old-OUT-*``, which the next write to
+``OUT`` puts back before anything else.
+
+Outputs also must not overlap the inputs: an output that is an input, or contains one, is
+refused before anything is read (:func:`check_output_location`); one inside an input folder is
+left out of what is read (``read.discover`` skips folders cleaner made).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import errno
+import fcntl
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterable, Iterator
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from cleaner.errors import OutputExistsError, OutputOverlapError
+
+TEMP_PREFIX = ".cleaner-tmp-"
+OLD_PREFIX = ".cleaner-old-"
+MANIFEST = "manifest.json"
+MANIFEST_KEYS = frozenset({"version", "parameters", "counts"})
+"""Keys every manifest cleaner writes has: what marks a folder as cleaner's output."""
+
+_AT_FDCWD = -100
+_RENAME_NOREPLACE = 1
+_RENAME_EXCHANGE = 2
+
+
+def is_cleaner_output(folder: Path) -> bool:
+    """Whether ``folder`` is an output folder cleaner wrote (its manifest says so)."""
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(manifest, dict) and MANIFEST_KEYS <= manifest.keys()
+
+
+def check_output_location(out_dir: str | os.PathLike[str], inputs: Iterable[str | os.PathLike[str]], what: str = "output") -> None:
+    """Refuse an output (or index) folder that is one of ``inputs`` or contains one, before
+    anything is read or written: replacing it would delete the inputs."""
+    out = _real(out_dir)
+    for raw in inputs:
+        name = os.fspath(raw)
+        if name == "-" or not os.path.exists(name):
+            continue
+        source = _real(name)
+        if source == out:
+            raise OutputOverlapError(f"the {what} {os.fspath(out_dir)!r} is the input {name!r}: choose another folder")
+        if out in source.parents:
+            raise OutputOverlapError(f"the {what} {os.fspath(out_dir)!r} contains the input {name!r}: choose another folder")
+
+
+def check_locations(
+    out_dir: str | os.PathLike[str] | None, inputs: Iterable[str | os.PathLike[str]], index_dir: str | os.PathLike[str] | None
+) -> None:
+    """Refuse folders that would destroy each other: an output or index that is (or contains)
+    an input, and an index inside the output (replacing the output would delete it) or an
+    output inside the index."""
+    inputs = list(inputs)
+    if out_dir is not None:
+        check_output_location(out_dir, inputs)
+    if index_dir is None:
+        return
+    check_output_location(index_dir, inputs, what="index")
+    if out_dir is not None:
+        out, index = _real(out_dir), _real(index_dir)
+        if out == index or out in index.parents or index in out.parents:
+            raise OutputOverlapError(
+                f"the output {os.fspath(out_dir)!r} and the index {os.fspath(index_dir)!r} overlap: keep the index apart"
+            )
+
+
+def _real(path: str | os.PathLike[str]) -> Path:
+    return Path(os.path.realpath(os.path.abspath(os.fspath(path))))
+
+
+@contextlib.contextmanager
+def locked_folder(folder: Path) -> Iterator[None]:
+    """An exclusive ``flock`` on ``folder`` itself, held for the block (waits for others)."""
+    handle = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(handle)  # closing releases the lock
+
+
+def staging_folder(target: Path) -> Path:
+    """A fresh folder beside ``target`` to write the output into."""
+    parent = target.absolute().parent
+    parent.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix=f"{TEMP_PREFIX}{target.name}-", dir=parent))
+
+
+def put_in_place(staging: Path, target: Path, *, overwrite: bool) -> None:
+    """Move the finished ``staging`` folder to ``target`` (see the module docstring)."""
+    parent = target.absolute().parent
+    with locked_folder(parent):
+        _restore_retired(target)
+        if not os.path.lexists(target):
+            if not _renameat2(staging, target, _RENAME_NOREPLACE):
+                os.rename(staging, target)
+            return
+        _check_replaceable(target, overwrite)
+        if _renameat2(staging, target, _RENAME_EXCHANGE):
+            shutil.rmtree(staging, ignore_errors=True)  # the staging path now holds the old output
+            return
+        retired = Path(tempfile.mkdtemp(prefix=f"{OLD_PREFIX}{target.name}-", dir=parent))
+        os.rename(target, retired / "out")
+        os.rename(staging, target)
+        shutil.rmtree(retired, ignore_errors=True)
+
+
+def check_writable(target: Path, *, overwrite: bool) -> None:
+    """Fail early, before any work, when ``target`` could not be written (checked again when
+    the output is put in place)."""
+    if os.path.lexists(target):
+        _check_replaceable(target, overwrite)
+
+
+def _check_replaceable(target: Path, overwrite: bool) -> None:
+    if not overwrite:
+        raise OutputExistsError(f"output {str(target)!r} exists; pass --overwrite to replace it")
+    if target.is_symlink() or not target.is_dir():
+        raise OutputExistsError(f"output {str(target)!r} exists and is not a folder")
+    if not is_cleaner_output(target) and any(target.iterdir()):
+        raise OutputExistsError(
+            f"output {str(target)!r} exists and was not written by cleaner (no cleaner manifest.json): "
+            "cleaner replaces only its own output; choose another folder"
+        )
+
+
+def _restore_retired(target: Path) -> None:
+    """Put back an output that a killed two-rename swap left in ``.cleaner-old-OUT-*``."""
+    if os.path.lexists(target):
+        return
+    retired = sorted(target.absolute().parent.glob(f"{OLD_PREFIX}{target.name}-*/out"))
+    if retired:
+        os.rename(retired[-1], target)
+        shutil.rmtree(retired[-1].parent, ignore_errors=True)
+
+
+def _renameat2(source: Path, target: Path, flags: int) -> bool:
+    """``renameat2(source, target, flags)``; ``False`` where the system lacks it."""
+    function = _renameat2_function()
+    if function is None:
+        return False
+    if function(_AT_FDCWD, os.fsencode(source), _AT_FDCWD, os.fsencode(target), flags) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):
+        return False
+    if code == errno.EEXIST:
+        raise OutputExistsError(f"output {str(target)!r} appeared while this run was writing; nothing was replaced")
+    raise OSError(code, os.strerror(code), str(target))
+
+
+@lru_cache(maxsize=1)
+def _renameat2_function() -> Any:
+    try:
+        return ctypes.CDLL(None, use_errno=True).renameat2
+    except (AttributeError, OSError):
+        return None

@@ -1,0 +1,138 @@
+"""Never lose a user's data: outputs never replace inputs, other runs' outputs or folders
+cleaner did not write; a work folder in use is never taken for an abandoned one."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import cleaner
+from cleaner.cli import cli
+from cleaner.errors import OutputExistsError, OutputOverlapError
+from cleaner.tables import place
+from cleaner.tables.place import OLD_PREFIX, is_cleaner_output
+from cleaner.tables.spill import OWNER_LOCK, WORK_PREFIX, WorkFolder, remove_abandoned
+from tests.conftest import ARTICLE, SAMPLES
+
+
+def _copy_samples(tmp_path: Path) -> Path:
+    data = tmp_path / "data"
+    shutil.copytree(SAMPLES, data / "today")
+    return data
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {str(path.relative_to(folder)): path.read_bytes() for path in sorted(folder.rglob("*")) if path.is_file()}
+
+
+@pytest.mark.parametrize("output", ["today", "."])
+def test_an_output_that_is_or_contains_an_input_is_refused_and_the_inputs_stay(tmp_path: Path, output: str) -> None:
+    data = _copy_samples(tmp_path)
+    before = _files(data)
+    target = data / "today" if output == "today" else data
+    result = CliRunner().invoke(cli, ["clean", str(data / "today"), "-o", str(target), "--overwrite", "--workers", "1"])
+    assert result.exit_code == 2 and "input" in result.output, result.output
+    assert _files(data) == before
+    with pytest.raises(OutputOverlapError):
+        cleaner.clean([str(data / "today")], workers=1).write(target, overwrite=True)
+    assert _files(data) == before
+
+
+def test_an_output_inside_the_input_folder_is_not_read_back(tmp_path: Path) -> None:
+    data = _copy_samples(tmp_path)
+    runner = CliRunner()
+    first = runner.invoke(cli, ["clean", str(data), "-o", str(data / "out"), "--workers", "1"])
+    assert first.exit_code == 0, first.output
+    again = cleaner.clean([str(data)], workers=1)
+    assert again.documents.height == cleaner.clean([str(data / "today")], workers=1).documents.height
+    ignored = again.errors.filter(again.errors["path"] == str(data / "out"))
+    assert ignored["action"].to_list() == ["ignored"]
+    second = runner.invoke(cli, ["clean", str(data), "-o", str(data / "out"), "--overwrite", "--workers", "1"])
+    assert second.exit_code == 0, second.output
+    assert is_cleaner_output(data / "out")
+
+
+def test_an_index_may_not_overlap_the_inputs_or_the_output(tmp_path: Path) -> None:
+    data = _copy_samples(tmp_path)
+    runner = CliRunner()
+    inside_output = runner.invoke(cli, ["clean", str(data / "today"), "-o", str(tmp_path / "out"), "--index", str(tmp_path / "out" / "idx")])
+    assert inside_output.exit_code == 2 and "index" in inside_output.output
+    is_input = runner.invoke(cli, ["clean", str(data / "today"), "-o", str(tmp_path / "out"), "--index", str(data)])
+    assert is_input.exit_code == 2 and "index" in is_input.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_concurrent_writers_of_one_output_never_replace_each_other(tmp_path: Path) -> None:
+    results = [cleaner.clean(SAMPLES, workers=1), cleaner.clean([{"id": "x", "text": ARTICLE}], workers=1)]
+    target = tmp_path / "out"
+    outcomes: list[str] = []
+
+    def write(result: cleaner.CleanResult) -> None:
+        try:
+            result.write(target)
+            outcomes.append("written")
+        except OutputExistsError:
+            outcomes.append("refused")
+
+    threads = [threading.Thread(target=write, args=(result,)) for result in results]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["refused", "written"]
+    assert is_cleaner_output(target) and not list(tmp_path.glob(".cleaner-*"))
+
+
+def test_overwrite_replaces_only_an_output_cleaner_wrote(tmp_path: Path) -> None:
+    result = cleaner.clean([{"id": "x", "text": ARTICLE}], workers=1)
+    mine = tmp_path / "mine"
+    (mine / "notes").mkdir(parents=True)
+    (mine / "notes" / "thesis.txt").write_text("years of work")
+    with pytest.raises(OutputExistsError, match="not written by cleaner"):
+        result.write(mine, overwrite=True)
+    assert (mine / "notes" / "thesis.txt").read_text() == "years of work"
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result.write(empty, overwrite=True)
+    result.write(empty, overwrite=True)
+    assert is_cleaner_output(empty)
+
+
+def test_without_renameat2_an_interrupted_swap_is_put_back_by_the_next_write(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    result = cleaner.clean([{"id": "x", "text": ARTICLE}], workers=1)
+    target = tmp_path / "out"
+    result.write(target)
+    before = _files(target)
+    retired = tmp_path / f"{OLD_PREFIX}out-killed"
+    retired.mkdir()
+    os.rename(target, retired / "out")  # what a kill between the two renames leaves
+    monkeypatch.setattr(place, "_renameat2_function", lambda: None)
+    with pytest.raises(OutputExistsError):
+        result.write(target)  # the earlier output is back first, so it is not silently replaced
+    assert _files(target) == before and not retired.exists()
+    result.write(target, overwrite=True)
+    assert is_cleaner_output(target) and not list(tmp_path.glob(f"{OLD_PREFIX}*"))
+
+
+def test_a_work_folder_whose_owner_holds_its_lock_is_never_removed(tmp_path: Path) -> None:
+    live = WorkFolder(tmp_path)
+    foreign = tmp_path / f"{WORK_PREFIX}1-other-namespace"  # pid 1 here, another run's pid there
+    foreign.mkdir()
+    holder = os.open(foreign / OWNER_LOCK, os.O_RDWR | os.O_CREAT)
+    fcntl.flock(holder, fcntl.LOCK_EX)
+    abandoned = tmp_path / f"{WORK_PREFIX}424242-killed"
+    abandoned.mkdir()
+    (abandoned / OWNER_LOCK).touch()
+    try:
+        remove_abandoned(tmp_path)
+        assert live.path.exists() and foreign.exists() and not abandoned.exists()
+    finally:
+        os.close(holder)
+    remove_abandoned(tmp_path)
+    assert not foreign.exists() and live.path.exists()
