@@ -264,4 +264,4 @@ def _in_document_order(parts: list[pl.DataFrame], raw: pl.DataFrame) -> pl.DataF
 
 
 def _signature_params(config: CleanConfig) -> SignatureParams | None:
-    return config.signature_params() if config.near_duplicates else None
+    return config.signature_params() if config.signatures_needed() else None

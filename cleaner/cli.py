@@ -12,6 +12,7 @@ Exit codes: 0 the run finished (input problems are listed in the ``errors`` tabl
 from __future__ import annotations
 
 import gzip
+import json
 import sys
 import time
 from pathlib import Path
@@ -22,6 +23,7 @@ import polars as pl
 
 from cleaner import __version__
 from cleaner.config import CleanConfig, FieldMap
+from cleaner.duplicates.index import DedupIndex
 from cleaner.errors import (
     USAGE_EXIT_CODE,
     CleanerError,
@@ -244,18 +246,11 @@ def clean_command(
             click.echo(f"error: {row['path']}: {row['error']}", err=True)
         raise click.ClickException(f"{skipped.height} input(s) could not be read (--strict): nothing written")
     try:
-        result.write(output, overwrite=overwrite)
+        result.write(output, overwrite=overwrite, update_index=index_dir is not None)
     except CleanerError as exc:
         raise _refuse(exc) from exc
     except OSError as exc:
-        raise click.ClickException(f"cannot write {output!r}: {exc}") from exc
-    if index_dir is not None:
-        try:
-            result.update_index()
-        except CleanerError as exc:
-            raise _refuse(exc) from exc
-        except OSError as exc:
-            raise click.ClickException(f"output written, but the index {index_dir!r} could not be updated: {exc}") from exc
+        raise click.ClickException(f"cannot write {output!r}: {exc} (nothing was written)") from exc
     if not quiet:
         for row in skipped.head(10).iter_rows(named=True):
             where = f"{row['path']}" + (f" (record {row['record']})" if row["record"] is not None else "")
@@ -340,6 +335,46 @@ def explain_command(output: str, para_id: str) -> None:
         raise click.ClickException(f"no paragraph {para_id!r} in {output}") from exc
     except (OSError, KeyError, pl.exceptions.PolarsError) as exc:
         raise click.ClickException(f"{output} is not a cleaner output folder: {exc}") from exc
+
+
+@cli.group("index")
+def index_group() -> None:
+    """Look after a dedup index (--index DIR): what it holds, whether it is whole, compaction."""
+
+
+@index_group.command("info")
+@click.argument("index_dir", type=click.Path(exists=True, file_okay=False))
+def index_info(index_dir: str) -> None:
+    """Parts, documents and paragraphs of the index INDEX_DIR, and its parameters."""
+    try:
+        info = DedupIndex(index_dir).info()
+    except CleanerError as exc:
+        raise _refuse(exc) from exc
+    for key, value in info.items():
+        click.echo(f"{key}: {json.dumps(value, sort_keys=True) if isinstance(value, dict) else value}")
+
+
+@index_group.command("verify")
+@click.argument("index_dir", type=click.Path(exists=True, file_okay=False))
+def index_verify(index_dir: str) -> None:
+    """Read every part of INDEX_DIR; list what is damaged or left by killed runs (exit 1 if any)."""
+    problems = DedupIndex(index_dir).verify()
+    for problem in problems:
+        click.echo(problem)
+    if problems:
+        raise click.ClickException(f"{len(problems)} problem(s) in {index_dir}")
+    click.echo(f"{index_dir}: every part reads, nothing left over")
+
+
+@index_group.command("compact")
+@click.argument("index_dir", type=click.Path(exists=True, file_okay=False))
+def index_compact(index_dir: str) -> None:
+    """Rewrite INDEX_DIR as one part holding each document's latest entries."""
+    try:
+        kept = DedupIndex(index_dir).compact()
+    except CleanerError as exc:
+        raise _refuse(exc) from exc
+    click.echo(f"{index_dir}: {kept:,} paragraphs in one part")
 
 
 def main() -> None:

@@ -174,6 +174,11 @@ class CleanConfig:
             rows=rows,
         )
 
+    def signatures_needed(self) -> bool:
+        """Whether paragraphs get signatures: for near-duplicates, and for an index (later
+        runs may match near copies against it even when this one matches exact copies only)."""
+        return self.near_duplicates or self.index_dir is not None
+
     def match_rule(self) -> MatchRule:
         """When two verified paragraphs count as copies."""
         return MatchRule(

@@ -52,6 +52,10 @@ class IndexMismatchError(CleanerError, ValueError):
     exit_code = USAGE_EXIT_CODE
 
 
+class IndexCorruptError(CleanerError, RuntimeError):
+    """The dedup index is damaged (a part unreadable, ``meta.json`` missing or broken)."""
+
+
 class EngineUnavailableError(CleanerError, RuntimeError):
     """The chosen engine cannot start here (its package is not installed, its folder unusable)."""
 

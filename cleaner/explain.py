@@ -26,7 +26,7 @@ def shared_runs(text: str, other: str, min_words: int = 3) -> list[str]:
 def explain(out_dir: str | os.PathLike[str], para_id: str, width: int = 100) -> str:
     """A readable account of ``para_id``'s cluster in the output folder ``out_dir``."""
     tables = read_output(out_dir)
-    paragraphs, documents = tables["paragraphs"], tables["documents"]
+    paragraphs, documents, clusters = tables["paragraphs"], tables["documents"], tables["clusters"]
     row = paragraphs.filter(pl.col("para_id") == para_id)
     if row.height == 0:
         raise UnknownParagraphError(para_id)
@@ -36,10 +36,18 @@ def explain(out_dir: str | os.PathLike[str], para_id: str, width: int = 100) -> 
         .join(documents.select("doc_id", "source", "date"), on="doc_id", how="left")
         .sort(pl.col("is_canonical").not_(), "para_id")
     )
-    canonical = members.row(0, named=True)
+    # the clusters table names the canonical, which may be a paragraph of an earlier run (an index)
+    cluster = clusters.filter(pl.col("cluster_id") == paragraph["cluster_id"]).row(0, named=True)
+    todays = members.filter(pl.col("para_id") == cluster["canonical_para_id"])
+    if todays.height:
+        canonical = todays.row(0, named=True)
+        origin = f"source {canonical['source']}, date {canonical['date'] or 'unknown'}"
+    else:
+        canonical = {"para_id": cluster["canonical_para_id"], "text": cluster["text"]}
+        origin = f"from an earlier run kept in the index; sources {', '.join(cluster['sources'])}"
     lines = [
-        f"paragraph {para_id} is in cluster {paragraph['cluster_id']} with {members.height - 1} other paragraph(s)",
-        f"canonical: {canonical['para_id']} (source {canonical['source']}, date {canonical['date'] or 'unknown'})",
+        f"paragraph {para_id} is in cluster {paragraph['cluster_id']} with {members.height - 1} other paragraph(s) of this run",
+        f"canonical: {canonical['para_id']} ({origin})",
         textwrap.indent(textwrap.fill(canonical["text"], width), "  "),
         "",
         "canonical rule: earliest date, then --prefer order, then most words, then longest, then doc_id",

@@ -28,7 +28,7 @@ import polars as pl
 from cleaner.batch import clean_batch, releases_gil
 from cleaner.config import CleanConfig
 from cleaner.discover import ErrorRow
-from cleaner.duplicates.index import index_rows, indexed_texts, load_index
+from cleaner.duplicates.index import changed_rows, index_rows, indexed_texts, load_index
 from cleaner.duplicates.stage import Deduplicated, deduplicate
 from cleaner.engines import Engine, is_spark_dataframe, make_engine
 from cleaner.inputs import (
@@ -104,7 +104,7 @@ def clean(
         **assemble_tables(
             mapped.texts,
             deduplicated.today,
-            indexed_texts(indexed),
+            indexed_texts(indexed.rows),
             deduplicated.earlier,
             deduplicated.provenance,
             documents,
@@ -119,9 +119,10 @@ def clean(
 
     result = CleanResult(stored=stored, errors=mapped.errors, config=config)
     if config.index_dir is not None:
-        result.index_rows = index_rows(mapped.texts, mapped.keys, mapped.signatures, mapped.documents, deduplicated.today)
+        today = index_rows(mapped.texts, mapped.keys, mapped.signatures, mapped.documents, deduplicated.today)
+        result.index_rows = changed_rows(today, indexed.replaced)
     run_counts = counts(documents, deduplicated, mapped.removed, mapped.errors)
-    dedup = dedup_section(config, indexed.height, deduplicated.statistics)
+    dedup = dedup_section(config, indexed.rows.height, deduplicated.statistics)
     result.manifest = manifest(config, inputs, timings, run_counts, memory, dedup)
     return result
 
@@ -149,7 +150,7 @@ def map_documents(
         threading.Thread(target=importlib.import_module, args=("scipy.sparse.csgraph",), daemon=True).start()
     read_errors: list[ErrorRow] = []
     info: list[pl.DataFrame] = []
-    bands = config.signature_params().bands if config.near_duplicates else None
+    bands = config.signature_params().bands if config.signatures_needed() else None
     collector = MapCollector(WorkFolder(config.work_dir), bands, parquet_metadata(config))
     batches = document_batches(raw_documents(inputs, config, read_errors), config.batch_size, config.batch_chars, info)
     outputs = engine.map_batches(

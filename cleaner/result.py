@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ import polars as pl
 from cleaner import schemas
 from cleaner.config import CleanConfig, OutputFormat
 from cleaner.duplicates.index import DedupIndex
+from cleaner.errors import IndexCorruptError
 from cleaner.inputs import PathLike
 from cleaner.manifest import parquet_metadata
 from cleaner.tables.place import check_locations
@@ -37,10 +39,19 @@ class CleanResult:
     """This run's paragraphs as the dedup index stores them (when an index is in use)."""
 
     def update_index(self) -> None:
-        """Append this run's paragraphs to its dedup index (after the output is safely written)."""
+        """Append this run's paragraphs to its dedup index (after the output is safely written;
+        ``write(..., update_index=True)`` does both in one step)."""
+        DedupIndex(self._index_dir()).append(self._index_rows(), self.config)
+
+    def _index_dir(self) -> str:
         if self.config.index_dir is None or self.index_rows is None:
             raise ValueError("this run used no index (pass index_dir=... or --index DIR)")
-        DedupIndex(self.config.index_dir).append(self.index_rows, self.config)
+        return self.config.index_dir
+
+    def _index_rows(self) -> pl.DataFrame:
+        self._index_dir()
+        assert self.index_rows is not None
+        return self.index_rows
 
     @property
     def documents(self) -> pl.DataFrame:
@@ -74,17 +85,39 @@ class CleanResult:
         return {name: getattr(self, name) for name in schemas.OUTPUT_TABLES}
 
     def write(
-        self, out_dir: PathLike, *, output_format: OutputFormat | None = None, overwrite: bool = False
+        self,
+        out_dir: PathLike,
+        *,
+        output_format: OutputFormat | None = None,
+        overwrite: bool = False,
+        update_index: bool = False,
     ) -> Path:
         """Write the tables and ``manifest.json`` into ``out_dir`` atomically.
 
         ``out_dir`` may not be (or contain) an input or the index; with ``overwrite`` it may
-        replace only an earlier output of cleaner's (``tables.place``).
+        replace only an earlier output of cleaner's (``tables.place``). With ``update_index``
+        (and an index in use) this run's paragraphs join the index in the same step: its part
+        is written first, then the output is put in place, then the part is listed, so a full
+        disk fails the run before anything is in place.
 
         Tables are copied a row group at a time; the Hugging Face layout and partitioned
         output read ``documents``, ``paragraphs`` and ``clusters`` whole to shard them.
         """
         check_locations(out_dir, self.manifest.get("inputs", []), self.config.index_dir)
+        if not update_index or self.config.index_dir is None:
+            return self._write(out_dir, output_format, overwrite)
+        with DedupIndex(self.config.index_dir).update(self._index_rows(), self.config) as pending:
+            written = self._write(out_dir, output_format, overwrite)
+            try:
+                pending.commit()
+            except OSError as exc:
+                raise IndexCorruptError(
+                    f"output {os.fspath(out_dir)!r} written, but the index {self.config.index_dir!r} could not be updated "
+                    f"({exc}); the index is as it was"
+                ) from exc
+        return written
+
+    def _write(self, out_dir: PathLike, output_format: OutputFormat | None, overwrite: bool) -> Path:
         fmt = output_format or self.config.output_format
         whole = self.config.layout != "tables" or self.config.partition_by is not None
         tables: dict[str, Any] = {

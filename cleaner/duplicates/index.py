@@ -4,7 +4,8 @@ A daily ETL job runs ``cleaner clean today/ -o out/today --index dedup-index``: 
 holds, for every paragraph seen before, what matching needs (normalised key, shingle hashes,
 LSH band keys, sentence anchors) plus its text, source and date, so old inputs are never
 reread. Each run appends one Parquet part and then atomically replaces ``meta.json``, which
-lists the parts: a run killed in between leaves an unlisted part that is ignored.
+lists the parts, under a lock on the folder: a run killed in between leaves an unlisted part
+that is ignored, and removed by the next update.
 
 Canonical choice is stable across runs: a paragraph that was canonical in the index stays
 ahead of newcomers (the first step of the ranking), so cluster ids do not move.
@@ -15,10 +16,12 @@ built with; a run with different ones is refused rather than silently compared.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import tempfile
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +30,8 @@ import polars as pl
 from cleaner import __version__
 from cleaner.config import CleanConfig
 from cleaner.duplicates.store import SignatureStore
-from cleaner.errors import IndexMismatchError
+from cleaner.errors import IndexCorruptError, IndexMismatchError
+from cleaner.tables.place import locked_folder
 from cleaner.tables.spill import SpillTable
 
 FORMAT_VERSION = 1
@@ -61,6 +65,10 @@ def compatibility(config: CleanConfig) -> dict[str, Any]:
 
 
 META = "meta.json"
+PART = "part-{number:06d}.parquet"
+PART_GLOB = "part-*.parquet"
+STAGED_PREFIX = ".part-"
+META_STAGED_PREFIX = ".meta-"
 
 
 def is_index_folder(folder: Path) -> bool:
@@ -72,8 +80,28 @@ def is_index_folder(folder: Path) -> bool:
     return isinstance(meta, dict) and {"parts", "compatibility"} <= meta.keys()
 
 
+@dataclass(frozen=True)
+class LoadedIndex:
+    """What a run reads of its index: the paragraphs it matches against (``rows``, of
+    :data:`INDEX_ROWS`) and the latest entries of the documents it cleans again (``replaced``:
+    ``doc_id, para_id, norm_key, was_canonical``), which they supersede."""
+
+    rows: pl.DataFrame
+    replaced: pl.DataFrame
+
+
+REPLACED = pl.Schema({"doc_id": pl.String, "para_id": pl.String, "norm_key": pl.String, "was_canonical": pl.Boolean})
+
+
 class DedupIndex:
-    """The folder of an index: ``meta.json`` and ``part-NNNNNN.parquet`` files."""
+    """The folder of an index: ``meta.json`` and the ``part-NNNNNN.parquet`` files it lists.
+
+    Readers take the parts ``meta.json`` lists, a consistent snapshot (it is replaced
+    atomically). Writers take an ``flock`` on the folder, so that runs against one index take
+    turns; under it they remove what killed writers left (parts not listed, staged files),
+    write their part and then list it. A document's entries in a later part supersede its
+    entries in earlier ones.
+    """
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
@@ -83,9 +111,24 @@ class DedupIndex:
         return self.path / META
 
     def meta(self) -> dict[str, Any] | None:
-        if not self.meta_path.exists():
+        """The index's ``meta.json`` (``None`` for a new index). A folder with parts but no
+        readable ``meta.json`` is damaged, not new: refused, so its history is never lost."""
+        try:
+            text = self.meta_path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            if self.path.is_dir() and any(self.path.glob(PART_GLOB)):
+                raise IndexCorruptError(
+                    f"index {self.path} has parts but no {META}: refusing to start it anew over its history; "
+                    f"restore {META}, or run `cleaner index verify {self.path}`"
+                ) from None
             return None
-        return json.loads(self.meta_path.read_text(encoding="utf-8"))
+        try:
+            meta = json.loads(text)
+        except ValueError as exc:
+            raise IndexCorruptError(f"index {self.path}: {META} is damaged ({exc})") from exc
+        if not isinstance(meta, dict) or not {"parts", "compatibility"} <= meta.keys():
+            raise IndexCorruptError(f"index {self.path}: {META} does not describe an index")
+        return meta
 
     def check(self, config: CleanConfig) -> None:
         """Raise :class:`IndexMismatchError` if ``config`` cannot use this index."""
@@ -101,57 +144,212 @@ class DedupIndex:
                 "Use the same --jaccard and signature settings, or start a new index."
             )
 
-    def load(self, config: CleanConfig, replacing: Collection[str] = ()) -> pl.DataFrame:
-        """Every indexed paragraph (:data:`INDEX_ROWS`) except those of documents in ``replacing``.
+    def read_part(self, part: str) -> pl.DataFrame:
+        """One part's rows; a part that cannot be read is an error naming the index and file."""
+        try:
+            rows = pl.read_parquet(self.path / part).cast(INDEX_ROWS)
+        except Exception as exc:  # noqa: BLE001 - Polars, Arrow and the OS each raise their own
+            raise IndexCorruptError(
+                f"index {self.path}: part {part} cannot be read ({type(exc).__name__}: {exc}); "
+                f"`cleaner index verify {self.path}` lists the damage"
+            ) from exc
+        # parts written before shingles were stored distinct per paragraph
+        return rows.with_columns(pl.col("shingles").list.unique(maintain_order=True))
 
-        Documents processed again replace their earlier entries, so a rerun never matches
-        a document against its own past copy.
-        """
-        self.check(config)
+    def latest_rows(self) -> pl.DataFrame:
+        """Every document's entries from the latest part that holds it (:data:`INDEX_ROWS`)."""
         meta = self.meta()
         if meta is None or not meta["parts"]:
             return pl.DataFrame(schema=INDEX_ROWS)
-        frames = [pl.read_parquet(self.path / part) for part in meta["parts"]]
-        rows = pl.concat(frames, how="vertical").cast(INDEX_ROWS)
-        # parts written before shingles were stored distinct per paragraph
-        rows = rows.with_columns(pl.col("shingles").list.unique(maintain_order=True))
-        rows = rows.unique(subset="para_id", keep="last", maintain_order=True)
-        if replacing:
-            rows = rows.filter(~pl.col("doc_id").is_in(pl.Series(list(replacing), dtype=pl.String).implode()))
-        return rows
+        parts = [self.read_part(part).with_columns(pl.lit(number).alias("_part")) for number, part in enumerate(meta["parts"])]
+        rows = pl.concat(parts, how="vertical")
+        rows = rows.filter(pl.col("_part") == pl.col("_part").max().over("doc_id")).drop("_part")
+        return rows.unique(subset="para_id", keep="last", maintain_order=True)
 
-    def append(self, rows: pl.DataFrame, config: CleanConfig) -> Path:
-        """Add one part with ``rows`` and list it in ``meta.json`` (replaced atomically)."""
+    def load(self, config: CleanConfig, replacing: Collection[str] = ()) -> LoadedIndex:
+        """The indexed paragraphs a run matches against: every document's latest entries but
+        those of the documents in ``replacing``, which the run cleans again (returned apart)."""
         self.check(config)
+        rows = self.latest_rows()
+        again = pl.col("doc_id").is_in(pl.Series(list(replacing), dtype=pl.String).implode())
+        return LoadedIndex(rows.filter(~again), rows.filter(again).select(*REPLACED))
+
+    def append(self, rows: pl.DataFrame, config: CleanConfig) -> Path | None:
+        """Add one part with ``rows`` and list it in ``meta.json`` (see :meth:`update`)."""
+        with self.update(rows, config) as update:
+            return update.commit()
+
+    @contextlib.contextmanager
+    def update(self, rows: pl.DataFrame, config: CleanConfig) -> Iterator[IndexUpdate]:
+        """A part holding ``rows``, written under the index's lock and listed only by
+        :meth:`IndexUpdate.commit`: a run writes its part before its output and lists it after,
+        so that a full disk fails the run before anything is in place."""
         self.path.mkdir(parents=True, exist_ok=True)
-        meta = self.meta() or {
-            "format": FORMAT_VERSION,
-            "compatibility": compatibility(config),
-            "parts": [],
+        with locked_folder(self.path):
+            self.check(config)
+            meta = self.meta() or {"format": FORMAT_VERSION, "compatibility": compatibility(config), "parts": []}
+            self._remove_orphans(meta)
+            update = IndexUpdate(self, meta, rows)
+            try:
+                yield update
+            finally:
+                update.discard()
+
+    def _remove_orphans(self, meta: dict[str, Any]) -> None:
+        """Remove what killed writers left: parts ``meta.json`` does not list, staged files."""
+        listed = set(meta["parts"])
+        for path in self.path.iterdir():
+            name = path.name
+            staged = name.startswith((STAGED_PREFIX, META_STAGED_PREFIX))
+            if staged or (path.match(PART_GLOB) and name not in listed):
+                path.unlink(missing_ok=True)
+
+    def compact(self, config: CleanConfig | None = None) -> int:
+        """Rewrite the index as one part of every document's latest entries; returns the
+        number of paragraphs kept. Earlier parts are removed once the new one is listed."""
+        with locked_folder(self.path):
+            meta = self.meta()
+            if meta is None:
+                raise IndexCorruptError(f"{self.path} is not an index (no {META})")
+            if config is not None:
+                self.check(config)
+            rows = self.latest_rows()
+            if rows.height == 0:
+                return 0
+            self._remove_orphans(meta)
+            old = list(meta["parts"])
+            update = IndexUpdate(self, {**meta, "parts": [], "paragraphs": 0}, rows)
+            try:
+                update.commit(number=_part_number(old[-1]) + 1 if old else 0)
+            finally:
+                update.discard()
+            for part in old:
+                (self.path / part).unlink(missing_ok=True)
+        return rows.height
+
+    def verify(self) -> list[str]:
+        """What is wrong with the index, one finding a line (none: it is whole)."""
+        try:
+            meta = self.meta()
+        except IndexCorruptError as exc:
+            return [str(exc)]
+        if meta is None:
+            return [f"{self.path} is not an index (no {META})"]
+        problems = []
+        for part in meta["parts"]:
+            try:
+                self.read_part(part)
+            except IndexCorruptError as exc:
+                problems.append(str(exc))
+        listed = set(meta["parts"])
+        for path in sorted(self.path.iterdir()):
+            if path.name.startswith((STAGED_PREFIX, META_STAGED_PREFIX)) or (path.match(PART_GLOB) and path.name not in listed):
+                problems.append(f"{path}: left by a killed run, not listed in {META} (the next update removes it)")
+        return problems
+
+    def info(self) -> dict[str, Any]:
+        """Parts, documents, paragraphs and bytes of the index, and what it is compatible with."""
+        meta = self.meta()
+        if meta is None:
+            raise IndexCorruptError(f"{self.path} is not an index (no {META})")
+        rows = self.latest_rows()
+        return {
+            "path": str(self.path),
+            "format": meta.get("format"),
+            "written_by": meta.get("version"),
+            "parts": len(meta["parts"]),
+            "documents": rows["doc_id"].n_unique(),
+            "paragraphs": rows.height,
+            "canonical_paragraphs": int(rows["was_canonical"].sum()),
+            "bytes": sum((self.path / part).stat().st_size for part in meta["parts"]),
+            "compatibility": meta["compatibility"],
         }
-        number = len(meta["parts"])
-        part = f"part-{number:06d}.parquet"
-        while (self.path / part).exists():
-            number += 1
-            part = f"part-{number:06d}.parquet"
-        staging = self.path / f".{part}.tmp"
-        rows.select(*INDEX_ROWS).cast(INDEX_ROWS).write_parquet(staging, compression="zstd")
-        os.replace(staging, self.path / part)
-        meta = {**meta, "parts": [*meta["parts"], part], "version": __version__}
-        meta["paragraphs"] = int(meta.get("paragraphs", 0)) + rows.height
-        handle, temporary = tempfile.mkstemp(prefix=".meta-", dir=self.path)
+
+
+class IndexUpdate:
+    """One part on its way into an index, under the index's lock (:meth:`DedupIndex.update`)."""
+
+    def __init__(self, index: DedupIndex, meta: dict[str, Any], rows: pl.DataFrame) -> None:
+        self.index = index
+        self.meta = meta
+        self.rows = rows.select(*INDEX_ROWS).cast(INDEX_ROWS)
+        self.staged: Path | None = None
+        if self.rows.height:
+            handle, staged = tempfile.mkstemp(prefix=STAGED_PREFIX, suffix=".tmp", dir=index.path)
+            os.close(handle)
+            self.staged = Path(staged)
+            try:
+                self.rows.write_parquet(self.staged, compression="zstd")
+                _fsync(self.staged)
+            except BaseException:
+                self.discard()
+                raise
+
+    def commit(self, number: int | None = None) -> Path | None:
+        """List the part in ``meta.json`` (replaced atomically); returns the part (``None``
+        when there was nothing to add)."""
+        if self.staged is None:
+            return None
+        parts = self.meta["parts"]
+        if number is None:
+            number = _part_number(parts[-1]) + 1 if parts else 0
+        part = self.index.path / PART.format(number=number)
+        os.replace(self.staged, part)
+        self.staged = None
+        meta = {**self.meta, "parts": [*parts, part.name], "version": __version__}
+        meta["paragraphs"] = int(meta.get("paragraphs", 0)) + self.rows.height
+        handle, temporary = tempfile.mkstemp(prefix=META_STAGED_PREFIX, dir=self.index.path)
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             json.dump(meta, stream, indent=2, sort_keys=True)
-        os.replace(temporary, self.meta_path)
-        return self.path / part
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, self.index.meta_path)
+        _fsync(self.index.path)
+        self.meta = meta
+        return part
+
+    def discard(self) -> None:
+        """Remove the staged part if it was not listed."""
+        if self.staged is not None:
+            self.staged.unlink(missing_ok=True)
+            self.staged = None
 
 
-def load_index(config: CleanConfig, replacing: Collection[str]) -> pl.DataFrame:
-    """The run's index rows (:data:`INDEX_ROWS`; none without an index), less the documents
-    of this run (``replacing``), which replace their earlier entries."""
+def _part_number(part: str) -> int:
+    return int(part.removeprefix("part-").split(".", 1)[0])
+
+
+def _fsync(path: Path) -> None:
+    handle = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(handle)
+    except OSError:
+        pass
+    finally:
+        os.close(handle)
+
+
+def load_index(config: CleanConfig, replacing: Collection[str]) -> LoadedIndex:
+    """The run's index (none without one), its documents of this run (``replacing``) apart."""
     if config.index_dir is None:
-        return pl.DataFrame(schema=INDEX_ROWS)
+        return LoadedIndex(pl.DataFrame(schema=INDEX_ROWS), pl.DataFrame(schema=REPLACED))
     return DedupIndex(config.index_dir).load(config, replacing=replacing)
+
+
+def changed_rows(rows: pl.DataFrame, replaced: pl.DataFrame) -> pl.DataFrame:
+    """``rows`` less the documents whose entries are what the index holds already (a day run
+    again adds nothing)."""
+    if replaced.height == 0:
+        return rows
+    columns = ["para_id", "norm_key", "was_canonical"]
+
+    def signature(frame: pl.DataFrame) -> pl.DataFrame:
+        return frame.group_by("doc_id").agg(pl.struct(columns).sort_by("para_id").alias("entries"))
+
+    same = signature(rows.select("doc_id", *columns)).join(signature(replaced), on="doc_id").filter(
+        pl.col("entries") == pl.col("entries_right")
+    )
+    return rows.join(same.select("doc_id"), on="doc_id", how="anti", maintain_order="left")
 
 
 def indexed_documents(indexed: pl.DataFrame) -> pl.DataFrame:

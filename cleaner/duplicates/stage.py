@@ -22,7 +22,7 @@ from cleaner.duplicates.clusters import (
     exact_groups,
     near_duplicate_groups,
 )
-from cleaner.duplicates.index import indexed_documents, indexed_keys
+from cleaner.duplicates.index import LoadedIndex, indexed_documents, indexed_keys
 from cleaner.tables.collect import MappedDocuments
 
 
@@ -39,24 +39,27 @@ class Deduplicated:
 
 def deduplicate(
     mapped: MappedDocuments,
-    indexed: pl.DataFrame,
+    indexed: LoadedIndex,
     config: CleanConfig,
     components_of: ComponentLabels,
     timings: dict[str, float],
 ) -> Deduplicated:
     """Clusters over today's paragraphs and the index's (``indexed``), then each paragraph's
     canonical. ``components_of`` labels the verified graph (an engine's: on the driver or a
-    cluster). Records the ``clusters`` and ``canonical`` seconds in ``timings``."""
+    cluster). Records the ``clusters`` and ``canonical`` seconds in ``timings``.
+
+    A paragraph of a document cleaned again keeps the canonical standing its earlier entry
+    had (same document, same normalised text), so re-sending a document moves no cluster id."""
     stage = time.perf_counter()
     ranking_docs = pl.concat(
-        [mapped.documents.select("doc_id", "source", "date", "order"), indexed_documents(indexed)], how="vertical"
+        [mapped.documents.select("doc_id", "source", "date", "order"), indexed_documents(indexed.rows)], how="vertical"
     )
-    not_indexed = schemas.chunked_like(pl.Series("was_canonical", np.zeros(mapped.keys.height, dtype=bool)), mapped.keys)
-    candidates = pl.concat([mapped.keys.with_columns(not_indexed), indexed_keys(indexed)], how="vertical")
+    standing = schemas.chunked_like(previous_standing(mapped.keys, indexed.replaced), mapped.keys)
+    candidates = pl.concat([mapped.keys.with_columns(standing), indexed_keys(indexed.rows)], how="vertical")
     ranks = paragraph_ranks(candidates, ranking_docs, config.prefer_sources).to_numpy()
     statistics: dict[str, Any] = {}
-    if mapped.signatures is not None:
-        mapped.signatures.add(indexed.select("norm_key", "shingles", "band_keys", "anchors"))
+    if config.near_duplicates and mapped.signatures is not None:
+        mapped.signatures.add(indexed.rows.select("norm_key", "shingles", "band_keys", "anchors"))
         members, statistics = near_duplicate_groups(
             candidates["norm_key"], ranks, mapped.signatures, config.match_rule(), config.max_bucket, components_of
         )
@@ -76,3 +79,13 @@ def deduplicate(
     timings["canonical"] = time.perf_counter() - stage
     today = assignment.slice(0, mapped.keys.height)
     return Deduplicated(today, assignment.slice(mapped.keys.height), provenance, duplicates, statistics)
+
+
+def previous_standing(keys: pl.DataFrame, replaced: pl.DataFrame) -> pl.Series:
+    """``was_canonical`` of today's paragraphs (``keys``): whether the same document's entry
+    with the same normalised text was canonical in the index."""
+    if replaced.height == 0:
+        return pl.Series("was_canonical", np.zeros(keys.height, dtype=bool))
+    canonical = replaced.filter(pl.col("was_canonical")).select("doc_id", "norm_key").unique().with_columns(pl.lit(True).alias("was_canonical"))
+    joined = keys.select("doc_id", "norm_key").join(canonical, on=["doc_id", "norm_key"], how="left", maintain_order="left")
+    return joined["was_canonical"].fill_null(False)

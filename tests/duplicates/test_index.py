@@ -1,18 +1,36 @@
-"""Signatures, candidates, verification and clusters of near-duplicate paragraphs."""
+"""The incremental dedup index: matching against earlier runs, and never losing its history."""
 
 from __future__ import annotations
 
-import polars as pl
+import json
+import os
+import threading
+from pathlib import Path
 
+import polars as pl
+import pytest
+from click.testing import CliRunner
+
+import cleaner
+from cleaner.cli import cli
+from cleaner.duplicates.index import DedupIndex
+from cleaner.errors import IndexCorruptError
 from tests.conftest import BASE, PARAGRAPHS
 
+WIRE = [BASE, PARAGRAPHS[2], "The harbour master said ferries would resume their normal timetable by the weekend at the latest."]
 
-def test_incremental_index_dedups_against_earlier_runs(tmp_path):
-    from click.testing import CliRunner
 
-    from cleaner.cli import cli
-    from cleaner.duplicates.index import DedupIndex
+def _day(records: list[dict], index: Path, **options: object) -> cleaner.CleanResult:
+    return cleaner.clean(records, index_dir=str(index), strip=False, workers=1, **options)
 
+
+def _run(tmp_path: Path, name: str, records: list[dict], index: Path, **options: object) -> cleaner.CleanResult:
+    result = _day(records, index, **options)
+    result.write(tmp_path / name, update_index=True)
+    return result
+
+
+def test_incremental_index_dedups_against_earlier_runs(tmp_path: Path) -> None:
     day1 = tmp_path / "day1"
     day2 = tmp_path / "day2"
     day1.mkdir()
@@ -41,3 +59,111 @@ def test_incremental_index_dedups_against_earlier_runs(tmp_path):
     assert again.equals(paragraphs)
     mismatch = runner.invoke(cli, ["clean", str(day2), "-o", str(tmp_path / "out4"), "--index", str(index), "--jaccard", "0.9"])
     assert mismatch.exit_code == 2 and "index" in mismatch.output
+
+
+def test_a_missing_meta_json_is_refused_not_started_anew(tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    _run(tmp_path, "day1", [{"id": "wire", "text": "\n\n".join(WIRE)}], index)
+    (index / "meta.json").unlink()
+    with pytest.raises(IndexCorruptError, match="no meta.json"):
+        _day([{"id": "copy", "text": BASE}], index)
+    assert len(list(index.glob("part-*.parquet"))) == 1
+    result = CliRunner().invoke(cli, ["clean", "-", "-o", str(tmp_path / "day2"), "--index", str(index)], input='{"id": "x", "text": "y"}\n')
+    assert result.exit_code == 1 and "meta.json" in result.output and not (tmp_path / "day2").exists()
+    assert CliRunner().invoke(cli, ["index", "verify", str(index)]).exit_code == 1
+
+
+def test_a_damaged_part_names_the_index_and_the_file(tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    _run(tmp_path, "day1", [{"id": "wire", "text": "\n\n".join(WIRE)}], index)
+    part = next(index.glob("part-*.parquet"))
+    part.write_bytes(part.read_bytes()[: len(part.read_bytes()) // 2])
+    with pytest.raises(IndexCorruptError, match=part.name) as refused:
+        _day([{"id": "copy", "text": BASE}], index)
+    assert str(index) in str(refused.value)
+    verify = CliRunner().invoke(cli, ["index", "verify", str(index)])
+    assert verify.exit_code == 1 and part.name in verify.output
+
+
+def test_days_run_at_once_against_one_index_keep_every_entry(tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    _run(tmp_path, "day0", [{"id": "wire", "text": "\n\n".join(WIRE)}], index)
+    days = [_day([{"id": f"doc{i}", "text": f"Paragraph number {i} of a story that only this day carried, in full."}], index) for i in range(6)]
+    threads = [threading.Thread(target=day.write, args=(tmp_path / f"out{i}",), kwargs={"update_index": True}) for i, day in enumerate(days)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    info = DedupIndex(index).info()
+    assert info["documents"] == 7 and info["parts"] == 7
+    assert DedupIndex(index).verify() == []
+
+
+def test_what_a_killed_update_leaves_is_removed_by_the_next(tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    _run(tmp_path, "day1", [{"id": "wire", "text": "\n\n".join(WIRE)}], index)
+    (index / ".part-killed.tmp").write_bytes(b"half a part")
+    (index / "part-000001.parquet").write_bytes(b"a part never listed")
+    assert len(DedupIndex(index).verify()) == 2
+    _run(tmp_path, "day2", [{"id": "copy", "text": BASE}], index)
+    assert DedupIndex(index).verify() == [] and DedupIndex(index).info()["parts"] == 2
+
+
+def test_a_failing_index_update_writes_neither_the_output_nor_the_index(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    index = tmp_path / "index"
+    _run(tmp_path, "day1", [{"id": "wire", "text": "\n\n".join(WIRE)}], index)
+    before = json.loads((index / "meta.json").read_text())
+
+    def disk_full(self: pl.DataFrame, *args: object, **kwargs: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    result = _day([{"id": "copy", "text": BASE}], index)
+    monkeypatch.setattr(pl.DataFrame, "write_parquet", disk_full)
+    with pytest.raises(OSError, match="No space"):
+        result.write(tmp_path / "day2", update_index=True)
+    monkeypatch.undo()
+    assert not (tmp_path / "day2").exists() and json.loads((index / "meta.json").read_text()) == before
+    assert sorted(path.name for path in index.iterdir()) == ["meta.json", "part-000000.parquet"]
+
+
+def test_a_document_sent_again_supersedes_its_entries_and_keeps_its_clusters(tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    first = _run(tmp_path, "day1", [{"id": "wire", "text": "\n\n".join(WIRE)}], index)
+    shorter = _run(tmp_path, "day2", [{"id": "wire", "text": "\n\n".join(WIRE[:2])}], index)
+    assert set(shorter.paragraphs["cluster_id"]) <= set(first.paragraphs["cluster_id"])
+    latest = DedupIndex(index).latest_rows()
+    assert latest["para_id"].to_list() == ["wire#p0", "wire#p1"]  # the dropped paragraph is gone
+    copy = _run(tmp_path, "day3", [{"id": "copy", "text": WIRE[2]}], index)
+    assert copy.paragraphs["is_canonical"].to_list() == [True]  # no current document carries the old one
+
+
+def test_running_a_day_again_adds_nothing_and_compaction_keeps_the_latest(tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    day = [{"id": "wire", "text": "\n\n".join(WIRE)}]
+    _run(tmp_path, "day1", day, index)
+    _run(tmp_path, "day1-again", day, index)
+    assert DedupIndex(index).info()["parts"] == 1
+    _run(tmp_path, "day2", [{"id": "wire", "text": "\n\n".join(WIRE[:2])}, {"id": "copy", "text": BASE}], index)
+    runner = CliRunner()
+    assert runner.invoke(cli, ["index", "compact", str(index)]).exit_code == 0
+    info = DedupIndex(index).info()
+    assert info["parts"] == 1 and info["paragraphs"] == 3 and sorted(os.listdir(index)) == ["meta.json", "part-000002.parquet"]
+    shown = runner.invoke(cli, ["index", "info", str(index)])
+    assert shown.exit_code == 0 and "paragraphs: 3" in shown.output
+
+
+def test_exact_only_runs_still_give_the_index_signatures(tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    _run(tmp_path, "day1", [{"id": "wire", "text": "\n\n".join(WIRE)}], index, near_duplicates=False)
+    assert DedupIndex(index).latest_rows()["band_keys"].list.len().max() > 0
+    copy = _run(tmp_path, "day2", [{"id": "copy", "text": PARAGRAPHS[1]}], index)
+    assert copy.paragraphs["match"].to_list() == ["near"]
+
+
+def test_explain_names_an_earlier_runs_canonical(tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    _run(tmp_path, "day1", [{"id": "wire", "text": "\n\n".join(WIRE)}], index)
+    _run(tmp_path, "day2", [{"id": "copy", "text": PARAGRAPHS[1]}], index)
+    shown = CliRunner().invoke(cli, ["explain", str(tmp_path / "day2"), "copy#p0"])
+    assert shown.exit_code == 0, shown.output
+    assert "canonical: wire#p0 (from an earlier run" in shown.output and "copy#p0" in shown.output
