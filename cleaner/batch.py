@@ -163,8 +163,8 @@ def clean_html_document(doc: dict[str, Any], config: CleanConfig, out: dict[str,
     # trafilatura's import costs each worker 0.1 s: text-only runs skip it
     from cleaner.extract import extract_html
 
-    if len(doc["body"]) > config.max_html_bytes:
-        raise ValueError(f"HTML larger than the limit of {config.max_html_bytes:,} characters")
+    if len(doc["body"]) > config.max_document_bytes:
+        raise ValueError(f"HTML larger than the limit of {config.max_document_bytes:,} characters")
     result = extract_html(doc["body"], url=doc["url"], options=strip_options(config), guess_language=False)
     for text, reason in result.removed:
         out["removed"].append({"doc_id": doc["doc_id"], "line": None, "text": text, "reason": reason})

@@ -57,6 +57,7 @@ OPTION_OF_FIELD = {
     "containment_threshold": "--containment",
     "min_paragraph_chars": "--min-chars",
     "index_dir": "--index",
+    "max_document_bytes": "--max-document-bytes",
 }
 """The option that sets a :class:`CleanConfig` field, for naming it in an error."""
 
@@ -154,6 +155,11 @@ def cli() -> None:
 @click.option("--title-field", default=FIELDS.title, show_default=True)
 @click.option("--author-field", default=FIELDS.author, show_default=True)
 @click.option("--date-field", default=FIELDS.date, show_default=True)
+@click.option(
+    "--max-document-bytes", type=int, default=DEFAULTS.max_document_bytes, show_default=True,
+    help="Larger documents (decompressed files, records) are reported in errors, not read.",
+)
+@click.option("--follow-symlinks", is_flag=True, help="Read files that links in an input folder point to outside it.")
 @click.option("--strict", is_flag=True, help="Fail (exit 1, write nothing) if any input cannot be read.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 def clean_command(
@@ -188,6 +194,8 @@ def clean_command(
     title_field: str,
     author_field: str,
     date_field: str,
+    max_document_bytes: int,
+    follow_symlinks: bool,
     strict: bool,
     quiet: bool,
 ) -> None:
@@ -223,6 +231,8 @@ def clean_command(
             containment_threshold=containment,
             near_duplicates=not exact_only,
             index_dir=index_dir,
+            max_document_bytes=max_document_bytes,
+            follow_symlinks=follow_symlinks,
         )
     except ConfigError as exc:
         raise _refuse(exc) from exc

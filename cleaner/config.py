@@ -118,7 +118,13 @@ class CleanConfig:
 
     document_timeout: float = 30.0
     """Seconds one document may take to strip or extract before it is reported in ``errors``."""
-    max_html_bytes: int = 20_000_000
+    max_document_bytes: int = 20_000_000
+    """A document (a text or HTML file, decompressed; a record; a web archive response) larger
+    than this is reported in ``errors`` and not read: a gzip bomb or a 2 GB single line would
+    otherwise take the run's memory (a 200 MB line needed 2.9 GB)."""
+    follow_symlinks: bool = False
+    """Read files that links inside an input folder point to outside it (else they are listed
+    in ``errors`` as ignored)."""
 
     def __post_init__(self) -> None:
         """Refuse values no run can use, naming the field (the command line names its option)."""
@@ -134,7 +140,7 @@ class CleanConfig:
         minimums = {
             "workers": 0, "driver_edges": 0, "batch_size": 1, "batch_chars": 1, "shard_rows": 1,
             "template_min_documents": 1, "min_contained_words": 1, "num_perm": MIN_PERMUTATIONS, "seed": 0,
-            "shingle_words": 1, "min_words_near": 1, "max_bucket": 2, "min_paragraph_chars": 1, "max_html_bytes": 1,
+            "shingle_words": 1, "min_words_near": 1, "max_bucket": 2, "min_paragraph_chars": 1, "max_document_bytes": 1,
         }
         for name, least in minimums.items():
             if getattr(self, name) < least:

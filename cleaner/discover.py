@@ -65,7 +65,18 @@ class ErrorRow:
     action: str = "skipped"
 
     def as_dict(self) -> dict[str, Any]:
-        return {"path": self.path, "record": self.record, "error": self.error, "action": self.action}
+        return {"path": printable(self.path), "record": self.record, "error": self.error, "action": self.action}
+
+
+def printable(path: str) -> str:
+    """A path as the tables show it: a name with bytes that are not UTF-8 (kept by Python as
+    lone surrogates, which Arrow refuses) gets U+FFFD in their place; the file is still opened
+    by its real name."""
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return path.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return path
 
 
 def file_kind(name: str) -> tuple[str | None, bool]:
@@ -90,12 +101,14 @@ def file_kind(name: str) -> tuple[str | None, bool]:
     return None, compressed
 
 
-def discover(inputs: Iterable[str | os.PathLike[str]], errors: list[ErrorRow]) -> list[InputFile]:
+def discover(inputs: Iterable[str | os.PathLike[str]], errors: list[ErrorRow], follow_symlinks: bool = False) -> list[InputFile]:
     """List the files behind ``inputs``; directories recursively, sorted by path.
 
     Files of unsupported types inside a directory are listed in ``errors`` as ``ignored`` so
-    that nothing disappears without a trace. Symlinked directories are followed once
-    (a link loop is reported, not followed forever).
+    that nothing disappears without a trace, and so are pipes, sockets and devices (a pipe
+    would wait forever) and, unless ``follow_symlinks``, links that lead outside the input
+    folder. Symlinked directories inside it are followed once (a link loop is reported, not
+    followed forever).
     """
     found: list[InputFile] = []
     for raw in inputs:
@@ -104,13 +117,15 @@ def discover(inputs: Iterable[str | os.PathLike[str]], errors: list[ErrorRow]) -
             found.append(InputFile(STDIN, STDIN_NAME, "records", False))
             continue
         if os.path.isdir(arg):
-            found.extend(_walk(arg, errors))
+            found.extend(_walk(arg, errors, follow_symlinks))
         elif os.path.exists(arg):
             kind, compressed = file_kind(arg)
-            if kind is None:
+            if not os.path.isfile(arg):
+                errors.append(ErrorRow(arg, None, "not a regular file (a pipe, socket or device): not read"))
+            elif kind is None:
                 errors.append(ErrorRow(arg, None, f"unsupported file type (supported: {_supported()})"))
             else:
-                found.append(InputFile(arg, os.path.basename(arg), kind, compressed))
+                found.append(InputFile(arg, printable(os.path.basename(arg)), kind, compressed))
         else:
             errors.append(ErrorRow(arg, None, "no such file or directory"))
     return found
@@ -120,9 +135,16 @@ def _supported() -> str:
     return ", ".join(sorted(SUPPORTED_EXTENSIONS)) + " (optionally .gz)"
 
 
-def _walk(root: str, errors: list[ErrorRow]) -> list[InputFile]:
+def _walk(root: str, errors: list[ErrorRow], follow_symlinks: bool) -> list[InputFile]:
     found: list[InputFile] = []
     visited: set[str] = set()
+    inside = os.path.realpath(root)
+
+    def leads_outside(entry: os.DirEntry[str]) -> bool:
+        if follow_symlinks or not entry.is_symlink():
+            return False
+        target = os.path.realpath(entry.path)
+        return target != inside and not target.startswith(inside + os.sep)
 
     def visit(directory: str) -> None:
         if directory != root and made_by_cleaner(Path(directory)):
@@ -140,16 +162,23 @@ def _walk(root: str, errors: list[ErrorRow]) -> list[InputFile]:
             return
         names = {e.name for e in entries}
         for entry in entries:
+            if leads_outside(entry):
+                message = f"a link to {os.path.realpath(entry.path)!r}, outside the input folder: not read (--follow-symlinks reads it)"
+                errors.append(ErrorRow(entry.path, None, message, "ignored"))
+                continue
             try:
                 is_dir = entry.is_dir(follow_symlinks=True)
+                is_file = entry.is_file(follow_symlinks=True)
             except OSError:
-                is_dir = False
+                is_dir = is_file = False
             if is_dir:
                 visit(entry.path)
                 continue
             kind, compressed = file_kind(entry.name)
-            relative = os.path.relpath(entry.path, root)
-            if kind is None:
+            relative = printable(Path(os.path.relpath(entry.path, root)).as_posix())
+            if not is_file and os.path.lexists(entry.path) and os.path.exists(entry.path):
+                errors.append(ErrorRow(entry.path, None, "not a regular file (a pipe, socket or device): not read", "ignored"))
+            elif kind is None:
                 errors.append(ErrorRow(entry.path, None, "unsupported file type", "ignored"))
             elif FOLDER_DOCUMENTATION.match(entry.name):
                 errors.append(ErrorRow(entry.path, None, "folder documentation; name the file to clean it", "ignored"))
@@ -158,7 +187,7 @@ def _walk(root: str, errors: list[ErrorRow]) -> list[InputFile]:
                     ErrorRow(entry.path, None, "annotation file: its records refer to files beside it; name it to clean it", "ignored")
                 )
             else:
-                found.append(InputFile(entry.path, Path(relative).as_posix(), kind, compressed))
+                found.append(InputFile(entry.path, relative, kind, compressed))
 
     visit(root)
     return found
@@ -182,7 +211,7 @@ def _is_sidecar(path: str, compressed: bool, sibling_names: set[str]) -> bool:
         with opener(path, "rb") as handle:
             first = handle.readline(1_000_000)
         record = json.loads(first)
-    except (OSError, ValueError, EOFError, zlib.error):
+    except (OSError, ValueError, EOFError, zlib.error, RecursionError):
         return False
     if not isinstance(record, dict):
         return False

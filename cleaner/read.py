@@ -26,7 +26,7 @@ import pyarrow.parquet as pq
 
 from cleaner.config import CleanConfig, FieldMap
 from cleaner.dates import iso_date
-from cleaner.discover import STDIN, STDIN_NAME, ErrorRow, InputFile, discover
+from cleaner.discover import STDIN, STDIN_NAME, ErrorRow, InputFile, discover, printable
 
 
 class InputError(Exception):
@@ -69,6 +69,9 @@ def decode_bytes(data: bytes, *, html: bool = False) -> tuple[str, str]:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
+    mostly = _mostly_utf8(data)
+    if mostly is not None:
+        return mostly, "utf-8"
     if len(data) < SHORT_INPUT_BYTES:
         try:
             return data.decode("cp1252"), "cp1252"
@@ -80,52 +83,108 @@ def decode_bytes(data: bytes, *, html: bool = False) -> tuple[str, str]:
     return data.decode(best.encoding, errors="replace"), best.encoding
 
 
-def _read_bytes(item: InputFile) -> bytes:
+REPLACEMENT = "\ufffd"
+MOSTLY_UTF8 = 1
+"""Bytes that are not UTF-8 in a text that has at least this many valid multi-byte characters
+per bad sequence are damage, not another encoding: decoding the whole text as a legacy
+encoding instead would garble every accented letter ("Brücke" as "BrÃ¼cke"). Text in a
+legacy encoding has almost no valid multi-byte sequences (an accented letter followed by an
+ASCII one is not one); on the extraction-dev pages, 4 pages were read as mojibake before."""
+
+
+def _mostly_utf8(data: bytes) -> str | None:
+    """``data`` as UTF-8 with its few bad sequences replaced by U+FFFD, or ``None`` when it
+    is not UTF-8 with some damage (:data:`MOSTLY_UTF8`)."""
+    text = data.decode("utf-8", errors="replace")
+    bad = text.count(REPLACEMENT) - data.count(REPLACEMENT.encode("utf-8"))
+    valid = sum(1 for char in text if ord(char) > 127) - bad
+    return text if valid > 0 and valid >= MOSTLY_UTF8 * bad else None
+
+
+def replaced_lines(text: str, data: bytes) -> list[int]:
+    """The lines (1-based) where decoding replaced bytes that were not UTF-8."""
+    if REPLACEMENT not in text or data.count(REPLACEMENT.encode("utf-8")) == text.count(REPLACEMENT):
+        return []
+    return [number for number, line in enumerate(text.splitlines(), start=1) if REPLACEMENT in line]
+
+
+def _read_bytes(item: InputFile, limit: int) -> bytes:
+    """The file's bytes, decompressed, reading at most ``limit`` of them: a larger document (a
+    gzip bomb, a 2 GB single line) is refused by name instead of filling the memory."""
     try:
-        with open(item.path, "rb") as handle:
-            data = handle.read()
-    except OSError as exc:
-        raise InputError(f"cannot read file: {exc.strerror or exc}") from exc
-    if item.compressed:
-        try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError, zlib.error) as exc:
-            raise InputError(f"corrupt or truncated gzip data: {exc}") from exc
+        with _open_text_stream(item) as stream:
+            data = stream.read(limit + 1)
+    except InputError:
+        raise
+    except (OSError, EOFError, zlib.error) as exc:
+        what = "corrupt or truncated gzip data" if item.compressed else "cannot read file"
+        raise InputError(f"{what}: {getattr(exc, 'strerror', None) or exc}") from exc
+    if len(data) > limit:
+        raise InputError(_too_large(limit))
     return data
+
+
+def _too_large(limit: int) -> str:
+    return f"larger than the limit of {limit:,} bytes per document (decompressed); --max-document-bytes raises it"
 
 
 def _open_text_stream(item: InputFile) -> IO[bytes]:
     if item.path == STDIN:
         return sys.stdin.buffer
     try:
-        handle: IO[bytes] = open(item.path, "rb")
+        # gzip.open owns the file it opens, so closing the stream closes the file too
+        return gzip.open(item.path, "rb") if item.compressed else open(item.path, "rb")  # type: ignore[return-value]
     except OSError as exc:
         raise InputError(f"cannot read file: {exc.strerror or exc}") from exc
-    if item.compressed:
-        return gzip.GzipFile(fileobj=handle, mode="rb")  # type: ignore[return-value]
-    return handle
 
 
 # --- records ----------------------------------------------------------------------------------
 
 
-def _iter_json_lines(item: InputFile, errors: list[ErrorRow]) -> Iterator[tuple[int, Any]]:
-    """Yield ``(line_number, value)`` for every JSON line; bad lines become errors naming the line."""
+def _iter_json_lines(item: InputFile, errors: list[ErrorRow], limit: int) -> Iterator[tuple[int, Any]]:
+    """Yield ``(line_number, value)`` for every JSON line; bad lines become errors naming the
+    line. A line longer than ``limit`` bytes is skipped (read through, never held whole)."""
     stream = _open_text_stream(item)
     line_number = 0
     try:
-        for line_number, raw in enumerate(stream, start=1):
+        for line_number, raw in enumerate(_bounded_lines(stream, limit), start=1):
+            if raw is None:
+                errors.append(ErrorRow(item.path, line_number, f"record {_too_large(limit)}"))
+                continue
             if not raw.strip():
                 continue
             try:
-                yield line_number, json.loads(_decode_line(raw))
+                text = _decode_line(raw)
+                value = json.loads(text)
             except (ValueError, InputError) as exc:
                 errors.append(ErrorRow(item.path, line_number, f"malformed or truncated JSON: {exc}"))
+                continue
+            except RecursionError:
+                errors.append(ErrorRow(item.path, line_number, "JSON nested too deeply to read"))
+                continue
+            if REPLACEMENT in text and replaced_lines(text, raw):
+                errors.append(ErrorRow(item.path, line_number, "bytes that are not UTF-8 replaced by U+FFFD", "recovered"))
+            yield line_number, value
     except (OSError, EOFError, zlib.error) as exc:
         errors.append(ErrorRow(item.path, line_number + 1, f"input ends abruptly after line {line_number}: {exc}"))
     finally:
         if stream is not sys.stdin.buffer:
             stream.close()
+
+
+def _bounded_lines(stream: IO[bytes], limit: int) -> Iterator[bytes | None]:
+    """The stream's lines, each read with at most ``limit`` bytes held; a longer line is read
+    through and given as ``None``."""
+    while True:
+        line = stream.readline(limit + 1)
+        if not line:
+            return
+        if len(line) <= limit or line.endswith(b"\n"):
+            yield line
+            continue
+        while line and not line.endswith(b"\n"):
+            line = stream.readline(1 << 20)
+        yield None
 
 
 def _decode_line(raw: bytes) -> str:
@@ -135,7 +194,7 @@ def _decode_line(raw: bytes) -> str:
         return decode_bytes(raw)[0]
 
 
-def _iter_records(item: InputFile, errors: list[ErrorRow]) -> Iterator[tuple[int, Any]]:
+def _iter_records(item: InputFile, errors: list[ErrorRow], limit: int) -> Iterator[tuple[int, Any]]:
     """Records of a JSON / JSONL file, numbered 1-based; a ``.json`` file may hold an array."""
     if item.path != STDIN and item.path.lower().removesuffix(".gz").endswith(".json"):
         stream = _open_text_stream(item)
@@ -145,23 +204,26 @@ def _iter_records(item: InputFile, errors: list[ErrorRow]) -> Iterator[tuple[int
             stream.close()
         first = head.lstrip()[:1]
         if first == b"[":
-            yield from iter_json_array(item)
+            yield from iter_json_array(item, limit=limit)
             return
         if first == b"{" and b"\n" in head.strip():
-            data = _read_bytes(item)
+            data = _read_bytes(item, limit)
             try:
                 yield 1, json.loads(decode_bytes(data)[0])
                 return
             except ValueError:
                 pass
-    yield from _iter_json_lines(item, errors)
+            except RecursionError as exc:
+                raise InputError("JSON nested too deeply to read") from exc
+    yield from _iter_json_lines(item, errors, limit)
 
 
-def iter_json_array(item: InputFile, chunk_size: int = 1 << 20) -> Iterator[tuple[int, Any]]:
+def iter_json_array(item: InputFile, chunk_size: int = 1 << 20, limit: int = 1 << 62) -> Iterator[tuple[int, Any]]:
     """The elements of a top-level JSON array, decoded one at a time from a stream.
 
     Memory holds one element and one chunk, so a multi-gigabyte array file streams like
-    JSON Lines. The file must be UTF-8 (as JSON requires).
+    JSON Lines; an element over ``limit`` characters ends the file's reading with an error.
+    The file must be UTF-8 (as JSON requires).
     """
     decoder = json.JSONDecoder()
     stream = io.TextIOWrapper(_open_text_stream(item), encoding="utf-8-sig", errors="replace")
@@ -191,9 +253,13 @@ def iter_json_array(item: InputFile, chunk_size: int = 1 << 20) -> Iterator[tupl
                 try:
                     value, end = decoder.raw_decode(buffer, position)
                 except ValueError as exc:
-                    if chunk:
+                    if chunk and len(buffer) - position <= limit:
                         break  # the element continues in the next chunk
+                    if chunk:
+                        raise InputError(f"element {number + 1} of the JSON array is {_too_large(limit)}") from exc
                     raise InputError(f"malformed JSON array after element {number}: {exc}") from exc
+                except RecursionError as exc:
+                    raise InputError(f"element {number + 1} of the JSON array is nested too deeply to read") from exc
                 number += 1
                 position = end
                 yield number, value
@@ -205,11 +271,16 @@ def iter_json_array(item: InputFile, chunk_size: int = 1 << 20) -> Iterator[tupl
         stream.close()
 
 
-def _iter_table_rows(item: InputFile) -> Iterator[tuple[int, Any]]:
-    """Rows of a Parquet or CSV file, streamed (row groups, or lines) so memory stays bounded."""
+def _iter_table_rows(item: InputFile, limit: int) -> Iterator[tuple[int, Any]]:
+    """Rows of a Parquet or CSV file, streamed (row groups, or lines) so memory stays bounded.
+
+    A quote left open would swallow every row after it into one field (7 rows of 10,
+    silently): a file with an odd number of quote characters is read strictly, which makes it
+    an error naming the row. Others are read leniently (a stray quote inside a field is
+    common, and harmless when the quotes pair up)."""
     if item.kind == "parquet":
         try:
-            source: Any = io.BytesIO(_read_bytes(item)) if item.compressed else item.path
+            source: Any = io.BytesIO(_read_bytes(item, limit)) if item.compressed else item.path
             batches = pq.ParquetFile(source).iter_batches(batch_size=10_000)
             number = 0
             for batch in batches:
@@ -219,12 +290,16 @@ def _iter_table_rows(item: InputFile) -> Iterator[tuple[int, Any]]:
         except (OSError, pa.ArrowException) as exc:
             raise InputError(f"cannot read Parquet: {exc}") from exc
         return
-    csv.field_size_limit(sys.maxsize)
+    csv.field_size_limit(min(limit, sys.maxsize))
     encoding = _sniff_encoding(item)
-    stream = _open_text_stream(item)
     number = 0
     try:
-        reader = csv.DictReader(io.TextIOWrapper(stream, encoding=encoding, errors="replace", newline=""))
+        strict = not _quotes_balanced(item)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise InputError(f"cannot read file: {exc}") from exc
+    stream = _open_text_stream(item)
+    try:
+        reader = csv.DictReader(io.TextIOWrapper(stream, encoding=encoding, errors="replace", newline=""), strict=strict)
         number = 0
         for number, row in enumerate(reader, start=1):
             yield number, row
@@ -234,6 +309,15 @@ def _iter_table_rows(item: InputFile) -> Iterator[tuple[int, Any]]:
         raise InputError(f"input ends abruptly after row {number}: {exc}") from exc
     finally:
         stream.close()
+
+
+def _quotes_balanced(item: InputFile, chunk: int = 1 << 20) -> bool:
+    """Whether the file holds an even number of ``"`` (escaped quotes come in pairs)."""
+    count = 0
+    with _open_text_stream(item) as stream:
+        while block := stream.read(chunk):
+            count += block.count(b'"')
+    return count % 2 == 0
 
 
 def _sniff_encoding(item: InputFile, size: int = 262_144) -> str:
@@ -257,7 +341,7 @@ def _sniff_encoding(item: InputFile, size: int = 262_144) -> str:
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 
 
-def _iter_warc(item: InputFile, fields: FieldMap, errors: list[ErrorRow]) -> Iterator[tuple[int, Any]]:
+def _iter_warc(item: InputFile, fields: FieldMap, errors: list[ErrorRow], limit: int) -> Iterator[tuple[int, Any]]:
     """HTML responses of a web archive as records (``html``, ``url``, ``date``), numbered by record.
 
     Requests, metadata and non-HTML responses are not documents; how many there were is
@@ -275,7 +359,10 @@ def _iter_warc(item: InputFile, fields: FieldMap, errors: list[ErrorRow]) -> Ite
                 if record.rec_type != "response" or not content_type.lower().startswith(_HTML_TYPES):
                     skipped += 1
                     continue
-                payload = record.content_stream().read()
+                payload = record.content_stream().read(limit + 1)
+                if len(payload) > limit:
+                    errors.append(ErrorRow(item.path, number, f"response {_too_large(limit)}"))
+                    continue
                 declared = re.search(r"charset=([\w.:-]+)", content_type, re.I)
                 try:
                     html = payload.decode(declared.group(1)) if declared else decode_bytes(payload, html=True)[0]
@@ -341,7 +428,7 @@ def _document(
     return {
         "doc_id": doc_id,
         "source": source,
-        "path": item.path if item.path != STDIN else STDIN_NAME,
+        "path": printable(item.path) if item.path != STDIN else STDIN_NAME,
         "url": url.strip() if url else None,
         "title": _clean_str(record.get(fields.title)),
         "author": _clean_str(record.get(fields.author)),
@@ -354,21 +441,25 @@ def _document(
 def read_file(item: InputFile, config: CleanConfig, errors: list[ErrorRow]) -> Iterator[dict[str, Any]]:
     """Yield raw documents of one input file; problems go to ``errors`` with file and record."""
     try:
+        limit = config.max_document_bytes
         if item.kind in ("text", "html"):
-            data = _read_bytes(item)
+            data = _read_bytes(item, limit)
             text, _ = decode_bytes(data, html=item.kind == "html")
             text = text.replace("\x00", "")
             if not text.strip():
                 raise InputError("empty file")
+            if lines := replaced_lines(text, data):
+                shown = ", ".join(map(str, lines[:10])) + (f" and {len(lines) - 10} more" if len(lines) > 10 else "")
+                errors.append(ErrorRow(item.path, None, f"bytes that are not UTF-8 replaced by U+FFFD on line(s) {shown}", "recovered"))
             key = config.fields.text if item.kind == "text" else config.fields.html
             yield _document(item, None, {key: text}, config.fields)
             return
         if item.kind == "warc":
-            rows = _iter_warc(item, config.fields, errors)
+            rows = _iter_warc(item, config.fields, errors, limit)
         elif item.kind == "records":
-            rows = _iter_records(item, errors)
+            rows = _iter_records(item, errors, limit)
         else:
-            rows = _iter_table_rows(item)
+            rows = _iter_table_rows(item, limit)
         for number, record in rows:
             if not isinstance(record, Mapping):
                 errors.append(ErrorRow(item.path, number, "record is not a JSON object"))
@@ -392,7 +483,7 @@ def iter_raw_documents(
     A ``doc_id`` seen before is renamed ``id#2``, ``id#3``... and the rename is reported.
     ``kinds`` limits reading to some file kinds (a pass that only needs plain text skips pages).
     """
-    files = [item for item in discover(inputs, errors) if kinds is None or item.kind in kinds]
+    files = [item for item in discover(inputs, errors, config.follow_symlinks) if kinds is None or item.kind in kinds]
     yield from _unique_ids(
         (doc for item in files for doc in read_file(item, config, errors)),
         errors,

@@ -133,12 +133,21 @@ def cluster_provenance(assignment: pl.DataFrame, documents: pl.DataFrame) -> pl.
     return schemas.conform(provenance, PROVENANCE)
 
 
+WIDELY_SHARED_DOCUMENTS = 200
+"""A paragraph that more documents than this carry (a sign-off, a wire credit, a newsletter
+line in every page of a crawl) says nothing about which document copies which, and pairing
+its documents costs N² rows (4,000 documents: 3.4 GB; 8,000: an abort)."""
+
+
 def duplicate_documents(paragraphs: pl.DataFrame, documents: pl.DataFrame, ratio: float) -> pl.DataFrame:
     """``doc_id, duplicate_of`` for documents most of whose paragraphs another document carries.
 
     A document D duplicates E when at least ``ratio`` of D's paragraphs sit in clusters that
     E also has, and E ranks before D by the canonical rule applied to documents (earliest
     date, then more paragraphs, then ``doc_id``). The E sharing the most paragraphs wins.
+
+    Paragraphs carried by more than :data:`WIDELY_SHARED_DOCUMENTS` documents are left out
+    of the evidence, on both sides of the ratio: see there.
     """
     counts = paragraphs.group_by("doc_id").agg(pl.len().alias("n"))
     has_date = pl.col("date").str.contains(_ISO_DATE).fill_null(False)
@@ -165,6 +174,15 @@ def duplicate_documents(paragraphs: pl.DataFrame, documents: pl.DataFrame, ratio
         )
     )
     codes = presence.select("doc", "doc_id").unique("doc")
+    widely = presence.group_by("cluster").agg(pl.len().alias("documents")).filter(pl.col("documents") > WIDELY_SHARED_DOCUMENTS)
+    if widely.height:
+        presence = presence.join(widely, on="cluster", how="anti")
+        evidence = paragraphs.join(
+            presence.select("doc_id", "cluster_id").unique(), on=["doc_id", "cluster_id"], how="semi"
+        ).group_by("doc_id").agg(pl.len().alias("n_evidence"))
+        ranks = ranks.join(evidence, on="doc_id", how="left").with_columns(
+            pl.col("n_evidence").fill_null(0).alias("n")
+        ).drop("n_evidence")
     ranks = ranks.join(codes, on="doc_id").select("doc", "n", "rank")
     shared = (
         presence.select("doc", "cluster")

@@ -35,7 +35,7 @@ def _raw(bodies: list[tuple[str, str]]) -> pl.DataFrame:
 
 
 def test_encoding_for_spark_round_trips_every_table_in_document_order() -> None:
-    config = CleanConfig(max_html_bytes=200)
+    config = CleanConfig(max_document_bytes=200)
     raw = _raw([("text", ARTICLE), ("html", "<html>" + "x" * 300 + "</html>"), ("text", ARTICLE.upper()), ("html", "<p>a</p>" * 100)])
     output = clean_batch(raw, config)
     assert output.errors.height == 2 and output.paragraphs["shingles"].explode().max() > 2**63  # unsigned range used
@@ -97,8 +97,8 @@ def test_a_spark_dataframe_of_records_is_cleaned_like_the_same_polars_frame(spar
         {"id": "d", "source": "three", "text": None, "html": None},
     ]
     schema = "id string, source string, text string, html string"
-    local = cleaner.clean(pl.DataFrame(records), workers=1, max_html_bytes=500)
-    distributed = cleaner.clean(spark.createDataFrame([tuple(r.values()) for r in records], schema), max_html_bytes=500)
+    local = cleaner.clean(pl.DataFrame(records), workers=1, max_document_bytes=500)
+    distributed = cleaner.clean(spark.createDataFrame([tuple(r.values()) for r in records], schema), max_document_bytes=500)
     assert distributed.config.engine == "spark"
     assert local.errors.height >= 3  # a renamed id, a page over the size limit, a record without text
     for name in WRITTEN_TABLES:
