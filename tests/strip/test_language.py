@@ -49,3 +49,20 @@ def test_one_guesser_names_the_language_of_text_and_of_stripped_documents() -> N
     guessed = [iso_code(name) for name in guess_languages(texts)]
     assert guessed[:3] == ["en", "de", "en"] and guessed[3] is None
     assert [result.language for result in strip_texts(texts)] == guessed
+
+
+def test_stopword_ids_do_not_depend_on_the_string_hash_seed() -> None:
+    """jusText's lists are sets: unsorted, the word ids (and the order in which language scores
+    are summed, whose last bits broke ties) changed with the seed of each process."""
+    import os
+    import subprocess
+    import sys
+
+    probe = "import hashlib; from cleaner.strip.language import stopword_index; print(hashlib.sha1(repr(list(stopword_index().items())).encode()).hexdigest())"
+    digests = {
+        subprocess.run(
+            [sys.executable, "-c", probe], capture_output=True, text=True, check=True, env={**os.environ, "PYTHONHASHSEED": seed}
+        ).stdout
+        for seed in ("1", "2", "3")
+    }
+    assert len(digests) == 1
