@@ -11,7 +11,6 @@ Exit codes: 0 the run finished (input problems are listed in the ``errors`` tabl
 
 from __future__ import annotations
 
-import gzip
 import json
 import sys
 import time
@@ -23,6 +22,7 @@ import polars as pl
 
 from cleaner import __version__
 from cleaner.config import CleanConfig, FieldMap
+from cleaner.discover import InputFile
 from cleaner.duplicates.index import DedupIndex
 from cleaner.errors import (
     USAGE_EXIT_CODE,
@@ -32,7 +32,7 @@ from cleaner.errors import (
 )
 from cleaner.explain import explain
 from cleaner.pipeline import clean
-from cleaner.read import InputError, decode_bytes
+from cleaner.read import InputError, decode_bytes, read_bytes, too_large
 from cleaner.strip import StripOptions, load_pattern_file, strip_text
 from cleaner.tables.place import check_locations, check_writable
 
@@ -287,10 +287,14 @@ def strip_command(
 ) -> None:
     """Print the cleaned text of one document (FILE, or - for stdin): plain text, or HTML."""
     is_html = as_html or file.lower().removesuffix(".gz").endswith((".html", ".htm"))
+    limit = DEFAULTS.max_document_bytes
     try:
-        data = sys.stdin.buffer.read() if file == "-" else Path(file).read_bytes()
-        if file.lower().endswith(".gz"):
-            data = gzip.decompress(data)
+        if file == "-":
+            data = sys.stdin.buffer.read(limit + 1)
+            if len(data) > limit:
+                raise InputError(too_large(limit))
+        else:
+            data = read_bytes(InputFile(file, file, "html" if is_html else "text", file.lower().endswith(".gz")), limit)
         text, _ = decode_bytes(data, html=is_html)
     except (OSError, EOFError, InputError) as exc:
         raise click.ClickException(f"{file}: {exc}") from exc

@@ -108,7 +108,7 @@ def replaced_lines(text: str, data: bytes) -> list[int]:
     return [number for number, line in enumerate(text.splitlines(), start=1) if REPLACEMENT in line]
 
 
-def _read_bytes(item: InputFile, limit: int) -> bytes:
+def read_bytes(item: InputFile, limit: int) -> bytes:
     """The file's bytes, decompressed, reading at most ``limit`` of them: a larger document (a
     gzip bomb, a 2 GB single line) is refused by name instead of filling the memory."""
     try:
@@ -120,11 +120,11 @@ def _read_bytes(item: InputFile, limit: int) -> bytes:
         what = "corrupt or truncated gzip data" if item.compressed else "cannot read file"
         raise InputError(f"{what}: {getattr(exc, 'strerror', None) or exc}") from exc
     if len(data) > limit:
-        raise InputError(_too_large(limit))
+        raise InputError(too_large(limit))
     return data
 
 
-def _too_large(limit: int) -> str:
+def too_large(limit: int) -> str:
     return f"larger than the limit of {limit:,} bytes per document (decompressed); --max-document-bytes raises it"
 
 
@@ -149,7 +149,7 @@ def _iter_json_lines(item: InputFile, errors: list[ErrorRow], limit: int) -> Ite
     try:
         for line_number, raw in enumerate(_bounded_lines(stream, limit), start=1):
             if raw is None:
-                errors.append(ErrorRow(item.path, line_number, f"record {_too_large(limit)}"))
+                errors.append(ErrorRow(item.path, line_number, f"record {too_large(limit)}"))
                 continue
             if not raw.strip():
                 continue
@@ -207,7 +207,7 @@ def _iter_records(item: InputFile, errors: list[ErrorRow], limit: int) -> Iterat
             yield from iter_json_array(item, limit=limit)
             return
         if first == b"{" and b"\n" in head.strip():
-            data = _read_bytes(item, limit)
+            data = read_bytes(item, limit)
             try:
                 yield 1, json.loads(decode_bytes(data)[0])
                 return
@@ -256,7 +256,7 @@ def iter_json_array(item: InputFile, chunk_size: int = 1 << 20, limit: int = 1 <
                     if chunk and len(buffer) - position <= limit:
                         break  # the element continues in the next chunk
                     if chunk:
-                        raise InputError(f"element {number + 1} of the JSON array is {_too_large(limit)}") from exc
+                        raise InputError(f"element {number + 1} of the JSON array is {too_large(limit)}") from exc
                     raise InputError(f"malformed JSON array after element {number}: {exc}") from exc
                 except RecursionError as exc:
                     raise InputError(f"element {number + 1} of the JSON array is nested too deeply to read") from exc
@@ -280,7 +280,7 @@ def _iter_table_rows(item: InputFile, limit: int) -> Iterator[tuple[int, Any]]:
     common, and harmless when the quotes pair up)."""
     if item.kind == "parquet":
         try:
-            source: Any = io.BytesIO(_read_bytes(item, limit)) if item.compressed else item.path
+            source: Any = io.BytesIO(read_bytes(item, limit)) if item.compressed else item.path
             batches = pq.ParquetFile(source).iter_batches(batch_size=10_000)
             number = 0
             for batch in batches:
@@ -361,7 +361,7 @@ def _iter_warc(item: InputFile, fields: FieldMap, errors: list[ErrorRow], limit:
                     continue
                 payload = record.content_stream().read(limit + 1)
                 if len(payload) > limit:
-                    errors.append(ErrorRow(item.path, number, f"response {_too_large(limit)}"))
+                    errors.append(ErrorRow(item.path, number, f"response {too_large(limit)}"))
                     continue
                 declared = re.search(r"charset=([\w.:-]+)", content_type, re.I)
                 try:
@@ -438,12 +438,19 @@ def _document(
     }
 
 
+def _within(document: dict[str, Any], limit: int) -> dict[str, Any]:
+    """``document``, unless its body is over the size cap (a record of a Parquet file, a frame)."""
+    if len(document["body"]) > limit:
+        raise InputError(f"record {too_large(limit)}")
+    return document
+
+
 def read_file(item: InputFile, config: CleanConfig, errors: list[ErrorRow]) -> Iterator[dict[str, Any]]:
     """Yield raw documents of one input file; problems go to ``errors`` with file and record."""
     try:
         limit = config.max_document_bytes
         if item.kind in ("text", "html"):
-            data = _read_bytes(item, limit)
+            data = read_bytes(item, limit)
             text, _ = decode_bytes(data, html=item.kind == "html")
             text = text.replace("\x00", "")
             if not text.strip():
@@ -465,7 +472,7 @@ def read_file(item: InputFile, config: CleanConfig, errors: list[ErrorRow]) -> I
                 errors.append(ErrorRow(item.path, number, "record is not a JSON object"))
                 continue
             try:
-                yield _document(item, number, record, config.fields)
+                yield _within(_document(item, number, record, config.fields), limit)
             except InputError as exc:
                 errors.append(ErrorRow(item.path, number, str(exc)))
     except InputError as exc:
@@ -502,7 +509,7 @@ def iter_record_documents(
                 errors.append(ErrorRow(item.path, number, "record is not a mapping"))
                 continue
             try:
-                doc = _document(item, number, record, config.fields)
+                doc = _within(_document(item, number, record, config.fields), config.max_document_bytes)
             except InputError as exc:
                 errors.append(ErrorRow(item.path, number, str(exc)))
                 continue

@@ -126,3 +126,16 @@ def test_a_paragraph_in_every_document_costs_no_quadratic_memory() -> None:
     dated = pl.DataFrame({"doc_id": [f"d{i:05d}" for i in range(documents)], "date": [None] * documents}, schema={"doc_id": pl.String, "date": pl.String})
     found = duplicate_documents(paragraphs.filter(pl.col("cluster_id") != "x"), dated, 0.8)
     assert found.rows() == [("d00000", "d00001")]  # the sign-off is no evidence; own-0 makes d0 a copy of d1
+
+
+def test_the_cap_applies_to_rows_of_tables_and_to_cleaner_strip(tmp_path: Path) -> None:
+    frame = pl.DataFrame({"id": ["big", "small"], "text": ["word " * 300_000, ARTICLE]})
+    frame.write_parquet(tmp_path / "rows.parquet")
+    result = cleaner.clean(tmp_path, workers=1, max_document_bytes=1_000_000)
+    assert result.documents["doc_id"].to_list() == ["small"]
+    assert result.errors["record"].to_list() == [1] and "limit" in result.errors["error"][0]
+    in_memory = cleaner.clean(frame, workers=1, max_document_bytes=1_000_000)
+    assert in_memory.documents["doc_id"].to_list() == ["small"]
+    (tmp_path / "bomb.txt.gz").write_bytes(gzip.compress(b"a " * 15_000_000))
+    refused = CliRunner().invoke(cli, ["strip", str(tmp_path / "bomb.txt.gz")])
+    assert refused.exit_code == 1 and "limit" in refused.output
