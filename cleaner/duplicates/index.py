@@ -131,9 +131,13 @@ class DedupIndex:
         return meta
 
     def check(self, config: CleanConfig) -> None:
-        """Raise :class:`IndexMismatchError` if ``config`` cannot use this index."""
+        """Raise :class:`IndexMismatchError` if ``config`` cannot use this index, and
+        :class:`IndexCorruptError` for a folder that holds other things than an index (cleaner
+        writes, and removes leftovers, only in a folder that is its index or empty)."""
         meta = self.meta()
         if meta is None:
+            if self.path.is_dir() and any(not _staged(path) for path in self.path.iterdir()):
+                raise IndexCorruptError(f"{self.path} is not empty and is not an index: give --index an empty or new folder")
             return
         if meta.get("format") != FORMAT_VERSION:
             raise IndexMismatchError(f"index {self.path} has format {meta.get('format')}, expected {FORMAT_VERSION}")
@@ -199,9 +203,7 @@ class DedupIndex:
         """Remove what killed writers left: parts ``meta.json`` does not list, staged files."""
         listed = set(meta["parts"])
         for path in self.path.iterdir():
-            name = path.name
-            staged = name.startswith((STAGED_PREFIX, META_STAGED_PREFIX))
-            if staged or (path.match(PART_GLOB) and name not in listed):
+            if _staged(path) or (path.match(PART_GLOB) and path.name not in listed):
                 path.unlink(missing_ok=True)
 
     def compact(self, config: CleanConfig | None = None) -> int:
@@ -243,7 +245,7 @@ class DedupIndex:
                 problems.append(str(exc))
         listed = set(meta["parts"])
         for path in sorted(self.path.iterdir()):
-            if path.name.startswith((STAGED_PREFIX, META_STAGED_PREFIX)) or (path.match(PART_GLOB) and path.name not in listed):
+            if _staged(path) or (path.match(PART_GLOB) and path.name not in listed):
                 problems.append(f"{path}: left by a killed run, not listed in {META} (the next update removes it)")
         return problems
 
@@ -313,6 +315,11 @@ class IndexUpdate:
         if self.staged is not None:
             self.staged.unlink(missing_ok=True)
             self.staged = None
+
+
+def _staged(path: Path) -> bool:
+    """Whether a file is one an update stages (a part or ``meta.json`` on its way)."""
+    return path.name.startswith((STAGED_PREFIX, META_STAGED_PREFIX))
 
 
 def _part_number(part: str) -> int:

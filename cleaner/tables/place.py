@@ -96,12 +96,22 @@ def _real(path: str | os.PathLike[str]) -> Path:
     return Path(os.path.realpath(os.path.abspath(os.fspath(path))))
 
 
+UNSUPPORTED_LOCKS = (errno.ENOLCK, errno.EOPNOTSUPP, errno.EINVAL, errno.ENOSYS)
+"""What ``flock`` answers on a file system without locks (some network and FUSE mounts)."""
+
+
 @contextlib.contextmanager
 def locked_folder(folder: Path) -> Iterator[None]:
-    """An exclusive ``flock`` on ``folder`` itself, held for the block (waits for others)."""
+    """An exclusive ``flock`` on ``folder`` itself, held for the block (waits for others).
+    Where the file system has no locks, the block runs unlocked: the no-replace rename and
+    the atomic swap still never replace another run's output."""
     handle = os.open(folder, os.O_RDONLY)
     try:
-        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        except OSError as exc:
+            if exc.errno not in UNSUPPORTED_LOCKS:
+                raise
         yield
     finally:
         os.close(handle)  # closing releases the lock

@@ -25,6 +25,7 @@ import pyarrow.parquet as pq
 
 from cleaner import schemas
 from cleaner.errors import WorkFolderError
+from cleaner.tables.place import UNSUPPORTED_LOCKS
 
 WORK_PREFIX = "cleaner-run-"
 
@@ -46,7 +47,11 @@ class WorkFolder:
             remove_abandoned(Path(parent) if parent is not None else Path(tempfile.gettempdir()))
             self.path = Path(tempfile.mkdtemp(prefix=f"{WORK_PREFIX}{os.getpid()}-", dir=parent))
             lock = os.open(self.path / OWNER_LOCK, os.O_RDWR | os.O_CREAT, 0o600)
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError as exc:
+                if exc.errno not in UNSUPPORTED_LOCKS:
+                    raise
         except OSError as exc:
             where = repr(os.fspath(parent)) if parent is not None else "in the temporary folder"
             raise WorkFolderError(f"the work folder {where} cannot be used: {exc}") from exc
@@ -93,7 +98,7 @@ def _abandoned(folder: Path) -> bool:
     try:
         fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:
-        return False  # held: the run is alive, in this PID namespace or another
+        return False  # held: the run is alive, in this PID namespace or another (or no locks here)
     finally:
         os.close(lock)
     return True

@@ -167,3 +167,17 @@ def test_explain_names_an_earlier_runs_canonical(tmp_path: Path) -> None:
     shown = CliRunner().invoke(cli, ["explain", str(tmp_path / "day2"), "copy#p0"])
     assert shown.exit_code == 0, shown.output
     assert "canonical: wire#p0 (from an earlier run" in shown.output and "copy#p0" in shown.output
+
+
+def test_a_folder_that_is_not_an_index_is_neither_written_into_nor_cleaned(tmp_path: Path) -> None:
+    spark_output = tmp_path / "spark"
+    spark_output.mkdir()
+    (spark_output / "part-00000.parquet").write_bytes(b"someone else's data")
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "todo.txt").write_text("keep me")
+    for folder in (spark_output, notes):
+        with pytest.raises(IndexCorruptError):
+            _day([{"id": "copy", "text": BASE}], folder)
+    assert (spark_output / "part-00000.parquet").read_bytes() == b"someone else's data"
+    assert sorted(os.listdir(notes)) == ["todo.txt"]
