@@ -181,3 +181,16 @@ def test_a_folder_that_is_not_an_index_is_neither_written_into_nor_cleaned(tmp_p
             _day([{"id": "copy", "text": BASE}], folder)
     assert (spark_output / "part-00000.parquet").read_bytes() == b"someone else's data"
     assert sorted(os.listdir(notes)) == ["todo.txt"]
+
+
+def test_re_sending_the_canonical_document_keeps_its_cluster_id(tmp_path: Path) -> None:
+    """A copy dated earlier than the canonical joins its cluster (the canonical stays, as it was
+    canonical first); the canonical's document sent again must not hand the cluster to it."""
+    index = tmp_path / "index"
+    wire = {"id": "wire", "text": BASE, "date": "2026-03-02"}
+    first = _run(tmp_path, "day1", [wire], index)
+    copy = _run(tmp_path, "day2", [{"id": "copy", "text": PARAGRAPHS[1], "date": "2026-03-01"}], index)
+    cluster = first.paragraphs["cluster_id"][0]
+    assert copy.paragraphs["cluster_id"].to_list() == [cluster] and not copy.paragraphs["is_canonical"][0]
+    again = _run(tmp_path, "day3", [wire], index)
+    assert again.paragraphs["cluster_id"].to_list() == [cluster] and again.paragraphs["is_canonical"][0]
