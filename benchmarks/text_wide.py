@@ -1,0 +1,173 @@
+"""Text mode on the wide extraction sets, each set on its own, next to baselines in the same run.
+
+    python benchmarks/text_wide.py [--shared ../shared] [--sets dragnet,cleaneval,readability] [--limit N]
+
+For every set of ``shared/extraction-wide`` (Dragnet, CleanEval, Mozilla Readability's test
+pages: whole-page text dumps with human gold), each method keeps some of a dump's lines and the
+set's own scorer (``score.py``, the ScrapingHub token metric: per-page 4-gram precision and
+recall averaged over pages) scores the lines kept. Methods:
+
+* keep every line;
+* jusText on the lines (each wrapped in ``<p>``, the stoplist of the guessed language);
+* ``heuristic``: 30 lines of our own (sentence-like lines score their length, short lines and
+  a small phrase list count against, the maximum-sum run of lines is kept);
+* cleaner with its rules alone, and with the line model (``strip_batch``), its title line
+  counted as kept where the set's gold includes the headline (Dragnet, CleanEval).
+
+Nothing in cleaner was tuned on these sets (the line model learned from extraction-dev), so
+every cleaner figure here is a held-out one. The worst set is the headline figure. Speed is
+pages per second of the method alone, one process, Polars on one thread.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import html
+import importlib.util
+import json
+import os
+import re
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+os.environ.setdefault("POLARS_MAX_THREADS", "1")  # per core, as the other text benchmark
+
+from cleaner import StripOptions  # noqa: E402
+from cleaner.strip import strip_batch  # noqa: E402
+from cleaner.strip.language import guess_languages  # noqa: E402
+
+SETS = ("dragnet", "cleaneval", "readability")
+TITLE_IN_GOLD = {"dragnet", "cleaneval"}
+Method = Callable[[list[str], str], list[list[int]]]
+"""``(dumps, set name) -> kept line indexes (0-based) of each dump``."""
+
+
+def load_set(folder: Path, limit: int) -> tuple[list[str], list[str]]:
+    """The ids and text dumps of a set, in the scorer's order (sorted ids)."""
+    with gzip.open(folder / "gold.jsonl.gz", "rt", encoding="utf-8") as handle:
+        ids = sorted(json.loads(line)["id"] for line in handle if line.strip())
+    ids = ids[:limit] if limit else ids
+    dumps = [gzip.decompress((folder / "textmode" / f"{page}.txt.gz").read_bytes()).decode("utf-8") for page in ids]
+    return ids, dumps
+
+
+def keep_all(dumps: list[str], _: str) -> list[list[int]]:
+    return [[i for i, line in enumerate(dump.splitlines()) if line.strip()] for dump in dumps]
+
+
+def justext_lines(dumps: list[str], _: str) -> list[list[int]]:
+    import justext
+
+    kept = []
+    for dump in dumps:
+        lines = dump.splitlines()
+        language = guess_languages([dump])[0] or "English"
+        shown = [i for i, line in enumerate(lines) if line.strip()]
+        page = "<html><body>" + "".join(f"<p>{html.escape(lines[i])}</p>" for i in shown) + "</body></html>"
+        try:
+            paragraphs = justext.justext(page.encode("utf-8"), justext.get_stoplist(language))
+        except Exception:  # noqa: BLE001 - jusText raises on some pages (vertical tabs): an empty output
+            kept.append([])
+            continue
+        good = {" ".join(p.text.split()) for p in paragraphs if not p.is_boilerplate}
+        kept.append([i for i in shown if " ".join(lines[i].split()) in good])
+    return kept
+
+
+_PHRASES = re.compile(r"comment|reply|share|subscribe|newsletter|cookie|copyright|©|all rights reserved|sign in|log in|advert|related", re.I)
+
+
+def heuristic(dumps: list[str], _: str) -> list[list[int]]:
+    kept = []
+    for dump in dumps:
+        lines = dump.splitlines()
+        scores = []
+        for line in lines:
+            words = line.split()
+            if not words:
+                scores.append(-5.0)
+            elif _PHRASES.search(line) and len(words) < 15:
+                scores.append(-200.0)
+            elif len(words) >= 10 and line.rstrip()[-1] in ".!?\"”'":
+                scores.append(float(len(line)))
+            else:
+                scores.append(-30.0 - min(len(line), 60))
+        best, total, begin = (0, 0, 0.0), 0.0, 0
+        for index, score in enumerate(scores):
+            if total <= 0:
+                begin, total = index, 0.0
+            total += score
+            if total > best[2]:
+                best = (begin, index + 1, total)
+        kept.append([i for i in range(best[0], best[1]) if lines[i].strip() and scores[i] > -100])
+    return kept
+
+
+def cleaner_method(line_model: bool) -> Method:
+    def run(dumps: list[str], name: str) -> list[list[int]]:
+        decided = strip_batch(dumps, options=StripOptions(line_model=line_model)).lines
+        counted = ["kept", "title"] if name in TITLE_IN_GOLD else ["kept"]
+        kept_rows = decided.filter(decided["reason"].is_in(counted)).select("doc", "line")
+        kept: list[list[int]] = [[] for _ in dumps]
+        for doc, line in kept_rows.iter_rows():
+            kept[doc].append(line - 1)
+        return kept
+
+    return run
+
+
+METHODS: dict[str, Method] = {
+    "keep every line": keep_all,
+    "jusText on lines": justext_lines,
+    "heuristic": heuristic,
+    "cleaner rules only": cleaner_method(line_model=False),
+    "cleaner": cleaner_method(line_model=True),
+}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--shared", type=Path, default=Path(__file__).resolve().parent.parent.parent / "shared")
+    parser.add_argument("--sets", default=",".join(SETS))
+    parser.add_argument("--limit", type=int, default=0, help="pages per set (0: all)")
+    parser.add_argument("--per-page", type=Path, help="write every page's figures (jsonl) into this folder")
+    args = parser.parse_args()
+    wide = args.shared / "extraction-wide"
+    spec = importlib.util.spec_from_file_location("score", wide / "score.py")
+    assert spec is not None and spec.loader is not None
+    score = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(score)
+    strip_batch(["warm up the stoplists and patterns"])
+    worst: dict[str, tuple[float, str]] = {}
+    for name in args.sets.split(","):
+        folder = wide / name
+        ids, dumps = load_set(folder, args.limit)
+        gold = {page: record for page, record in score.load_gold(folder).items() if page in set(ids)}
+        print(f"\n{name}: {len(ids)} pages")
+        print(f"{'method':<20} {'precision':>9} {'recall':>7} {'F1':>7} {'pages/s':>8}")
+        for method_name, method in METHODS.items():
+            started = time.perf_counter()
+            kept = method(dumps, name)
+            seconds = time.perf_counter() - started
+            predictions = {page: {"id": page, "kept_lines": lines} for page, lines in zip(ids, kept)}
+            result, per_page = score.score_text(gold, predictions, folder)
+            print(
+                f"{method_name:<20} {result['tok_precision']:>9.3f} {result['tok_recall']:>7.3f} "
+                f"{result['tok_f1']:>7.3f} {len(ids) / seconds:>8.0f}"
+            )
+            if method_name.startswith("cleaner"):
+                worst[method_name] = min(worst.get(method_name, (2.0, "")), (result["tok_f1"], name))
+            if args.per_page is not None:
+                args.per_page.mkdir(parents=True, exist_ok=True)
+                with open(args.per_page / f"{name}-{method_name.replace(' ', '-')}.jsonl", "w", encoding="utf-8") as out:
+                    for row in per_page:
+                        out.write(json.dumps(row) + "\n")
+    print()
+    for method_name, (f1, name) in worst.items():
+        print(f"{method_name}: worst set {name}, token F1 {f1:.3f} (held out: nothing was tuned on these sets)")
+
+
+if __name__ == "__main__":
+    main()
