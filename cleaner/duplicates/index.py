@@ -75,7 +75,7 @@ def is_index_folder(folder: Path) -> bool:
     """Whether ``folder`` is a dedup index (its ``meta.json`` lists parts and compatibility)."""
     try:
         meta = json.loads((folder / META).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         return False
     return isinstance(meta, dict) and {"parts", "compatibility"} <= meta.keys()
 
@@ -124,7 +124,7 @@ class DedupIndex:
             return None
         try:
             meta = json.loads(text)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:
             raise IndexCorruptError(f"index {self.path}: {META} is damaged ({exc})") from exc
         if not isinstance(meta, dict) or not {"parts", "compatibility"} <= meta.keys():
             raise IndexCorruptError(f"index {self.path}: {META} does not describe an index")

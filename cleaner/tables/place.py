@@ -52,7 +52,7 @@ def is_cleaner_output(folder: Path) -> bool:
     """Whether ``folder`` is an output folder cleaner wrote (its manifest says so)."""
     try:
         manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         return False
     return isinstance(manifest, dict) and MANIFEST_KEYS <= manifest.keys()
 
