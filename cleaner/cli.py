@@ -41,6 +41,8 @@ if TYPE_CHECKING:
 
 
 DEFAULTS = CleanConfig()
+INTERRUPTED_EXIT_CODE = 130
+"""The shell's code for a run stopped by Ctrl-C (128 + SIGINT)."""
 FIELDS = FieldMap()
 
 OPTION_OF_FIELD = {
@@ -160,6 +162,7 @@ def cli() -> None:
     help="Larger documents (decompressed files, records) are reported in errors, not read.",
 )
 @click.option("--follow-symlinks", is_flag=True, help="Read files that links in an input folder point to outside it.")
+@click.option("--allow-empty", is_flag=True, help="Write an empty dataset when the inputs give no document (else exit 1).")
 @click.option("--strict", is_flag=True, help="Fail (exit 1, write nothing) if any input cannot be read.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 def clean_command(
@@ -196,6 +199,7 @@ def clean_command(
     date_field: str,
     max_document_bytes: int,
     follow_symlinks: bool,
+    allow_empty: bool,
     strict: bool,
     quiet: bool,
 ) -> None:
@@ -233,6 +237,7 @@ def clean_command(
             index_dir=index_dir,
             max_document_bytes=max_document_bytes,
             follow_symlinks=follow_symlinks,
+            allow_empty=allow_empty,
         )
     except ConfigError as exc:
         raise _refuse(exc) from exc
@@ -248,6 +253,11 @@ def clean_command(
         result = clean(list(inputs), config, progress=progress if show_progress else None)
     except CleanerError as exc:
         raise _refuse(exc) from exc
+    except OSError as exc:  # the work folder's disk filled up, a file vanished under the run...
+        raise click.ClickException(f"the run failed: {exc} (nothing was written)") from exc
+    except KeyboardInterrupt:
+        click.echo("\ninterrupted: nothing was written", err=True)
+        raise click.exceptions.Exit(INTERRUPTED_EXIT_CODE) from None
     if show_progress:
         click.echo("", err=True)
     skipped = result.errors.filter(result.errors["action"] == "skipped")

@@ -122,6 +122,8 @@ class CleanConfig:
     """A document (a text or HTML file, decompressed; a record; a web archive response) larger
     than this is reported in ``errors`` and not read: a gzip bomb or a 2 GB single line would
     otherwise take the run's memory (a 200 MB line needed 2.9 GB)."""
+    allow_empty: bool = False
+    """Accept inputs that give no document (an empty dataset) instead of failing the run."""
     follow_symlinks: bool = False
     """Read files that links inside an input folder point to outside it (else they are listed
     in ``errors`` as ignored)."""

@@ -123,7 +123,7 @@ def discover(inputs: Iterable[str | os.PathLike[str]], errors: list[ErrorRow], f
             if not os.path.isfile(arg):
                 errors.append(ErrorRow(arg, None, "not a regular file (a pipe, socket or device): not read"))
             elif kind is None:
-                errors.append(ErrorRow(arg, None, f"unsupported file type (supported: {_supported()})"))
+                errors.append(ErrorRow(arg, None, f"unsupported file type (supported: {supported_extensions()})"))
             else:
                 found.append(InputFile(arg, printable(os.path.basename(arg)), kind, compressed))
         else:
@@ -131,7 +131,8 @@ def discover(inputs: Iterable[str | os.PathLike[str]], errors: list[ErrorRow], f
     return found
 
 
-def _supported() -> str:
+def supported_extensions() -> str:
+    """The file endings cleaner reads, as a user reads them."""
     return ", ".join(sorted(SUPPORTED_EXTENSIONS)) + " (optionally .gz)"
 
 

@@ -46,6 +46,16 @@ class OutputOverlapError(CleanerError, ValueError):
     exit_code = USAGE_EXIT_CODE
 
 
+class InputNotFoundError(CleanerError, FileNotFoundError):
+    """An input path does not exist, or a folder holds no file cleaner reads: nothing to clean."""
+
+    exit_code = USAGE_EXIT_CODE
+
+
+class EmptyRunError(CleanerError, RuntimeError):
+    """The inputs gave no document at all (``allow_empty`` accepts an empty dataset)."""
+
+
 class IndexMismatchError(CleanerError, ValueError):
     """The dedup index was built with other signature or matching parameters."""
 

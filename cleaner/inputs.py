@@ -15,8 +15,9 @@ import polars as pl
 
 from cleaner import schemas
 from cleaner.config import CleanConfig
-from cleaner.discover import ErrorRow
+from cleaner.discover import ErrorRow, discover, supported_extensions
 from cleaner.engines import is_spark_dataframe
+from cleaner.errors import InputNotFoundError
 from cleaner.read import iter_raw_documents, iter_record_documents
 
 PathLike = Union[str, "os.PathLike[str]"]
@@ -52,6 +53,28 @@ def raw_documents(
     if isinstance(first, Mapping):
         return iter_record_documents(chained(), config, errors)
     return iter_raw_documents(list(chained()), config, errors, kinds)
+
+
+def check_inputs(inputs: Inputs, config: CleanConfig) -> None:
+    """Refuse, before any work, path inputs that do not exist and folders that hold no file
+    cleaner reads: a typo must not give an empty dataset and exit 0."""
+    if not isinstance(inputs, (str, os.PathLike, list, tuple)):
+        return
+    paths = [inputs] if isinstance(inputs, (str, os.PathLike)) else [i for i in inputs if isinstance(i, (str, os.PathLike))]
+    missing, empty = [], []
+    for path in map(os.fspath, paths):
+        if path == "-":
+            continue
+        if not os.path.lexists(path):
+            missing.append(path)
+        elif os.path.isdir(path) and not discover([path], [], config.follow_symlinks):
+            empty.append(path)
+    if missing:
+        raise InputNotFoundError(f"no such input: {', '.join(map(repr, missing))}")
+    if empty:
+        raise InputNotFoundError(
+            f"no file cleaner reads in {', '.join(map(repr, empty))} (it reads {supported_extensions()})"
+        )
 
 
 def rereadable(inputs: Inputs) -> bool:

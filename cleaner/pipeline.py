@@ -31,9 +31,11 @@ from cleaner.discover import ErrorRow
 from cleaner.duplicates.index import changed_rows, index_rows, indexed_texts, load_index
 from cleaner.duplicates.stage import Deduplicated, deduplicate
 from cleaner.engines import Engine, is_spark_dataframe, make_engine
+from cleaner.errors import EmptyRunError
 from cleaner.inputs import (
     TEXT_KINDS,
     Inputs,
+    check_inputs,
     describe_inputs,
     document_batches,
     raw_documents,
@@ -76,8 +78,13 @@ def clean(
     ``engine="spark"`` runs the per-document work on Spark executors, in the given ``spark``
     session or a PySpark DataFrame input's own session (or ``local[workers]``); the tables are
     the same as with the default local engine.
+
+    A path that does not exist, or a folder with no file cleaner reads, raises
+    :class:`~cleaner.errors.InputNotFoundError` before any work; inputs that give no document
+    at all raise :class:`~cleaner.errors.EmptyRunError` unless ``allow_empty=True``.
     """
     config = (config or CleanConfig()).with_options(**options)
+    check_inputs(inputs, config)
     check_locations(None, describe_inputs(inputs), config.index_dir)
     if is_spark_dataframe(inputs):
         spark = spark or inputs.sparkSession
@@ -91,6 +98,11 @@ def clean(
     timings["site_templates"] = time.perf_counter() - started
     engine = make_engine(config, spark)
     mapped = map_documents(inputs, config, templates, engine, progress)
+    if mapped.documents.height == 0 and not config.allow_empty:
+        raise EmptyRunError(
+            f"no document could be read from {', '.join(describe_inputs(inputs)) or 'no inputs'} ({mapped.errors.height} input error(s)); "
+            "allow_empty=True (--allow-empty) accepts an empty dataset"
+        )
     timings["read_strip_extract"] = time.perf_counter() - started - timings["site_templates"]
     memory["read_strip_extract"] = peak_memory_mb()
 

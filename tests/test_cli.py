@@ -242,3 +242,32 @@ def test_partitioning_needs_the_tables_layout_and_parquet(tmp_path: Path) -> Non
     assert result.exit_code == 2 and "--partition-by" in result.output
     with pytest.raises(ValueError, match="tables layout"):
         cleaner.CleanConfig(partition_by="date", layout="huggingface")
+
+
+def test_a_missing_input_or_a_folder_with_nothing_to_read_is_a_usage_error(tmp_path: Path) -> None:
+    runner = CliRunner()
+    missing = runner.invoke(cli, ["clean", str(tmp_path / "typo"), "-o", str(tmp_path / "out")])
+    assert missing.exit_code == 2 and "no such input" in missing.output and "typo" in missing.output
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "image.png").write_bytes(b"\x89PNG")
+    nothing = runner.invoke(cli, ["clean", str(tmp_path / "notes"), "-o", str(tmp_path / "out")])
+    assert nothing.exit_code == 2 and "no file cleaner reads" in nothing.output
+    (tmp_path / "empty.jsonl").write_text('{"id": "a", "body": "text under another name"}\n')
+    empty = runner.invoke(cli, ["clean", str(tmp_path / "empty.jsonl"), "-o", str(tmp_path / "out")])
+    assert empty.exit_code == 1 and "--allow-empty" in empty.output
+    assert not (tmp_path / "out").exists()
+    allowed = runner.invoke(cli, ["clean", str(tmp_path / "empty.jsonl"), "-o", str(tmp_path / "out"), "--allow-empty"])
+    assert allowed.exit_code == 0 and pl.read_parquet(tmp_path / "out" / "documents.parquet").height == 0
+    with pytest.raises(cleaner.errors.InputNotFoundError):
+        cleaner.clean([str(tmp_path / "typo")])
+
+
+def test_ctrl_c_exits_130_and_writes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from cleaner import cli as cli_module
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli_module, "clean", interrupted)
+    result = CliRunner().invoke(cli, ["clean", str(SAMPLES), "-o", str(tmp_path / "out")])
+    assert result.exit_code == 130 and "nothing was written" in result.output and not (tmp_path / "out").exists()

@@ -33,7 +33,7 @@ def test_short_paragraphs_only_match_exactly() -> None:
     records = [{"id": str(i), "text": t} for i, t in enumerate(["Read more", "Read more here", "Bus routes", "Bus routes today"])]
     result = cleaner.clean(records, workers=1, strip=False)
     assert result.clusters.height == 4
-    assert cleaner.clean([], workers=1).paragraphs.height == 0
+    assert cleaner.clean([], workers=1, allow_empty=True).paragraphs.height == 0
 
 
 def test_dedup_on_clean_frames_keeps_every_line() -> None:
