@@ -33,8 +33,9 @@ def raw_documents(
 ) -> Iterator[dict[str, Any]]:
     """Every raw document behind ``inputs``, in a stable order; problems go to ``errors``.
     ``kinds`` limits files to some kinds (a pass that only needs plain text skips pages)."""
-    if isinstance(inputs, pl.DataFrame):
-        return iter_record_documents(inputs.iter_rows(named=True), config, errors)
+    frame = as_polars_frame(inputs)
+    if frame is not None:
+        return iter_record_documents(frame.iter_rows(named=True), config, errors)
     if is_spark_dataframe(inputs):
         return iter_record_documents((row.asDict(recursive=True) for row in inputs.toLocalIterator()), config, errors)
     if isinstance(inputs, (str, os.PathLike)):
@@ -77,9 +78,25 @@ def check_inputs(inputs: Inputs, config: CleanConfig) -> None:
         )
 
 
+def as_polars_frame(inputs: Inputs) -> pl.DataFrame | None:
+    """A frame of records as a Polars frame: Polars' own (a LazyFrame collected), pandas', or
+    an Arrow table or record batch; ``None`` for anything else."""
+    if isinstance(inputs, pl.DataFrame):
+        return inputs
+    if isinstance(inputs, pl.LazyFrame):
+        return inputs.collect()
+    module = type(inputs).__module__
+    if module.startswith("pandas.") and hasattr(inputs, "to_dict"):
+        return pl.from_pandas(inputs)
+    if module.startswith("pyarrow") and type(inputs).__name__ in ("Table", "RecordBatch"):
+        frame = pl.from_arrow(inputs)
+        return frame if isinstance(frame, pl.DataFrame) else frame.to_frame()
+    return None
+
+
 def rereadable(inputs: Inputs) -> bool:
     """Whether the inputs can be read twice (not standard input, not a one-shot iterator)."""
-    if isinstance(inputs, pl.DataFrame) or is_spark_dataframe(inputs):
+    if as_polars_frame(inputs) is not None or is_spark_dataframe(inputs):
         return True
     if isinstance(inputs, (str, os.PathLike)):
         return os.fspath(inputs) != "-"
@@ -88,8 +105,9 @@ def rereadable(inputs: Inputs) -> bool:
 
 def describe_inputs(inputs: Inputs) -> list[str]:
     """The inputs as the manifest names them."""
-    if isinstance(inputs, pl.DataFrame):
-        return [f"<frame of {inputs.height} rows>"]
+    frame = as_polars_frame(inputs)
+    if frame is not None:
+        return [f"<frame of {frame.height} rows>"]
     if is_spark_dataframe(inputs):
         return ["<Spark DataFrame>"]
     if isinstance(inputs, (str, os.PathLike)):

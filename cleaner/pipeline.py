@@ -35,6 +35,7 @@ from cleaner.errors import EmptyRunError
 from cleaner.inputs import (
     TEXT_KINDS,
     Inputs,
+    as_polars_frame,
     check_inputs,
     describe_inputs,
     document_batches,
@@ -71,7 +72,8 @@ def clean(
 
     ``inputs`` is a path, a list of paths (files, folders, ``"-"`` for JSON Lines on stdin),
     an iterable of record dicts (``text`` or ``html``, optionally ``id``, ``url``, ``source``,
-    ``title``, ``author``, ``date``) or a Polars frame of such records. ``options`` are
+    ``title``, ``author``, ``date``) or a frame of such records (Polars, lazy or not, pandas,
+    or Arrow). ``options`` are
     :class:`CleanConfig` fields (``workers=2``, ``text_field="body"``...). Bad inputs do not
     raise: they are listed in ``result.errors`` and the rest is cleaned.
 
@@ -84,6 +86,8 @@ def clean(
     at all raise :class:`~cleaner.errors.EmptyRunError` unless ``allow_empty=True``.
     """
     config = (config or CleanConfig()).with_options(**options)
+    frame = as_polars_frame(inputs)  # pandas, Arrow and lazy frames are read as Polars frames, once
+    inputs = frame if frame is not None else inputs
     check_inputs(inputs, config)
     check_locations(None, describe_inputs(inputs), config.index_dir)
     if is_spark_dataframe(inputs):

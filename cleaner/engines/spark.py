@@ -10,6 +10,9 @@ components of a large duplicate graph can be labelled on the cluster as well
 
 from __future__ import annotations
 
+import os
+import shutil
+import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -156,11 +159,20 @@ class SparkEngine:
             from pyspark.sql import SparkSession
         except ImportError as exc:
             raise EngineUnavailableError("the Spark engine needs PySpark and Java 17+: pip install 'cleaner[spark]'") from exc
+        if not _java_found():
+            raise EngineUnavailableError(
+                "the Spark engine needs Java 17 or newer, and no java is on the PATH or in JAVA_HOME: install one "
+                "(Debian or Ubuntu: apt-get install openjdk-17-jre-headless; macOS: brew install openjdk@17)"
+            )
         session = (
             SparkSession.builder.master(self.master or f"local[{self.workers}]")
             .appName("cleaner")
             .config("spark.ui.enabled", "false")
             .config("spark.ui.showConsoleProgress", "false")
+            # executors run this interpreter (the one with cleaner installed), not whatever
+            # "python3" the PATH finds when the virtual environment is not activated
+            .config("spark.pyspark.python", os.environ.get("PYSPARK_PYTHON", sys.executable))
+            .config("spark.pyspark.driver.python", sys.executable)
             .getOrCreate()
         )
         session.sparkContext.setLogLevel("ERROR")
@@ -215,6 +227,11 @@ class SparkEngine:
             return tempfile.TemporaryDirectory(prefix="cleaner-spark-", dir=self.work_dir)
         except OSError as exc:
             raise EngineUnavailableError(f"the Spark work folder {self.work_dir!r} cannot be used: {exc}") from exc
+
+
+def _java_found() -> bool:
+    home = os.environ.get("JAVA_HOME")
+    return shutil.which("java") is not None or (home is not None and os.path.exists(os.path.join(home, "bin", "java")))
 
 
 def distributed_components(spark: Any, n: int, edges: pl.DataFrame, work: Path) -> np.ndarray:
