@@ -182,3 +182,13 @@ def test_warc_html_responses_become_documents(tmp_path: Path) -> None:
     assert [(e.action, "not HTML" in e.error) for e in errors] == [("ignored", True)]
     result = clean(tmp_path, workers=1)
     assert result.documents["n_paragraphs"].to_list() == [1]
+
+
+def test_pandas_arrow_and_lazy_frames_are_read_like_polars_frames() -> None:
+    import pandas as pd
+    import pyarrow as pa
+
+    records = {"id": ["a", "b"], "text": [ARTICLE, ARTICLE.replace("Millbrook", "Greywater")]}
+    expected = cleaner.clean(pl.DataFrame(records), workers=1).paragraphs
+    for table in (pd.DataFrame(records), pa.table(records), pl.DataFrame(records).lazy()):
+        assert cleaner.clean(table, workers=1).paragraphs.equals(expected), type(table)

@@ -168,13 +168,3 @@ def test_the_spark_engine_without_java_says_so(tmp_path: Path, monkeypatch: pyte
     result = CliRunner().invoke(cli, ["clean", str(SAMPLES), "-o", str(tmp_path / "out"), "--engine", "spark", "--workers", "1"])
     assert result.exit_code == 1 and "Java 17" in result.output and "Traceback" not in result.output
     assert not (tmp_path / "out").exists()
-
-
-def test_pandas_arrow_and_lazy_frames_are_read_like_polars_frames() -> None:
-    import pandas as pd
-    import pyarrow as pa
-
-    records = {"id": ["a", "b"], "text": [ARTICLE, ARTICLE.replace("Millbrook", "Greywater")]}
-    expected = cleaner.clean(pl.DataFrame(records), workers=1).paragraphs
-    for table in (pd.DataFrame(records), pa.table(records), pl.DataFrame(records).lazy()):
-        assert cleaner.clean(table, workers=1).paragraphs.equals(expected), type(table)
