@@ -189,6 +189,6 @@ def test_pandas_arrow_and_lazy_frames_are_read_like_polars_frames() -> None:
     import pyarrow as pa
 
     records = {"id": ["a", "b"], "text": [ARTICLE, ARTICLE.replace("Millbrook", "Greywater")]}
-    expected = cleaner.clean(pl.DataFrame(records), workers=1).paragraphs
+    expected = clean(pl.DataFrame(records), workers=1).paragraphs
     for table in (pd.DataFrame(records), pa.table(records), pl.DataFrame(records).lazy()):
-        assert cleaner.clean(table, workers=1).paragraphs.equals(expected), type(table)
+        assert clean(table, workers=1).paragraphs.equals(expected), type(table)
