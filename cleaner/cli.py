@@ -149,7 +149,10 @@ def cli() -> None:
     help="Dedup index folder: match against earlier runs, then add this run to it.",
 )
 @click.option("--min-chars", type=int, default=DEFAULTS.min_paragraph_chars, show_default=True, help="Drop shorter paragraphs.")
-@click.option("--text-field", default=FIELDS.text, show_default=True, help="Record field holding plain text.")
+@click.option(
+    "--text-field", default=FIELDS.text, show_default=True,
+    help="Record field holding plain text; fallbacks (body,text) and nested fields (doc.content) work for every --*-field.",
+)
 @click.option("--html-field", default=FIELDS.html, show_default=True, help="Record field holding HTML.")
 @click.option("--id-field", default=FIELDS.id, show_default=True)
 @click.option("--url-field", default=FIELDS.url, show_default=True)

@@ -103,10 +103,7 @@ def clean(
     engine = make_engine(config, spark)
     mapped = map_documents(inputs, config, templates, engine, progress)
     if mapped.documents.height == 0 and not config.allow_empty:
-        raise EmptyRunError(
-            f"no document could be read from {', '.join(describe_inputs(inputs)) or 'no inputs'} ({mapped.errors.height} input error(s)); "
-            "allow_empty=True (--allow-empty) accepts an empty dataset"
-        )
+        raise EmptyRunError(empty_run_message(inputs, mapped.errors))
     timings["read_strip_extract"] = time.perf_counter() - started - timings["site_templates"]
     memory["read_strip_extract"] = peak_memory_mb()
 
@@ -141,6 +138,17 @@ def clean(
     dedup = dedup_section(config, indexed.rows.height, deduplicated.statistics)
     result.manifest = manifest(config, inputs, timings, run_counts, memory, dedup)
     return result
+
+
+def empty_run_message(inputs: Inputs, errors: pl.DataFrame) -> str:
+    """Why a run found no document: its inputs and the first of their errors."""
+    message = f"no document could be read from {', '.join(describe_inputs(inputs)) or 'no inputs'}"
+    skipped = errors.filter(pl.col("action") == "skipped")
+    if skipped.height:
+        first = skipped.row(0, named=True)
+        where = first["path"] + (f" (record {first['record']})" if first["record"] is not None else "")
+        message += f": {skipped.height} input error(s), the first: {where}: {first['error']}"
+    return message + "; allow_empty=True (--allow-empty) accepts an empty dataset"
 
 
 def site_templates(inputs: Inputs, config: CleanConfig) -> dict[str, frozenset[int]]:

@@ -341,7 +341,7 @@ def _sniff_encoding(item: InputFile, size: int = 262_144) -> str:
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 
 
-def _iter_warc(item: InputFile, fields: FieldMap, errors: list[ErrorRow], limit: int) -> Iterator[tuple[int, Any]]:
+def _iter_warc(item: InputFile, errors: list[ErrorRow], limit: int) -> Iterator[tuple[int, Any]]:
     """HTML responses of a web archive as records (``html``, ``url``, ``date``), numbered by record.
 
     Requests, metadata and non-HTML responses are not documents; how many there were is
@@ -369,9 +369,9 @@ def _iter_warc(item: InputFile, fields: FieldMap, errors: list[ErrorRow], limit:
                 except (LookupError, UnicodeDecodeError, InputError):
                     html = decode_bytes(payload, html=True)[0] if payload else ""
                 yield number, {
-                    fields.html: html,
-                    fields.url: record.rec_headers.get_header("WARC-Target-URI"),
-                    fields.date: record.rec_headers.get_header("WARC-Date"),
+                    "html": html,
+                    "url": record.rec_headers.get_header("WARC-Target-URI"),
+                    "date": record.rec_headers.get_header("WARC-Date"),
                 }
     except (ArchiveLoadFailed, OSError, EOFError, zlib.error, ValueError) as exc:
         errors.append(ErrorRow(item.path, number + 1, f"corrupt web archive after record {number}: {exc}"))
@@ -402,6 +402,51 @@ def host_of(url: str | None) -> str | None:
     return host[4:] if host.startswith("www.") else host
 
 
+def field_value(record: Mapping[str, Any], spec: str) -> Any:
+    """The value a field option names in a record: ``body,text`` takes the first of the two
+    that has a value, ``doc.content`` walks into nested objects."""
+    for name in spec.split(","):
+        value: Any = record
+        for part in name.strip().split("."):
+            value = value.get(part) if isinstance(value, Mapping) else None
+        if value is not None and (not isinstance(value, str) or value.strip()):
+            return value
+    return None
+
+
+def _found(record: Mapping[str, Any], spec: str) -> bool:
+    """Whether the record has a field the option names (even an empty one)."""
+    for name in spec.split(","):
+        value: Any = record
+        for part in name.strip().split("."):
+            if not isinstance(value, Mapping) or part not in value:
+                break
+            value = value[part]
+        else:
+            return True
+    return False
+
+
+def _suggestion(record: Mapping[str, Any]) -> str:
+    """The record's fields, and the one that most looks like the text (its longest string,
+    nested objects included) as the option to try."""
+    strings: list[tuple[int, str]] = []
+
+    def walk(value: Any, path: str, depth: int) -> None:
+        if isinstance(value, str):
+            strings.append((len(value), path))
+        elif isinstance(value, Mapping) and depth < 3:
+            for key, inner in value.items():
+                walk(inner, f"{path}.{key}" if path else str(key), depth + 1)
+
+    walk(record, "", 0)
+    names = ", ".join(str(key) for key in list(record)[:12]) + (", ..." if len(record) > 12 else "")
+    if not strings:
+        return f"records have {names}"
+    _, best = max(strings, key=lambda item: (item[0], item[1]))
+    return f"records have {names}: try --text-field {best}"
+
+
 def _document(
     item: InputFile,
     record_number: int | None,
@@ -409,30 +454,30 @@ def _document(
     fields: FieldMap,
 ) -> dict[str, Any]:
     """Apply the identity and source rules to one record."""
-    text = _clean_str(record.get(fields.text))
-    html = _clean_str(record.get(fields.html))
+    text = _clean_str(field_value(record, fields.text))
+    html = _clean_str(field_value(record, fields.html))
     if text is None and html is None:
-        has_field = fields.text in record or fields.html in record
-        what = "is empty" if has_field else f"has no '{fields.text}' or '{fields.html}' field"
-        raise InputError(f"record {what}")
-    given_id = _clean_str(record.get(fields.id))
+        if _found(record, fields.text) or _found(record, fields.html):
+            raise InputError("record is empty")
+        raise InputError(f"record has no '{fields.text}' or '{fields.html}' field; {_suggestion(record)}")
+    given_id = _clean_str(field_value(record, fields.id))
     if given_id is not None:
         doc_id = given_id.strip()
     elif record_number is None:
         doc_id = item.relative
     else:
         doc_id = f"{item.relative}:{record_number}"
-    url = _clean_str(record.get(fields.url))
-    source = _clean_str(record.get(fields.source))
+    url = _clean_str(field_value(record, fields.url))
+    source = _clean_str(field_value(record, fields.source))
     source = source.strip() if source else host_of(url) or item.folder_source or item.stem
     return {
         "doc_id": doc_id,
         "source": source,
         "path": printable(item.path) if item.path != STDIN else STDIN_NAME,
         "url": url.strip() if url else None,
-        "title": _clean_str(record.get(fields.title)),
-        "author": _clean_str(record.get(fields.author)),
-        "date": iso_date(_clean_str(record.get(fields.date))),
+        "title": _clean_str(field_value(record, fields.title)),
+        "author": _clean_str(field_value(record, fields.author)),
+        "date": iso_date(_clean_str(field_value(record, fields.date))),
         "content_type": "text" if text is not None else "html",
         "body": text if text is not None else html,
     }
@@ -458,11 +503,11 @@ def read_file(item: InputFile, config: CleanConfig, errors: list[ErrorRow]) -> I
             if lines := replaced_lines(text, data):
                 shown = ", ".join(map(str, lines[:10])) + (f" and {len(lines) - 10} more" if len(lines) > 10 else "")
                 errors.append(ErrorRow(item.path, None, f"bytes that are not UTF-8 replaced by U+FFFD on line(s) {shown}", "recovered"))
-            key = config.fields.text if item.kind == "text" else config.fields.html
-            yield _document(item, None, {key: text}, config.fields)
+            yield _document(item, None, {item.kind: text}, FieldMap())
             return
+        fields = FieldMap() if item.kind == "warc" else config.fields  # an archive's records have their own names
         if item.kind == "warc":
-            rows = _iter_warc(item, config.fields, errors, limit)
+            rows = _iter_warc(item, errors, limit)
         elif item.kind == "records":
             rows = _iter_records(item, errors, limit)
         else:
@@ -472,7 +517,7 @@ def read_file(item: InputFile, config: CleanConfig, errors: list[ErrorRow]) -> I
                 errors.append(ErrorRow(item.path, number, "record is not a JSON object"))
                 continue
             try:
-                yield _within(_document(item, number, record, config.fields), limit)
+                yield _within(_document(item, number, record, fields), limit)
             except InputError as exc:
                 errors.append(ErrorRow(item.path, number, str(exc)))
     except InputError as exc:
@@ -513,9 +558,9 @@ def iter_record_documents(
             except InputError as exc:
                 errors.append(ErrorRow(item.path, number, str(exc)))
                 continue
-            if record.get(config.fields.id) is None:
+            if field_value(record, config.fields.id) is None:
                 doc["doc_id"] = str(number)
-            if record.get(config.fields.source) is None and not host_of(doc["url"]):
+            if field_value(record, config.fields.source) is None and not host_of(doc["url"]):
                 doc["source"] = "records"
             yield doc
 

@@ -192,3 +192,18 @@ def test_pandas_arrow_and_lazy_frames_are_read_like_polars_frames() -> None:
     expected = clean(pl.DataFrame(records), workers=1).paragraphs
     for table in (pd.DataFrame(records), pa.table(records), pl.DataFrame(records).lazy()):
         assert clean(table, workers=1).paragraphs.equals(expected), type(table)
+
+
+def test_records_without_the_text_field_show_their_fields_and_the_option_to_try(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from cleaner.cli import cli
+
+    records = [{"guid": f"g{i}", "body": ARTICLE.replace("Millbrook", f"Town{i}"), "outlet": "Wire"} for i in range(2)]
+    write_jsonl(tmp_path / "feed.jsonl", records)
+    refused = CliRunner().invoke(cli, ["clean", str(tmp_path / "feed.jsonl"), "-o", str(tmp_path / "out")])
+    assert refused.exit_code == 1 and "records have guid, body, outlet: try --text-field body" in refused.output
+    read = CliRunner().invoke(cli, ["clean", str(tmp_path / "feed.jsonl"), "-o", str(tmp_path / "out"), "--text-field", "text,body", "--id-field", "guid"])
+    assert read.exit_code == 0, read.output
+    nested = clean([{"id": "n", "doc": {"content": ARTICLE}}], workers=1, text_field="doc.content")
+    assert nested.documents["doc_id"].to_list() == ["n"] and "Millbrook" in nested.documents["text"][0]
