@@ -22,7 +22,7 @@ import polars as pl
 
 from cleaner import __version__
 from cleaner.config import CleanConfig, FieldMap
-from cleaner.discover import InputFile
+from cleaner.discover import ErrorRow, InputFile, file_kind
 from cleaner.duplicates.index import DedupIndex
 from cleaner.errors import (
     USAGE_EXIT_CODE,
@@ -32,7 +32,7 @@ from cleaner.errors import (
 )
 from cleaner.explain import explain
 from cleaner.pipeline import clean
-from cleaner.read import InputError, decode_bytes, read_bytes, too_large
+from cleaner.read import InputError, decode_bytes, read_bytes, read_file, too_large
 from cleaner.strip import StripOptions, load_pattern_file, strip_text
 from cleaner.tables.place import check_locations, check_writable
 
@@ -298,8 +298,25 @@ def strip_command(
     no_line_model: bool,
     pattern_files: tuple[str, ...],
 ) -> None:
-    """Print the cleaned text of one document (FILE, or - for stdin): plain text, or HTML."""
-    is_html = as_html or file.lower().removesuffix(".gz").endswith((".html", ".htm"))
+    """Print the cleaned text of FILE (or - for stdin): a text or HTML document, or each
+    document of a records file (JSON Lines, JSON, CSV, Parquet) or web archive."""
+    options = StripOptions(
+        keep_captions=keep_captions,
+        keep_headings=not no_headings,
+        extra_patterns=_load_patterns(pattern_files),
+        line_model=not no_line_model,
+    )
+    kind, compressed = file_kind(file)
+    if file != "-" and kind in ("records", "csv", "parquet", "warc"):
+        errors: list[ErrorRow] = []
+        for document in read_file(InputFile(file, file, kind, compressed), DEFAULTS, errors):
+            click.echo(f"=== {document['doc_id']}")
+            _print_document(document["body"], document["content_type"] == "html", options, explain)
+        for error in errors:
+            where = f"{error.path}" + (f" (record {error.record})" if error.record is not None else "")
+            click.echo(f"warning: {where}: {error.error}", err=True)
+        return
+    is_html = as_html or kind == "html"
     limit = DEFAULTS.max_document_bytes
     try:
         if file == "-":
@@ -307,16 +324,14 @@ def strip_command(
             if len(data) > limit:
                 raise InputError(too_large(limit))
         else:
-            data = read_bytes(InputFile(file, file, "html" if is_html else "text", file.lower().endswith(".gz")), limit)
+            data = read_bytes(InputFile(file, file, "html" if is_html else "text", compressed), limit)
         text, _ = decode_bytes(data, html=is_html)
     except (OSError, EOFError, InputError) as exc:
         raise click.ClickException(f"{file}: {exc}") from exc
-    options = StripOptions(
-        keep_captions=keep_captions,
-        keep_headings=not no_headings,
-        extra_patterns=_load_patterns(pattern_files),
-        line_model=not no_line_model,
-    )
+    _print_document(text, is_html, options, explain)
+
+
+def _print_document(text: str, is_html: bool, options: StripOptions, explain: bool) -> None:
     if is_html:
         # trafilatura loads only when HTML is asked for
         from cleaner.extract import extract_html

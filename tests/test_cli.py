@@ -271,3 +271,11 @@ def test_ctrl_c_exits_130_and_writes_nothing(tmp_path: Path, monkeypatch: pytest
     monkeypatch.setattr(cli_module, "clean", interrupted)
     result = CliRunner().invoke(cli, ["clean", str(SAMPLES), "-o", str(tmp_path / "out")])
     assert result.exit_code == 130 and "nothing was written" in result.output and not (tmp_path / "out").exists()
+
+
+def test_strip_reads_each_record_of_a_records_file(tmp_path: Path) -> None:
+    write_jsonl(tmp_path / "feed.jsonl", [{"id": "one", "text": ARTICLE}, {"id": "two", "html": "<html><body><p>" + ARTICLE + "</p></body></html>"}, {"id": "bad"}])
+    result = CliRunner().invoke(cli, ["strip", str(tmp_path / "feed.jsonl")])
+    assert result.exit_code == 0, result.output
+    assert "=== one" in result.output and "=== two" in result.output and '{"id"' not in result.output
+    assert "The town of Millbrook opened" in result.output and "record 3" in result.output
