@@ -69,9 +69,20 @@ def collapse_whitespace(text: pl.Series) -> pl.Series:
 
 
 def split_lines(text: pl.Expr) -> pl.Expr:
-    """A text's lines as a list, split at ``\\n``, ``\\r\\n`` or ``\\r``: the lines the stripper
-    judges and the site templates count."""
-    return text.str.replace_all(r"\r\n|\r", "\n").str.split("\n")
+    """A text's lines as a list (:func:`input_lines`, for whole batches): the lines the
+    stripper judges, the audit numbers and the site templates count."""
+    return text.str.replace_all(r"\r\n|\r", "\n").str.strip_suffix("\n").str.split("\n")
+
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def input_lines(text: str) -> list[str]:
+    """A text's lines, split at ``\\n``, ``\\r\\n`` or ``\\r``. A break that ends the text ends
+    its last line and opens none: a 22-line file ending with a newline has 22 lines, not a
+    23rd blank one."""
+    lines = _LINE_BREAK.split(text)
+    return lines[:-1] if len(lines) > 1 and lines[-1] == "" else lines
 
 
 def normalize_series(text: pl.Series, *, collapsed: pl.Series | None = None) -> pl.Series:

@@ -16,7 +16,7 @@ from typing import NamedTuple
 import polars as pl
 
 from cleaner import schemas
-from cleaner.normalize import collapse_whitespace
+from cleaner.normalize import collapse_whitespace, split_lines
 
 TERMINAL = ".!?…:;\"'”’»)]。！？"
 
@@ -134,7 +134,7 @@ def keep_all_batch(documents: pl.DataFrame, min_chars: int = 1) -> tuple[pl.Data
         documents.select(
             pl.int_range(pl.len(), dtype=pl.UInt32).alias("doc"),
             "doc_id",
-            pl.col("body").str.replace_all("\r\n?", "\n").str.split("\n").alias("text"),
+            split_lines(pl.col("body")).alias("text"),
         )
         .with_columns(pl.int_ranges(1, pl.col("text").list.len() + 1, dtype=pl.Int32).alias("line"))
         .explode("text", "line")

@@ -156,20 +156,35 @@ class CleanResult:
         }
 
     def summary(self) -> str:
-        """A few lines a person reads at the end of a run."""
+        """A few lines a person reads at the end of a run (numbers written as the progress
+        line writes them)."""
         counts = self.manifest.get("counts", {})
         lines = [
-            f"documents: {counts.get('documents', 0)} ({counts.get('duplicate_documents', 0)} near-copies of another)",
-            f"paragraphs: {counts.get('paragraphs', 0)} in {counts.get('clusters', 0)} clusters "
-            f"({counts.get('duplicate_clusters', 0)} with copies, {counts.get('duplicate_paragraphs', 0)} duplicate paragraphs)",
+            f"documents: {counts.get('documents', 0):,} ({counts.get('duplicate_documents', 0):,} near-copies of another)",
+            f"paragraphs: {counts.get('paragraphs', 0):,} in {counts.get('clusters', 0):,} clusters "
+            f"({counts.get('duplicate_clusters', 0):,} with copies, {counts.get('duplicate_paragraphs', 0):,} duplicate paragraphs)",
         ]
-        reasons = counts.get("removed_by_reason", {})
+        reasons = {reason: n for reason, n in counts.get("removed_by_reason", {}).items() if reason not in SUMMARY_REASONS}
         if reasons:
-            shown = ", ".join(f"{reason} {n}" for reason, n in sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0])))
-            lines.append(f"removed lines: {counts.get('removed', 0)} ({shown})")
-        lines.append(
-            f"input errors: {counts.get('errors_skipped', 0)} skipped"
-            f" ({counts.get('errors', 0) - counts.get('errors_skipped', 0)} notes: ignored files, renamed ids)"
-        )
+            shown = ", ".join(f"{reason} {n:,}" for reason, n in sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0])))
+            lines.append(f"removed lines: {sum(reasons.values()):,} ({shown})")
+        pages = sum(n for reason, n in counts.get("removed_by_reason", {}).items() if reason in SUMMARY_REASONS)
+        if pages:
+            lines.append(f"HTML pages extracted: {pages:,} (each with one summary row in removed)")
+        lines.append(_errors_line(self.errors))
         lines.append(f"time: {self.manifest.get('timings', {}).get('total', 0.0):.2f} s")
         return "\n".join(lines)
+
+
+SUMMARY_REASONS = frozenset({"html-extraction", "extraction-empty"})
+"""Reasons of the one row per HTML page that sums up its extraction: not a removed line."""
+
+
+def _errors_line(errors: pl.DataFrame) -> str:
+    """``input errors: 2 not cleaned; notes: 1 ignored, 1 recovered`` (or ``none``)."""
+    by_action = dict(errors.group_by("action").len().sort("action").iter_rows()) if errors.height else {}
+    skipped = by_action.pop("skipped", 0)
+    if not skipped and not by_action:
+        return "input errors: none"
+    notes = ", ".join(f"{n:,} {action}" for action, n in by_action.items())
+    return f"input errors: {skipped:,} not cleaned" + (f"; notes: {notes}" if notes else "")

@@ -279,3 +279,15 @@ def test_strip_reads_each_record_of_a_records_file(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "=== one" in result.output and "=== two" in result.output and '{"id"' not in result.output
     assert "The town of Millbrook opened" in result.output and "record 3" in result.output
+
+
+def test_the_summary_counts_lines_not_page_summaries_and_has_no_phantom_line(tmp_path: Path) -> None:
+    (tmp_path / "story.txt").write_text("\n".join(ARTICLE.splitlines()) + "\n")
+    (tmp_path / "page.html").write_text("<html><body><article><p>" + "</p><p>".join(ARTICLE.splitlines()[8:13]) + "</p></article></body></html>")
+    result = CliRunner().invoke(cli, ["clean", str(tmp_path), "-o", str(tmp_path / "out"), "--workers", "1"])
+    assert result.exit_code == 0, result.output
+    assert "HTML pages extracted: 1" in result.output and "input errors: none" in result.output
+    removed = pl.read_parquet(tmp_path / "out" / "removed.parquet").filter(pl.col("doc_id") == "story.txt")
+    assert removed["line"].max() <= len(ARTICLE.splitlines())  # no line after the final newline
+    reasons = result.output.split("removed lines: ", 1)[1].split("\n", 1)[0]
+    assert "html-extraction" not in reasons

@@ -7,7 +7,6 @@ asked (a batch job that wants the text does not pay for a million tuples).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -16,13 +15,12 @@ from typing import NamedTuple
 import numpy as np
 import polars as pl
 
+from cleaner.normalize import input_lines
 from cleaner.paragraphs import Paragraph, split_paragraphs, split_wrapped
 from cleaner.strip.decide import Classified
 from cleaner.strip.inline import clean_inline_series
 from cleaner.strip.language import iso_code
 from cleaner.strip.units import line_blocks
-
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 class LineDecision(NamedTuple):
@@ -173,7 +171,7 @@ def _paragraphs(
 def keep_all(text: str) -> StripResult:
     """Every non-blank line kept as it is (already-clean text): no features are computed."""
     decisions = []
-    for number, raw in enumerate(_LINE_BREAK.split(text), start=1):
+    for number, raw in enumerate(input_lines(text), start=1):
         clean = " ".join(raw.split())
         decisions.append(LineDecision(number, raw, bool(clean), "kept" if clean else "blank", 0.0, clean))
     return _result(decisions, {"title": None, "author": None, "date": None}, None)
