@@ -24,7 +24,7 @@ TEXT_EXTENSIONS = {".txt", ".text", ".md"}
 HTML_EXTENSIONS = {".html", ".htm", ".xhtml"}
 RECORD_EXTENSIONS = {".jsonl", ".ndjson", ".json"}
 TABLE_EXTENSIONS = {".parquet", ".csv"}
-WARC_EXTENSIONS = {".warc"}
+WARC_EXTENSIONS = {".warc", ".wet"}
 SUPPORTED_EXTENSIONS = TEXT_EXTENSIONS | HTML_EXTENSIONS | RECORD_EXTENSIONS | TABLE_EXTENSIONS | WARC_EXTENSIONS
 FOLDER_DOCUMENTATION = re.compile(r"^(?:readme|license|licence|copying|changelog|contributing|notice)(?:\.[a-z0-9]+)*$", re.I)
 """Files that document a folder rather than belong to it; read only when named explicitly."""
@@ -82,7 +82,7 @@ def printable(path: str) -> str:
 def file_kind(name: str) -> tuple[str | None, bool]:
     """Classify a file name by extension (``.gz`` allowed on top of any supported one)."""
     lower = name.lower()
-    if lower.endswith((".warc", ".warc.gz")):
+    if lower.endswith((".warc", ".warc.gz", ".wet", ".wet.gz")):
         return "warc", lower.endswith(".gz")
     compressed = lower.endswith(".gz")
     if compressed:

@@ -342,10 +342,14 @@ _HTML_TYPES = ("text/html", "application/xhtml+xml")
 
 
 def _iter_warc(item: InputFile, errors: list[ErrorRow], limit: int) -> Iterator[tuple[int, Any]]:
-    """HTML responses of a web archive as records (``html``, ``url``, ``date``), numbered by record.
+    """Documents of a web archive as records, numbered by archive record, with the
+    ``WARC-Record-ID`` as their id: each successful HTML response (WARC), or each text
+    conversion (WET, Common Crawl's extracted text).
 
-    Requests, metadata and non-HTML responses are not documents; how many there were is
-    reported once per file (action ``ignored``), so nothing vanishes unaccounted.
+    Redirects and error responses are not documents: each is listed in ``errors`` as
+    ``ignored`` with its status. Requests, metadata and other media are counted once per file.
+    The capture time is not a publication date, so it does not become the document's ``date``
+    (which decides the canonical copy).
     """
     from warcio.archiveiterator import ArchiveIterator
     from warcio.exceptions import ArchiveLoadFailed
@@ -355,23 +359,28 @@ def _iter_warc(item: InputFile, errors: list[ErrorRow], limit: int) -> Iterator[
     try:
         with open(item.path, "rb") as handle:
             for number, record in enumerate(ArchiveIterator(handle), start=1):
-                content_type = (record.http_headers.get_header("Content-Type") if record.http_headers else "") or ""
-                if record.rec_type != "response" or not content_type.lower().startswith(_HTML_TYPES):
-                    skipped += 1
-                    continue
+                headers = record.rec_headers
+                if record.rec_type == "conversion":
+                    key, payload_type = "text", ""
+                else:
+                    content_type = (record.http_headers.get_header("Content-Type") if record.http_headers else "") or ""
+                    if record.rec_type != "response" or not content_type.lower().startswith(_HTML_TYPES):
+                        skipped += 1
+                        continue
+                    status = record.http_headers.get_statuscode() if record.http_headers else "200"
+                    if not str(status).startswith("2"):
+                        url = headers.get_header("WARC-Target-URI")
+                        errors.append(ErrorRow(item.path, number, f"HTTP {status} response for {url}: a redirect or an error, not a page", "ignored"))
+                        continue
+                    key, payload_type = "html", content_type
                 payload = record.content_stream().read(limit + 1)
                 if len(payload) > limit:
                     errors.append(ErrorRow(item.path, number, f"response {too_large(limit)}"))
                     continue
-                declared = re.search(r"charset=([\w.:-]+)", content_type, re.I)
-                try:
-                    html = payload.decode(declared.group(1)) if declared else decode_bytes(payload, html=True)[0]
-                except (LookupError, UnicodeDecodeError, InputError):
-                    html = decode_bytes(payload, html=True)[0] if payload else ""
                 yield number, {
-                    "html": html,
-                    "url": record.rec_headers.get_header("WARC-Target-URI"),
-                    "date": record.rec_headers.get_header("WARC-Date"),
+                    key: _decode_payload(payload, payload_type, html=key == "html"),
+                    "id": headers.get_header("WARC-Record-ID"),
+                    "url": headers.get_header("WARC-Target-URI"),
                 }
     except (ArchiveLoadFailed, OSError, EOFError, zlib.error, ValueError) as exc:
         errors.append(ErrorRow(item.path, number + 1, f"corrupt web archive after record {number}: {exc}"))
@@ -379,6 +388,15 @@ def _iter_warc(item: InputFile, errors: list[ErrorRow], limit: int) -> Iterator[
         errors.append(
             ErrorRow(item.path, None, f"{skipped} archive record(s) are not HTML responses (requests, metadata, other media)", "ignored")
         )
+
+
+def _decode_payload(payload: bytes, content_type: str, *, html: bool) -> str:
+    """An archived payload as text: the charset its response declared, else detected."""
+    declared = re.search(r"charset=([\w.:-]+)", content_type, re.I)
+    try:
+        return payload.decode(declared.group(1)) if declared else decode_bytes(payload, html=html)[0]
+    except (LookupError, UnicodeDecodeError, InputError):
+        return payload.decode("utf-8", errors="replace")  # a wrong charset or binary bytes: damaged text, not a lost archive
 
 
 def _clean_str(value: Any) -> str | None:

@@ -176,12 +176,22 @@ def test_warc_html_responses_become_documents(tmp_path: Path) -> None:
             headers = StatusAndHeaders("200 OK", [("Content-Type", ctype)], protocol="HTTP/1.1")
             record = writer.create_warc_record(url, "response", payload=BytesIO(body), http_headers=headers)
             writer.write_record(record)
+        for status, url in (("301 Moved Permanently", "https://www.paper.example/old"), ("404 Not Found", "https://www.paper.example/gone")):
+            headers = StatusAndHeaders(status, [("Content-Type", "text/html")], protocol="HTTP/1.1")
+            writer.write_record(writer.create_warc_record(url, "response", payload=BytesIO(b"<html>moved</html>"), http_headers=headers))
+    with open(tmp_path / "crawl.warc.wet.gz", "wb") as handle:
+        writer = WARCWriter(handle, gzip=True)
+        text = ARTICLE.encode("utf-8")
+        writer.write_record(writer.create_warc_record("https://news.example/story", "conversion", payload=BytesIO(text), warc_content_type="text/plain"))
     docs, errors = read_all(tmp_path)
-    assert [(d["doc_id"], d["source"], d["content_type"]) for d in docs] == [("crawl.warc.gz:1", "paper.example", "html")]
-    assert docs[0]["url"] == "https://www.paper.example/library" and docs[0]["date"]
-    assert [(e.action, "not HTML" in e.error) for e in errors] == [("ignored", True)]
+    kinds = [(d["source"], d["content_type"], d["doc_id"].startswith("<urn:uuid:")) for d in docs]
+    assert kinds == [("paper.example", "html", True), ("news.example", "text", True)]
+    assert docs[0]["url"] == "https://www.paper.example/library" and docs[0]["date"] is None  # a capture time is no publication date
+    ignored = [(e.record, e.error.split(" response")[0]) for e in errors if e.action == "ignored" and e.record is not None]
+    assert ignored == [(3, "HTTP 301"), (4, "HTTP 404")]
+    assert [("not HTML" in e.error) for e in errors if e.record is None] == [True]
     result = clean(tmp_path, workers=1)
-    assert result.documents["n_paragraphs"].to_list() == [1]
+    assert result.documents["n_paragraphs"].to_list()[0] == 1 and result.documents.height == 2
 
 
 def test_pandas_arrow_and_lazy_frames_are_read_like_polars_frames() -> None:
