@@ -12,6 +12,7 @@ Exit codes: 0 the run finished (input problems are listed in the ``errors`` tabl
 from __future__ import annotations
 
 import json
+import logging
 import sys
 import time
 from pathlib import Path
@@ -60,6 +61,7 @@ OPTION_OF_FIELD = {
     "min_paragraph_chars": "--min-chars",
     "index_dir": "--index",
     "max_document_bytes": "--max-document-bytes",
+    "limit": "--limit",
 }
 """The option that sets a :class:`CleanConfig` field, for naming it in an error."""
 
@@ -166,6 +168,9 @@ def cli() -> None:
 )
 @click.option("--follow-symlinks", is_flag=True, help="Read files that links in an input folder point to outside it.")
 @click.option("--allow-empty", is_flag=True, help="Write an empty dataset when the inputs give no document (else exit 1).")
+@click.option("--limit", type=int, help="Read at most this many documents (a trial run).")
+@click.option("--json", "as_json", is_flag=True, help="Print a machine-readable summary (JSON) on standard output.")
+@click.option("-v", "--verbose", count=True, help="Log the stages (-v) and their details (-vv) on standard error.")
 @click.option("--strict", is_flag=True, help="Fail (exit 1, write nothing) if any input cannot be read.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 def clean_command(
@@ -203,6 +208,9 @@ def clean_command(
     max_document_bytes: int,
     follow_symlinks: bool,
     allow_empty: bool,
+    limit: int | None,
+    as_json: bool,
+    verbose: int,
     strict: bool,
     quiet: bool,
 ) -> None:
@@ -241,10 +249,14 @@ def clean_command(
             max_document_bytes=max_document_bytes,
             follow_symlinks=follow_symlinks,
             allow_empty=allow_empty,
+            limit=limit,
         )
     except ConfigError as exc:
         raise _refuse(exc) from exc
     show_progress = not quiet and sys.stderr.isatty()
+    _log_to_stderr(verbose)
+    if "-" in inputs and sys.stdin.isatty() and not quiet:
+        click.echo("reading JSON Lines (one record a line) from standard input; end with Ctrl-D", err=True)
 
     began = time.monotonic()
 
@@ -282,6 +294,19 @@ def clean_command(
             click.echo(f"warning: {skipped.height - 10} more input errors in {output}/errors", err=True)
         click.echo(result.summary(), err=True)
         click.echo(f"wrote {output}", err=True)
+    if as_json:
+        click.echo(json.dumps({"output": output, **{key: result.manifest[key] for key in ("version", "counts", "timings", "peak_memory_mb")}}, sort_keys=True))
+
+
+def _log_to_stderr(verbosity: int) -> None:
+    """``-v``: the ``cleaner`` logger's stage messages on standard error; ``-vv``: details too."""
+    if verbosity <= 0:
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%H:%M:%S"))
+    logger = logging.getLogger("cleaner")
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO if verbosity == 1 else logging.DEBUG)
 
 
 @cli.command("strip")

@@ -122,6 +122,8 @@ class CleanConfig:
     """A document (a text or HTML file, decompressed; a record; a web archive response) larger
     than this is reported in ``errors`` and not read: a gzip bomb or a 2 GB single line would
     otherwise take the run's memory (a 200 MB line needed 2.9 GB)."""
+    limit: int | None = None
+    """Read at most this many documents (a trial run on the start of a large input)."""
     allow_empty: bool = False
     """Accept inputs that give no document (an empty dataset) instead of failing the run."""
     follow_symlinks: bool = False
@@ -147,6 +149,8 @@ class CleanConfig:
         for name, least in minimums.items():
             if getattr(self, name) < least:
                 raise ConfigError(name, f"{getattr(self, name)} is below the minimum of {least}")
+        if self.limit is not None and self.limit < 1:
+            raise ConfigError("limit", f"{self.limit} is below the minimum of 1")
         if self.document_timeout < 0:
             raise ConfigError("document_timeout", f"{self.document_timeout} is negative (0 turns the limit off)")
         if self.partition_by is not None and (self.layout != "tables" or self.output_format != "parquet"):

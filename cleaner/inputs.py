@@ -7,6 +7,7 @@ the documents that come out are grouped into batches for the map stage.
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, Union
@@ -31,8 +32,16 @@ TEXT_KINDS = frozenset({"text", "records", "csv", "parquet"})
 def raw_documents(
     inputs: Inputs, config: CleanConfig, errors: list[ErrorRow], kinds: frozenset[str] | None = None
 ) -> Iterator[dict[str, Any]]:
-    """Every raw document behind ``inputs``, in a stable order; problems go to ``errors``.
-    ``kinds`` limits files to some kinds (a pass that only needs plain text skips pages)."""
+    """Every raw document behind ``inputs`` in a stable order (the first ``config.limit`` of
+    them, if set); problems go to ``errors``. ``kinds`` limits files to some kinds (a pass
+    that only needs plain text skips pages)."""
+    documents = _raw_documents(inputs, config, errors, kinds)
+    return itertools.islice(documents, config.limit) if config.limit is not None else documents
+
+
+def _raw_documents(
+    inputs: Inputs, config: CleanConfig, errors: list[ErrorRow], kinds: frozenset[str] | None
+) -> Iterator[dict[str, Any]]:
     frame = as_polars_frame(inputs)
     if frame is not None:
         return iter_record_documents(frame.iter_rows(named=True), config, errors)

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from cleaner.tables.removed_log import RemovedLog
 
 EXECUTION_ONLY = frozenset(
-    {"workers", "engine", "spark_master", "work_dir", "batch_size", "batch_chars", "output_format", "layout", "shard_rows", "partition_by"}
+    {"workers", "engine", "spark_master", "work_dir", "batch_size", "batch_chars", "output_format", "layout", "shard_rows", "partition_by", "allow_empty"}
 )
 """Parameters that change how a run is executed or stored, never what it finds."""
 LIBRARIES = ("polars", "polars-hash", "pyarrow", "trafilatura", "datasketch")

@@ -17,6 +17,7 @@ argument parsing and printing, so everything a user can do there they can do her
 from __future__ import annotations
 
 import importlib
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -55,6 +56,9 @@ from cleaner.tables.assemble import assemble_tables
 from cleaner.tables.collect import MapCollector, MappedDocuments
 from cleaner.tables.place import check_locations
 from cleaner.tables.spill import SpillTable, WorkFolder
+
+log = logging.getLogger("cleaner")
+"""The library's logger: stage messages at INFO, details at DEBUG (``cleaner clean -v``)."""
 
 ProgressCallback = Callable[[int], None]
 """Called with the number of documents done so far, after every batch."""
@@ -100,16 +104,25 @@ def clean(
 
     templates = site_templates(inputs, config)
     timings["site_templates"] = time.perf_counter() - started
+    log.info("site templates: %d source(s) with template lines (%.2f s)", len(templates), timings["site_templates"])
     engine = make_engine(config, spark)
     mapped = map_documents(inputs, config, templates, engine, progress)
     if mapped.documents.height == 0 and not config.allow_empty:
         raise EmptyRunError(empty_run_message(inputs, mapped.errors))
     timings["read_strip_extract"] = time.perf_counter() - started - timings["site_templates"]
+    log.info(
+        "read, strip and extract: %d documents, %d paragraphs, %d input errors (%.2f s)",
+        mapped.documents.height, mapped.keys.height, mapped.errors.height, timings["read_strip_extract"],
+    )
     memory["read_strip_extract"] = peak_memory_mb()
 
     stage = time.perf_counter()
     indexed = load_index(config, replacing=set(mapped.documents["doc_id"].to_list()))
+    if config.index_dir is not None:
+        log.info("index: %d earlier paragraphs loaded", indexed.rows.height)
     deduplicated = deduplicate(mapped, indexed, config, engine.components, timings)
+    log.info("deduplicate: %d clusters (%.2f s)", deduplicated.provenance.height, timings["clusters"] + timings["canonical"])
+    log.debug("deduplicate, details: %s", deduplicated.statistics)
     memory["clusters"] = peak_memory_mb()
     stage_write = time.perf_counter()
     documents = documents_fields(mapped, deduplicated)

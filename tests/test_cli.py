@@ -291,3 +291,14 @@ def test_the_summary_counts_lines_not_page_summaries_and_has_no_phantom_line(tmp
     assert removed["line"].max() <= len(ARTICLE.splitlines())  # no line after the final newline
     reasons = result.output.split("removed lines: ", 1)[1].split("\n", 1)[0]
     assert "html-extraction" not in reasons
+
+
+def test_limit_json_and_verbose_for_trial_runs(tmp_path: Path) -> None:
+    args = ["clean", str(SAMPLES), "-o", str(tmp_path / "out"), "--limit", "3", "--json", "-v", "--workers", "1"]
+    result = subprocess.run([sys.executable, "-m", "cleaner", *args], capture_output=True, text=True, cwd=REPO, timeout=300)
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert summary["counts"]["documents"] == 3 and summary["output"] == str(tmp_path / "out")
+    assert "INFO cleaner: read, strip and extract: 3 documents" in result.stderr
+    refused = CliRunner().invoke(cli, ["clean", str(SAMPLES), "-o", str(tmp_path / "again"), "--limit", "0"])
+    assert refused.exit_code == 2 and "--limit" in refused.output
