@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 import click
 import polars as pl
+from click.core import ParameterSource
 
 from cleaner import __version__
 from cleaner.config import CleanConfig, FieldMap
@@ -40,6 +41,10 @@ from cleaner.tables.place import check_locations, check_writable
 if TYPE_CHECKING:
     from cleaner.extract import ExtractResult
 
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
 
 DEFAULTS = CleanConfig()
 INTERRUPTED_EXIT_CODE = 130
@@ -108,9 +113,69 @@ def cli() -> None:
     """Turn messy multi-source news text and HTML into a clean, deduplicated dataset."""
 
 
+def _load_settings(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """``--config FILE.toml``, else the ``[tool.cleaner]`` table of ``./pyproject.toml``: the
+    file's values become the command's defaults, below the environment and the command line."""
+    path = Path(value) if value else Path("pyproject.toml")
+    if not path.is_file():
+        if value:
+            raise click.BadParameter(f"no such file: {value}", param_hint="--config")
+        return value
+    try:
+        with open(path, "rb") as handle:
+            document = tomllib.load(handle)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise click.BadParameter(f"{path}: {exc}", param_hint="--config") from exc
+    table = document if value else document.get("tool", {}).get("cleaner", {})
+    command = ctx.command
+    names = {opt.lstrip("-").replace("-", "_"): p.name for p in command.params for opt in p.opts}
+    defaults: dict[str, object] = {}
+    for key, setting in table.items():
+        name = names.get(str(key).replace("-", "_"))
+        if name is None or name in ("config", "print_config"):
+            raise click.BadParameter(f"{path}: unknown setting {key!r}", param_hint="--config")
+        defaults[name] = setting
+    ctx.default_map = {**(ctx.default_map or {}), **defaults}
+    ctx.meta["cleaner.settings_file"] = str(path)
+    return value
+
+
+def _environment_names(command: click.Command) -> click.Command:
+    """Every option of ``command`` also read from ``CLEANER_<OPTION>`` (``--text-field``:
+    ``CLEANER_TEXT_FIELD``), between the command line and the settings file."""
+    for param in command.params:
+        if isinstance(param, click.Option) and param.name not in ("config", "print_config"):
+            long_name = next((opt for opt in param.opts if opt.startswith("--")), param.opts[0])
+            param.envvar = "CLEANER_" + long_name.lstrip("-").replace("-", "_").upper()
+    return command
+
+
+def _print_config(ctx: click.Context) -> None:
+    """Every setting of the run, and where it came from."""
+    origins = {
+        ParameterSource.COMMANDLINE: "command line",
+        ParameterSource.ENVIRONMENT: "environment",
+        ParameterSource.DEFAULT_MAP: f"file {ctx.meta.get('cleaner.settings_file', '')}".strip(),
+        ParameterSource.DEFAULT: "default",
+    }
+    for param in ctx.command.params:
+        if param.name in ("config", "print_config"):
+            continue
+        source = ctx.get_parameter_source(param.name)  # type: ignore[arg-type]
+        value = ctx.params.get(param.name)
+        shown = json.dumps(list(value) if isinstance(value, tuple) else value)
+        click.echo(f"{param.name:<20} {shown:<40} {origins.get(source, 'default') if source else 'default'}")
+
+
+@_environment_names
 @cli.command("clean")
-@click.argument("inputs", nargs=-1, required=True)
-@click.option("-o", "--output", "output", required=True, type=click.Path(file_okay=False), help="Output folder.")
+@click.argument("inputs", nargs=-1)
+@click.option("-o", "--output", "output", type=click.Path(file_okay=False), help="Output folder.")
+@click.option(
+    "--config", is_eager=True, expose_value=False, callback=_load_settings, type=click.Path(dir_okay=False),
+    help="Settings file (TOML; option names as keys). Default: [tool.cleaner] of ./pyproject.toml.",
+)
+@click.option("--print-config", is_flag=True, help="Show every setting and where it came from, then stop.")
 @click.option("--format", "output_format", type=click.Choice(["parquet", "jsonl"]), default=DEFAULTS.output_format, show_default=True)
 @click.option(
     "--layout", type=click.Choice(["tables", "huggingface"]), default=DEFAULTS.layout, show_default=True,
@@ -213,8 +278,19 @@ def clean_command(
     verbose: int,
     strict: bool,
     quiet: bool,
+    print_config: bool,
 ) -> None:
-    """Clean INPUTS (files, folders, or - for JSON Lines on stdin) into the dataset folder OUTPUT."""
+    """Clean INPUTS (files, folders, or - for JSON Lines on stdin) into the dataset folder OUTPUT.
+
+    Settings come from, highest first: the command line, CLEANER_<OPTION> variables, the
+    settings file (--config, or [tool.cleaner] in ./pyproject.toml), the defaults."""
+    if print_config:
+        _print_config(click.get_current_context())
+        return
+    if not inputs:
+        raise click.UsageError("Missing argument 'INPUTS...'.")
+    if not output:
+        raise click.UsageError("Missing option '-o' / '--output'.")
     try:
         check_locations(output, inputs, index_dir)
         check_writable(Path(output), overwrite=overwrite)

@@ -302,3 +302,25 @@ def test_limit_json_and_verbose_for_trial_runs(tmp_path: Path) -> None:
     assert "INFO cleaner: read, strip and extract: 3 documents" in result.stderr
     refused = CliRunner().invoke(cli, ["clean", str(SAMPLES), "-o", str(tmp_path / "again"), "--limit", "0"])
     assert refused.exit_code == 2 and "--limit" in refused.output
+
+
+def test_settings_come_from_the_command_line_then_the_environment_then_a_file(tmp_path: Path) -> None:
+    runner = CliRunner()
+    with runner.isolated_filesystem(temp_dir=tmp_path):
+        Path("pyproject.toml").write_text('[tool.cleaner]\njaccard = 0.6\ntext-field = "body"\nworkers = 1\nmin_chars = 3\n')
+        shown = runner.invoke(
+            cli, ["clean", str(SAMPLES), "-o", "out", "--print-config", "--min-chars", "5"], env={"CLEANER_WORKERS": "2", "CLEANER_JACCARD": "0.7"}
+        )
+        assert shown.exit_code == 0, shown.output
+        rows = {line.split()[0]: line.split() for line in shown.output.splitlines()}
+        assert rows["min_chars"][1:] == ["5", "command", "line"]
+        assert rows["workers"][1:] == ["2", "environment"] and rows["jaccard"][1:] == ["0.7", "environment"]
+        assert rows["text_field"][1:] == ['"body"', "file", "pyproject.toml"] and rows["quiet"][1:] == ["false", "default"]
+        assert not Path("out").exists()
+        Path("run.toml").write_text('output = "from-file"\nworkers = 1\nlimit = 2\n')
+        ran = runner.invoke(cli, ["clean", str(SAMPLES), "--config", "run.toml"])
+        assert ran.exit_code == 0, ran.output
+        assert pl.read_parquet(Path("from-file") / "documents.parquet").height == 2
+        Path("bad.toml").write_text("jaccard = 0.5\nbogus = 1\n")
+        bad = runner.invoke(cli, ["clean", str(SAMPLES), "-o", "x", "--config", "bad.toml"])
+        assert bad.exit_code == 2 and "unknown setting 'bogus'" in bad.output
