@@ -51,33 +51,34 @@ INTERRUPTED_EXIT_CODE = 130
 """The shell's code for a run stopped by Ctrl-C (128 + SIGINT)."""
 FIELDS = FieldMap()
 
-OPTION_OF_FIELD = {
-    "workers": "--workers",
-    "engine": "--engine",
-    "spark_master": "--spark-master",
-    "driver_edges": "--driver-edges",
-    "work_dir": "--work-dir",
-    "output_format": "--format",
-    "layout": "--layout",
-    "partition_by": "--partition-by",
-    "shard_rows": "--shard-rows",
-    "jaccard_threshold": "--jaccard",
-    "containment_threshold": "--containment",
-    "min_paragraph_chars": "--min-chars",
-    "index_dir": "--index",
-    "max_document_bytes": "--max-document-bytes",
-    "limit": "--limit",
+FIELD_OF_PARAM = {
+    "workers": "workers", "engine": "engine", "spark_master": "spark_master", "driver_edges": "driver_edges",
+    "work_dir": "work_dir", "output_format": "output_format", "layout": "layout", "partition_by": "partition_by",
+    "shard_rows": "shard_rows", "no_strip": "strip", "keep_captions": "keep_captions", "no_headings": "keep_headings",
+    "no_line_model": "line_model", "pattern_files": "extra_patterns", "prefer": "prefer_sources",
+    "jaccard": "jaccard_threshold", "containment": "containment_threshold", "exact_only": "near_duplicates",
+    "index_dir": "index_dir", "min_chars": "min_paragraph_chars", "max_document_bytes": "max_document_bytes",
+    "follow_symlinks": "follow_symlinks", "allow_empty": "allow_empty", "limit": "limit",
+    **{f"{name}_field": "fields" for name in ("text", "html", "id", "url", "source", "title", "author", "date")},
 }
-"""The option that sets a :class:`CleanConfig` field, for naming it in an error."""
+"""The :class:`CleanConfig` field each option of ``clean`` sets."""
 
 
 def _refuse(error: CleanerError) -> click.ClickException:
     """The click error that exits with ``error``'s code, its message naming options as typed."""
     if isinstance(error, ConfigError):
-        return click.BadParameter(error.message, param_hint=OPTION_OF_FIELD.get(error.field, error.field))
+        return click.BadParameter(error.message, param_hint=option_of_field(error.field))
     if error.exit_code == USAGE_EXIT_CODE:
         return click.UsageError(str(error))
     return click.ClickException(str(error))
+
+
+def option_of_field(field: str) -> str:
+    """The option of ``clean`` that sets a :class:`CleanConfig` field, as a user types it."""
+    for param in clean_command.params:
+        if FIELD_OF_PARAM.get(param.name or "") == field:
+            return next(opt for opt in param.opts if opt.startswith("--"))
+    return field
 
 
 def _load_patterns(paths: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
@@ -176,6 +177,10 @@ def _print_config(ctx: click.Context) -> None:
     help="Settings file (TOML; option names as keys). Default: [tool.cleaner] of ./pyproject.toml.",
 )
 @click.option("--print-config", is_flag=True, help="Show every setting and where it came from, then stop.")
+@click.option(
+    "--from-manifest", type=click.Path(exists=True, dir_okay=False),
+    help="Run again with the parameters (and, unless INPUTS are given, the inputs) of OUT/manifest.json; options given override them.",
+)
 @click.option("--format", "output_format", type=click.Choice(["parquet", "jsonl"]), default=DEFAULTS.output_format, show_default=True)
 @click.option(
     "--layout", type=click.Choice(["tables", "huggingface"]), default=DEFAULTS.layout, show_default=True,
@@ -279,14 +284,19 @@ def clean_command(
     strict: bool,
     quiet: bool,
     print_config: bool,
+    from_manifest: str | None,
 ) -> None:
     """Clean INPUTS (files, folders, or - for JSON Lines on stdin) into the dataset folder OUTPUT.
 
     Settings come from, highest first: the command line, CLEANER_<OPTION> variables, the
     settings file (--config, or [tool.cleaner] in ./pyproject.toml), the defaults."""
+    context = click.get_current_context()
     if print_config:
-        _print_config(click.get_current_context())
+        _print_config(context)
         return
+    manifest = _read_manifest(from_manifest) if from_manifest else None
+    if manifest is not None and not inputs:
+        inputs = tuple(manifest.get("inputs", ()))
     if not inputs:
         raise click.UsageError("Missing argument 'INPUTS...'.")
     if not output:
@@ -327,6 +337,9 @@ def clean_command(
             allow_empty=allow_empty,
             limit=limit,
         )
+        if manifest is not None:
+            given = {FIELD_OF_PARAM[name] for name in FIELD_OF_PARAM if context.get_parameter_source(name) != ParameterSource.DEFAULT}
+            config = CleanConfig.from_dict(manifest.get("parameters", {})).with_options(**{name: getattr(config, name) for name in given})
     except ConfigError as exc:
         raise _refuse(exc) from exc
     show_progress = not quiet and sys.stderr.isatty()
@@ -372,6 +385,16 @@ def clean_command(
         click.echo(f"wrote {output}", err=True)
     if as_json:
         click.echo(json.dumps({"output": output, **{key: result.manifest[key] for key in ("version", "counts", "timings", "peak_memory_mb")}}, sort_keys=True))
+
+
+def _read_manifest(path: str) -> dict[str, object]:
+    try:
+        manifest = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise click.BadParameter(f"{path}: {exc}", param_hint="--from-manifest") from exc
+    if not isinstance(manifest, dict) or "parameters" not in manifest:
+        raise click.BadParameter(f"{path} is not a cleaner manifest", param_hint="--from-manifest")
+    return manifest
 
 
 def _log_to_stderr(verbosity: int) -> None:

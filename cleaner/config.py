@@ -202,3 +202,17 @@ class CleanConfig:
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready description for the manifest."""
         return asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> CleanConfig:
+        """The configuration :meth:`to_dict` described (a manifest's ``parameters``), so that
+        a run can be repeated with the same parameters."""
+        names = {f.name for f in fields(cls)}
+        unknown = sorted(set(values) - names)
+        if unknown:
+            raise ConfigError(unknown[0], "is not a parameter of this version of cleaner")
+        options = dict(values)
+        options["fields"] = FieldMap(**options.get("fields", {}))
+        options["extra_patterns"] = tuple(tuple(pair) for pair in options.get("extra_patterns", ()))
+        options["prefer_sources"] = tuple(options.get("prefer_sources", ()))
+        return cls(**options)

@@ -324,3 +324,18 @@ def test_settings_come_from_the_command_line_then_the_environment_then_a_file(tm
         Path("bad.toml").write_text("jaccard = 0.5\nbogus = 1\n")
         bad = runner.invoke(cli, ["clean", str(SAMPLES), "-o", "x", "--config", "bad.toml"])
         assert bad.exit_code == 2 and "unknown setting 'bogus'" in bad.output
+
+
+def test_from_manifest_reruns_with_the_same_parameters_and_inputs(tmp_path: Path) -> None:
+    runner = CliRunner()
+    first = runner.invoke(cli, ["clean", str(SAMPLES), "-o", str(tmp_path / "one"), "--jaccard", "0.6", "--min-chars", "5", "--workers", "1"])
+    assert first.exit_code == 0, first.output
+    manifest = tmp_path / "one" / "manifest.json"
+    again = runner.invoke(cli, ["clean", "-o", str(tmp_path / "two"), "--from-manifest", str(manifest)])
+    assert again.exit_code == 0, again.output
+    for name in ("paragraphs", "clusters", "removed"):
+        assert (tmp_path / "one" / f"{name}.parquet").read_bytes() == (tmp_path / "two" / f"{name}.parquet").read_bytes()
+    changed = runner.invoke(cli, ["clean", "-o", str(tmp_path / "three"), "--from-manifest", str(manifest), "--min-chars", "1"])
+    assert changed.exit_code == 0, changed.output
+    parameters = json.loads((tmp_path / "three" / "manifest.json").read_text())["parameters"]
+    assert parameters["min_paragraph_chars"] == 1 and parameters["jaccard_threshold"] == 0.6
