@@ -37,6 +37,7 @@ os.environ.setdefault("POLARS_MAX_THREADS", "1")  # per core, as the other text 
 from cleaner import StripOptions  # noqa: E402
 from cleaner.strip import strip_batch  # noqa: E402
 from cleaner.strip.language import guess_languages  # noqa: E402
+from cleaner.strip.regions import best_run  # noqa: E402
 
 SETS = ("dragnet", "cleaneval", "readability")
 TITLE_IN_GOLD = {"dragnet", "cleaneval"}
@@ -94,14 +95,8 @@ def heuristic(dumps: list[str], _: str) -> list[list[int]]:
                 scores.append(float(len(line)))
             else:
                 scores.append(-30.0 - min(len(line), 60))
-        best, total, begin = (0, 0, 0.0), 0.0, 0
-        for index, score in enumerate(scores):
-            if total <= 0:
-                begin, total = index, 0.0
-            total += score
-            if total > best[2]:
-                best = (begin, index + 1, total)
-        kept.append([i for i in range(best[0], best[1]) if lines[i].strip() and scores[i] > -100])
+        start, end, _ = best_run(scores)  # the maximum-sum run of lines (Kadane)
+        kept.append([i for i in range(start, end) if lines[i].strip() and scores[i] > -100])
     return kept
 
 
