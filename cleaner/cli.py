@@ -401,10 +401,12 @@ def _log_to_stderr(verbosity: int) -> None:
     """``-v``: the ``cleaner`` logger's stage messages on standard error; ``-vv``: details too."""
     if verbosity <= 0:
         return
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%H:%M:%S"))
     logger = logging.getLogger("cleaner")
-    logger.addHandler(handler)
+    if not any(getattr(handler, "cleaner_cli", False) for handler in logger.handlers):  # once per process
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%H:%M:%S"))
+        handler.cleaner_cli = True  # type: ignore[attr-defined]
+        logger.addHandler(handler)
     logger.setLevel(logging.INFO if verbosity == 1 else logging.DEBUG)
 
 
