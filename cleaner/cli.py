@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import logging
 import sys
-import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -34,6 +33,7 @@ from cleaner.errors import (
 )
 from cleaner.explain import explain
 from cleaner.pipeline import clean
+from cleaner.progress import Progress, progress_for
 from cleaner.read import InputError, decode_bytes, read_bytes, read_file, too_large
 from cleaner.strip import StripOptions, load_pattern_file, strip_text
 from cleaner.tables.place import check_locations, check_writable
@@ -342,19 +342,30 @@ def clean_command(
             config = CleanConfig.from_dict(manifest.get("parameters", {})).with_options(**{name: getattr(config, name) for name in given})
     except ConfigError as exc:
         raise _refuse(exc) from exc
-    show_progress = not quiet and sys.stderr.isatty()
     _log_to_stderr(verbose)
     if "-" in inputs and sys.stdin.isatty() and not quiet:
         click.echo("reading JSON Lines (one record a line) from standard input; end with Ctrl-D", err=True)
-
-    began = time.monotonic()
-
-    def progress(done: int) -> None:
-        rate = done / max(time.monotonic() - began, 1e-6)
-        click.echo(f"\rcleaned {done:,} documents ({rate:,.0f}/s)", err=True, nl=False)
-
+    progress = None if quiet else progress_for(sys.stderr)
     try:
-        result = clean(list(inputs), config, progress=progress if show_progress else None)
+        _run_and_write(inputs, output, config, overwrite, strict, quiet, as_json, index_dir, progress)
+    finally:
+        if progress is not None:
+            progress.close()
+
+
+def _run_and_write(
+    inputs: tuple[str, ...],
+    output: str,
+    config: CleanConfig,
+    overwrite: bool,
+    strict: bool,
+    quiet: bool,
+    as_json: bool,
+    index_dir: str | None,
+    progress: Progress | None,
+) -> None:
+    try:
+        result = clean(list(inputs), config, progress=progress)
     except CleanerError as exc:
         raise _refuse(exc) from exc
     except OSError as exc:  # the work folder's disk filled up, a file vanished under the run...
@@ -362,13 +373,13 @@ def clean_command(
     except KeyboardInterrupt:
         click.echo("\ninterrupted: nothing was written", err=True)
         raise click.exceptions.Exit(INTERRUPTED_EXIT_CODE) from None
-    if show_progress:
-        click.echo("", err=True)
     skipped = result.errors.filter(result.errors["action"] == "skipped")
     if strict and skipped.height:
         for row in skipped.iter_rows(named=True):
             click.echo(f"error: {row['path']}: {row['error']}", err=True)
         raise click.ClickException(f"{skipped.height} input(s) could not be read (--strict): nothing written")
+    if progress is not None:
+        progress.stage("writing")
     try:
         result.write(output, overwrite=overwrite, update_index=index_dir is not None)
     except CleanerError as exc:
@@ -381,6 +392,8 @@ def clean_command(
             click.echo(f"warning: {where}: {row['error']}", err=True)
         if skipped.height > 10:
             click.echo(f"warning: {skipped.height - 10} more input errors in {output}/errors", err=True)
+        if progress is not None:
+            progress.close()
         click.echo(result.summary(), err=True)
         click.echo(f"wrote {output}", err=True)
     if as_json:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import itertools
 import os
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, Union
 
 import polars as pl
@@ -19,7 +19,7 @@ from cleaner.config import CleanConfig
 from cleaner.discover import ErrorRow, discover, supported_extensions
 from cleaner.engines import is_spark_dataframe
 from cleaner.errors import InputNotFoundError
-from cleaner.read import iter_raw_documents, iter_record_documents
+from cleaner.read import file_size, iter_raw_documents, iter_record_documents
 
 PathLike = Union[str, "os.PathLike[str]"]
 Inputs = Union[PathLike, Iterable[PathLike], Iterable[Mapping[str, Any]], pl.DataFrame, Any]
@@ -30,17 +30,25 @@ TEXT_KINDS = frozenset({"text", "records", "csv", "parquet"})
 
 
 def raw_documents(
-    inputs: Inputs, config: CleanConfig, errors: list[ErrorRow], kinds: frozenset[str] | None = None
+    inputs: Inputs,
+    config: CleanConfig,
+    errors: list[ErrorRow],
+    kinds: frozenset[str] | None = None,
+    on_file: Callable[[int], None] | None = None,
 ) -> Iterator[dict[str, Any]]:
     """Every raw document behind ``inputs`` in a stable order (the first ``config.limit`` of
     them, if set); problems go to ``errors``. ``kinds`` limits files to some kinds (a pass
-    that only needs plain text skips pages)."""
-    documents = _raw_documents(inputs, config, errors, kinds)
+    that only needs plain text skips pages); ``on_file`` hears each file's size as it is read."""
+    documents = _raw_documents(inputs, config, errors, kinds, on_file)
     return itertools.islice(documents, config.limit) if config.limit is not None else documents
 
 
 def _raw_documents(
-    inputs: Inputs, config: CleanConfig, errors: list[ErrorRow], kinds: frozenset[str] | None
+    inputs: Inputs,
+    config: CleanConfig,
+    errors: list[ErrorRow],
+    kinds: frozenset[str] | None,
+    on_file: Callable[[int], None] | None,
 ) -> Iterator[dict[str, Any]]:
     frame = as_polars_frame(inputs)
     if frame is not None:
@@ -48,7 +56,7 @@ def _raw_documents(
     if is_spark_dataframe(inputs):
         return iter_record_documents((row.asDict(recursive=True) for row in inputs.toLocalIterator()), config, errors)
     if isinstance(inputs, (str, os.PathLike)):
-        return iter_raw_documents([inputs], config, errors, kinds)
+        return iter_raw_documents([inputs], config, errors, kinds, on_file)
     items = list(inputs) if not isinstance(inputs, Iterator) else inputs
     iterator = iter(items)
     try:
@@ -62,7 +70,7 @@ def _raw_documents(
 
     if isinstance(first, Mapping):
         return iter_record_documents(chained(), config, errors)
-    return iter_raw_documents(list(chained()), config, errors, kinds)
+    return iter_raw_documents(list(chained()), config, errors, kinds, on_file)
 
 
 def check_inputs(inputs: Inputs, config: CleanConfig) -> None:
@@ -101,6 +109,18 @@ def as_polars_frame(inputs: Inputs) -> pl.DataFrame | None:
         frame = pl.from_arrow(inputs)
         return frame if isinstance(frame, pl.DataFrame) else frame.to_frame()
     return None
+
+
+def input_bytes(inputs: Inputs, config: CleanConfig) -> int | None:
+    """The bytes of all input files (what reading's progress counts), ``None`` when the inputs
+    are records or standard input."""
+    if isinstance(inputs, (str, os.PathLike)):
+        inputs = [inputs]
+    if not isinstance(inputs, (list, tuple)) or not inputs or not all(isinstance(i, (str, os.PathLike)) for i in inputs):
+        return None
+    if any(os.fspath(i) == "-" for i in inputs):
+        return None
+    return sum(file_size(item) for item in discover(inputs, [], config.follow_symlinks))
 
 
 def rereadable(inputs: Inputs) -> bool:

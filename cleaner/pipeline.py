@@ -20,7 +20,6 @@ import importlib
 import logging
 import threading
 import time
-from collections.abc import Callable
 from functools import partial
 from typing import Any
 
@@ -40,6 +39,7 @@ from cleaner.inputs import (
     check_inputs,
     describe_inputs,
     document_batches,
+    input_bytes,
     raw_documents,
     rereadable,
 )
@@ -50,6 +50,7 @@ from cleaner.manifest import (
     parquet_metadata,
     peak_memory_mb,
 )
+from cleaner.progress import Progress
 from cleaner.result import CleanResult
 from cleaner.strip.templates import find_templates
 from cleaner.tables.assemble import assemble_tables
@@ -60,15 +61,13 @@ from cleaner.tables.spill import SpillTable, WorkFolder
 log = logging.getLogger("cleaner")
 """The library's logger: stage messages at INFO, details at DEBUG (``cleaner clean -v``)."""
 
-ProgressCallback = Callable[[int], None]
-"""Called with the number of documents done so far, after every batch."""
 
 
 def clean(
     inputs: Inputs,
     config: CleanConfig | None = None,
     *,
-    progress: ProgressCallback | None = None,
+    progress: Progress | None = None,
     spark: Any = None,
     **options: Any,
 ) -> CleanResult:
@@ -83,7 +82,8 @@ def clean(
 
     ``engine="spark"`` runs the per-document work on Spark executors, in the given ``spark``
     session or a PySpark DataFrame input's own session (or ``local[workers]``); the tables are
-    the same as with the default local engine.
+    the same as with the default local engine. ``progress`` hears each stage and how far
+    it is (``cleaner.progress``).
 
     A path that does not exist, or a folder with no file cleaner reads, raises
     :class:`~cleaner.errors.InputNotFoundError` before any work; inputs that give no document
@@ -102,6 +102,8 @@ def clean(
     memory: dict[str, float] = {}
     started = time.perf_counter()
 
+    if progress is not None:
+        progress.stage("site templates")
     templates = site_templates(inputs, config)
     timings["site_templates"] = time.perf_counter() - started
     log.info("site templates: %d source(s) with template lines (%.2f s)", len(templates), timings["site_templates"])
@@ -120,7 +122,8 @@ def clean(
     indexed = load_index(config, replacing=set(mapped.documents["doc_id"].to_list()))
     if config.index_dir is not None:
         log.info("index: %d earlier paragraphs loaded", indexed.rows.height)
-    deduplicated = deduplicate(mapped, indexed, config, engine.components, timings)
+    on_step = progress.stage if progress is not None else None
+    deduplicated = deduplicate(mapped, indexed, config, engine.components, timings, on_step)
     log.info("deduplicate: %d clusters (%.2f s)", deduplicated.provenance.height, timings["clusters"] + timings["canonical"])
     log.debug("deduplicate, details: %s", deduplicated.statistics)
     memory["clusters"] = peak_memory_mb()
@@ -176,7 +179,7 @@ def map_documents(
     config: CleanConfig,
     templates: dict[str, frozenset[int]],
     engine: Engine,
-    progress: ProgressCallback | None = None,
+    progress: Progress | None = None,
 ) -> MappedDocuments:
     """Read, strip or extract, split and sign every document, in batches on ``engine``.
 
@@ -189,14 +192,16 @@ def map_documents(
     info: list[pl.DataFrame] = []
     bands = config.signature_params().bands if config.signatures_needed() else None
     collector = MapCollector(WorkFolder(config.work_dir), bands, parquet_metadata(config))
-    batches = document_batches(raw_documents(inputs, config, read_errors), config.batch_size, config.batch_chars, info)
+    on_file = None
+    if progress is not None:
+        progress.stage("reading", input_bytes(inputs, config))
+        on_file = progress.advance
+    batches = document_batches(raw_documents(inputs, config, read_errors, on_file=on_file), config.batch_size, config.batch_chars, info)
     outputs = engine.map_batches(
         partial(clean_batch, config=config, templates=templates), batches, releases_gil=partial(releases_gil, config=config)
     )
     for output in outputs:
         collector.add(output)
-        if progress is not None:
-            progress(collector.documents_done)
     return collector.finish(info, read_errors)
 
 

@@ -16,7 +16,7 @@ import os
 import re
 import sys
 import zlib
-from collections.abc import Collection, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from typing import IO, Any
 from urllib.parse import urlsplit
 
@@ -547,17 +547,31 @@ def iter_raw_documents(
     config: CleanConfig,
     errors: list[ErrorRow],
     kinds: Collection[str] | None = None,
+    on_file: Callable[[int], None] | None = None,
 ) -> Iterator[dict[str, Any]]:
     """All raw documents behind ``inputs`` in a stable order, with unique ``doc_id`` values.
 
     A ``doc_id`` seen before is renamed ``id#2``, ``id#3``... and the rename is reported.
     ``kinds`` limits reading to some file kinds (a pass that only needs plain text skips pages).
+    ``on_file`` hears the size in bytes of each file as its reading ends (progress).
     """
     files = [item for item in discover(inputs, errors, config.follow_symlinks) if kinds is None or item.kind in kinds]
-    yield from _unique_ids(
-        (doc for item in files for doc in read_file(item, config, errors)),
-        errors,
-    )
+
+    def documents() -> Iterator[dict[str, Any]]:
+        for item in files:
+            yield from read_file(item, config, errors)
+            if on_file is not None:
+                on_file(file_size(item))
+
+    yield from _unique_ids(documents(), errors)
+
+
+def file_size(item: InputFile) -> int:
+    """The size of an input file on disk (0 for standard input or a file gone)."""
+    try:
+        return os.path.getsize(item.path) if item.path != STDIN else 0
+    except OSError:
+        return 0
 
 
 def iter_record_documents(

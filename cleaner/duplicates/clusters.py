@@ -152,6 +152,7 @@ def near_duplicate_groups(
     rule: MatchRule,
     max_bucket: int,
     components_of: ComponentLabels | None = None,
+    on_step: Callable[[str], None] | None = None,
 ) -> tuple[pl.DataFrame, dict[str, Any]]:
     """Cluster paragraphs (their ``norm_keys`` and canonical ``ranks``) into :data:`MEMBERS`.
 
@@ -160,6 +161,7 @@ def near_duplicate_groups(
     and verification; every copy inherits its representative's cluster and scores. Shingle
     sets are loaded after candidate search, for the representatives in some pair only. Also
     returns counts for the manifest (representatives, candidate pairs, edges by kind).
+    ``on_step`` hears the name of each step as it begins (candidates, verification, clusters).
     """
     clock = time.perf_counter()
     seconds: dict[str, float] = {}
@@ -182,8 +184,11 @@ def near_duplicate_groups(
     para_rid = rid_of_row[para_rows]
     del rid_of_row
     lap("representatives")
+    announce = on_step or (lambda name: None)
+    announce("candidates")
     pairs = candidate_pairs(signatures, signatures.frame["anchors"], rows, max_bucket)
     lap("candidates")
+    announce("verification")
     paired = np.unique(np.concatenate([pairs["a"].to_numpy(), pairs["b"].to_numpy()]).astype(np.int64))
     store_rows = rows[paired]
     order = np.argsort(store_rows, kind="stable")
@@ -205,6 +210,7 @@ def near_duplicate_groups(
     }
     del pairs, paired
     lap("verification")
+    announce("clusters")
     stars = star_clusters(np.arange(len(rows)), edges, shingles, rule, components_of)
     del edges, shingles
     lap("star_clusters")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,6 +44,7 @@ def deduplicate(
     config: CleanConfig,
     components_of: ComponentLabels,
     timings: dict[str, float],
+    on_step: Callable[[str], None] | None = None,
 ) -> Deduplicated:
     """Clusters over today's paragraphs and the index's (``indexed``), then each paragraph's
     canonical. ``components_of`` labels the verified graph (an engine's: on the driver or a
@@ -61,7 +63,7 @@ def deduplicate(
     if config.near_duplicates and mapped.signatures is not None:
         mapped.signatures.add(indexed.rows.select("norm_key", "shingles", "band_keys", "anchors"))
         members, statistics = near_duplicate_groups(
-            candidates["norm_key"], ranks, mapped.signatures, config.match_rule(), config.max_bucket, components_of
+            candidates["norm_key"], ranks, mapped.signatures, config.match_rule(), config.max_bucket, components_of, on_step
         )
         if config.index_dir is None:
             mapped.signatures = None  # the largest thing in memory, and only the index needs it again
