@@ -25,9 +25,9 @@ from pathlib import Path
 import trafilatura
 from devset import load_pages, snippet_metrics, squash
 
+from cleaner.decode import decode_bytes
 from cleaner.extract import extract_html
 from cleaner.normalize import normalize_text
-from cleaner.read import decode_bytes
 
 Extracted = tuple[str, dict[str, str | None]]
 

@@ -23,6 +23,7 @@ from click.core import ParameterSource
 
 from cleaner import __version__
 from cleaner.config import CleanConfig, FieldMap
+from cleaner.decode import InputError, decode_bytes, read_bytes, too_large
 from cleaner.discover import ErrorRow, InputFile, file_kind
 from cleaner.duplicates.index import DedupIndex
 from cleaner.errors import (
@@ -34,7 +35,7 @@ from cleaner.errors import (
 from cleaner.explain import explain
 from cleaner.pipeline import clean
 from cleaner.progress import Progress, progress_for
-from cleaner.read import InputError, decode_bytes, read_bytes, read_file, too_large
+from cleaner.read import read_file
 from cleaner.strip import StripOptions, load_pattern_file, strip_text
 from cleaner.tables.place import check_locations, check_writable
 

@@ -1,4 +1,4 @@
-"""Read stage: decode the input files and turn every record into a raw document.
+"""Read stage: turn every record of the input files into a raw document.
 
 The files come from ``discover`` (folders walked in sorted order, ``-`` for JSON Lines on
 standard input). A file that cannot be read becomes a row of the ``errors`` table naming
@@ -7,9 +7,7 @@ the file (and record), and reading goes on: one bad file never stops a run.
 
 from __future__ import annotations
 
-import codecs
 import csv
-import gzip
 import io
 import json
 import os
@@ -20,123 +18,21 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from typing import IO, Any
 from urllib.parse import urlsplit
 
-import charset_normalizer
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from cleaner.config import CleanConfig, FieldMap
 from cleaner.dates import iso_date
+from cleaner.decode import (
+    REPLACEMENT,
+    InputError,
+    decode_bytes,
+    open_text_stream,
+    read_bytes,
+    replaced_lines,
+    too_large,
+)
 from cleaner.discover import STDIN, STDIN_NAME, ErrorRow, InputFile, discover, printable
-
-
-class InputError(Exception):
-    """A problem with one input file or record, reported in ``errors`` rather than raised to the user."""
-
-
-# --- decoding ---------------------------------------------------------------------------------
-
-_META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]{2,40})""", re.I)
-_BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
-
-
-SHORT_INPUT_BYTES = 2048
-"""Below this size statistical detection guesses poorly; Windows-1252 is tried first."""
-
-
-def decode_bytes(data: bytes, *, html: bool = False) -> tuple[str, str]:
-    """Decode ``data`` to text and name the encoding used.
-
-    Order: byte-order mark, the HTML meta charset (for pages), strict UTF-8, then for short
-    inputs (one JSON line, say) Windows-1252, the most common legacy encoding on the web,
-    and otherwise charset-normalizer's detection. Raises :class:`InputError` for binary content.
-    """
-    for bom, encoding in _BOMS:
-        if data.startswith(bom):
-            return data.decode(encoding, errors="replace"), encoding
-    if b"\x00" in data[:8192] and data[:8192].count(b"\x00") > len(data[:8192]) // 100:
-        raise InputError("binary content (NUL bytes), not text")
-    if html:
-        match = _META_CHARSET.search(data[:4096])
-        if match:
-            declared = match.group(1).decode("ascii", "ignore").lower()
-            try:
-                codecs.lookup(declared)
-                text = data.decode(declared)
-                return text, declared
-            except (LookupError, UnicodeDecodeError):
-                pass
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    mostly = _mostly_utf8(data)
-    if mostly is not None:
-        return mostly, "utf-8"
-    if len(data) < SHORT_INPUT_BYTES:
-        try:
-            return data.decode("cp1252"), "cp1252"
-        except UnicodeDecodeError:
-            pass
-    best = charset_normalizer.from_bytes(data[:262144]).best()
-    if best is None:
-        raise InputError("binary content: no text encoding fits")
-    return data.decode(best.encoding, errors="replace"), best.encoding
-
-
-REPLACEMENT = "\ufffd"
-MOSTLY_UTF8 = 1
-"""Bytes that are not UTF-8 in a text that has at least this many valid multi-byte characters
-per bad sequence are damage, not another encoding: decoding the whole text as a legacy
-encoding instead would garble every accented letter ("Brücke" as "BrÃ¼cke"). Text in a
-legacy encoding has almost no valid multi-byte sequences (an accented letter followed by an
-ASCII one is not one); on the extraction-dev pages, 4 pages were read as mojibake before."""
-
-
-def _mostly_utf8(data: bytes) -> str | None:
-    """``data`` as UTF-8 with its few bad sequences replaced by U+FFFD, or ``None`` when it
-    is not UTF-8 with some damage (:data:`MOSTLY_UTF8`)."""
-    text = data.decode("utf-8", errors="replace")
-    bad = text.count(REPLACEMENT) - data.count(REPLACEMENT.encode("utf-8"))
-    valid = sum(1 for char in text if ord(char) > 127) - bad
-    return text if valid > 0 and valid >= MOSTLY_UTF8 * bad else None
-
-
-def replaced_lines(text: str, data: bytes) -> list[int]:
-    """The lines (1-based) where decoding replaced bytes that were not UTF-8."""
-    if REPLACEMENT not in text or data.count(REPLACEMENT.encode("utf-8")) == text.count(REPLACEMENT):
-        return []
-    return [number for number, line in enumerate(text.splitlines(), start=1) if REPLACEMENT in line]
-
-
-def read_bytes(item: InputFile, limit: int) -> bytes:
-    """The file's bytes, decompressed, reading at most ``limit`` of them: a larger document (a
-    gzip bomb, a 2 GB single line) is refused by name instead of filling the memory."""
-    try:
-        with _open_text_stream(item) as stream:
-            data = stream.read(limit + 1)
-    except InputError:
-        raise
-    except (OSError, EOFError, zlib.error) as exc:
-        what = "corrupt or truncated gzip data" if item.compressed else "cannot read file"
-        raise InputError(f"{what}: {getattr(exc, 'strerror', None) or exc}") from exc
-    if len(data) > limit:
-        raise InputError(too_large(limit))
-    return data
-
-
-def too_large(limit: int) -> str:
-    return f"larger than the limit of {limit:,} bytes per document (decompressed); --max-document-bytes raises it"
-
-
-def _open_text_stream(item: InputFile) -> IO[bytes]:
-    if item.path == STDIN:
-        return sys.stdin.buffer
-    try:
-        # gzip.open owns the file it opens, so closing the stream closes the file too
-        return gzip.open(item.path, "rb") if item.compressed else open(item.path, "rb")  # type: ignore[return-value]
-    except OSError as exc:
-        raise InputError(f"cannot read file: {exc.strerror or exc}") from exc
-
 
 # --- records ----------------------------------------------------------------------------------
 
@@ -144,7 +40,7 @@ def _open_text_stream(item: InputFile) -> IO[bytes]:
 def _iter_json_lines(item: InputFile, errors: list[ErrorRow], limit: int) -> Iterator[tuple[int, Any]]:
     """Yield ``(line_number, value)`` for every JSON line; bad lines become errors naming the
     line. A line longer than ``limit`` bytes is skipped (read through, never held whole)."""
-    stream = _open_text_stream(item)
+    stream = open_text_stream(item)
     line_number = 0
     try:
         for line_number, raw in enumerate(_bounded_lines(stream, limit), start=1):
@@ -197,7 +93,7 @@ def _decode_line(raw: bytes) -> str:
 def _iter_records(item: InputFile, errors: list[ErrorRow], limit: int) -> Iterator[tuple[int, Any]]:
     """Records of a JSON / JSONL file, numbered 1-based; a ``.json`` file may hold an array."""
     if item.path != STDIN and item.path.lower().removesuffix(".gz").endswith(".json"):
-        stream = _open_text_stream(item)
+        stream = open_text_stream(item)
         try:
             head = stream.read(65_536)
         finally:
@@ -226,7 +122,7 @@ def iter_json_array(item: InputFile, chunk_size: int = 1 << 20, limit: int = 1 <
     The file must be UTF-8 (as JSON requires).
     """
     decoder = json.JSONDecoder()
-    stream = io.TextIOWrapper(_open_text_stream(item), encoding="utf-8-sig", errors="replace")
+    stream = io.TextIOWrapper(open_text_stream(item), encoding="utf-8-sig", errors="replace")
     buffer = ""
     position = 0
     number = 0
@@ -297,7 +193,7 @@ def _iter_table_rows(item: InputFile, limit: int) -> Iterator[tuple[int, Any]]:
         strict = not _quotes_balanced(item)
     except (OSError, EOFError, zlib.error) as exc:
         raise InputError(f"cannot read file: {exc}") from exc
-    stream = _open_text_stream(item)
+    stream = open_text_stream(item)
     try:
         reader = csv.DictReader(io.TextIOWrapper(stream, encoding=encoding, errors="replace", newline=""), strict=strict)
         number = 0
@@ -314,7 +210,7 @@ def _iter_table_rows(item: InputFile, limit: int) -> Iterator[tuple[int, Any]]:
 def _quotes_balanced(item: InputFile, chunk: int = 1 << 20) -> bool:
     """Whether the file holds an even number of ``"`` (escaped quotes come in pairs)."""
     count = 0
-    with _open_text_stream(item) as stream:
+    with open_text_stream(item) as stream:
         while block := stream.read(chunk):
             count += block.count(b'"')
     return count % 2 == 0
@@ -322,7 +218,7 @@ def _quotes_balanced(item: InputFile, chunk: int = 1 << 20) -> bool:
 
 def _sniff_encoding(item: InputFile, size: int = 262_144) -> str:
     """The encoding of a file judged from its first ``size`` bytes (a cut UTF-8 sequence is forgiven)."""
-    stream = _open_text_stream(item)
+    stream = open_text_stream(item)
     try:
         head = stream.read(size)
     except (OSError, EOFError, zlib.error) as exc:

@@ -10,8 +10,9 @@ import polars as pl
 import pytest
 
 from cleaner import CleanConfig, clean
+from cleaner.decode import decode_bytes
 from cleaner.discover import ErrorRow
-from cleaner.read import decode_bytes, host_of, iter_raw_documents
+from cleaner.read import host_of, iter_raw_documents
 from tests.conftest import ARTICLE, write_gz, write_jsonl
 
 
