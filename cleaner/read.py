@@ -316,29 +316,32 @@ def host_of(url: str | None) -> str | None:
     return host[4:] if host.startswith("www.") else host
 
 
-def field_value(record: Mapping[str, Any], spec: str) -> Any:
-    """The value a field option names in a record: ``body,text`` takes the first of the two
-    that has a value, ``doc.content`` walks into nested objects."""
+_MISSING = object()
+
+
+def _lookups(record: Mapping[str, Any], spec: str) -> Iterator[Any]:
+    """What each name of a field option finds in a record, in order (``_MISSING`` where a
+    name is absent): ``body,text`` is two names, ``doc.content`` walks into nested objects."""
     for name in spec.split(","):
         value: Any = record
         for part in name.strip().split("."):
-            value = value.get(part) if isinstance(value, Mapping) else None
-        if value is not None and (not isinstance(value, str) or value.strip()):
+            value = value.get(part, _MISSING) if isinstance(value, Mapping) else _MISSING
+            if value is _MISSING:
+                break
+        yield value
+
+
+def field_value(record: Mapping[str, Any], spec: str) -> Any:
+    """The first value the names of a field option find (``None`` and blank text skipped)."""
+    for value in _lookups(record, spec):
+        if value is not _MISSING and value is not None and (not isinstance(value, str) or value.strip()):
             return value
     return None
 
 
 def _found(record: Mapping[str, Any], spec: str) -> bool:
     """Whether the record has a field the option names (even an empty one)."""
-    for name in spec.split(","):
-        value: Any = record
-        for part in name.strip().split("."):
-            if not isinstance(value, Mapping) or part not in value:
-                break
-            value = value[part]
-        else:
-            return True
-    return False
+    return any(value is not _MISSING for value in _lookups(record, spec))
 
 
 def _suggestion(record: Mapping[str, Any]) -> str:

@@ -201,10 +201,13 @@ class DedupIndex:
 
     def _remove_orphans(self, meta: dict[str, Any]) -> None:
         """Remove what killed writers left: parts ``meta.json`` does not list, staged files."""
+        for path in self._leftovers(meta):
+            path.unlink(missing_ok=True)
+
+    def _leftovers(self, meta: dict[str, Any]) -> list[Path]:
+        """Files killed writers left: parts ``meta.json`` does not list, staged files."""
         listed = set(meta["parts"])
-        for path in self.path.iterdir():
-            if _staged(path) or (path.match(PART_GLOB) and path.name not in listed):
-                path.unlink(missing_ok=True)
+        return sorted(path for path in self.path.iterdir() if _staged(path) or (path.match(PART_GLOB) and path.name not in listed))
 
     def compact(self, config: CleanConfig | None = None) -> int:
         """Rewrite the index as one part of every document's latest entries; returns the
@@ -243,10 +246,8 @@ class DedupIndex:
                 self.read_part(part)
             except IndexCorruptError as exc:
                 problems.append(str(exc))
-        listed = set(meta["parts"])
-        for path in sorted(self.path.iterdir()):
-            if _staged(path) or (path.match(PART_GLOB) and path.name not in listed):
-                problems.append(f"{path}: left by a killed run, not listed in {META} (the next update removes it)")
+        for path in self._leftovers(meta):
+            problems.append(f"{path}: left by a killed run, not listed in {META} (the next update removes it)")
         return problems
 
     def info(self) -> dict[str, Any]:
