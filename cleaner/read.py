@@ -33,6 +33,7 @@ from cleaner.decode import (
     too_large,
 )
 from cleaner.discover import STDIN, STDIN_NAME, ErrorRow, InputFile, discover, printable
+from cleaner.record_metadata import other_fields, read_field_names
 
 # --- records ----------------------------------------------------------------------------------
 
@@ -245,7 +246,7 @@ def _iter_warc(item: InputFile, errors: list[ErrorRow], limit: int) -> Iterator[
     Redirects and error responses are not documents: each is listed in ``errors`` as
     ``ignored`` with its status. Requests, metadata and other media are counted once per file.
     The capture time is not a publication date, so it does not become the document's ``date``
-    (which decides the canonical copy).
+    (which decides the canonical copy): it is kept as ``metadata.warc_date``.
     """
     from warcio.archiveiterator import ArchiveIterator
     from warcio.exceptions import ArchiveLoadFailed
@@ -277,6 +278,7 @@ def _iter_warc(item: InputFile, errors: list[ErrorRow], limit: int) -> Iterator[
                     key: _decode_payload(payload, payload_type, html=key == "html"),
                     "id": headers.get_header("WARC-Record-ID"),
                     "url": headers.get_header("WARC-Target-URI"),
+                    "warc_date": headers.get_header("WARC-Date"),
                 }
     except (ArchiveLoadFailed, OSError, EOFError, zlib.error, ValueError) as exc:
         errors.append(ErrorRow(item.path, number + 1, f"corrupt web archive after record {number}: {exc}"))
@@ -397,6 +399,7 @@ def _document(
         "date": iso_date(_clean_str(field_value(record, fields.date))),
         "content_type": "text" if text is not None else "html",
         "body": text if text is not None else html,
+        "metadata": other_fields(record, read_field_names(fields)),
     }
 
 

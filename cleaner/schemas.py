@@ -28,7 +28,12 @@ RAW_DOCUMENTS = pl.Schema(
 )
 """Documents as read, before any cleaning (read -> extract/strip)."""
 
-DOCUMENT_INFO = pl.Schema({name: dtype for name, dtype in RAW_DOCUMENTS.items() if name not in ("body", "content_type")})
+DOCUMENT_INFO = pl.Schema(
+    {
+        **{name: dtype for name, dtype in RAW_DOCUMENTS.items() if name not in ("body", "content_type")},
+        "metadata": pl.String,  # the record's other fields, as JSON (``cleaner.record_metadata``)
+    }
+)
 """What the reader knows of a document, without its body: kept in memory for every document."""
 
 DOCUMENT_META = pl.Schema(
@@ -140,6 +145,14 @@ DOCUMENTS = pl.Schema(
         "duplicate_of": pl.String,
     }
 )
+
+def documents_schema(record_fields: pl.Struct | None) -> pl.Schema:
+    """:data:`DOCUMENTS`, with the ``metadata`` struct column when the run's records had fields
+    cleaner does not read (``cleaner.record_metadata``): Parquet cannot store a struct of no field."""
+    if record_fields is None:
+        return DOCUMENTS
+    return pl.Schema({**DOCUMENTS, "metadata": record_fields})
+
 
 OUTPUT_TABLES: dict[str, pl.Schema] = {
     "documents": DOCUMENTS,

@@ -75,6 +75,19 @@ def test_field_options_and_prefer(tmp_path: Path) -> None:
     assert paragraphs.filter(pl.col("is_canonical"))["doc_id"].unique().to_list() == ["b"]
 
 
+def test_records_keep_their_other_fields_in_a_metadata_struct(tmp_path: Path) -> None:
+    feed = write_jsonl(tmp_path / "feed.jsonl", [
+        {"guid": "a", "body": ARTICLE, "outlet": "one", "rank": 1, "tags": ["x"]},
+        {"guid": "b", "body": ARTICLE, "outlet": "two", "rank": 2.5, "tags": None},
+    ])
+    out = tmp_path / "out"
+    args = ["clean", str(feed), "-o", str(out), "--text-field", "body", "--id-field", "guid", "--source-field", "outlet"]
+    assert CliRunner().invoke(cli, args).exit_code == 0
+    documents = pl.read_parquet(out / "documents.parquet")
+    assert documents.schema["metadata"] == pl.Struct({"rank": pl.Float64, "tags": pl.String})  # read fields are not repeated
+    assert documents["metadata"].to_list() == [{"rank": 1.0, "tags": '["x"]'}, {"rank": 2.5, "tags": None}]
+
+
 def test_strip_explain(tmp_path: Path) -> None:
     page = tmp_path / "page.txt"
     page.write_text(ARTICLE, encoding="utf-8")
@@ -300,6 +313,8 @@ def test_limit_json_and_verbose_for_trial_runs(tmp_path: Path) -> None:
     summary = json.loads(result.stdout)
     assert summary["counts"]["documents"] == 3 and summary["output"] == str(tmp_path / "out")
     assert "INFO cleaner: read, strip and extract: 3 documents" in result.stderr
+    metadata = pl.read_parquet(tmp_path / "out" / "documents.parquet")["metadata"]
+    assert metadata.struct.field("section").to_list() == [None, "Transport", "Weather"]  # samples/feeds
     refused = CliRunner().invoke(cli, ["clean", str(SAMPLES), "-o", str(tmp_path / "again"), "--limit", "0"])
     assert refused.exit_code == 2 and "--limit" in refused.output
 

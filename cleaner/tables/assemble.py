@@ -15,17 +15,22 @@ from collections.abc import Mapping
 import polars as pl
 
 from cleaner import schemas
+from cleaner.record_metadata import metadata_column, metadata_dtype
 from cleaner.tables.spill import SpillTable, WorkFolder
 
-_DOCUMENT_FIELDS = pl.Schema({name: dtype for name, dtype in schemas.DOCUMENTS.items() if name != "text"})
-"""The ``documents`` table without the clean body, which comes from the spilled text."""
+_DOCUMENT_FIELDS = pl.Schema(
+    {**{name: dtype for name, dtype in schemas.DOCUMENTS.items() if name != "text"}, "metadata": pl.String}
+)
+"""The ``documents`` table without the clean body, which comes from the spilled text, and with
+the records' other fields as JSON, which become the ``metadata`` struct column."""
 
 
 class _DocumentWriter:
     """Appends documents in order, each with the body of its paragraphs (empty without any)."""
 
-    def __init__(self, documents: pl.DataFrame, out: SpillTable) -> None:
+    def __init__(self, documents: pl.DataFrame, out: SpillTable, metadata: pl.Struct | None) -> None:
         self.documents = documents
+        self.metadata = metadata
         self.index = documents.select("doc_id").with_row_index("index")
         self.out = out
         self.next = 0
@@ -46,7 +51,10 @@ class _DocumentWriter:
 
     def _write(self, documents: pl.DataFrame, bodies: pl.DataFrame) -> None:
         table = documents.join(bodies, on="doc_id", how="left", maintain_order="left").with_columns(pl.col("text").fill_null(""))
-        self.out.append(schemas.conform(table, schemas.DOCUMENTS))
+        conformed = schemas.conform(table, schemas.DOCUMENTS)
+        if self.metadata is not None:
+            conformed = conformed.with_columns(metadata_column(table["metadata"], self.metadata))
+        self.out.append(conformed)
 
 
 def _bodies(rows: pl.DataFrame) -> pl.DataFrame:
@@ -69,11 +77,14 @@ def assemble_tables(
     ``today``/``earlier``: the ``duplicates.canonical.ASSIGNMENT`` of today's paragraphs and of those
     known from a dedup index, whose text is ``earlier_texts``; ``provenance``: per cluster;
     ``documents``: today's documents in order, every column of ``schemas.DOCUMENTS`` but
-    ``text``; ``metadata``: the Parquet key-value metadata of the output files. A cluster
+    ``text``, and the records' other fields as JSON (``metadata``: the struct column's source);
+    ``metadata``: the Parquet key-value metadata of the output files. A cluster
     whose canonical is an earlier paragraph comes first, as earlier documents precede today's.
     """
+    documents = schemas.conform(documents, _DOCUMENT_FIELDS, missing_as_null=True)
+    record_fields = metadata_dtype(documents["metadata"])
     out = {
-        name: SpillTable(folder, name, schemas.OUTPUT_TABLES[name], metadata=metadata)
+        name: SpillTable(folder, name, schemas.documents_schema(record_fields) if name == "documents" else schemas.OUTPUT_TABLES[name], metadata=metadata)
         for name in ("documents", "paragraphs", "clusters")
     }
     todays_clusters = today.select("cluster_id").unique()
@@ -89,7 +100,7 @@ def assemble_tables(
     canonical_provenance = (
         today.filter(pl.col("is_canonical")).select("cluster_id").join(provenance, on="cluster_id", how="left", maintain_order="left")
     )
-    writer = _DocumentWriter(schemas.conform(documents, _DOCUMENT_FIELDS), out["documents"])
+    writer = _DocumentWriter(documents, out["documents"], record_fields)
     carried = schemas.empty(pl.Schema({"doc_id": pl.String, "position": pl.Int32, "text": pl.String}))
     done = canonicals_done = 0
     for piece in texts.pieces():

@@ -220,10 +220,19 @@ def _read_partitions(folder: Path, schema: pl.Schema) -> pl.DataFrame | None:
     frame = pl.read_parquet(
         [str(path) for path in keyed], hive_partitioning=True, hive_schema={key: PARTITION_KEYS.get(key, pl.String)}
     )
-    return frame.select([pl.col(c) for c in schema if c in frame.columns]).cast({c: schema[c] for c in schema if c in frame.columns})
+    return _declared_first(frame if key in schema else frame.drop(key), schema)
 
 
 def _read_file(path: Path, schema: pl.Schema) -> pl.DataFrame:
     if path.suffix == ".parquet":
-        return pl.read_parquet(path).cast(schema)
-    return pl.read_ndjson(path, schema=schema) if path.stat().st_size else pl.DataFrame(schema=schema)
+        return _declared_first(pl.read_parquet(path), schema)
+    if not path.stat().st_size:
+        return pl.DataFrame(schema=schema)
+    return _declared_first(pl.read_ndjson(path, schema_overrides=schema, infer_schema_length=None), schema)
+
+
+def _declared_first(frame: pl.DataFrame, schema: pl.Schema) -> pl.DataFrame:
+    """``frame`` with its declared columns first, in their types, then any other (the documents'
+    ``metadata`` struct, present when the records had fields of their own)."""
+    declared = [pl.col(c).cast(schema[c]) for c in schema if c in frame.columns]
+    return frame.select(*declared, *[c for c in frame.columns if c not in schema])
