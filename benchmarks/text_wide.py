@@ -100,9 +100,15 @@ def heuristic(dumps: list[str], _: str) -> list[list[int]]:
     return kept
 
 
+CONFIDENCE: dict[str, list[float]] = {}
+"""Each page's ``strip_confidence`` by method, from the last set run."""
+
+
 def cleaner_method(line_model: bool) -> Method:
     def run(dumps: list[str], name: str) -> list[list[int]]:
-        decided = strip_batch(dumps, options=StripOptions(line_model=line_model)).lines
+        stripped = strip_batch(dumps, options=StripOptions(line_model=line_model))
+        CONFIDENCE["cleaner" if line_model else "cleaner rules only"] = [result.confidence or 0.0 for result in stripped.results]
+        decided = stripped.lines
         counted = ["kept", "title"] if name in TITLE_IN_GOLD else ["kept"]
         kept_rows = decided.filter(decided["reason"].is_in(counted)).select("doc", "line")
         kept: list[list[int]] = [[] for _ in dumps]
@@ -120,6 +126,16 @@ METHODS: dict[str, Method] = {
     "cleaner rules only": cleaner_method(line_model=False),
     "cleaner": cleaner_method(line_model=True),
 }
+
+
+def confidence_split(confidence: list[float], per_page: list[dict]) -> tuple[float, float]:
+    """Mean page F1 of the tenth of pages with the lowest ``strip_confidence``, and of the rest:
+    whether the confidence finds the pages worth a review."""
+    f1 = [2 * tp / (2 * tp + fp + fn) if tp else 0.0 for tp, fp, fn in (row["tp_fp_fn"] for row in per_page)]
+    order = sorted(range(len(f1)), key=lambda page: (confidence[page], page))
+    cut = max(1, len(order) // 10)
+    low, rest = [f1[page] for page in order[:cut]], [f1[page] for page in order[cut:]]
+    return sum(low) / len(low), sum(rest) / max(len(rest), 1)
 
 
 def main() -> None:
@@ -154,6 +170,9 @@ def main() -> None:
             )
             if method_name.startswith("cleaner"):
                 worst[method_name] = min(worst.get(method_name, (2.0, "")), (result["tok_f1"], name))
+            if method_name == "cleaner":
+                low, rest = confidence_split(CONFIDENCE[method_name], per_page)
+                print(f"{'':<20} strip_confidence: mean page F1 {low:.3f} on the tenth of pages least sure, {rest:.3f} on the rest")
             if args.per_page is not None:
                 args.per_page.mkdir(parents=True, exist_ok=True)
                 with open(args.per_page / f"{name}-{method_name.replace(' ', '-')}.jsonl", "w", encoding="utf-8") as out:

@@ -152,6 +152,7 @@ def clean_text_document(
             "date": iso_date(found.get("date")),
             "language": result.language,
             "extractor": "text-rules" if config.strip else "none",
+            "strip_confidence": result.confidence,
         }
     )
 

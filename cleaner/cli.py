@@ -485,6 +485,8 @@ def _print_document(text: str, is_html: bool, options: StripOptions, explain: bo
     for key in ("title", "author", "date"):
         click.echo(f"# {key}: {result.metadata.get(key) or '-'}")
     click.echo(f"# language: {result.language or '-'}")
+    confidence = "-" if result.confidence is None else f"{result.confidence:.2f}"
+    click.echo(f"# strip confidence: {confidence}  (kept score / (kept + best rejected run); low: review the page)")
     click.echo("# line keep/drop reason          score  p(text)  text   (score: prose weight for the main region; p: line model)")
     for decision in result.decisions:
         verdict = "keep" if decision.keep else "drop"

@@ -45,6 +45,7 @@ DOCUMENT_META = pl.Schema(
         "sitename": pl.String,
         "language": pl.String,
         "extractor": pl.String,
+        "strip_confidence": pl.Float64,
         "url": pl.String,
     }
 )
@@ -140,6 +141,7 @@ DOCUMENTS = pl.Schema(
         "sitename": pl.String,
         "language": pl.String,
         "extractor": pl.String,
+        "strip_confidence": pl.Float64,  # how clearly one article stood out of a text dump (null: not stripped)
         "text": pl.String,
         "n_paragraphs": pl.Int32,
         "duplicate_of": pl.String,

@@ -98,6 +98,7 @@ def test_strip_explain(tmp_path: Path) -> None:
     explained = CliRunner().invoke(cli, ["strip", "--explain", str(page)])
     assert "# title: A quiet town gets its first library in fifty years" in explained.output
     assert any(line.split()[1:3] == ["drop", "social"] for line in explained.output.splitlines() if line[:5].strip().isdigit())
+    assert "# strip confidence: 1.00" in explained.output  # nothing else on the page reads like an article
     piped = CliRunner().invoke(cli, ["strip", "-"], input=ARTICLE)
     assert piped.output == plain.output
 

@@ -59,6 +59,7 @@ from cleaner.strip.results import (
     batch_results,
     decision_frame,
     keep_all,
+    strip_confidence,
 )
 
 __all__ = [
@@ -73,6 +74,7 @@ __all__ = [
     "parse_patterns",
     "pattern_reasons",
     "strip_batch",
+    "strip_confidence",
     "strip_text",
     "strip_texts",
 ]

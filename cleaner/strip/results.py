@@ -20,6 +20,7 @@ from cleaner.paragraphs import Paragraph, split_paragraphs, split_wrapped
 from cleaner.strip.decide import Classified
 from cleaner.strip.inline import clean_inline_series
 from cleaner.strip.language import iso_code
+from cleaner.strip.regions import best_run
 from cleaner.strip.units import line_blocks
 
 
@@ -48,6 +49,8 @@ class StripResult:
     paragraphs: list[Paragraph]
     metadata: dict[str, str | None] = field(default_factory=dict)
     language: str | None = None
+    confidence: float | None = None
+    """How clearly one article stands out (:func:`strip_confidence`; ``None``: not stripped)."""
     make_decisions: Callable[[], list[LineDecision]] = field(default=list, repr=False)
 
     @cached_property
@@ -77,6 +80,24 @@ LINE_DECISIONS = pl.Schema(
     }
 )
 """One row per input line of a batch (``doc``: the text's index in the batch)."""
+
+
+def strip_confidence(scores: np.ndarray, kept: np.ndarray) -> float:
+    """How clearly the kept text stands out: ``K / (K + A)``, where ``K`` is the kept lines'
+    summed score and ``A`` the best-scoring run of lines not kept (the strongest article that
+    was turned down). 1.0: nothing else on the page reads like an article; 0.5: a rejected
+    block reads as well as the kept one; 0.0: nothing kept.
+
+    On the extraction-wide text dumps the tenth of pages with the lowest confidence has a
+    mean page F1 of 0.44 / 0.68 / 0.52 (dragnet / cleaneval / readability) against 0.76 /
+    0.93 / 0.91 for the rest (Spearman 0.14 / 0.48 / 0.62): it finds pages whose article was
+    missed or split. The share of positive score kept was a weaker signal (0.73 / 0.72 / 0.66).
+    """
+    kept_score = max(float(scores[kept].sum()), 0.0)
+    if kept_score == 0.0:
+        return 0.0
+    _, _, rejected = best_run(np.where(kept, -np.inf, scores).tolist())
+    return kept_score / (kept_score + rejected)
 
 
 def decision_frame(results: Sequence[StripResult]) -> pl.DataFrame:
@@ -115,6 +136,7 @@ def batch_results(classified: Classified, reasons: list[str], content: np.ndarra
     ).with_columns(
         (pl.col("reason") == "kept").alias("keep")
     )
+    kept_mask = decided["keep"].to_numpy()
     kept = line_blocks(decided.filter(pl.col("keep")).select("doc", "line", pl.col("cleaned").alias("text")))
     kept_docs = np.searchsorted(kept["doc"].to_numpy(), np.arange(len(line_counts) + 1)).tolist()
     kept_line, kept_text, kept_block, kept_wrapped = (kept[name].to_list() for name in ("line", "text", "block", "wrapped"))
@@ -131,6 +153,7 @@ def batch_results(classified: Classified, reasons: list[str], content: np.ndarra
             text = "\n\n".join(p.text for p in paragraphs)
         language = languages[doc][0] if languages[doc] else None
         rows = decided.slice(doc_rows[doc], count)
+        confidence = strip_confidence(score[doc_rows[doc] : doc_rows[doc] + count], kept_mask[doc_rows[doc] : doc_rows[doc] + count])
 
         def decisions(rows: pl.DataFrame = rows) -> list[LineDecision]:
             columns = (rows[name].to_list() for name in ("line", "raw", "keep", "reason", "score", "cleaned", "content"))
@@ -142,6 +165,7 @@ def batch_results(classified: Classified, reasons: list[str], content: np.ndarra
                 paragraphs=paragraphs,
                 metadata=metadata[doc],
                 language=iso_code(language),
+                confidence=confidence,
                 make_decisions=decisions,
             )
         )

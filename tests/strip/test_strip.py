@@ -6,12 +6,13 @@ import json
 import re
 from collections import defaultdict
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cleaner import StripOptions, strip_text
-from cleaner.strip import strip_texts
+from cleaner.strip import strip_confidence, strip_texts
 from tests.conftest import ARTICLE, SEEDS
 
 needs_seeds = pytest.mark.skipif(not (SEEDS / "labels.jsonl").exists(), reason="../shared/seeds not present")
@@ -215,3 +216,19 @@ def test_a_batch_decision_frame_holds_every_line_decision() -> None:
         assert batch.lines.schema == LINE_DECISIONS
         expected = [(doc, *decision) for doc, result in enumerate(batch.results) for decision in result.decisions]
         assert batch.lines.rows() == expected
+
+
+BUDGET_STORY = (
+    "The council met on Tuesday evening to discuss the new budget for the town's schools, "
+    "and after a long debate the members agreed to fund two more teachers from the spring."
+)
+
+
+def test_strip_confidence_says_how_clearly_one_article_stands_out() -> None:
+    alone = strip_text("Home\nNews\n\n" + "\n\n".join([BUDGET_STORY] * 4) + "\n\nContact us\n")
+    assert alone.confidence == 1.0
+    kept = np.array([True, True, False, False, False])
+    assert strip_confidence(np.array([100.0, 100.0, -50.0, 150.0, 50.0]), kept) == pytest.approx(200 / 400)  # a rival article
+    assert strip_confidence(np.array([100.0, 100.0, -1e9, 10.0, -20.0]), kept) == pytest.approx(200 / 210)
+    assert strip_text("Home\nNews\nSport\n").confidence == 0.0  # nothing kept
+    assert strip_text(BUDGET_STORY, options=StripOptions(strip=False)).confidence is None
