@@ -191,10 +191,16 @@ def write_output(
 
 def read_output(out_dir: str | os.PathLike[str]) -> dict[str, pl.DataFrame]:
     """Load the tables of an output folder (either format, either layout)."""
+    return {name: table.collect() for name, table in scan_output(out_dir).items()}
+
+
+def scan_output(out_dir: str | os.PathLike[str]) -> dict[str, pl.LazyFrame]:
+    """The tables of an output folder as lazy frames (either format, either layout): a
+    summary of a large dataset (``cleaner report``) reads only the columns it needs."""
     folder = Path(out_dir)
-    tables: dict[str, pl.DataFrame] = {}
+    tables: dict[str, pl.LazyFrame] = {}
     for name, schema in OUTPUT_TABLES.items():
-        partitioned = _read_partitions(folder / name, schema)
+        partitioned = _scan_partitions(folder / name, schema)
         if partitioned is not None:
             tables[name] = partitioned
             continue
@@ -203,7 +209,7 @@ def read_output(out_dir: str | os.PathLike[str]) -> dict[str, pl.DataFrame]:
             files = [folder / f"{name}.{extension}"] if (folder / f"{name}.{extension}").exists() else []
             files = files or sorted(shard_folder.glob(f"train-*.{extension}"))
             if files:
-                tables[name] = pl.concat([_read_file(path, schema) for path in files], how="vertical")
+                tables[name] = pl.concat([_scan_file(path, schema) for path in files], how="vertical")
                 break
     return tables
 
@@ -211,28 +217,29 @@ def read_output(out_dir: str | os.PathLike[str]) -> dict[str, pl.DataFrame]:
 PARTITION_KEYS = {"source": pl.String, "day": pl.String}
 
 
-def _read_partitions(folder: Path, schema: pl.Schema) -> pl.DataFrame | None:
+def _scan_partitions(folder: Path, schema: pl.Schema) -> pl.LazyFrame | None:
     """A Hive-partitioned table with its key restored (rows grouped by partition), or None."""
     keyed = sorted(folder.glob("*=*/part-*.parquet"))
     if not keyed:
         return None
     key = keyed[0].parent.name.split("=", 1)[0]
-    frame = pl.read_parquet(
+    frame = pl.scan_parquet(
         [str(path) for path in keyed], hive_partitioning=True, hive_schema={key: PARTITION_KEYS.get(key, pl.String)}
     )
     return _declared_first(frame if key in schema else frame.drop(key), schema)
 
 
-def _read_file(path: Path, schema: pl.Schema) -> pl.DataFrame:
+def _scan_file(path: Path, schema: pl.Schema) -> pl.LazyFrame:
     if path.suffix == ".parquet":
-        return _declared_first(pl.read_parquet(path), schema)
+        return _declared_first(pl.scan_parquet(path), schema)
     if not path.stat().st_size:
-        return pl.DataFrame(schema=schema)
-    return _declared_first(pl.read_ndjson(path, schema_overrides=schema, infer_schema_length=None), schema)
+        return pl.LazyFrame(schema=schema)
+    return _declared_first(pl.scan_ndjson(path, schema_overrides=schema, infer_schema_length=None), schema)
 
 
-def _declared_first(frame: pl.DataFrame, schema: pl.Schema) -> pl.DataFrame:
+def _declared_first(frame: pl.LazyFrame, schema: pl.Schema) -> pl.LazyFrame:
     """``frame`` with its declared columns first, in their types, then any other (the documents'
     ``metadata`` struct, present when the records had fields of their own)."""
-    declared = [pl.col(c).cast(schema[c]) for c in schema if c in frame.columns]
-    return frame.select(*declared, *[c for c in frame.columns if c not in schema])
+    columns = frame.collect_schema().names()
+    declared = [pl.col(c).cast(schema[c]) for c in schema if c in columns]
+    return frame.select(*declared, *[c for c in columns if c not in schema])
