@@ -15,7 +15,7 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import click
 import polars as pl
@@ -243,6 +243,7 @@ def _print_config(ctx: click.Context) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print a machine-readable summary (JSON) on standard output.")
 @click.option("-v", "--verbose", count=True, help="Log the stages (-v) and their details (-vv) on standard error.")
 @click.option("--strict", is_flag=True, help="Fail (exit 1, write nothing) if any input cannot be read.")
+@click.option("--report", is_flag=True, help="Also write OUTPUT/report.html (see: cleaner report).")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 def clean_command(
     inputs: tuple[str, ...],
@@ -283,6 +284,7 @@ def clean_command(
     as_json: bool,
     verbose: int,
     strict: bool,
+    report: bool,
     quiet: bool,
     print_config: bool,
     from_manifest: str | None,
@@ -348,23 +350,31 @@ def clean_command(
         click.echo("reading JSON Lines (one record a line) from standard input; end with Ctrl-D", err=True)
     progress = None if quiet else progress_for(sys.stderr)
     try:
-        _run_and_write(inputs, output, config, overwrite, strict, quiet, as_json, index_dir, progress)
+        _run_and_write(inputs, output, config, _Delivery(overwrite, strict, quiet, as_json, report), index_dir, progress)
     finally:
         if progress is not None:
             progress.close()
+
+
+class _Delivery(NamedTuple):
+    """How ``clean`` hands its result over: what it may replace, refuse, print and add."""
+
+    overwrite: bool
+    strict: bool
+    quiet: bool
+    as_json: bool
+    report: bool
 
 
 def _run_and_write(
     inputs: tuple[str, ...],
     output: str,
     config: CleanConfig,
-    overwrite: bool,
-    strict: bool,
-    quiet: bool,
-    as_json: bool,
+    delivery: _Delivery,
     index_dir: str | None,
     progress: Progress | None,
 ) -> None:
+    overwrite, strict, quiet, as_json, report = delivery
     try:
         result = clean(list(inputs), config, progress=progress)
     except CleanerError as exc:
@@ -382,7 +392,7 @@ def _run_and_write(
     if progress is not None:
         progress.stage("writing")
     try:
-        result.write(output, overwrite=overwrite, update_index=index_dir is not None)
+        result.write(output, overwrite=overwrite, update_index=index_dir is not None, report=report)
     except CleanerError as exc:
         raise _refuse(exc) from exc
     except OSError as exc:
@@ -396,7 +406,7 @@ def _run_and_write(
         if progress is not None:
             progress.close()
         click.echo(result.summary(), err=True)
-        click.echo(f"wrote {output}", err=True)
+        click.echo(f"wrote {output}" + (f" and {Path(output) / 'report.html'}" if report else ""), err=True)
     if as_json:
         click.echo(json.dumps({"output": output, **{key: result.manifest[key] for key in ("version", "counts", "timings", "peak_memory_mb")}}, sort_keys=True))
 
@@ -519,6 +529,25 @@ def explain_command(output: str, para_id: str) -> None:
         raise click.ClickException(f"no paragraph {para_id!r} in {output}") from exc
     except (OSError, KeyError, pl.exceptions.PolarsError) as exc:
         raise click.ClickException(f"{output} is not a cleaner output folder: {exc}") from exc
+
+
+@cli.command("report")
+@click.argument("output", type=click.Path(exists=True, file_okay=False))
+def report_command(output: str) -> None:
+    """Write OUTPUT/report.html: what a dataset folder removed, merged and could not read.
+
+    One self-contained page (inline plots, no remote resources) that opens offline."""
+    from cleaner.report import write_report  # matplotlib loads only for a report
+
+    try:
+        written = write_report(output)
+    except CleanerError as exc:
+        raise _refuse(exc) from exc
+    except FileNotFoundError as exc:
+        raise click.UsageError(str(exc)) from exc
+    except OSError as exc:
+        raise click.ClickException(f"cannot write the report into {output!r}: {exc}") from exc
+    click.echo(f"wrote {written}", err=True)
 
 
 @cli.group("index")

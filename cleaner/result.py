@@ -91,8 +91,10 @@ class CleanResult:
         output_format: OutputFormat | None = None,
         overwrite: bool = False,
         update_index: bool = False,
+        report: bool = False,
     ) -> Path:
-        """Write the tables and ``manifest.json`` into ``out_dir`` atomically.
+        """Write the tables and ``manifest.json`` into ``out_dir`` atomically (with ``report``,
+        ``report.html`` too, made before the folder is put in place: ``cleaner.report``).
 
         ``out_dir`` may not be (or contain) an input or the index; with ``overwrite`` it may
         replace only an earlier output of cleaner's (``tables.place``). With ``update_index``
@@ -105,9 +107,9 @@ class CleanResult:
         """
         check_locations(out_dir, self.manifest.get("inputs", []), self.config.index_dir)
         if not update_index or self.config.index_dir is None:
-            return self._write(out_dir, output_format, overwrite)
+            return self._write(out_dir, output_format, overwrite, report)
         with DedupIndex(self.config.index_dir).update(self._index_rows(), self.config) as pending:
-            written = self._write(out_dir, output_format, overwrite)
+            written = self._write(out_dir, output_format, overwrite, report)
             try:
                 pending.commit()
             except OSError as exc:
@@ -117,7 +119,7 @@ class CleanResult:
                 ) from exc
         return written
 
-    def _write(self, out_dir: PathLike, output_format: OutputFormat | None, overwrite: bool) -> Path:
+    def _write(self, out_dir: PathLike, output_format: OutputFormat | None, overwrite: bool, report: bool) -> Path:
         fmt = output_format or self.config.output_format
         whole = self.config.layout != "tables" or self.config.partition_by is not None
         tables: dict[str, Any] = {
@@ -134,6 +136,7 @@ class CleanResult:
             shard_rows=self.config.shard_rows,
             metadata=parquet_metadata(self.config),
             partitions=self.partitions(),
+            finish=_write_report if report else None,
         )
 
     def partitions(self) -> dict[str, Partitioning]:
@@ -188,3 +191,9 @@ def _errors_line(errors: pl.DataFrame) -> str:
         return "input errors: none"
     notes = ", ".join(f"{n:,} {action}" for action, n in by_action.items())
     return f"input errors: {skipped:,} not cleaned" + (f"; notes: {notes}" if notes else "")
+
+
+def _write_report(staging: Path) -> None:
+    from cleaner.report import write_report  # matplotlib loads only when a report is asked for
+
+    write_report(staging)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -147,12 +147,14 @@ def write_output(
     shard_rows: int = 500_000,
     metadata: Mapping[str, str] | None = None,
     partitions: Mapping[str, Partitioning] | None = None,
+    finish: Callable[[Path], None] | None = None,
 ) -> Path:
     """Write ``tables`` and ``manifest.json`` into ``out_dir`` atomically; returns the folder.
 
     ``metadata`` goes into every Parquet file's key-value metadata (the run's parameters and
     library versions), so that a file separated from its folder still says how it was made.
     ``partitions`` splits the named tables into Hive-style folders (``tables`` layout only).
+    ``finish`` adds to the complete folder before it is put in place (the report).
     """
     if partitions and layout != "tables":
         raise ValueError("partitioned output needs the tables layout")
@@ -174,6 +176,8 @@ def write_output(
         (staging / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True, default=str) + "\n")
         if layout == "huggingface":
             (staging / "README.md").write_text(dataset_card(output_format))
+        if finish is not None:
+            finish(staging)
         for child in sorted(staging.rglob("*")):
             if child.is_file():
                 with open(child, "rb") as handle:
