@@ -9,7 +9,9 @@ can show why. The decision combines signals that carry over to sites never seen 
    highest sum of prose scores (a maximum-subarray search); short lines inside it are
    headings, short lines outside it are navigation and link lists.
 3. **Barriers**: markers of related-article lists, comment sections and footers end the
-   region, and the lines listed under them share their reason.
+   region, and the lines listed under them share their reason. A comments marker after the
+   article with comment headers under it ("NAME on DATE at TIME", "NAME says:") opens a
+   thread that runs to the end: comments are prose, but never article text.
 4. **Phrase patterns**: data files per language (``cleaner/data/patterns``), applied to short
    lines only, so that a sentence that merely mentions "subscribe" is never removed.
 5. **Repetition**: a short line seen three times in one document is a widget's label.
@@ -31,6 +33,7 @@ The steps, one module each:
 - ``patterns``: the phrase patterns (data files) and their two regex engines;
 - ``language``: words, stopwords, each document's languages;
 - ``features``: every unit's shape features and its score;
+- ``comments``: reader comment threads under the article;
 - ``regions``: the article regions, their edges peeled;
 - ``decide``: every unit's reason, the headline, byline and dateline;
 - ``line_model``: the learned second opinion at the rules' margins;

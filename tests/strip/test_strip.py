@@ -232,3 +232,34 @@ def test_strip_confidence_says_how_clearly_one_article_stands_out() -> None:
     assert strip_confidence(np.array([100.0, 100.0, -1e9, 10.0, -20.0]), kept) == pytest.approx(200 / 210)
     assert strip_text("Home\nNews\nSport\n").confidence == 0.0  # nothing kept
     assert strip_text(BUDGET_STORY, options=StripOptions(strip=False)).confidence is None
+
+
+ARTICLE_PARAGRAPHS = [
+    "The harbour authority said on Friday that the old ferry pier will close for repairs in March, after divers found that two of its wooden piles had rotted through.",
+    "Ferries will use the freight quay during the works, which are expected to last about six weeks, and passengers were asked to allow ten more minutes for boarding.",
+]
+COMMENTS = [
+    "12 Comments",
+    "Margaret on March 3, 2026 at 9:14 am",
+    "About time too, that pier has been falling apart for years and nobody in the council seemed to care about it at all.",
+    "Reply",
+    "Tom Baker on March 3, 2026 at 10:02 am",
+    "I walked past it last week and could see the gaps between the boards from the promenade, so I am glad they are fixing it.",
+    "Reply",
+]
+
+
+def test_a_comment_thread_under_a_short_article_is_removed_as_comments() -> None:
+    result = strip_text("\n\n".join(["Home", "News", *ARTICLE_PARAGRAPHS, *COMMENTS]))
+    reasons = {d.text: d.reason for d in result.decisions if d.text.strip()}
+    assert all(reasons[line] == "kept" for line in ARTICLE_PARAGRAPHS)
+    assert all(reasons[line] == "comments" for line in COMMENTS[2::3])  # the comments' bodies, prose as they are
+
+
+def test_a_comments_link_above_the_article_or_a_papers_discussion_is_not_a_thread() -> None:
+    menu = strip_text("\n\n".join(["Home", "Comments", "Posted on March 3, 2026 at 9:14 am", *ARTICLE_PARAGRAPHS]))
+    assert all(d.keep for d in menu.decisions if d.text in ARTICLE_PARAGRAPHS)
+    paper = strip_text("\n\n".join([*ARTICLE_PARAGRAPHS, "Discussion", "Received 3 March 2026 at 9:14", *ARTICLE_PARAGRAPHS[::-1]]))
+    assert sum(d.keep for d in paper.decisions if d.text in ARTICLE_PARAGRAPHS) == 4
+    no_headers = strip_text("\n\n".join([*ARTICLE_PARAGRAPHS, "3 Comments", *ARTICLE_PARAGRAPHS[::-1]]))
+    assert sum(d.keep for d in no_headers.decisions if d.text in ARTICLE_PARAGRAPHS) == 4  # a counter in a byline, no thread under it
