@@ -6,6 +6,10 @@ import polars as pl
 
 _CITATION_GLUED = r"([a-z]{3})\d{1,2}([.,;:!?\"”’)]*(?:\s|$))"
 """A citation number glued to a word (``Reuters4.``): the word and what follows are kept."""
+_CITATION_NAME_WITH_DIGITS = r"(\p{Ll}{2,}) \p{Lu}\p{Ll}+\d{3}([.!?][\"”’)]*(?:\s|$))"
+"""A source whose name ends in digits with a citation number glued on (``... counterparts
+France241.``): where the name ends cannot be known, so the whole marker goes, which it is
+(a capitalised word and three digits appended to a sentence that ended on a lower-case word)."""
 _CITATION_BRACKET = r"\s?\[(?:\d{1,3}(?:[,–-]\d{1,3})*|citation needed|note \d{1,3})\]"
 _SLUG_PREFIX = r"^((?:[^/\n]{1,120}?/ ){3,8})"
 _INLINE_CLUTTER_HINT = r"/ |\[|[a-z]\d"
@@ -37,6 +41,7 @@ def clean_inline_expr(text: pl.Expr) -> pl.Expr:
     )
     return (
         without_slug.str.replace_all(_CITATION_BRACKET, "")
+        .str.replace_all(_CITATION_NAME_WITH_DIGITS, "${1}${2}")
         .str.replace_all(_CITATION_GLUED, "${1}${2}")
         .str.strip_chars()
     )

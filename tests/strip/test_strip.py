@@ -47,7 +47,7 @@ def test_seeds_keep_all_content_and_remove_clutter() -> None:
 
 @needs_seeds
 def test_seeds_bodies_have_no_inline_clutter_and_metadata_is_found() -> None:
-    glued = re.compile(r"[a-z]{3}\d{1,2}[.,;]?(?:\s|$)")
+    glued = re.compile(r"[a-z]{3}\d{1,3}[.,;]?(?:\s|$)")
     for name, labels in seed_labels().items():
         result = strip_text((SEEDS / name).read_text(encoding="utf-8"))
         for paragraph in result.paragraphs:
