@@ -6,14 +6,21 @@ the article ("Comments", "12 Responses to ...", "Leave a reply") and, right unde
 headers that open each comment ("NAME on DATE at TIME", "NAME says:", a time of day).
 
 A document's thread starts at the first comments marker that names comments (not a bare
-"Discussion", which is also a paper's section), follows some article prose, and is either
-counted ("46 Comments") or followed closely by comment headers (:data:`FIRST_HEADER_WITHIN`,
-:data:`THREAD_HEADERS`); from there to the end every line without a pattern of its own is
-marked ``comments``. A marker with nothing like a thread under it ("Comments" as a menu link
-or a toolbar button) changes nothing.
+"Discussion", which is also a paper's section), follows some article prose, and is followed
+closely by comment headers (:data:`FIRST_HEADER_WITHIN`, :data:`THREAD_HEADERS`); from there
+to the end every line without a pattern of its own is marked ``comments``. A marker with
+nothing like a thread under it ("Comments" as a menu link, "3 Comments" in a byline) changes
+nothing.
+
+On the extraction-wide text dumps this takes Dragnet from token F1 0.769 to 0.814 (precision
+0.661 to 0.732); CleanEval goes from 0.912 to 0.906 and Readability stays at 0.902: their gold
+keeps comments on some pages (CleanEval's annotators kept all running text, Readability's
+output keeps a blog's comments), which no convention for articles does.
 """
 
 from __future__ import annotations
+
+import re
 
 import numpy as np
 import polars as pl
@@ -24,10 +31,11 @@ marker for it to open a thread: a "Comments" link in the menu above the article 
 FIRST_HEADER_WITHIN = 6
 THREAD_HEADERS = 2
 THREAD_WINDOW = 40
-"""An uncounted marker opens a thread when a comment header follows within this many lines
-and at least :data:`THREAD_HEADERS` within :data:`THREAD_WINDOW` lines."""
+"""A marker opens a thread when a comment header follows within :data:`FIRST_HEADER_WITHIN`
+lines and at least :data:`THREAD_HEADERS` within :data:`THREAD_WINDOW` lines."""
 HEADER_WORDS = 20
-"""A comment header is a short line."""
+"""A comment header is a short line ("Phil White responded to Davey on November 13th, 2012
+at 8:19 am Link To Comment | Reply To Comment" has 17 words); so is a marker."""
 MARKER_PATTERNS = ("comments", "related")
 """A marker is a short line naming comments that one of these patterns claims ("{ 2425
 comments... read them below or add one }" reads as a list heading too). A line no pattern
@@ -36,47 +44,51 @@ page, "live splits and comments" (extraction-wide, every set: F1 down 0.006 to 0
 COMMENT_SCORE = -120.0
 """The score of a line in a thread: that of any line with a pattern (``features.with_scores``)."""
 
-_COMMENT_WORD = (
-    r"(?i)\b(?:comments?|responses?|replies|reactions?|kommentare?|commentaires?|comentarios?|commenti|"
-    r"reacties|komentarz[ey]?|comentários?)\b"
+_COMMENT_WORD = re.compile(
+    r"\b(?:comments?|responses?|replies|reactions?|kommentare?|commentaires?|comentarios?|commenti|"
+    r"reacties|komentarz[ey]?|comentários?)\b",
+    re.IGNORECASE,
 )
-_TIME = r"\b\d{1,2}:\d{2}\b"
-_SAYS = r"(?i)(?:\bsays|\bsaid|\bwrote|\bschreibt|\bschrieb|\bdit|\bdice|\bescribió|\bscrive|\bschreef|\bnapisał)\s*:?$"
-_COUNTED = r"^\d+\s+\w+|\(\d+\)\s*$"
-"""A marker that counts the comments ("46 Comments", "156 Responses to ...", "Comments (186)")."""
+_HEADER = re.compile(
+    r"\b\d{1,2}:\d{2}\b"  # a time of day
+    r"|(?:\bsays|\bsaid|\bwrote|\bschreibt|\bschrieb|\bdit|\bdice|\bescribió|\bscrive|\bschreef|\bnapisał)\s*:?$",
+    re.IGNORECASE,
+)
 
 
 def mark_comment_threads(units: pl.DataFrame) -> pl.DataFrame:
     """``units`` (one document after another, with ``doc``, ``pattern``, ``score``, ``n_words``,
-    ``text``, ``dateline`` and ``byline``) with the lines of each comment thread given the
-    pattern ``comments`` and the score of a pattern line."""
-    short = pl.col("n_words") <= HEADER_WORDS
-    positive = pl.col("score").clip(lower_bound=0.0)
-    flags = units.select(
-        (short & (pl.col("dateline") | pl.col("text").str.contains(_TIME) | pl.col("text").str.contains(_SAYS))).alias("header"),
-        (
-            pl.col("pattern").is_in(MARKER_PATTERNS) & short & pl.col("text").str.contains(_COMMENT_WORD)
-            & (positive.cum_sum().over("doc") - positive >= ARTICLE_BEFORE)
-        ).alias("marker"),
-        pl.col("text").str.contains(_COUNTED).alias("counted"),
+    ``text`` and ``dateline``) with the lines of each comment thread given the pattern
+    ``comments`` and the score of a pattern line.
+
+    Only the few lines a marker pattern claims are read as text, and the lines under them:
+    the batch's other lines cost one comparison each (Polars keeps only the last 32 regular
+    expressions it compiled per thread, so these run in Python's engine on a handful of lines).
+    """
+    candidates = np.flatnonzero(
+        (units["pattern"].is_in(MARKER_PATTERNS) & (units["n_words"] <= HEADER_WORDS)).fill_null(False).to_numpy()
     )
-    markers = np.flatnonzero(flags["marker"].to_numpy())
-    if len(markers) == 0:
+    if len(candidates) == 0:
         return units
-    header = flags["header"].to_numpy()
-    counted = flags["counted"].to_numpy()
     doc = units["doc"].to_numpy()
+    text, n_words, dateline = units["text"], units["n_words"].to_numpy(), units["dateline"].to_numpy()
+    positive = np.maximum(units["score"].to_numpy(), 0.0)
+    starts = np.searchsorted(doc, doc[candidates], side="left")
     thread = np.zeros(units.height, dtype=bool)
     opened: set[int] = set()
-    for row in markers.tolist():
-        if doc[row] in opened:
+    for row, start in zip(candidates.tolist(), starts.tolist()):
+        if doc[row] in opened or positive[start:row].sum() < ARTICLE_BEFORE:
+            continue
+        if not _COMMENT_WORD.search(text[row]):
             continue
         end = int(np.searchsorted(doc, doc[row], side="right"))
-        near = header[row + 1 : min(row + 1 + FIRST_HEADER_WITHIN, end)]
-        window = header[row + 1 : min(row + 1 + THREAD_WINDOW, end)]
-        if near.any() and window.sum() >= THREAD_HEADERS:
+        window = range(row + 1, min(row + 1 + THREAD_WINDOW, end))
+        headers = [r for r in window if n_words[r] <= HEADER_WORDS and (dateline[r] or _HEADER.search(text[r]))]
+        if headers and headers[0] <= row + FIRST_HEADER_WITHIN and len(headers) >= THREAD_HEADERS:
             thread[row + 1 : end] = True
-            opened.add(doc[row])
+            opened.add(int(doc[row]))
+    if not opened:
+        return units
     newly = pl.Series(thread) & units["pattern"].is_null()
     return units.with_columns(
         pl.when(newly).then(pl.lit("comments")).otherwise(pl.col("pattern")).alias("pattern"),

@@ -227,9 +227,11 @@ BUDGET_STORY = (
 def test_strip_confidence_says_how_clearly_one_article_stands_out() -> None:
     alone = strip_text("Home\nNews\n\n" + "\n\n".join([BUDGET_STORY] * 4) + "\n\nContact us\n")
     assert alone.confidence == 1.0
-    kept = np.array([True, True, False, False, False])
-    assert strip_confidence(np.array([100.0, 100.0, -50.0, 150.0, 50.0]), kept) == pytest.approx(200 / 400)  # a rival article
-    assert strip_confidence(np.array([100.0, 100.0, -1e9, 10.0, -20.0]), kept) == pytest.approx(200 / 210)
+    kept = np.array([True, True, False, False, False] * 2)
+    doc = np.repeat([0, 1], 5)
+    scores = np.array([100.0, 100.0, -50.0, 150.0, 50.0, 100.0, 100.0, -1e9, 10.0, -20.0])
+    a_rival_article, a_weak_block = strip_confidence(doc, scores, kept, 2)
+    assert a_rival_article == pytest.approx(200 / 400) and a_weak_block == pytest.approx(200 / 210)
     assert strip_text("Home\nNews\nSport\n").confidence == 0.0  # nothing kept
     assert strip_text(BUDGET_STORY, options=StripOptions(strip=False)).confidence is None
 
