@@ -13,8 +13,8 @@ Tables = dict[str, pl.LazyFrame]
 
 LOW_CONFIDENCE = 0.75
 """Text dumps whose ``strip_confidence`` is below this are listed for review. On the
-extraction-wide dumps it is about the lowest tenth of pages, whose mean page F1 is 0.44-0.68
-against 0.76-0.93 for the rest (``benchmarks/text_wide.py``)."""
+extraction-wide dumps it is about the lowest tenth of pages, whose mean page F1 is 0.49-0.66
+against 0.82-0.92 for the rest (``benchmarks/text_wide.py``)."""
 MOST_SOURCES = 12
 """Sources shown in the per-source chart and in the shared-paragraph matrix."""
 MOST_REASONS = 9

@@ -12,8 +12,8 @@ to the end every line without a pattern of its own is marked ``comments``. A mar
 nothing like a thread under it ("Comments" as a menu link, "3 Comments" in a byline) changes
 nothing.
 
-On the extraction-wide text dumps this takes Dragnet from token F1 0.769 to 0.814 (precision
-0.661 to 0.732); CleanEval goes from 0.912 to 0.906 and Readability stays at 0.902: their gold
+On the extraction-wide text dumps this took Dragnet from token F1 0.769 to 0.814 (precision
+0.661 to 0.732); CleanEval went from 0.912 to 0.906 and Readability stayed at 0.902: their gold
 keeps comments on some pages (CleanEval's annotators kept all running text, Readability's
 output keeps a blog's comments), which no convention for articles does.
 """

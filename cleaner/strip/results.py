@@ -88,9 +88,10 @@ def strip_confidence(doc: np.ndarray, scores: np.ndarray, kept: np.ndarray, n_do
     rejected block reads as well as the kept one; 0.0: nothing kept. ``doc`` is sorted.
 
     On the extraction-wide text dumps the tenth of pages with the lowest confidence has a
-    mean page F1 of 0.44 / 0.68 / 0.52 (dragnet / cleaneval / readability) against 0.76 /
-    0.93 / 0.91 for the rest (Spearman 0.14 / 0.48 / 0.62): it finds pages whose article was
-    missed or split. The share of positive score kept was a weaker signal (0.73 / 0.72 / 0.66).
+    mean page F1 of 0.49 / 0.66 / 0.58 (dragnet / cleaneval / readability) against 0.82 /
+    0.92 / 0.91 for the rest (``benchmarks/text_wide.py``): it finds pages whose article was
+    missed or split. The share of positive score kept was a weaker signal (lowest tenth 0.73 /
+    0.72 / 0.66, no better than the rest).
 
     The best rejected run is Kadane's search done for every document at once: within each
     stretch of lines not kept, a run ending at a line scores its prefix sum minus the lowest
