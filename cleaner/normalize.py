@@ -8,7 +8,8 @@ The definition, applied in this order:
 4. runs of the whitespace characters listed in ``WHITESPACE`` to one space, trimmed.
 
 Words are maximal runs of letters, marks and numbers (Unicode categories L, M, N) — stated
-explicitly because the regex engines' ``\\w`` differ between Python and Polars. The same
+explicitly because the regex engines' ``\\w`` differ between Python and Polars. Exact copies
+share their words (:func:`exact_form`): case, punctuation and whitespace do not separate them. The same
 definition exists twice, as a Python function for single strings and as a Polars expression
 for batches; a property test keeps them equal.
 """
@@ -194,6 +195,20 @@ _SEPARATE_WORDS = _WordSeparator()
 def words(normalized: str) -> list[str]:
     """Words of already-normalised text: maximal runs of letters, marks and numbers."""
     return normalized.translate(_SEPARATE_WORDS).split()
+
+
+def exact_form(normalized: str) -> str:
+    """What two paragraphs must share to be exact copies: the words of their normalised text,
+    one space apart, so that copies differing only in punctuation ("Skip to main content." and
+    "Skip to: main content") are one. Text without a word keeps its normalised form (else every
+    row of dashes or asterisks would be one paragraph)."""
+    return " ".join(words(normalized)) or normalized
+
+
+def exact_form_expr(normalized: pl.Expr) -> pl.Expr:
+    """:func:`exact_form` as a Polars expression."""
+    joined = normalized.str.extract_all(WORD).list.join(" ")
+    return pl.when(joined == "").then(normalized).otherwise(joined)
 
 
 SENTENCE_MARKS = ".!?;:"

@@ -11,6 +11,8 @@ from hypothesis import strategies as st
 from cleaner.duplicates.keys import norm_key
 from cleaner.normalize import (
     WORD,
+    exact_form,
+    exact_form_expr,
     normalize_expr,
     normalize_series,
     normalize_text,
@@ -59,7 +61,9 @@ def test_normalisation_folds_typography_case_and_space() -> None:
     a = "\u201cPeace,\u201d she said \u2014 \u2018now\u2019.\u00a0 \uff26ull\u00adstop"
     b = '"peace," SHE said - \'now\'. fullstop'
     assert normalize_text(a) == normalize_text(b)
-    assert norm_key(normalize_text(a)) == norm_key(normalize_text(b))
+    assert norm_key(exact_form(normalize_text(a))) == norm_key(exact_form(normalize_text(b)))
+    assert exact_form(normalize_text("Skip to main content.")) == exact_form(normalize_text("Skip to: main  Content")) == "skip to main content"
+    assert exact_form("* * *") == "* * *"  # no word: the normalised text itself
     assert words(normalize_text("Don\u2019t stop-me now, 42!")) == ["don", "t", "stop", "me", "now", "42"]
 
 
@@ -169,6 +173,7 @@ def test_python_and_polars_normalisers_agree(text: str) -> None:
     assert normalized == normalize_text(text)
     assert frame.select(pl.lit(normalized).str.extract_all(WORD))["literal"][0].to_list() == words(normalized)
     assert frame.select(tokens_expr(pl.lit(normalized)))["literal"][0].to_list() == tokens(normalized)
+    assert frame.select(exact_form_expr(pl.lit(normalized)))["literal"][0] == exact_form(normalized)
 
 
 @settings(max_examples=200, deadline=None)

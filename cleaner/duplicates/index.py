@@ -29,6 +29,7 @@ import polars as pl
 
 from cleaner import __version__
 from cleaner.config import CleanConfig
+from cleaner.duplicates.keys import EXACT_KEY_RULE
 from cleaner.duplicates.store import SignatureStore
 from cleaner.errors import IndexCorruptError, IndexMismatchError
 from cleaner.tables.place import locked_folder
@@ -61,6 +62,7 @@ def compatibility(config: CleanConfig) -> dict[str, Any]:
         "bands": params.bands,
         "rows": params.rows,
         "min_contained_words": config.min_contained_words,
+        "exact_key": EXACT_KEY_RULE,
     }
 
 

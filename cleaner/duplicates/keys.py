@@ -1,6 +1,6 @@
 """Keys of each paragraph, made in the map stage: its exact key and its signatures.
 
-``norm_key`` makes exact copies (same normalised text) one group from the start; the
+``norm_key`` makes exact copies (the same words once normalised) one group from the start; the
 signature columns (shingles, LSH band keys, sentence anchors) are what near-duplicate search
 reads later. Both are computed a batch at a time, in the workers.
 """
@@ -20,13 +20,19 @@ from cleaner.duplicates.signatures import (
     minhash_signatures,
     shingle_hashes,
 )
-from cleaner.normalize import MARK_CLASS, WORD, normalize_series, tokens_expr
+from cleaner.normalize import MARK_CLASS, WORD, exact_form_expr, normalize_series, tokens_expr
 from cleaner.schemas import lists_from_flat
 
 
-def norm_key(normalized: str) -> str:
-    """Stable 128-bit hex key of normalised text (xxh3: stable across versions and platforms)."""
-    return xxhash.xxh3_128_hexdigest(normalized.encode("utf-8"))
+def norm_key(exact: str) -> str:
+    """Stable 128-bit hex key of a paragraph's exact form (``normalize.exact_form``; xxh3: stable
+    across versions and platforms)."""
+    return xxhash.xxh3_128_hexdigest(exact.encode("utf-8"))
+
+
+EXACT_KEY_RULE = "words-v1"
+"""The rule behind ``norm_key``, recorded by a dedup index: the words of the normalised text.
+An index whose keys were made by another rule cannot be matched against and is refused."""
 
 
 MAX_COMPARED_CHARS = 100_000
@@ -61,7 +67,7 @@ def key_paragraphs(paragraphs: pl.DataFrame) -> pl.DataFrame:
         n_words = pl.select(pl.when(long_rows).then(normalized.str.count_matches(WORD)).otherwise(n_words)).to_series()
     keyed = paragraphs.with_columns(
         pl.concat_str(pl.col("doc_id"), pl.lit("#p"), pl.col("position").cast(pl.String)).alias("para_id"),
-        pl.Series("norm_key", [norm_key(n) for n in normalized.to_list()], dtype=pl.String),
+        pl.Series("norm_key", [norm_key(n) for n in normalized.to_frame().select(exact_form_expr(pl.col("normalized"))).to_series().to_list()], dtype=pl.String),
         n_words.cast(pl.Int32).alias("n_tokens"),
         compared,
         token_lists,
