@@ -45,7 +45,7 @@ from cleaner.duplicates.banding import BandLists
 from cleaner.duplicates.candidates import candidate_pairs
 from cleaner.duplicates.keys import signature_columns
 from cleaner.duplicates.signatures import shingle_hash, shingles_of
-from cleaner.normalize import normalize_text
+from cleaner.normalize import exact_form, normalize_text
 
 
 def run_cleaner(corpus: Path, out: Path, workers: int, engine: str = "local") -> tuple[float, float]:
@@ -178,6 +178,19 @@ def main() -> None:
     rule_pairs = truth["rule"]
     print(f"final pairs in a shared cluster: {len(clustered):,}")
     print(f"  recall of pairs satisfying the match rule: {ratio(len(rule_pairs & clustered), len(rule_pairs))}")
+    close = truth["jaccard>=0.8"]
+    print(f"  recall of close copies (jaccard>=0.8) in one cluster: {ratio(len(close & clustered), len(close))} "
+          f"({len(close - clustered):,} pairs apart)")
+    canonical_of = dict(
+        paragraphs.filter(pl.col("is_canonical")).select("cluster_id", pl.col("para_id").replace_strict(index_of)).iter_rows()
+    )
+    forms = [exact_form(text) for text in texts]
+    below = [
+        index for index, cluster in cluster_of.items()
+        if (centre := canonical_of[cluster]) != index and forms[centre] != forms[index]
+        and (min(index, centre), max(index, centre)) not in rule_pairs
+    ]
+    print(f"  members below the match rule against their own canonical: {len(below):,} of {len(cluster_of):,}")
     print(f"  precision against the match rule: {ratio(len(rule_pairs & clustered), len(clustered))}")
     origin = [p.origin for p in generated]
     by_origin: dict[int, list[int]] = defaultdict(list)
