@@ -17,7 +17,10 @@ Prints, for a generated multi-source corpus with known edits (benchmarks/syndica
   that a burst of load on a shared machine does not decide the ratio (cleaner runs first,
   while this process is small: a child's peak memory would otherwise count the pages it
   shares with a large parent after ``fork``). The
-  baseline is given ready-made shingles, so the ratio is conservative.
+  baseline is given ready-made shingles, so the ratio is conservative;
+* datatrove's MinHash pipeline (its four steps with ``LocalPipelineExecutor``, ``--workers``
+  tasks; ``benchmarks/datatrove_peer.py``) on the same paragraphs, one record each, once, with
+  the ratio (skipped, and said so, when datatrove is not installed).
 
 ``--engine spark`` runs cleaner on Spark in ``local[WORKERS]`` mode instead; ``--engine both``
 runs the local engine, then Spark, prints both and checks that their tables are identical.
@@ -26,6 +29,7 @@ runs the local engine, then Spark, prints both and checks that their tables are 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import resource
@@ -95,6 +99,25 @@ def run_datasketch(shingle_bytes: list[list[bytes]], threshold: float) -> float:
     return time.perf_counter() - started
 
 
+def run_datatrove(generated: list, tmp: Path, tasks: int) -> float | None:
+    """datatrove's MinHash pipeline (``datatrove_peer.py``) on the same paragraphs, one record
+    each; ``None`` when datatrove is not installed (``pip install datatrove tokenizers spacy``: its
+    English word tokenizer is spaCy's blank one, no model)."""
+    if importlib.util.find_spec("datatrove") is None:
+        print("datatrove: not installed (pip install datatrove tokenizers spacy): its pipeline is not measured")
+        return None
+    corpus = tmp / "datatrove-input" / "paragraphs.jsonl"
+    corpus.parent.mkdir()
+    with open(corpus, "w", encoding="utf-8") as handle:
+        for index, paragraph in enumerate(generated):
+            handle.write(json.dumps({"id": str(index), "text": paragraph.text}) + "\n")
+    run = subprocess.run(
+        [sys.executable, str(Path(__file__).parent / "datatrove_peer.py"), str(corpus), str(tmp / "datatrove-work"), "--tasks", str(tasks)],
+        capture_output=True, text=True, check=True,
+    )
+    return float(run.stdout.strip().splitlines()[-1])
+
+
 def ratio(part: int, whole: int) -> str:
     return f"{part / whole:.4f}" if whole else "n/a"
 
@@ -133,6 +156,7 @@ def main() -> None:
         print(f"  dedup steps: {manifest['dedup']['seconds']}; peak MB after stage: {manifest['peak_memory_mb_after_stage']}")
         if args.engine == "both":
             compare_with_spark(corpus, Path(tmp), args.workers)
+        datatrove_seconds = None if args.no_baseline else run_datatrove(generated, Path(tmp), args.workers)
     texts = [normalize_text(p.text) for p in generated]
     shingle_bytes = [shingles_of(t, params) for t in texts]
     baseline_times = [
@@ -145,6 +169,10 @@ def main() -> None:
         print(f"datasketch MinHash.bulk + MinHashLSH + union-find: {baseline:.2f} s best of "
               f"{', '.join(f'{t:.2f}' for t in baseline_times)} ({len(generated) / baseline:,.0f} paragraphs/s)")
         print(f"speed-up of the whole cleaner run over the datasketch core (best against best): {baseline / cleaner_seconds:.2f}x")
+    if datatrove_seconds is not None:
+        print(f"datatrove MinHash pipeline (its defaults; signatures, buckets, clusters, filter; LocalPipelineExecutor, {args.workers} tasks): "
+              f"{datatrove_seconds:.2f} s ({len(generated) / datatrove_seconds:,.0f} paragraphs/s)")
+        print(f"speed-up of the whole cleaner run over datatrove's pipeline: {datatrove_seconds / cleaner_seconds:.2f}x")
     if args.no_truth:
         return
 
