@@ -49,7 +49,11 @@ from cleaner.duplicates.banding import BandLists
 from cleaner.duplicates.candidates import candidate_pairs
 from cleaner.duplicates.keys import signature_columns
 from cleaner.duplicates.signatures import shingle_hash, shingles_of
-from cleaner.normalize import exact_form, normalize_text
+from cleaner.normalize import exact_form, normalize_text, words
+
+
+BOILERPLATE_SHARE = 0.02
+"""About one paragraph in fifty is a short boilerplate line in an outlet's own punctuation."""
 
 
 def run_cleaner(corpus: Path, out: Path, workers: int, engine: str = "local") -> tuple[float, float]:
@@ -135,7 +139,7 @@ def main() -> None:
     config = CleanConfig()
     params = config.signature_params()
     rule = config.match_rule()
-    generated = Generator().corpus(args.paragraphs)
+    generated = Generator().corpus(args.paragraphs, boilerplate_share=BOILERPLATE_SHARE)
     print(f"corpus: {len(generated):,} paragraphs, {len({p.doc_id for p in generated}):,} documents, "
           f"{sum(p.origin >= 0 and p.edit != 'original' for p in generated):,} edited copies")
 
@@ -191,6 +195,15 @@ def main() -> None:
         if jaccard >= rule.jaccard_threshold or (containment >= rule.containment_threshold and small >= rule.min_contained_words):
             truth["rule"].add((a, b))
 
+    # short lines have no shingles and only match exactly: their close copies are the lines with
+    # the same words (Jaccard 1 on words), whatever their punctuation, case and spacing
+    short_groups: dict[tuple[str, ...], list[int]] = defaultdict(list)
+    for index, text in enumerate(texts):
+        if not shingle_sets[index]:
+            short_groups[tuple(words(text))].append(index)
+    short_pairs = {(a, b) for group in short_groups.values() for i, a in enumerate(group) for b in group[i + 1 :]}
+    print(f"short lines with the same words (close copies that only match exactly): {len(short_pairs):,} pairs")
+
     shingles, band_keys, anchors = signature_columns(pl.Series("text", texts), config.signature_params(), config.min_contained_words)
     candidates = candidate_pairs(BandLists.from_lists(band_keys), anchors, np.arange(len(texts)), config.max_bucket)
     candidate_set = set(zip(candidates["a"].to_list(), candidates["b"].to_list()))
@@ -203,12 +216,12 @@ def main() -> None:
     for index, cluster in cluster_of.items():
         members[cluster].append(index)
     clustered = {(min(a, b), max(a, b)) for group in members.values() for i, a in enumerate(group) for b in group[i + 1 :]}
-    rule_pairs = truth["rule"]
+    rule_pairs = truth["rule"] | short_pairs
     print(f"final pairs in a shared cluster: {len(clustered):,}")
     print(f"  recall of pairs satisfying the match rule: {ratio(len(rule_pairs & clustered), len(rule_pairs))}")
-    close = truth["jaccard>=0.8"]
+    close = truth["jaccard>=0.8"] | short_pairs
     print(f"  recall of close copies (jaccard>=0.8) in one cluster: {ratio(len(close & clustered), len(close))} "
-          f"({len(close - clustered):,} pairs apart)")
+          f"({len(close - clustered):,} pairs apart, {len(short_pairs - clustered):,} of them short lines)")
     canonical_of = dict(
         paragraphs.filter(pl.col("is_canonical")).select("cluster_id", pl.col("para_id").replace_strict(index_of)).iter_rows()
     )
@@ -223,7 +236,7 @@ def main() -> None:
     origin = [p.origin for p in generated]
     by_origin: dict[int, list[int]] = defaultdict(list)
     for index, value in enumerate(origin):
-        if value >= 0:
+        if value != -1:  # a story paragraph, or one boilerplate line (-2 - line)
             by_origin[value].append(index)
     provenance = {(a, b) for group in by_origin.values() for i, a in enumerate(sorted(group)) for b in sorted(group)[i + 1 :]}
     print(f"  provenance recall (copies of one story paragraph clustered together): {ratio(len(provenance & clustered), len(provenance))}")

@@ -20,6 +20,11 @@ from pathlib import Path
 
 FUNCTION_WORDS = "the of and to in a that is was for on with as by at from it said his her their".split()
 DATELINES = ["NORTHBRIDGE (Wire) -", "LANGFORD -", "GREYWATER, March 5 -", "By a staff writer:", "UPDATED:"]
+BOILERPLATE = [
+    "Skip to main content", "Share this article", "Read more", "Sign up for our newsletter",
+    "All rights reserved", "Follow us on social media", "Back to top", "Thanks for reading",
+]
+"""Short lines every outlet prints in its own punctuation and case ("Skip to: main content.")."""
 
 
 @dataclass(frozen=True)
@@ -73,8 +78,22 @@ class Generator:
             text = f"{self.sentence()} \"{quoted},\" the statement said. {self.sentence()} {self.sentence()}"
         return text, kind
 
-    def corpus(self, n_paragraphs: int, copy_share: float = 0.5, paragraphs_per_doc: int = 8) -> list[Paragraph]:
-        """About ``copy_share`` of the paragraphs are edited copies of story paragraphs."""
+    def boilerplate(self) -> tuple[str, int]:
+        """A short line of :data:`BOILERPLATE` as one outlet prints it, and which line it is."""
+        which = self.random.randrange(len(BOILERPLATE))
+        words = BOILERPLATE[which].split(" ")
+        if self.random.random() < 0.5:
+            cut = self.random.randrange(1, len(words))
+            words[cut - 1] += self.random.choice([":", " -", " |", ","])
+        text = " ".join(words)
+        text = self.random.choice([text, text.lower(), text.upper(), text.title()])
+        return text + self.random.choice(["", ".", " »", "!", " ›", "..."]), which
+
+    def corpus(
+        self, n_paragraphs: int, copy_share: float = 0.5, paragraphs_per_doc: int = 8, boilerplate_share: float = 0.0
+    ) -> list[Paragraph]:
+        """About ``copy_share`` of the paragraphs are edited copies of story paragraphs, and
+        ``boilerplate_share`` short boilerplate lines (origin ``-2 - line``: copies of one line)."""
         out: list[Paragraph] = []
         stories = 0
         doc = 0
@@ -91,6 +110,9 @@ class Generator:
                 out.append(Paragraph("", "", source, text, origin, kind))
             if self.random.random() < 0.5:
                 out.append(Paragraph("", "", f"outlet-{self.random.randrange(50)}", self.paragraph(), -1, "unrelated"))
+            while self.random.random() < boilerplate_share:
+                text, which = self.boilerplate()
+                out.append(Paragraph("", "", f"outlet-{self.random.randrange(50)}", text, -2 - which, "boilerplate"))
         out = out[:n_paragraphs]
         self.random.shuffle(out)
         result = []
