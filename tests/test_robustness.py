@@ -218,17 +218,25 @@ def test_listing_order_does_not_matter(monkeypatch) -> None:
         assert table.equals(shuffled_result.tables[name]), name
 
 
-def test_fallback_extractor_is_used_when_trafilatura_finds_too_little() -> None:
-    from cleaner.extract import fallback_text
+def test_readability_first_and_trafilatura_when_it_finds_almost_nothing() -> None:
+    from cleaner.extract import extract_html, readability_text
 
     html = (
         '<html><body><div class="content"><h2>Roads</h2><p>'
         + "The council met again on Monday to discuss the long delayed plan for the roads. " * 3
         + "</p><ul><li>First point of the plan</li></ul></div></body></html>"
     )
-    lines = fallback_text(html).splitlines()
+    lines = [line for line in readability_text(html).splitlines() if line.strip()]
     assert lines[0] == "Roads" and lines[1].startswith("The council met again")
-    assert fallback_text("") == "" and fallback_text("<<<>>>") == ""
+    assert readability_text("") == "" and isinstance(readability_text("<<<>>>"), str)
+    assert extract_html(html).extractor == "readability"
+    table = "<html><body><table><tr><td>Opening hours</td><td>Monday to Friday, nine to five</td></tr></table></body></html>"
+    result = extract_html(table)
+    assert result.extractor in ("trafilatura", "readability", "none")
+    assert extract_html("").extractor == "none"
+    byline = html.replace("<h2>Roads</h2>", "<h2>Roads</h2><p>By Jane Smith, Example Post | March 3, 2026</p>")
+    found = extract_html(byline)
+    assert found.metadata["author"] == "Jane Smith" and ("By Jane Smith, Example Post | March 3, 2026", "byline") in found.removed
 
 
 def test_json_arrays_stream_and_report_truncation(tmp_path: Path) -> None:

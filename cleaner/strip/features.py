@@ -57,6 +57,21 @@ _BYLINE = re.compile(
     r"(?P<name>[^\W\d][^|]{1,120}?)\s*$",
     re.I,
 )
+_BYLINE_END = re.compile(r"\s*(?:[|·•,;]|\s[-–—]\s|\son\s(?=.*\d)).*$")
+
+
+def byline_author(line: str) -> str | None:
+    """The name in a short byline line ("By NAME", "By NAME, OUTLET | DATE"): what follows a
+    separator (an outlet, a date) is cut; ``None`` when the line is not a byline."""
+    if len(line.split()) > SHORT_FEATURE_WORDS or line.rstrip().endswith("."):
+        return None
+    found = _BYLINE.match(line.split("|")[0].strip())
+    if found is None:
+        return None
+    name = _BYLINE_END.sub("", found.group("name")).strip()
+    return name or None
+
+
 _DATELINE_MONTHS = (
     "jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec|january|february|march|april|june|july|august|"
     "september|october|november|december|januar|februar|märz|mai|juni|juli|oktober|dezember|janvier|février|"

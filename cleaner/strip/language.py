@@ -9,9 +9,12 @@ languages count: a line is scored against each plausible list.
 
 from __future__ import annotations
 
+import gzip
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from importlib import resources
 
 import numpy as np
 import polars as pl
@@ -40,23 +43,30 @@ def stopword_index() -> dict[str, tuple[str, ...]]:
     that word ids, and the order in which floating-point language scores are summed, are the
     same in every process (the scores' last bits decided ties: 1.3% of documents' languages
     changed between two runs)."""
-    import justext  # imports lxml: loaded only by runs that strip text
-
     index: dict[str, list[str]] = {}
-    for name in sorted(justext.get_stoplists()):
+    for name, words in sorted(_jus_text_lists().items()):
         if name == "Simple_English":
             continue
-        for word in sorted(justext.get_stoplist(name)):
+        for word in words:
             index.setdefault(word, []).append(name)
     return {word: tuple(names) for word, names in index.items()}
+
+
+@lru_cache(maxsize=1)
+def _jus_text_lists() -> dict[str, list[str]]:
+    """jusText's 100 stoplists, each sorted, from cleaner's package data (``tools/vendor_stoplists.py``
+    says why they are a copy)."""
+    data = resources.files("cleaner").joinpath("data", "stoplists.json.gz").read_bytes()
+    return json.loads(gzip.decompress(data))
 
 
 @lru_cache(maxsize=256)
 def stoplist(language: str) -> frozenset[str]:
     """The stopwords of one jusText language name."""
-    import justext
-
-    return frozenset(justext.get_stoplist(language))
+    lists = _jus_text_lists()
+    if language not in lists:
+        raise ValueError(f"no stoplist for {language!r}")
+    return frozenset(lists[language])
 
 
 def iso_code(language: str | None) -> str | None:

@@ -1,0 +1,98 @@
+"""HTML mode on the wide extraction sets, each set on its own, next to the libraries in the same run.
+
+    python benchmarks/html_wide.py [--shared ../shared] [--sets dragnet,cleaneval,readability] [--limit N]
+
+For every set of ``shared/extraction-wide`` (Dragnet, CleanEval, Mozilla Readability's test
+pages, with human gold), the set's own scorer (``score.py html``: the ScrapingHub token metric,
+per-page 4-gram precision and recall averaged over pages) scores:
+
+* trafilatura with ``favor_precision`` and without comments (the best of its settings there);
+* readability-lxml's ``summary()`` rendered by html-text (the strongest anchor);
+* cleaner's ``extract_html`` (readability-lxml, trafilatura when that finds almost nothing,
+  then the phrase patterns): its kept paragraphs, and the title line it moved to metadata,
+  which the gold of every set includes when the page shows it.
+
+Speed is pages per second of the call alone, one process (page already decoded). The worst set
+is the headline figure; ``cleaner.extract.MIN_MAIN_WORDS`` is the one threshold chosen on
+these sets (its docstring gives the leave-one-set-out choices).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import importlib.util
+import json
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import trafilatura
+
+from cleaner.extract import extract_html, readability_text
+
+SETS = ("dragnet", "cleaneval", "readability")
+
+
+def load_set(folder: Path, limit: int) -> tuple[list[str], list[str]]:
+    with gzip.open(folder / "gold.jsonl.gz", "rt", encoding="utf-8") as handle:
+        ids = sorted(json.loads(line)["id"] for line in handle if line.strip())
+    ids = ids[:limit] if limit else ids
+    pages = [gzip.decompress((folder / "html" / f"{page}.html.gz").read_bytes()).decode("utf-8") for page in ids]
+    return ids, pages
+
+
+def trafilatura_precision(html: str) -> str:
+    return trafilatura.extract(html, favor_precision=True, include_comments=False, deduplicate=False) or ""
+
+
+def cleaner_text(html: str) -> str:
+    result = extract_html(html)
+    titles = [text for text, reason in result.removed if reason == "title"]
+    return "\n".join([*titles, *(p.text for p in result.paragraphs)])
+
+
+METHODS: dict[str, Callable[[str], str]] = {
+    "trafilatura precision": trafilatura_precision,
+    "readability-lxml": readability_text,
+    "cleaner": cleaner_text,
+}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--shared", type=Path, default=Path(__file__).resolve().parent.parent.parent / "shared")
+    parser.add_argument("--sets", default=",".join(SETS))
+    parser.add_argument("--limit", type=int, default=0, help="pages per set (0: all)")
+    args = parser.parse_args()
+    wide = args.shared / "extraction-wide"
+    spec = importlib.util.spec_from_file_location("score", wide / "score.py")
+    assert spec is not None and spec.loader is not None
+    score = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(score)
+    cleaner_text("<html><body><p>Warm-up: stoplists and patterns load once per process.</p></body></html>")
+    worst: dict[str, tuple[float, str]] = {}
+    for name in args.sets.split(","):
+        ids, pages = load_set(wide / name, args.limit)
+        gold = {page: record for page, record in score.load_gold(wide / name).items() if page in set(ids)}
+        print(f"\n{name}: {len(ids)} pages")
+        print(f"{'method':<24} {'precision':>9} {'recall':>7} {'F1':>7} {'pages/s':>8}")
+        for method_name, method in METHODS.items():
+            started = time.perf_counter()
+            texts = []
+            for html in pages:
+                try:
+                    texts.append(method(html))
+                except Exception:  # noqa: BLE001 - a library that raises on a page outputs nothing for it
+                    texts.append("")
+            seconds = time.perf_counter() - started
+            result, _ = score.score_html(gold, {page: {"id": page, "text": text} for page, text in zip(ids, texts)})
+            print(f"{method_name:<24} {result['precision']:>9.3f} {result['recall']:>7.3f} {result['f1']:>7.3f} {len(ids) / seconds:>8.1f}")
+            worst[method_name] = min(worst.get(method_name, (2.0, "")), (result["f1"], name))
+    print()
+    for method_name, (f1, name) in worst.items():
+        print(f"{method_name}: worst set {name}, token F1 {f1:.3f}")
+
+
+if __name__ == "__main__":
+    main()
