@@ -5,8 +5,9 @@
 On the HTML pages of ``shared/extraction-dev``: the snippet metric (a ``with`` snippet found
 is a true positive, a ``without`` snippet found a false positive; see text_strip.py),
 metadata accuracy (title, author, date against the expectations where known) and pages per
-second, for trafilatura's default, trafilatura with ``favor_precision`` and cleaner's
-extraction (trafilatura, then cleaner's text rules on its output). Then the whole
+second, for trafilatura's default, trafilatura with ``favor_precision``, readability-lxml
+(rendered by html-text) and cleaner's extraction (readability-lxml, trafilatura when that finds
+almost nothing, then cleaner's phrase patterns on the text). Then the whole
 ``cleaner clean`` command on the pages, each run a fresh process (as users run it), with 1
 worker and with ``--workers`` processes.
 """
@@ -26,7 +27,7 @@ import trafilatura
 from devset import load_pages, snippet_metrics, squash
 
 from cleaner.decode import decode_bytes
-from cleaner.extract import extract_html
+from cleaner.extract import extract_html, readability_text
 from cleaner.normalize import normalize_text
 
 Extracted = tuple[str, dict[str, str | None]]
@@ -73,28 +74,6 @@ def score(pages: list[tuple[dict, str]], method: Callable[[str], Extracted]) -> 
     return result
 
 
-def compare_fallbacks(pages: list[tuple[dict, str]]) -> None:
-    """Which second extractor to run when trafilatura returns too little (the fallback choice)."""
-    import justext
-
-    from cleaner.extract import MIN_MAIN_TEXT_CHARS, fallback_text
-
-    thin = [(record, html) for record, html in pages if len(trafilatura_with()(html)[0].strip()) < MIN_MAIN_TEXT_CHARS]
-
-    def justext_text(html: str) -> Extracted:
-        paragraphs = justext.justext(html.encode("utf-8"), justext.get_stoplist("English"))
-        return "\n".join(p.text for p in paragraphs if not p.is_boilerplate), {}
-
-    print(f"pages where trafilatura returns under {MIN_MAIN_TEXT_CHARS} characters: {len(thin)}")
-    for name, method in (
-        ("trafilatura alone", trafilatura_with()),
-        ("readability-lxml", lambda html: (fallback_text(html), {})),
-        ("jusText", justext_text),
-    ):
-        result = score(thin, method) if thin else {"f1": 0.0}
-        print(f"  fallback candidate {name}: F1 {result['f1']:.3f}")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--shared", type=Path, default=Path(__file__).resolve().parent.parent.parent / "shared")
@@ -113,6 +92,7 @@ def main() -> None:
     methods = {
         "trafilatura default": trafilatura_with(),
         "trafilatura precision": trafilatura_with(favor_precision=True),
+        "readability-lxml": lambda html: (readability_text(html), {}),
         "cleaner": cleaner_extraction,
     }
     results = {} if args.scaling_only else {name: score(pages, method) for name, method in methods.items()}
@@ -125,7 +105,6 @@ def main() -> None:
     if results:
         best = max(results["trafilatura default"]["f1"], results["trafilatura precision"]["f1"])
         print(f"cleaner F1 minus trafilatura's best setting: {results['cleaner']['f1'] - best:+.4f}")
-        compare_fallbacks(pages)
 
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "pages"
