@@ -51,7 +51,6 @@ from cleaner.duplicates.keys import signature_columns
 from cleaner.duplicates.signatures import shingle_hash, shingles_of
 from cleaner.normalize import exact_form, normalize_text, words
 
-
 BOILERPLATE_SHARE = 0.02
 """About one paragraph in fifty is a short boilerplate line in an outlet's own punctuation."""
 

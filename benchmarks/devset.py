@@ -1,4 +1,5 @@
-"""The extraction development set and its snippet metric, shared by the text and HTML benchmarks.
+"""The extraction development set and its snippet metric, and the wide sets' pages and scorer,
+shared by the text and HTML benchmarks.
 
 ``../shared/extraction-dev/snippets.jsonl`` lists, per page, snippets the main text must
 contain (``with``) and must not contain (``without``); each page exists as HTML and as a
@@ -7,9 +8,12 @@ whole-page text dump. Snippets are compared after whitespace is squashed.
 
 from __future__ import annotations
 
+import gzip
+import importlib.util
 import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 
 def squash(text: str) -> str:
@@ -38,3 +42,22 @@ def snippet_metrics(tp: int, fp: int, fn: int, tn: int, pages: int, seconds: flo
         "accuracy": (tp + tn) / (tp + tn + fp + fn),
         "pages_per_second": pages / seconds,
     }
+
+
+def load_wide_set(folder: Path, kind: str, limit: int = 0) -> tuple[list[str], list[str]]:
+    """The ids and the pages (``kind``: ``html`` or ``textmode``) of an extraction-wide set, in
+    the scorer's order (sorted ids), decoded."""
+    with gzip.open(folder / "gold.jsonl.gz", "rt", encoding="utf-8") as handle:
+        ids = sorted(json.loads(line)["id"] for line in handle if line.strip())
+    ids = ids[:limit] if limit else ids
+    suffix = "html" if kind == "html" else "txt"
+    return ids, [gzip.decompress((folder / kind / f"{page}.{suffix}.gz").read_bytes()).decode("utf-8") for page in ids]
+
+
+def wide_scorer(wide: Path) -> Any:
+    """extraction-wide's own ``score.py``, loaded as a module."""
+    spec = importlib.util.spec_from_file_location("score", wide / "score.py")
+    assert spec is not None and spec.loader is not None
+    score = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(score)
+    return score

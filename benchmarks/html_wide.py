@@ -20,26 +20,16 @@ these sets (its docstring gives the leave-one-set-out choices).
 from __future__ import annotations
 
 import argparse
-import gzip
-import importlib.util
-import json
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import trafilatura
+from devset import load_wide_set, wide_scorer
 
 from cleaner.extract import extract_html, readability_text
 
 SETS = ("dragnet", "cleaneval", "readability")
-
-
-def load_set(folder: Path, limit: int) -> tuple[list[str], list[str]]:
-    with gzip.open(folder / "gold.jsonl.gz", "rt", encoding="utf-8") as handle:
-        ids = sorted(json.loads(line)["id"] for line in handle if line.strip())
-    ids = ids[:limit] if limit else ids
-    pages = [gzip.decompress((folder / "html" / f"{page}.html.gz").read_bytes()).decode("utf-8") for page in ids]
-    return ids, pages
 
 
 def trafilatura_precision(html: str) -> str:
@@ -66,14 +56,11 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=0, help="pages per set (0: all)")
     args = parser.parse_args()
     wide = args.shared / "extraction-wide"
-    spec = importlib.util.spec_from_file_location("score", wide / "score.py")
-    assert spec is not None and spec.loader is not None
-    score = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(score)
+    score = wide_scorer(wide)
     cleaner_text("<html><body><p>Warm-up: stoplists and patterns load once per process.</p></body></html>")
     worst: dict[str, tuple[float, str]] = {}
     for name in args.sets.split(","):
-        ids, pages = load_set(wide / name, args.limit)
+        ids, pages = load_wide_set(wide / name, "html", args.limit)
         gold = {page: record for page, record in score.load_gold(wide / name).items() if page in set(ids)}
         print(f"\n{name}: {len(ids)} pages")
         print(f"{'method':<24} {'precision':>9} {'recall':>7} {'F1':>7} {'pages/s':>8}")

@@ -25,9 +25,7 @@ headline figure. Speed is pages per second of the method alone, one process, Pol
 from __future__ import annotations
 
 import argparse
-import gzip
 import html
-import importlib.util
 import json
 import os
 import re
@@ -36,6 +34,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 os.environ.setdefault("POLARS_MAX_THREADS", "1")  # per core, as the other text benchmark
+
+from devset import load_wide_set, wide_scorer  # noqa: E402
 
 from cleaner import StripOptions  # noqa: E402
 from cleaner.strip import strip_batch  # noqa: E402
@@ -46,15 +46,6 @@ SETS = ("dragnet", "cleaneval", "readability")
 TITLE_IN_GOLD = {"dragnet", "cleaneval"}
 Method = Callable[[list[str], str], list[list[int]]]
 """``(dumps, set name) -> kept line indexes (0-based) of each dump``."""
-
-
-def load_set(folder: Path, limit: int) -> tuple[list[str], list[str]]:
-    """The ids and text dumps of a set, in the scorer's order (sorted ids)."""
-    with gzip.open(folder / "gold.jsonl.gz", "rt", encoding="utf-8") as handle:
-        ids = sorted(json.loads(line)["id"] for line in handle if line.strip())
-    ids = ids[:limit] if limit else ids
-    dumps = [gzip.decompress((folder / "textmode" / f"{page}.txt.gz").read_bytes()).decode("utf-8") for page in ids]
-    return ids, dumps
 
 
 def keep_all(dumps: list[str], _: str) -> list[list[int]]:
@@ -152,7 +143,7 @@ def leave_one_out(wide: Path, names: list[str], limit: int, score) -> None:  # t
     data = {}
     for name in names:
         folder = wide / name
-        ids, dumps = load_set(folder, limit)
+        ids, dumps = load_wide_set(folder, "textmode", limit)
         data[name] = (folder, ids, dumps, {page: r for page, r in score.load_gold(folder).items() if page in set(ids)})
     shipped = (line_model.RESCUE_PROBABILITY, line_model.DROP_PROBABILITY)
     f1: dict[tuple[float, float], dict[str, float]] = {}
@@ -185,10 +176,7 @@ def main() -> None:
     parser.add_argument("--leave-one-out", action="store_true", help="the line model's thresholds chosen on two sets, measured on the third")
     args = parser.parse_args()
     wide = args.shared / "extraction-wide"
-    spec = importlib.util.spec_from_file_location("score", wide / "score.py")
-    assert spec is not None and spec.loader is not None
-    score = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(score)
+    score = wide_scorer(wide)
     strip_batch(["warm up the stoplists and patterns"])
     if args.leave_one_out:
         leave_one_out(wide, args.sets.split(","), args.limit, score)
@@ -196,7 +184,7 @@ def main() -> None:
     worst: dict[str, tuple[float, str]] = {}
     for name in args.sets.split(","):
         folder = wide / name
-        ids, dumps = load_set(folder, args.limit)
+        ids, dumps = load_wide_set(folder, "textmode", args.limit)
         gold = {page: record for page, record in score.load_gold(folder).items() if page in set(ids)}
         print(f"\n{name}: {len(ids)} pages")
         print(f"{'method':<20} {'precision':>9} {'recall':>7} {'F1':>7} {'pages/s':>8}")

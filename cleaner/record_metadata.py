@@ -12,6 +12,7 @@ the table has one schema whatever the order of the records.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -41,7 +42,7 @@ def _scalar(value: Any) -> Any:
     if value is None or isinstance(value, (bool, int, str)):
         return value
     if isinstance(value, float):
-        return value if value == value and abs(value) != float("inf") else str(value)
+        return value if math.isfinite(value) else str(value)
     return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
 
 
