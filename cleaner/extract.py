@@ -108,13 +108,17 @@ def trafilatura_text(html: str) -> str:
 
 def _trafilatura(html: str, url: str | None) -> tuple[str, dict[str, str | None]]:
     """trafilatura's main text and metadata (title, author, date, site, language, URL) of a page,
-    from one call: its text and its metadata share its parse."""
+    from one call: its text and its metadata share its parse. Its own fallback extractors (a
+    readability port, jusText) are skipped (``fast``): readability-lxml runs anyway. Measured:
+    extraction-dev 26% faster, snippet F1 0.9135 -> 0.9120; extraction-wide token F1 dragnet
+    0.911 -> 0.914, cleaneval 0.908 = 0.908, readability 0.958 -> 0.955, 26-40% faster."""
     metadata: dict[str, str | None] = {k: None for k in ("title", "author", "date", "sitename", "language", "url")}
     if not html.strip():
         return "", metadata
     try:
         document = trafilatura.bare_extraction(
-            html, url=url, with_metadata=True, deduplicate=False, include_comments=False, include_tables=True, include_images=False
+            html, url=url, fast=True, with_metadata=True, deduplicate=False, include_comments=False, include_tables=True,
+            include_images=False,
         )
     except (lxml.etree.LxmlError, ValueError, TypeError):
         return "", metadata
