@@ -543,8 +543,6 @@ def report_command(output: str) -> None:
         written = write_report(output)
     except CleanerError as exc:
         raise _refuse(exc) from exc
-    except FileNotFoundError as exc:
-        raise click.UsageError(str(exc)) from exc
     except OSError as exc:
         raise click.ClickException(f"cannot write the report into {output!r}: {exc}") from exc
     click.echo(f"wrote {written}", err=True)

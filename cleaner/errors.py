@@ -80,3 +80,7 @@ class WorkFolderError(CleanerError, RuntimeError):
 
 class UnknownParagraphError(CleanerError, KeyError):
     """The paragraph id asked about is not in the output folder."""
+
+
+class OutputUnreadableError(CleanerError, RuntimeError):
+    """A table of an output folder cannot be read (``cleaner report`` of a damaged folder)."""

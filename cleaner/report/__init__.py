@@ -10,10 +10,14 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 from pathlib import Path
 
-from cleaner.errors import OutputExistsError
+import polars as pl
+
+from cleaner.errors import InputNotFoundError, OutputExistsError, OutputUnreadableError
 from cleaner.report.page import GENERATOR, render_report
+from cleaner.schemas import OUTPUT_TABLES
 from cleaner.tables.write import MANIFEST, scan_output
 
 REPORT = "report.html"
@@ -22,13 +26,26 @@ __all__ = ["REPORT", "render_report", "report_html", "write_report"]
 
 
 def report_html(out_dir: str | os.PathLike[str]) -> str:
-    """The report of the output folder ``out_dir``, as one HTML page."""
+    """The report of the output folder ``out_dir``, as one HTML page.
+
+    A folder without a manifest or without one of the tables is refused
+    (:class:`~cleaner.errors.InputNotFoundError`); a table or manifest that cannot be read is
+    an :class:`~cleaner.errors.OutputUnreadableError` naming the folder."""
     folder = Path(out_dir)
     manifest_path = folder / MANIFEST
     if not manifest_path.is_file():
-        raise FileNotFoundError(f"{folder} has no {MANIFEST}: not an output folder of cleaner")
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    return render_report(scan_output(folder), manifest)
+        raise InputNotFoundError(f"{folder} has no {MANIFEST}: not an output folder of cleaner")
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        tables = scan_output(folder)
+        missing = [name for name in OUTPUT_TABLES if name not in tables]
+        if missing:
+            raise InputNotFoundError(f"{folder} has no {', '.join(missing)} table: not a whole output of cleaner")
+        return render_report(tables, manifest)
+    except (pl.exceptions.PolarsError, OSError, ValueError) as exc:
+        if isinstance(exc, InputNotFoundError):
+            raise
+        raise OutputUnreadableError(f"{folder}: a table or the manifest cannot be read ({type(exc).__name__}: {exc})") from exc
 
 
 def write_report(out_dir: str | os.PathLike[str]) -> Path:
@@ -41,12 +58,14 @@ def write_report(out_dir: str | os.PathLike[str]) -> Path:
     page = report_html(out_dir)
     if target.exists() and not _is_ours(target):
         raise OutputExistsError(f"{target} exists and is not a report of cleaner's: move it away first")
-    partial = target.with_name(f".{REPORT}.partial-{os.getpid()}")
+    handle, partial = tempfile.mkstemp(prefix=f".{REPORT}.", suffix=".partial", dir=target.parent)  # a new file, never another's
     try:
-        partial.write_text(page, encoding="utf-8")
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(page)
+        os.chmod(partial, 0o644)  # mkstemp makes it private; a report is read like the tables beside it
         os.replace(partial, target)
     finally:
-        partial.unlink(missing_ok=True)
+        Path(partial).unlink(missing_ok=True)
     return target
 
 

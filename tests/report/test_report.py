@@ -76,6 +76,19 @@ def test_a_report_replaces_its_own_page_but_no_other_file(tmp_path: Path, sample
     assert first.read_text(encoding="utf-8") == "<html>my own notes</html>"
     with pytest.raises(FileNotFoundError, match="not an output folder"):
         report_html(tmp_path)
+    assert sorted(path.name for path in out.iterdir() if path.name.startswith(".")) == []  # no temporary file left
+
+
+def test_a_damaged_or_partial_output_is_refused_naming_the_folder(tmp_path: Path, samples_output: Path) -> None:
+    damaged = shutil.copytree(samples_output, tmp_path / "damaged")
+    (damaged / "clusters.parquet").write_bytes(b"not parquet")
+    refused = CliRunner().invoke(cli, ["report", str(damaged)])
+    assert refused.exit_code == 1 and str(damaged) in refused.output and "cannot be read" in refused.output
+    partial = shutil.copytree(samples_output, tmp_path / "partial")
+    (partial / "paragraphs.parquet").unlink()
+    refused = CliRunner().invoke(cli, ["report", str(partial)])
+    assert refused.exit_code == 2 and "no paragraphs table" in refused.output
+    assert not (damaged / REPORT).exists() and not (partial / REPORT).exists()
 
 
 def test_clean_report_writes_it_with_the_dataset_and_the_report_command_remakes_it(tmp_path: Path) -> None:
