@@ -60,15 +60,6 @@ def _jus_text_lists() -> dict[str, list[str]]:
     return json.loads(gzip.decompress(data))
 
 
-@lru_cache(maxsize=256)
-def stoplist(language: str) -> frozenset[str]:
-    """The stopwords of one jusText language name."""
-    lists = _jus_text_lists()
-    if language not in lists:
-        raise ValueError(f"no stoplist for {language!r}")
-    return frozenset(lists[language])
-
-
 def iso_code(language: str | None) -> str | None:
     """ISO 639-1 code for a jusText language name (or its lower-cased name)."""
     if language is None:
