@@ -108,6 +108,8 @@ def clean(
     timings["site_templates"] = time.perf_counter() - started
     log.info("site templates: %d source(s) with template lines (%.2f s)", len(templates), timings["site_templates"])
     engine = make_engine(config, spark)
+    if config.engine == "spark" and config.index_dir is None:
+        return clean_on_spark(inputs, config, templates, engine, progress, timings, started)
     mapped = map_documents(inputs, config, templates, engine, progress)
     if mapped.documents.height == 0 and not config.allow_empty:
         raise EmptyRunError(empty_run_message(inputs, mapped.errors))
@@ -153,6 +155,33 @@ def clean(
     run_counts = counts(documents, deduplicated, mapped.removed, mapped.errors)
     dedup = dedup_section(config, indexed.rows.height, deduplicated.statistics)
     result.manifest = manifest(config, inputs, timings, run_counts, memory, dedup)
+    return result
+
+
+def clean_on_spark(
+    inputs: Inputs,
+    config: CleanConfig,
+    templates: dict[str, frozenset[int]],
+    engine: Engine,
+    progress: Progress | None,
+    timings: dict[str, float],
+    started: float,
+) -> CleanResult:
+    """Map, deduplicate and assemble on Spark's executors (``engines.spark_clean``): the same
+    tables, with nothing per paragraph on the driver. A run with a dedup index deduplicates
+    on the driver instead (the index is a local folder of this machine)."""
+    from cleaner.engines.spark import SparkEngine
+    from cleaner.engines.spark_clean import clean_on_cluster
+
+    assert isinstance(engine, SparkEngine)
+    run = clean_on_cluster(inputs, config, templates, engine, timings, progress)
+    if run.documents == 0 and not config.allow_empty:
+        raise EmptyRunError(empty_run_message(inputs, run.errors))
+    log.info("read, strip, extract and deduplicate on Spark: %d documents, %d paragraphs", run.documents, run.counts["paragraphs"])
+    timings["total"] = time.perf_counter() - started
+    result = CleanResult(stored=run.stored, errors=run.errors, config=config)
+    memory = {"driver": peak_memory_mb()}
+    result.manifest = manifest(config, inputs, timings, run.counts, memory, dedup_section(config, 0, run.statistics))
     return result
 
 

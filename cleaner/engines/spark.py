@@ -169,6 +169,9 @@ class SparkEngine:
             .appName("cleaner")
             .config("spark.ui.enabled", "false")
             .config("spark.ui.showConsoleProgress", "false")
+            # Spark's 200 shuffle partitions are made for clusters: on one machine each of
+            # deduplication's shuffles would run 200 tasks of a few rows each
+            .config("spark.sql.shuffle.partitions", str(max(4, 4 * self.workers)))
             # executors run this interpreter (the one with cleaner installed), not whatever
             # "python3" the PATH finds when the virtual environment is not activated
             .config("spark.pyspark.python", os.environ.get("PYSPARK_PYTHON", sys.executable))
@@ -188,38 +191,46 @@ class SparkEngine:
         died, and a document that fails raises no further than ``batch.clean_batch``, which
         reports it in ``errors``. ``releases_gil`` is a local-engine choice (threads);
         Spark's executors run every batch."""
-        import pyarrow.parquet as pq  # only the Spark engine needs it: local workers start faster
-
-        spark = self.spark()
-        with self._exchange() as work:
-            documents_dir, mapped_dir = Path(work) / "documents", Path(work) / "mapped"
-            documents_dir.mkdir()
-            parts = 0
-            for parts, batch in enumerate(batches, start=1):
-                pq.write_table(to_spark_arrow(batch), documents_dir / f"part-{parts:06d}.parquet")
-            if parts == 0:
+        with self.exchange() as work:
+            mapped_dir = self.map_to_folder(function, batches, Path(work))
+            if mapped_dir is None:
                 yield BatchOutput(**{name: schemas.empty(schema) for name, schema in BATCH_FRAMES.items()})
                 return
-            documents = spark.read.parquet(str(documents_dir))
-            slices = max(1, min(parts * 2, spark.sparkContext.defaultParallelism * 4))
-            (
-                documents.repartitionByRange(slices, "order")
-                .mapInArrow(partial(_spark_partition, function=function, batch_size=self.batch_size), SPARK_OUTPUT)
-                .write.parquet(str(mapped_dir))
-            )
             # one frame at a time, reading only its struct column: the driver never holds two copies
             parts = sorted(str(path) for path in mapped_dir.glob("*.parquet"))
             yield BatchOutput(**{name: decode_table(pl.read_parquet(parts, columns=["order", "row", name]), name) for name in BATCH_FRAMES})
+
+    def map_to_folder(self, function: BatchFunction, batches: Iterator[pl.DataFrame], work: Path) -> Path | None:
+        """Run ``function`` over every batch on the executors and leave its :data:`SPARK_OUTPUT`
+        rows as Parquet in ``work/mapped`` (``None``: there was no document)."""
+        import pyarrow.parquet as pq  # only the Spark engine needs it: local workers start faster
+
+        spark = self.spark()
+        documents_dir, mapped_dir = work / "documents", work / "mapped"
+        documents_dir.mkdir()
+        parts = 0
+        for parts, batch in enumerate(batches, start=1):
+            pq.write_table(to_spark_arrow(batch), documents_dir / f"part-{parts:06d}.parquet")
+        if parts == 0:
+            return None
+        documents = spark.read.parquet(str(documents_dir))
+        slices = max(1, min(parts * 2, spark.sparkContext.defaultParallelism * 4))
+        (
+            documents.repartitionByRange(slices, "order")
+            .mapInArrow(partial(_spark_partition, function=function, batch_size=self.batch_size), SPARK_OUTPUT)
+            .write.parquet(str(mapped_dir))
+        )
+        return mapped_dir
 
     def components(self, n: int, edges: pl.DataFrame) -> np.ndarray:
         """Component labels of ``n`` nodes: on the driver up to ``driver_edges`` edges, else on
         the cluster (:func:`distributed_components`)."""
         if edges.height <= self.driver_edges:
             return components(n, edges)
-        with self._exchange() as work:
+        with self.exchange() as work:
             return distributed_components(self.spark(), n, edges, Path(work))
 
-    def _exchange(self) -> tempfile.TemporaryDirectory[str]:
+    def exchange(self) -> tempfile.TemporaryDirectory[str]:
         """A temporary folder under ``work_dir`` for files Spark reads or writes."""
         try:
             if self.work_dir is not None:
@@ -235,47 +246,20 @@ def _java_found() -> bool:
 
 
 def distributed_components(spark: Any, n: int, edges: pl.DataFrame, work: Path) -> np.ndarray:
-    """Connected components of ``n`` nodes with Spark: large-star and small-star rounds.
-
-    The algorithm of Kiveris et al. (2014): *large-star* links every node's larger neighbours
-    to the smallest node of its neighbourhood, *small-star* links a node and its smaller
-    neighbours to the smallest of them; alternated, they turn every component into a star
-    around its smallest node in O(log n) rounds, each a join and a group-by over the edges,
-    checkpointed so that the plan does not grow. Edges (``a``, ``b``) go in and labels come
-    back as Parquet in ``work``. Returns each node's label: the smallest node of its component.
-    """
+    """Connected components of ``n`` nodes (edges ``a``, ``b``) on the cluster
+    (``spark_dedup.component_labels``), through Parquet in ``work``. Returns each node's
+    label: the smallest node of its component."""
     from pyspark.sql import functions as F  # noqa: N812 - PySpark's own convention
+
+    from cleaner.engines.spark_dedup import component_labels
 
     (work / "edges").mkdir(parents=True)
     edges.select(pl.col("a").cast(pl.Int64), pl.col("b").cast(pl.Int64)).write_parquet(work / "edges" / "part-0.parquet")
-    spark.sparkContext.setCheckpointDir(str(work / "checkpoints"))
-
-    def undirected(frame: Any) -> Any:
-        """Each edge once, as ``u < v``, without self-loops."""
-        return (
-            frame.select(F.least("u", "v").alias("u"), F.greatest("u", "v").alias("v"))
-            .filter(F.col("u") != F.col("v"))
-            .distinct()
-        )
-
-    current = undirected(spark.read.parquet(str(work / "edges")).select(F.col("a").alias("u"), F.col("b").alias("v"))).checkpoint()
-    while True:
-        both = current.select(F.col("u").alias("x"), F.col("v").alias("y")).union(current.select(F.col("v").alias("x"), F.col("u").alias("y")))
-        smallest = both.groupBy("x").agg(F.min("y").alias("m")).select("x", F.least("x", "m").alias("m"))
-        large = both.filter(F.col("y") > F.col("x")).join(smallest, "x").select(F.col("y").alias("u"), F.col("m").alias("v"))
-        larger_side = undirected(large).select(F.col("v").alias("x"), F.col("u").alias("y"))
-        smallest = larger_side.groupBy("x").agg(F.min("y").alias("m"))
-        small = larger_side.join(smallest, "x").select(F.col("y").alias("u"), F.col("m").alias("v")).union(
-            smallest.select(F.col("x").alias("u"), F.col("m").alias("v"))
-        )
-        following = undirected(small).checkpoint()
-        if following.exceptAll(current).isEmpty() and current.exceptAll(following).isEmpty():
-            break
-        current = following
-    current.write.parquet(str(work / "labels"))
+    read = spark.read.parquet(str(work / "edges")).select(F.col("a").alias("u"), F.col("b").alias("v"))
+    component_labels(spark, read, work / "checkpoints").write.parquet(str(work / "labels"))
     labels = np.arange(n, dtype=np.int64)
     parts = sorted((work / "labels").glob("*.parquet"))
     if parts:
         stars = pl.read_parquet(parts)
-        labels[stars["v"].to_numpy()] = stars["u"].to_numpy()
+        labels[stars["node"].to_numpy()] = stars["label"].to_numpy()
     return labels

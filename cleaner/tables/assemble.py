@@ -10,7 +10,7 @@ global sort by (document order, position) would give.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 import polars as pl
 
@@ -81,12 +81,7 @@ def assemble_tables(
     ``metadata``: the Parquet key-value metadata of the output files. A cluster
     whose canonical is an earlier paragraph comes first, as earlier documents precede today's.
     """
-    documents = schemas.conform(documents, _DOCUMENT_FIELDS, missing_as_null=True)
-    record_fields = metadata_dtype(documents["metadata"])
-    out = {
-        name: SpillTable(folder, name, schemas.documents_schema(record_fields) if name == "documents" else schemas.OUTPUT_TABLES[name], metadata=metadata)
-        for name in ("documents", "paragraphs", "clusters")
-    }
+    out, writer = _output_tables(documents, folder, metadata)
     todays_clusters = today.select("cluster_id").unique()
     earlier_canonicals = (
         earlier_texts.join(earlier.drop("doc_id"), on="para_id", how="inner")
@@ -100,7 +95,6 @@ def assemble_tables(
     canonical_provenance = (
         today.filter(pl.col("is_canonical")).select("cluster_id").join(provenance, on="cluster_id", how="left", maintain_order="left")
     )
-    writer = _DocumentWriter(documents, out["documents"], record_fields)
     carried = schemas.empty(pl.Schema({"doc_id": pl.String, "position": pl.Int32, "text": pl.String}))
     done = canonicals_done = 0
     for piece in texts.pieces():
@@ -126,6 +120,45 @@ def assemble_tables(
     for table in out.values():
         table.close()
     return out
+
+
+def assemble_sorted(
+    paragraphs: Iterable[pl.DataFrame],
+    clusters: Iterable[pl.DataFrame],
+    bodies: Iterable[pl.DataFrame],
+    documents: pl.DataFrame,
+    folder: WorkFolder,
+    metadata: Mapping[str, str] | None = None,
+) -> dict[str, SpillTable]:
+    """The same tables as :func:`assemble_tables`, from rows that were joined and sorted
+    elsewhere (by Spark's executors) and arrive a piece at a time, in output order:
+    ``paragraphs`` (:data:`schemas.PARAGRAPHS`), ``clusters`` (:data:`schemas.CLUSTERS`), the
+    ``bodies`` of documents with paragraphs (``doc_id, text``), and ``documents`` as there.
+    The spill tables cut row groups by row count alone, so the files are the same bytes."""
+    out, writer = _output_tables(documents, folder, metadata)
+    for piece in paragraphs:
+        out["paragraphs"].append(schemas.conform(piece, schemas.PARAGRAPHS))
+    for piece in clusters:
+        out["clusters"].append(schemas.conform(piece, schemas.CLUSTERS))
+    for piece in bodies:
+        writer.add(piece)
+    writer.finish()
+    for table in out.values():
+        table.close()
+    return out
+
+
+def _output_tables(
+    documents: pl.DataFrame, folder: WorkFolder, metadata: Mapping[str, str] | None
+) -> tuple[dict[str, SpillTable], _DocumentWriter]:
+    """The three text-carrying output tables, empty, and the writer of the ``documents`` one."""
+    documents = schemas.conform(documents, _DOCUMENT_FIELDS, missing_as_null=True)
+    record_fields = metadata_dtype(documents["metadata"])
+    out = {
+        name: SpillTable(folder, name, schemas.documents_schema(record_fields) if name == "documents" else schemas.OUTPUT_TABLES[name], metadata=metadata)
+        for name in ("documents", "paragraphs", "clusters")
+    }
+    return out, _DocumentWriter(documents, out["documents"], record_fields)
 
 
 def _append_clusters(out: SpillTable, canonicals: pl.DataFrame, provenance: pl.DataFrame) -> None:

@@ -1,0 +1,242 @@
+"""A run on Spark: map, deduplication and the rows of the tables on the executors.
+
+``pipeline.clean`` hands a Spark run without a dedup index to :func:`clean_on_cluster`. The
+map stage's output stays on the cluster's work folder as Parquet; deduplication runs as the
+DataFrame jobs of ``spark_dedup``; the output rows are joined and sorted there, and the
+driver only streams them, a Parquet row group at a time, into the same spill tables the
+local engine fills, so the files are the same bytes. What the driver keeps is per document
+(identity, metadata found, errors) and a few counts; nothing is kept per paragraph.
+
+Each job's result is written to the work folder before the next reads it, so that no stage
+is computed twice and a failed task is retried from there.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pyarrow.parquet as pq
+
+from cleaner import schemas
+from cleaner.batch import BATCH_FRAMES, BatchOutput, clean_batch
+from cleaner.config import CleanConfig
+from cleaner.discover import ErrorRow
+from cleaner.engines import spark_dedup
+from cleaner.engines.spark import SparkEngine, decode_table
+from cleaner.inputs import Inputs, document_batches, input_bytes, raw_documents
+from cleaner.manifest import parquet_metadata
+from cleaner.progress import Progress
+from cleaner.tables.assemble import assemble_sorted
+from cleaner.tables.collect import MapCollector, MappedDocuments
+from cleaner.tables.spill import SpillTable, WorkFolder
+
+READ_BATCH_ROWS = 65_536
+"""Rows the driver reads at once from the cluster's sorted output: its memory per table."""
+
+
+@dataclass
+class ClusterRun:
+    """What :func:`clean_on_cluster` gives the pipeline: tables, errors and the manifest's parts."""
+
+    stored: dict[str, SpillTable]
+    errors: pl.DataFrame
+    counts: dict[str, Any]
+    statistics: dict[str, Any]
+    documents: int
+
+
+def clean_on_cluster(
+    inputs: Inputs,
+    config: CleanConfig,
+    templates: dict[str, frozenset[int]],
+    engine: SparkEngine,
+    timings: dict[str, float],
+    progress: Progress | None = None,
+) -> ClusterRun:
+    """Clean ``inputs`` with every per-paragraph step on Spark (see the module docstring)."""
+    spark = engine.spark()
+    read_errors: list[ErrorRow] = []
+    info: list[pl.DataFrame] = []
+    on_file = None
+    if progress is not None:
+        progress.stage("reading", input_bytes(inputs, config))
+        on_file = progress.advance
+    batches = document_batches(raw_documents(inputs, config, read_errors, on_file=on_file), config.batch_size, config.batch_chars, info)
+    started = time.perf_counter()
+    with engine.exchange() as exchange:
+        work = Path(exchange)
+        mapped_dir = engine.map_to_folder(partial(clean_batch, config=config, templates=templates), batches, work)
+        mapped = _collect_documents(spark, mapped_dir, config, work, info, read_errors)
+        timings["read_strip_extract"] = time.perf_counter() - started
+        if mapped.documents.height == 0:
+            empty = assemble_sorted([], [], [], mapped.documents, mapped.folder, parquet_metadata(config))
+            return ClusterRun({**empty, "removed": mapped.removed}, mapped.errors, _no_counts(mapped), {}, 0)
+        if progress is not None:
+            progress.stage("deduplicate")
+        stage = time.perf_counter()
+        jobs = _Jobs(spark, work)
+        documents = jobs.save("document_keys", spark.createDataFrame(mapped.documents.select("doc_id", "source", "date", "order").to_arrow()))
+        rows = spark.read.parquet(str(mapped_dir)).filter("paragraphs is not null").select("order", "paragraphs.*")
+        assigned, statistics = _deduplicate(jobs, rows, documents, config)
+        timings["clusters"] = time.perf_counter() - stage
+        stage = time.perf_counter()
+        stored = _tables(jobs, rows, assigned, documents, mapped, config)
+        timings["assemble_tables"] = time.perf_counter() - stage
+        counts = _counts(jobs, assigned, mapped)
+    return ClusterRun({**stored, "removed": mapped.removed}, mapped.errors, counts, statistics, mapped.documents.height)
+
+
+class _Jobs:
+    """Writes each job's result to the work folder and reads it back: computed once."""
+
+    def __init__(self, spark: Any, work: Path) -> None:
+        self.spark = spark
+        self.work = work
+
+    def save(self, name: str, frame: Any) -> Any:
+        frame.write.parquet(str(self.work / name))
+        return self.spark.read.parquet(str(self.work / name))
+
+    def pieces(self, name: str, frame: Any, schema: pl.Schema) -> Iterator[pl.DataFrame]:
+        """``frame`` (sorted) written, then read back in order a few rows at a time."""
+        frame.write.parquet(str(self.work / name))
+        for part in sorted((self.work / name).glob("part-*.parquet")):
+            for batch in pq.ParquetFile(part).iter_batches(batch_size=READ_BATCH_ROWS):
+                yield schemas.conform(pl.from_arrow(batch), schema)  # type: ignore[arg-type]
+
+
+def _collect_documents(
+    spark: Any, mapped_dir: Path | None, config: CleanConfig, work: Path, info: list[pl.DataFrame], read_errors: list[ErrorRow]
+) -> MappedDocuments:
+    """The per-document part of the map output on the driver (identity, metadata found,
+    errors), and the removed lines streamed in order into the ``removed`` log."""
+    collector = MapCollector(WorkFolder(config.work_dir), None, parquet_metadata(config))
+    if mapped_dir is not None:
+        parts = sorted(str(path) for path in mapped_dir.glob("*.parquet"))
+        frames = {name: schemas.empty(schema) for name, schema in BATCH_FRAMES.items()}
+        meta = decode_table(pl.read_parquet(parts, columns=["order", "row", "meta"]), "meta")
+        errors = decode_table(pl.read_parquet(parts, columns=["order", "row", "errors"]), "errors")
+        collector.add(BatchOutput(**{**frames, "meta": meta, "errors": errors}))
+        removed = spark.read.parquet(str(mapped_dir)).filter("removed is not null").orderBy("order", "row").select("removed.*")
+        for piece in _Jobs(spark, work).pieces("removed", removed, schemas.REMOVED):
+            collector.add(BatchOutput(**{**frames, "removed": piece}))
+    return collector.finish(info, read_errors)
+
+
+def _deduplicate(jobs: _Jobs, rows: Any, documents: Any, config: CleanConfig) -> tuple[Any, dict[str, Any]]:
+    """Every paragraph's cluster (``spark_dedup.assigned_paragraphs``), and the manifest's counts."""
+    from pyspark.sql import functions as F  # noqa: N812 - PySpark's own convention
+
+    clock = time.perf_counter()
+    seconds: dict[str, float] = {}
+
+    def lap(name: str) -> None:
+        nonlocal clock
+        seconds[name] = round(time.perf_counter() - clock, 3)
+        clock = time.perf_counter()
+
+    bands = config.signature_params().bands if config.signatures_needed() else 0
+    keys = rows.select("order", "para_id", "doc_id", "position", "norm_key", "n_tokens", F.length("text").alias("n_chars"),
+                       "shingles", "band_keys", "anchors")
+    ranked = spark_dedup.ranked_paragraphs(keys, documents, config.prefer_sources)
+    reps = jobs.save("representatives", spark_dedup.representatives(ranked, bands))
+    lap("representatives")
+    statistics: dict[str, Any] = {}
+    if config.near_duplicates:
+        rule = config.match_rule()
+        pairs = jobs.save("pairs", spark_dedup.candidate_pairs(reps, bands, config.max_bucket))
+        lap("candidates")
+        edges = jobs.save("edges", spark_dedup.verified_edges(pairs, reps, rule))
+        lap("verification")
+        stars = jobs.save("stars", spark_dedup.star_assignment(jobs.spark, reps, edges, rule, jobs.work / "checkpoints"))
+        lap("star_clusters")
+        found = edges.groupBy("match").count().collect()
+        by_match = {row["match"]: row["count"] for row in found}
+        statistics = {
+            "seconds": seconds,
+            "representatives": reps.count(),
+            "with_signature": reps.filter("has_bands").count(),
+            "shingle_sets_loaded": pairs.select(F.explode(F.array("a", "b")).alias("rid")).distinct().count(),
+            "candidate_pairs": pairs.count(),
+            "near_edges": by_match.get("near", 0),
+            "contained_edges": by_match.get("contained", 0),
+        }
+    else:
+        stars = reps.select("rid", F.col("rid").alias("centre"), F.lit(1.0).alias("jaccard"), F.lit(1.0).alias("containment"),
+                            F.lit("canonical").alias("match"))
+    assigned = jobs.save("assigned", spark_dedup.assigned_paragraphs(ranked.drop("shingles", "band_keys", "anchors"), reps, stars))
+    lap("assignment")
+    return assigned, statistics
+
+
+def _tables(jobs: _Jobs, rows: Any, assigned: Any, documents: Any, mapped: MappedDocuments, config: CleanConfig) -> dict[str, SpillTable]:
+    """The output rows joined and sorted on the cluster, streamed into the output tables."""
+    from pyspark.sql import functions as F  # noqa: N812
+
+    provenance = jobs.save("provenance", spark_dedup.provenance(assigned, documents))
+    texts = rows.select("para_id", "text", "line_start", "line_end")
+    with_text = assigned.join(texts, "para_id")
+    paragraphs = with_text.orderBy("order", "position").select(*schemas.PARAGRAPHS)
+    clusters = (
+        with_text.filter("is_canonical").join(provenance, "cluster_id").orderBy("order", "position")
+        .select("cluster_id", F.col("para_id").alias("canonical_para_id"), "text", "size", "doc_ids", "sources")
+    )
+    ordered_texts = F.array_sort(F.collect_list(F.struct("position", "text")))
+    bodies = (
+        rows.groupBy("order", "doc_id").agg(F.array_join(F.transform(ordered_texts, lambda s: s["text"]), "\n\n").alias("text"))
+        .orderBy("order").select("doc_id", "text")
+    )
+    duplicates = spark_dedup.duplicate_documents(assigned, documents, config.duplicate_doc_ratio)
+    n_paragraphs = assigned.groupBy("doc_id").agg(F.count(F.lit(1)).cast("int").alias("n_paragraphs"))
+    fields = jobs.save("document_fields", n_paragraphs.join(duplicates, "doc_id", "full"))
+    found = pl.from_arrow(fields.toArrow())
+    assert isinstance(found, pl.DataFrame)
+    documents_fields = (
+        mapped.documents.join(found.select("doc_id", "n_paragraphs"), on="doc_id", how="left", maintain_order="left")
+        .join(found.select("doc_id", "duplicate_of").filter(pl.col("duplicate_of").is_not_null()), on="doc_id", how="left", maintain_order="left")
+        .with_columns(pl.col("n_paragraphs").fill_null(0))
+    )
+    return assemble_sorted(
+        jobs.pieces("paragraphs_table", paragraphs, schemas.PARAGRAPHS),
+        jobs.pieces("clusters_table", clusters, schemas.CLUSTERS),
+        jobs.pieces("bodies", bodies, pl.Schema({"doc_id": pl.String, "text": pl.String})),
+        documents_fields,
+        mapped.folder,
+        parquet_metadata(config),
+    )
+
+
+def _counts(jobs: _Jobs, assigned: Any, mapped: MappedDocuments) -> dict[str, Any]:
+    """The manifest's counts (``manifest.counts``), aggregated on the cluster."""
+    from pyspark.sql import functions as F  # noqa: N812
+
+    provenance = jobs.spark.read.parquet(str(jobs.work / "provenance"))
+    fields = jobs.spark.read.parquet(str(jobs.work / "document_fields"))
+    totals = assigned.agg(F.count(F.lit(1)).alias("paragraphs"), F.sum(F.when(~F.col("is_canonical"), 1).otherwise(0)).alias("copies")).first()
+    clusters = provenance.agg(F.count(F.lit(1)).alias("all"), F.sum(F.when(F.col("size") > 1, 1).otherwise(0)).alias("shared")).first()
+    errors = mapped.errors
+    return {
+        "documents": mapped.documents.height,
+        "duplicate_documents": fields.filter("duplicate_of is not null").count(),
+        "paragraphs": int(totals["paragraphs"] or 0),
+        "clusters": int(clusters["all"] or 0),
+        "duplicate_clusters": int(clusters["shared"] or 0),
+        "duplicate_paragraphs": int(totals["copies"] or 0),
+        "removed": mapped.removed.rows,
+        "removed_by_reason": dict(sorted(mapped.removed.by_reason.items())),
+        "errors": errors.height,
+        "errors_skipped": errors.filter(pl.col("action") == "skipped").height,
+    }
+
+
+def _no_counts(mapped: MappedDocuments) -> dict[str, Any]:
+    """The manifest's counts of a run in which no document could be read."""
+    zero = dict.fromkeys(("documents", "duplicate_documents", "paragraphs", "clusters", "duplicate_clusters", "duplicate_paragraphs"), 0)
+    skipped = mapped.errors.filter(pl.col("action") == "skipped").height
+    return {**zero, "removed": 0, "removed_by_reason": {}, "errors": mapped.errors.height, "errors_skipped": skipped}
