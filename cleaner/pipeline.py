@@ -10,6 +10,10 @@
 4. **Assemble** the output tables from the spilled text, a row group at a time.
 5. The :class:`CleanResult` is written by :meth:`CleanResult.write` (atomically).
 
+On the Spark engine without a dedup index, stages 2 to 4 run on the executors instead
+(:func:`clean_on_spark`, ``engines.spark_clean``): the same decisions and the same bytes, with
+nothing per paragraph on the driver.
+
 ``clean`` and ``clean_frame`` are what the command line calls; the CLI adds nothing but
 argument parsing and printing, so everything a user can do there they can do here.
 """
@@ -110,6 +114,12 @@ def clean(
     engine = make_engine(config, spark)
     if config.engine == "spark" and config.index_dir is None:
         return clean_on_spark(inputs, config, templates, engine, progress, timings, started)
+    if config.engine == "spark":
+        log.warning(
+            "with a dedup index (%s) the Spark engine deduplicates on the driver, which needs about 0.7 GB per "
+            "million paragraphs (today's and the index's); past the driver's memory, clean the whole collection in "
+            "one run without --index, where deduplication runs on the executors", config.index_dir,
+        )
     mapped = map_documents(inputs, config, templates, engine, progress)
     if mapped.documents.height == 0 and not config.allow_empty:
         raise EmptyRunError(empty_run_message(inputs, mapped.errors))

@@ -11,6 +11,7 @@ components of a large duplicate graph can be labelled on the cluster as well
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -202,7 +203,8 @@ class SparkEngine:
 
     def map_to_folder(self, function: BatchFunction, batches: Iterator[pl.DataFrame], work: Path) -> Path | None:
         """Run ``function`` over every batch on the executors and leave its :data:`SPARK_OUTPUT`
-        rows as Parquet in ``work/mapped`` (``None``: there was no document)."""
+        rows as Parquet in ``work/mapped`` (``None``: there was no document). The files, in
+        :func:`ordered_parts` order, hold the rows in document order."""
         import pyarrow.parquet as pq  # only the Spark engine needs it: local workers start faster
 
         spark = self.spark()
@@ -217,8 +219,10 @@ class SparkEngine:
         slices = max(1, min(parts * 2, spark.sparkContext.defaultParallelism * 4))
         (
             documents.repartitionByRange(slices, "order")
+            .sortWithinPartitions("order")
             .mapInArrow(partial(_spark_partition, function=function, batch_size=self.batch_size), SPARK_OUTPUT)
-            .write.parquet(str(mapped_dir))
+            .write.option("maxRecordsPerFile", FILE_ROWS)
+            .parquet(str(mapped_dir))
         )
         return mapped_dir
 
@@ -240,6 +244,23 @@ class SparkEngine:
             raise EngineUnavailableError(f"the Spark work folder {self.work_dir!r} cannot be used: {exc}") from exc
 
 
+FILE_ROWS = 65_536
+"""Rows per Parquet file that Spark writes for the driver to read back: the driver reads a
+file's row group at a time, and Spark's row groups are as large as the file."""
+
+
+def ordered_parts(folder: Path) -> list[Path]:
+    """The Parquet files of a Spark output folder in its rows' order: by partition, then by the
+    file's number within the partition (``part-00003-<job>-c001...``), compared as numbers."""
+    pattern = re.compile(r"part-(\d+)-.*?-c(\d+)")
+
+    def place(path: Path) -> tuple[int, int, str]:
+        found = pattern.match(path.name)
+        return (int(found.group(1)), int(found.group(2)), path.name) if found else (-1, -1, path.name)
+
+    return sorted(folder.glob("part-*.parquet"), key=place)
+
+
 def _java_found() -> bool:
     home = os.environ.get("JAVA_HOME")
     return shutil.which("java") is not None or (home is not None and os.path.exists(os.path.join(home, "bin", "java")))
@@ -249,7 +270,7 @@ def distributed_components(spark: Any, n: int, edges: pl.DataFrame, work: Path) 
     """Connected components of ``n`` nodes (edges ``a``, ``b``) on the cluster
     (``spark_dedup.component_labels``), through Parquet in ``work``. Returns each node's
     label: the smallest node of its component."""
-    from pyspark.sql import functions as F  # noqa: N812 - PySpark's own convention
+    from pyspark.sql import functions as F
 
     from cleaner.engines.spark_dedup import component_labels
 

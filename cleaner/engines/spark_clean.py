@@ -1,11 +1,13 @@
-"""A run on Spark: map, deduplication and the rows of the tables on the executors.
+"""A run on Spark: map and deduplication on the executors, the driver only streaming rows.
 
 ``pipeline.clean`` hands a Spark run without a dedup index to :func:`clean_on_cluster`. The
-map stage's output stays on the cluster's work folder as Parquet; deduplication runs as the
-DataFrame jobs of ``spark_dedup``; the output rows are joined and sorted there, and the
-driver only streams them, a Parquet row group at a time, into the same spill tables the
-local engine fills, so the files are the same bytes. What the driver keeps is per document
-(identity, metadata found, errors) and a few counts; nothing is kept per paragraph.
+map stage's output stays in the work folder as Parquet, in document order; deduplication
+runs as the DataFrame jobs of ``spark_dedup``, and each paragraph's cluster is sorted into
+document order there. The driver streams the texts and the clusters side by side, a few
+thousand rows at a time, into the same spill tables the local engine fills
+(``tables.assemble.assemble_streams``), so the files are the same bytes. What the driver
+keeps is per document (identity, metadata found, errors) and a few counts; nothing per
+paragraph. The text itself is never shuffled.
 
 Each job's result is written to the work folder before the next reads it, so that no stage
 is computed twice and a failed task is retried from there.
@@ -27,16 +29,17 @@ from cleaner import schemas
 from cleaner.batch import BATCH_FRAMES, BatchOutput, clean_batch
 from cleaner.config import CleanConfig
 from cleaner.discover import ErrorRow
+from cleaner.duplicates.canonical import ASSIGNMENT
 from cleaner.engines import spark_dedup
-from cleaner.engines.spark import SparkEngine, decode_table
+from cleaner.engines.spark import FILE_ROWS, SparkEngine, decode_table, ordered_parts
 from cleaner.inputs import Inputs, document_batches, input_bytes, raw_documents
 from cleaner.manifest import parquet_metadata
 from cleaner.progress import Progress
-from cleaner.tables.assemble import assemble_sorted
+from cleaner.tables.assemble import assemble_streams
 from cleaner.tables.collect import MapCollector, MappedDocuments
 from cleaner.tables.spill import SpillTable, WorkFolder
 
-READ_BATCH_ROWS = 65_536
+READ_BATCH_ROWS = 16_384
 """Rows the driver reads at once from the cluster's sorted output: its memory per table."""
 
 
@@ -72,10 +75,10 @@ def clean_on_cluster(
     with engine.exchange() as exchange:
         work = Path(exchange)
         mapped_dir = engine.map_to_folder(partial(clean_batch, config=config, templates=templates), batches, work)
-        mapped = _collect_documents(spark, mapped_dir, config, work, info, read_errors)
+        mapped = _collect_documents(mapped_dir, config, info, read_errors)
         timings["read_strip_extract"] = time.perf_counter() - started
         if mapped.documents.height == 0:
-            empty = assemble_sorted([], [], [], mapped.documents, mapped.folder, parquet_metadata(config))
+            empty = assemble_streams([], [], mapped.documents, mapped.folder, parquet_metadata(config))
             return ClusterRun({**empty, "removed": mapped.removed}, mapped.errors, _no_counts(mapped), {}, 0)
         if progress is not None:
             progress.stage("deduplicate")
@@ -86,9 +89,12 @@ def clean_on_cluster(
         assigned, statistics = _deduplicate(jobs, rows, documents, config)
         timings["clusters"] = time.perf_counter() - stage
         stage = time.perf_counter()
-        stored = _tables(jobs, rows, assigned, documents, mapped, config)
+        assert mapped_dir is not None
+        stored = _tables(jobs, mapped_dir, assigned, documents, mapped, config)
         timings["assemble_tables"] = time.perf_counter() - stage
         counts = _counts(jobs, assigned, mapped)
+        if statistics:
+            statistics["parquet_bytes"] = {"map_output": _folder_bytes(mapped_dir), **jobs.written}
     return ClusterRun({**stored, "removed": mapped.removed}, mapped.errors, counts, statistics, mapped.documents.height)
 
 
@@ -98,40 +104,60 @@ class _Jobs:
     def __init__(self, spark: Any, work: Path) -> None:
         self.spark = spark
         self.work = work
+        self.written: dict[str, int] = {}
+        """Bytes of Parquet each job wrote (what a cluster stores or shuffles between stages)."""
 
     def save(self, name: str, frame: Any) -> Any:
         frame.write.parquet(str(self.work / name))
+        self._measure(name)
         return self.spark.read.parquet(str(self.work / name))
+
+    def _measure(self, name: str) -> None:
+        self.written[name] = sum(path.stat().st_size for path in (self.work / name).glob("*.parquet"))
 
     def pieces(self, name: str, frame: Any, schema: pl.Schema) -> Iterator[pl.DataFrame]:
         """``frame`` (sorted) written, then read back in order a few rows at a time."""
-        frame.write.parquet(str(self.work / name))
-        for part in sorted((self.work / name).glob("part-*.parquet")):
+        frame.write.option("maxRecordsPerFile", FILE_ROWS).parquet(str(self.work / name))
+        self._measure(name)
+        for part in ordered_parts(self.work / name):
             for batch in pq.ParquetFile(part).iter_batches(batch_size=READ_BATCH_ROWS):
                 yield schemas.conform(pl.from_arrow(batch), schema)  # type: ignore[arg-type]
 
 
+def mapped_rows(mapped_dir: Path, name: str, schema: pl.Schema) -> Iterator[pl.DataFrame]:
+    """The ``schema`` fields of one of the map output's frames (``batch.BATCH_FRAMES``), streamed
+    from the executors' files in document order, a few rows at a time: the map stage left
+    them in that order. Only those fields are read from the files."""
+    fields = [f"{name}.{field}" for field in schema]
+    for part in ordered_parts(mapped_dir):
+        for batch in pq.ParquetFile(part).iter_batches(batch_size=READ_BATCH_ROWS, columns=fields):
+            rows = pl.from_arrow(batch)
+            assert isinstance(rows, pl.DataFrame)
+            rows = rows.filter(pl.col(name).is_not_null())
+            if rows.height:
+                yield schemas.conform(rows.select(pl.col(name).struct.unnest()), schema)
+
+
 def _collect_documents(
-    spark: Any, mapped_dir: Path | None, config: CleanConfig, work: Path, info: list[pl.DataFrame], read_errors: list[ErrorRow]
+    mapped_dir: Path | None, config: CleanConfig, info: list[pl.DataFrame], read_errors: list[ErrorRow]
 ) -> MappedDocuments:
     """The per-document part of the map output on the driver (identity, metadata found,
     errors), and the removed lines streamed in order into the ``removed`` log."""
     collector = MapCollector(WorkFolder(config.work_dir), None, parquet_metadata(config))
     if mapped_dir is not None:
-        parts = sorted(str(path) for path in mapped_dir.glob("*.parquet"))
+        parts = [str(path) for path in ordered_parts(mapped_dir)]
         frames = {name: schemas.empty(schema) for name, schema in BATCH_FRAMES.items()}
         meta = decode_table(pl.read_parquet(parts, columns=["order", "row", "meta"]), "meta")
         errors = decode_table(pl.read_parquet(parts, columns=["order", "row", "errors"]), "errors")
         collector.add(BatchOutput(**{**frames, "meta": meta, "errors": errors}))
-        removed = spark.read.parquet(str(mapped_dir)).filter("removed is not null").orderBy("order", "row").select("removed.*")
-        for piece in _Jobs(spark, work).pieces("removed", removed, schemas.REMOVED):
+        for piece in mapped_rows(mapped_dir, "removed", schemas.REMOVED):
             collector.add(BatchOutput(**{**frames, "removed": piece}))
     return collector.finish(info, read_errors)
 
 
 def _deduplicate(jobs: _Jobs, rows: Any, documents: Any, config: CleanConfig) -> tuple[Any, dict[str, Any]]:
     """Every paragraph's cluster (``spark_dedup.assigned_paragraphs``), and the manifest's counts."""
-    from pyspark.sql import functions as F  # noqa: N812 - PySpark's own convention
+    from pyspark.sql import functions as F
 
     clock = time.perf_counter()
     seconds: dict[str, float] = {}
@@ -175,22 +201,17 @@ def _deduplicate(jobs: _Jobs, rows: Any, documents: Any, config: CleanConfig) ->
     return assigned, statistics
 
 
-def _tables(jobs: _Jobs, rows: Any, assigned: Any, documents: Any, mapped: MappedDocuments, config: CleanConfig) -> dict[str, SpillTable]:
-    """The output rows joined and sorted on the cluster, streamed into the output tables."""
-    from pyspark.sql import functions as F  # noqa: N812
+def _tables(
+    jobs: _Jobs, mapped_dir: Path, assigned: Any, documents: Any, mapped: MappedDocuments, config: CleanConfig
+) -> dict[str, SpillTable]:
+    """The clusters sorted on the cluster and the texts as the map stage left them, streamed
+    side by side into the output tables."""
+    from pyspark.sql import functions as F
 
     provenance = jobs.save("provenance", spark_dedup.provenance(assigned, documents))
-    texts = rows.select("para_id", "text", "line_start", "line_end")
-    with_text = assigned.join(texts, "para_id")
-    paragraphs = with_text.orderBy("order", "position").select(*schemas.PARAGRAPHS)
-    clusters = (
-        with_text.filter("is_canonical").join(provenance, "cluster_id").orderBy("order", "position")
-        .select("cluster_id", F.col("para_id").alias("canonical_para_id"), "text", "size", "doc_ids", "sources")
-    )
-    ordered_texts = F.array_sort(F.collect_list(F.struct("position", "text")))
-    bodies = (
-        rows.groupBy("order", "doc_id").agg(F.array_join(F.transform(ordered_texts, lambda s: s["text"]), "\n\n").alias("text"))
-        .orderBy("order").select("doc_id", "text")
+    heads = provenance.withColumn("is_canonical", F.lit(True))
+    ordered = assigned.join(heads, ["cluster_id", "is_canonical"], "left").orderBy("order", "position").select(
+        *ASSIGNMENT, "size", "doc_ids", "sources"
     )
     duplicates = spark_dedup.duplicate_documents(assigned, documents, config.duplicate_doc_ratio)
     n_paragraphs = assigned.groupBy("doc_id").agg(F.count(F.lit(1)).cast("int").alias("n_paragraphs"))
@@ -202,19 +223,21 @@ def _tables(jobs: _Jobs, rows: Any, assigned: Any, documents: Any, mapped: Mappe
         .join(found.select("doc_id", "duplicate_of").filter(pl.col("duplicate_of").is_not_null()), on="doc_id", how="left", maintain_order="left")
         .with_columns(pl.col("n_paragraphs").fill_null(0))
     )
-    return assemble_sorted(
-        jobs.pieces("paragraphs_table", paragraphs, schemas.PARAGRAPHS),
-        jobs.pieces("clusters_table", clusters, schemas.CLUSTERS),
-        jobs.pieces("bodies", bodies, pl.Schema({"doc_id": pl.String, "text": pl.String})),
-        documents_fields,
-        mapped.folder,
-        parquet_metadata(config),
+    texts = mapped_rows(mapped_dir, "paragraphs", schemas.PARAGRAPH_TEXTS)
+    return assemble_streams(
+        texts, jobs.pieces("assigned_in_order", ordered, ASSIGNED_IN_ORDER), documents_fields, mapped.folder, parquet_metadata(config)
     )
+
+
+ASSIGNED_IN_ORDER = pl.Schema(
+    {**ASSIGNMENT, **{name: schemas.CLUSTERS[name] for name in ("size", "doc_ids", "sources")}}
+)
+"""Each paragraph's cluster in document order, with its cluster's provenance on canonical rows."""
 
 
 def _counts(jobs: _Jobs, assigned: Any, mapped: MappedDocuments) -> dict[str, Any]:
     """The manifest's counts (``manifest.counts``), aggregated on the cluster."""
-    from pyspark.sql import functions as F  # noqa: N812
+    from pyspark.sql import functions as F
 
     provenance = jobs.spark.read.parquet(str(jobs.work / "provenance"))
     fields = jobs.spark.read.parquet(str(jobs.work / "document_fields"))
@@ -240,3 +263,7 @@ def _no_counts(mapped: MappedDocuments) -> dict[str, Any]:
     zero = dict.fromkeys(("documents", "duplicate_documents", "paragraphs", "clusters", "duplicate_clusters", "duplicate_paragraphs"), 0)
     skipped = mapped.errors.filter(pl.col("action") == "skipped").height
     return {**zero, "removed": 0, "removed_by_reason": {}, "errors": mapped.errors.height, "errors_skipped": skipped}
+
+
+def _folder_bytes(folder: Path) -> int:
+    return sum(path.stat().st_size for path in folder.glob("*.parquet"))

@@ -48,7 +48,7 @@ def _functions() -> Any:
 def document_keys(documents: Any, prefer_sources: Sequence[str]) -> Any:
     """``doc_id, source, _undated, _date, _prefer``: the document-level steps of the canonical
     rule (``canonical._document_keys``), as values that sort the same way as its dense ranks."""
-    F = _functions()  # noqa: N806 - PySpark's own convention
+    F = _functions()
     has_date = F.coalesce(F.col("date").rlike(_ISO_DATE), F.lit(False))
     prefer = F.lit(len(prefer_sources))
     for rank, source in reversed(list(enumerate(prefer_sources))):
@@ -65,7 +65,7 @@ def document_keys(documents: Any, prefer_sources: Sequence[str]) -> Any:
 def ranked_paragraphs(paragraphs: Any, documents: Any, prefer_sources: Sequence[str]) -> Any:
     """``paragraphs`` with ``rank``: the struct (undated, date, preferred source, fewer words
     last, fewer characters last, ``doc_id``, position) whose order is the canonical order."""
-    F = _functions()  # noqa: N806
+    F = _functions()
     keys = document_keys(documents, prefer_sources).drop("source")
     return paragraphs.join(keys, "doc_id", "left").withColumn(
         "rank",
@@ -84,7 +84,7 @@ def ranked_paragraphs(paragraphs: Any, documents: Any, prefer_sources: Sequence[
 def representatives(ranked: Any, bands: int) -> Any:
     """One row per normalised text: its best-ranked copy (``rank``, ``para_id``), its signatures,
     and ``rid``, increasing in rank order. ``has_bands``: a full set of ``bands`` band keys."""
-    F = _functions()  # noqa: N806
+    F = _functions()
     signature = F.struct("para_id", "shingles", "band_keys", "anchors")
     best = ranked.groupBy("norm_key").agg(F.min("rank").alias("rank"), F.min_by(signature, "rank").alias("best"))
     # a sort range-partitions the rows, so an id of (partition, row in partition) follows it
@@ -104,6 +104,12 @@ def representatives(ranked: Any, bands: int) -> Any:
     )
 
 
+def _partition_frame(batches: Iterator[Any]) -> pl.DataFrame | None:
+    """A partition's Arrow batches as one frame (``None``: the partition is empty)."""
+    parts = [part for part in (pl.from_arrow(batch) for batch in batches) if isinstance(part, pl.DataFrame) and part.height]
+    return pl.concat(parts, how="vertical") if parts else None
+
+
 def pairs_in_buckets(batches: Iterator[Any], max_bucket: int) -> Iterator[Any]:
     """Run on an executor: ``candidates.bucket_pairs`` over the whole buckets of a partition.
 
@@ -115,11 +121,10 @@ def pairs_in_buckets(batches: Iterator[Any], max_bucket: int) -> Iterator[Any]:
 
     from cleaner.duplicates.candidates import bucket_pairs
 
-    parts = [pl.from_arrow(batch) for batch in batches]
-    frame = pl.concat([part for part in parts if isinstance(part, pl.DataFrame) and part.height], how="vertical") if parts else None
-    if frame is None or frame.height == 0:
+    frame = _partition_frame(batches)
+    if frame is None:
         return
-    for (channel,), entries in frame.partition_by("channel", as_dict=True).items():
+    for entries in frame.partition_by("channel"):
         rids, local = np.unique(entries["rid"].to_numpy(), return_inverse=True)
         keys = entries["key"].to_numpy().astype(np.int64).view(np.uint64)  # Spark's signed longs, bit for bit
         codes = bucket_pairs(local.astype(np.uint64), keys, max_bucket)
@@ -136,7 +141,7 @@ def candidate_pairs(reps: Any, bands: int, max_bucket: int) -> Any:
     both engines must add the same ones. The rows are spread by bucket and each partition's
     buckets paired by the local engine's own numpy code (:func:`pairs_in_buckets`).
     """
-    F = _functions()  # noqa: N806
+    F = _functions()
     banded = reps.filter("has_bands").select("rid", F.posexplode("band_keys").alias("channel", "key"))
     anchored = reps.select("rid", F.lit(-1).alias("channel"), F.explode("anchors").alias("key")).filter(F.col("key").isNotNull())
     entries = anchored if not bands else banded.select("rid", "channel", "key").unionByName(anchored)
@@ -147,9 +152,9 @@ def candidate_pairs(reps: Any, bands: int, max_bucket: int) -> Any:
 def verified_edges(pairs: Any, reps: Any, rule: MatchRule) -> Any:
     """``a, b, jaccard, containment, match`` of every candidate pair, on the exact shingle sets
     (``verify.verify_pairs``): one IEEE division of the same integers as there."""
-    F = _functions()  # noqa: N806
+    F = _functions()
     sets = reps.select("rid", "shingles", F.size("shingles").alias("n"))
-    side = lambda name: sets.select(F.col("rid").alias(name), F.col("shingles").alias(f"s{name}"), F.col("n").alias(f"n{name}"))  # noqa: E731
+    side = lambda name: sets.select(F.col("rid").alias(name), F.col("shingles").alias(f"s{name}"), F.col("n").alias(f"n{name}"))
     joined = pairs.join(side("a"), "a").join(side("b"), "b")
     shared = F.size(F.array_intersect("sa", "sb"))
     union = F.col("na") + F.col("nb") - F.col("shared")
@@ -176,7 +181,7 @@ def component_labels(spark: Any, edges: Any, checkpoints: Path) -> Any:
     around its smallest node in O(log n) rounds, each a join and a group-by over the edges,
     checkpointed so that the plan does not grow.
     """
-    F = _functions()  # noqa: N806
+    F = _functions()
     spark.sparkContext.setCheckpointDir(str(checkpoints))
 
     def undirected(frame: Any) -> Any:
@@ -217,9 +222,8 @@ def stars_of_components(batches: Iterator[Any], rule: MatchRule) -> Iterator[Any
     from cleaner.duplicates.clusters import components, star_clusters
     from cleaner.engines.spark import to_spark_arrow
 
-    parts = [pl.from_arrow(batch) for batch in batches]
-    frame = pl.concat([part for part in parts if isinstance(part, pl.DataFrame) and part.height], how="vertical") if parts else None
-    if frame is None or frame.height == 0:
+    frame = _partition_frame(batches)
+    if frame is None:
         return
     nodes = frame.filter(pl.col("rid").is_not_null()).select("rid", "shingles").sort("rid")
     rids = nodes["rid"].to_numpy()
@@ -238,7 +242,7 @@ def stars_of_components(batches: Iterator[Any], rule: MatchRule) -> Iterator[Any
 def star_assignment(spark: Any, reps: Any, edges: Any, rule: MatchRule, checkpoints: Path) -> Any:
     """``rid, centre, jaccard, containment, match`` of every representative: the centre of its
     star (itself, with ``canonical``, when no verified copy touches it)."""
-    F = _functions()  # noqa: N806
+    F = _functions()
     matching = edges.filter(F.col("match").isNotNull())
     labels = component_labels(spark, matching.select(F.col("a").alias("u"), F.col("b").alias("v")), checkpoints)
     labelled_edges = (
@@ -264,7 +268,7 @@ def star_assignment(spark: Any, reps: Any, edges: Any, rule: MatchRule, checkpoi
 def assigned_paragraphs(ranked: Any, reps: Any, stars: Any) -> Any:
     """Every paragraph's cluster and scores (``canonical.ASSIGNMENT``'s columns, with ``order``
     and ``position`` to sort by): the canonical is its star centre's representative."""
-    F = _functions()  # noqa: N806
+    F = _functions()
     centres = reps.select(F.col("rid").alias("centre"), F.col("para_id").alias("canonical_para_id"), F.col("norm_key").alias("canonical_key"))
     of_rep = reps.select("rid", "norm_key").join(stars, "rid").join(centres, "centre")
     joined = ranked.join(of_rep.drop("rid", "centre"), "norm_key")
@@ -285,7 +289,7 @@ def assigned_paragraphs(ranked: Any, reps: Any, stars: Any) -> Any:
 
 def provenance(assigned: Any, documents: Any) -> Any:
     """``canonical.PROVENANCE``: each cluster's size, and its documents and sources, sorted."""
-    F = _functions()  # noqa: N806
+    F = _functions()
     return (
         assigned.select("cluster_id", "doc_id")
         .join(documents.select("doc_id", "source"), "doc_id", "left")
@@ -302,7 +306,7 @@ def duplicate_documents(assigned: Any, documents: Any, ratio: float) -> Any:
     """``doc_id, duplicate_of``: ``canonical.duplicate_documents`` over DataFrames (see there
     for the rule, and for why clusters in more than ``WIDELY_SHARED_DOCUMENTS`` documents are
     no evidence)."""
-    F = _functions()  # noqa: N806
+    F = _functions()
     counts = assigned.groupBy("doc_id").agg(F.count(F.lit(1)).alias("n_all"))
     has_date = F.coalesce(F.col("date").rlike(_ISO_DATE), F.lit(False))
     ranks = documents.select("doc_id", "date").join(counts, "doc_id").select(
