@@ -20,7 +20,7 @@ from cleaner.cli import cli
 from cleaner.config import CleanConfig
 from cleaner.duplicates.clusters import components
 from cleaner.engines import is_spark_dataframe
-from cleaner.engines.spark import decode_output, distributed_components, encode_output
+from cleaner.engines.spark import decode_output, distributed_components, encode_output, ordered_parts
 from cleaner.schemas import OUTPUT_TABLES as WRITTEN_TABLES
 from cleaner.schemas import RAW_DOCUMENTS, frame
 from tests.conftest import ARTICLE, SAMPLES
@@ -45,6 +45,17 @@ def test_encoding_for_spark_round_trips_every_table_in_document_order() -> None:
     decoded = decode_output(shuffled)
     for name in BATCH_FRAMES:
         assert getattr(decoded, name).equals(getattr(output, name)), name
+
+
+def test_spark_output_files_are_read_in_partition_then_file_order(tmp_path: Path) -> None:
+    names = ["part-00010-job-c000.snappy.parquet", "part-00002-job-c1000.snappy.parquet", "part-00002-job-c999.snappy.parquet",
+             "part-00002-job-c000.snappy.parquet", "_SUCCESS"]
+    for name in names:
+        (tmp_path / name).touch()
+    assert [path.name for path in ordered_parts(tmp_path)] == [
+        "part-00002-job-c000.snappy.parquet", "part-00002-job-c999.snappy.parquet", "part-00002-job-c1000.snappy.parquet",
+        "part-00010-job-c000.snappy.parquet",
+    ]
 
 
 def test_a_polars_frame_is_not_taken_for_a_spark_dataframe() -> None:

@@ -10,7 +10,7 @@ import pytest
 import cleaner
 from cleaner import schemas
 from cleaner.tables import spill
-from cleaner.tables.assemble import assemble_tables
+from cleaner.tables.assemble import assemble_streams, assemble_tables
 from cleaner.tables.spill import SpillTable, WorkFolder
 from tests.conftest import SAMPLES
 
@@ -35,6 +35,40 @@ def test_tables_assembled_in_small_pieces_equal_the_whole_run(monkeypatch: pytes
     assert tables["paragraphs"].frame().equals(paragraphs)
     assert tables["clusters"].frame().equals(clusters)
     assert tables["documents"].frame().equals(result.documents)
+
+
+def _streams(result: cleaner.CleanResult, text_rows: int, cluster_rows: int) -> tuple[list[pl.DataFrame], list[pl.DataFrame]]:
+    """The run's texts and its clusters (with provenance on canonical rows) as the Spark engine
+    streams them, cut into pieces of unrelated sizes."""
+    paragraphs = result.paragraphs
+    heads = result.clusters.select("cluster_id", "size", "doc_ids", "sources").with_columns(pl.lit(True).alias("is_canonical"))
+    assigned = paragraphs.drop("text", "position", "line_start", "line_end").join(
+        heads, on=["cluster_id", "is_canonical"], how="left", maintain_order="left"
+    )
+    texts = paragraphs.select(*schemas.PARAGRAPH_TEXTS)
+    return (
+        [texts.slice(start, text_rows) for start in range(0, texts.height, text_rows)],
+        [assigned.slice(start, cluster_rows) for start in range(0, assigned.height, cluster_rows)],
+    )
+
+
+def test_tables_assembled_from_two_streams_equal_the_whole_run() -> None:
+    result = cleaner.clean(SAMPLES, workers=1)
+    texts, assigned = _streams(result, 3, 7)
+    tables = assemble_streams(iter(texts), iter(assigned), _as_read(result.documents), WorkFolder())
+    for name in ("paragraphs", "clusters", "documents"):
+        assert tables[name].frame().equals(getattr(result, name)), name
+
+
+def test_streams_out_of_step_are_an_error_not_a_wrong_table() -> None:
+    result = cleaner.clean(SAMPLES, workers=1)
+    texts, assigned = _streams(result, 4, 4)
+    with pytest.raises(ValueError, match="out of step"):
+        assemble_streams(iter(texts), iter(assigned[:-1]), _as_read(result.documents), WorkFolder())
+    with pytest.raises(ValueError, match="out of step"):
+        assemble_streams(iter(texts[:-1]), iter(assigned), _as_read(result.documents), WorkFolder())
+    with pytest.raises(ValueError, match="out of step"):
+        assemble_streams(iter(texts), iter(assigned[1:] + assigned[:1]), _as_read(result.documents), WorkFolder())
 
 
 def test_a_run_in_memory_and_a_spilled_run_give_the_same_tables(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
