@@ -63,6 +63,22 @@ def human(n: float) -> str:
     return f"{n:,.1f} EB"
 
 
+def print_stages(stages: list, scale: float, shuffle_mb_per_core_second: float) -> float:
+    """The table of stages (name, core-seconds, Parquet bytes, in-memory bytes or None, what
+    moves) scaled by ``scale``; returns the vCPU-hours in all."""
+    print(f"{'stage':32} {'compute h':>10} {'shuffle h':>10} {'bytes (Parquet)':>16} {'bytes (memory)':>15}  what moves")
+    total_compute = total_shuffle = 0.0
+    for name, core_seconds, on_disk, in_memory, what in stages:
+        compute = core_seconds * scale / 3600
+        shuffle = on_disk * scale / (shuffle_mb_per_core_second * 1e6) / 3600
+        total_compute += compute
+        total_shuffle += shuffle
+        memory = human(in_memory * scale) if in_memory is not None else "-"
+        print(f"{name:32} {compute:10,.1f} {shuffle:10,.1f} {human(on_disk * scale):>16} {memory:>15}  {what}")
+    print(f"{'total (vCPU-hours)':32} {total_compute:10,.1f} {total_shuffle:10,.1f}")
+    return total_compute + total_shuffle
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--paragraphs", type=int, default=200_000)
@@ -121,16 +137,7 @@ def main() -> None:
           f"{wall:.1f} s wall; {representatives:,} representatives, {bands} bands, {pairs:,} candidate pairs, {edges:,} edges, "
           f"{shingle_bytes:.0f} B of shingles per paragraph")
     print(f"scaled linearly to {args.target:,.0f} paragraphs (x{scale:,.0f}):")
-    print(f"{'stage':32} {'compute h':>10} {'shuffle h':>10} {'bytes (Parquet)':>16} {'bytes (memory)':>15}  what moves")
-    total_compute = total_shuffle = 0.0
-    for name, core_seconds, on_disk, in_memory, what in stages:
-        compute = core_seconds * scale / 3600
-        shuffle = on_disk * scale / (args.shuffle_mb_per_core_second * 1e6) / 3600
-        total_compute += compute
-        total_shuffle += shuffle
-        print(f"{name:32} {compute:10,.1f} {shuffle:10,.1f} {human(on_disk * scale):>16} {human(in_memory * scale):>15}  {what}")
-    core_hours = total_compute + total_shuffle
-    print(f"{'total (vCPU-hours)':32} {total_compute:10,.1f} {total_shuffle:10,.1f}")
+    core_hours = print_stages(stages, scale, args.shuffle_mb_per_core_second)
     print(f"estimate for {args.target:,.0f} paragraphs: {core_hours:,.0f} vCPU-hours, ${core_hours * args.core_hour_price:,.2f} "
           f"at ${args.core_hour_price:.3f} per vCPU-hour (about {math.ceil(core_hours / 64):,} h on 64 vCPUs), "
           "plus storage of the Parquet bytes and the cluster's idle overhead")
@@ -153,28 +160,24 @@ def spark_estimate(generated: list, args: argparse.Namespace) -> None:
     steps, written = dedup["seconds"], dedup["parquet_bytes"]
     cores = args.workers
     stages = [
-        ("map: read, normalise, sign", timings["read_strip_extract"], written["map_output"], "written once (mapInArrow output)"),
-        ("representatives", steps["representatives"], written["representatives"], "shuffled: every paragraph's signatures, by text"),
-        ("candidates: band buckets", steps["candidates"], written["pairs"], "shuffled: a (band key, id) row per band and representative"),
-        ("verification: exact Jaccard", steps["verification"], written["edges"], "shuffled: both sides' shingle sets per pair"),
-        ("clusters: components, stars", steps["star_clusters"], written["stars"], "shuffled: every edge per round, then by component"),
-        ("canonical, provenance, order", steps["assignment"] + timings["assemble_tables"],
-         sum(written[name] for name in ("assigned", "provenance", "document_fields", "assigned_in_order")),
+        ("map: read, normalise, sign", timings["read_strip_extract"] * cores, written["map_output"], None,
+         "written once (mapInArrow output)"),
+        ("representatives", steps["representatives"] * cores, written["representatives"], None,
+         "shuffled: every paragraph's signatures, by text"),
+        ("candidates: band buckets", steps["candidates"] * cores, written["pairs"], None,
+         "shuffled: a (band key, id) row per band and representative"),
+        ("verification: exact Jaccard", steps["verification"] * cores, written["edges"], None,
+         "shuffled: both sides' shingle sets per pair"),
+        ("clusters: components, stars", steps["star_clusters"] * cores, written["stars"], None,
+         "shuffled: every edge per round, then by component"),
+        ("canonical, provenance, order", (steps["assignment"] + timings["assemble_tables"]) * cores,
+         sum(written[name] for name in ("assigned", "provenance", "document_fields", "assigned_in_order")), None,
          "shuffled: every paragraph's (cluster, rank) row, twice"),
     ]
     print(f"measured: {n:,} paragraphs in {documents:,} documents, Spark local[{cores}], {wall:.1f} s wall; "
           f"{dedup['representatives']:,} representatives, {dedup['candidate_pairs']:,} candidate pairs")
     print(f"scaled linearly to {args.target:,.0f} paragraphs (x{scale:,.0f}):")
-    print(f"{'stage':32} {'compute h':>10} {'shuffle h':>10} {'bytes (Parquet)':>16}  what moves")
-    total_compute = total_shuffle = 0.0
-    for name, seconds, on_disk, what in stages:
-        compute = seconds * cores * scale / 3600
-        shuffle = on_disk * scale / (args.shuffle_mb_per_core_second * 1e6) / 3600
-        total_compute += compute
-        total_shuffle += shuffle
-        print(f"{name:32} {compute:10,.1f} {shuffle:10,.1f} {human(on_disk * scale):>16}  {what}")
-    core_hours = total_compute + total_shuffle
-    print(f"{'total (vCPU-hours)':32} {total_compute:10,.1f} {total_shuffle:10,.1f}")
+    core_hours = print_stages(stages, scale, args.shuffle_mb_per_core_second)
     print(f"estimate for {args.target:,.0f} paragraphs: {core_hours:,.0f} vCPU-hours, ${core_hours * args.core_hour_price:,.2f} "
           f"at ${args.core_hour_price:.3f} per vCPU-hour")
     per_document = result.documents.drop("text").estimated_size() / max(documents, 1)

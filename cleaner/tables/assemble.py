@@ -61,6 +61,33 @@ def _bodies(rows: pl.DataFrame) -> pl.DataFrame:
     return rows.group_by("doc_id", maintain_order=True).agg(pl.col("text").sort_by("position").str.join("\n\n"))
 
 
+class _BodyWriter:
+    """Documents written with their bodies as pieces of paragraphs arrive in order: a document's
+    paragraphs may continue in the next piece, so the last document of a piece waits for it."""
+
+    def __init__(self, writer: _DocumentWriter) -> None:
+        self.writer = writer
+        self.carried = schemas.empty(pl.Schema({"doc_id": pl.String, "position": pl.Int32, "text": pl.String}))
+
+    def add(self, piece: pl.DataFrame) -> None:
+        pending = pl.concat([self.carried, piece.select(*self.carried.columns)])
+        if pending.height == 0:
+            return
+        last = pl.col("doc_id") == pending["doc_id"][-1]
+        self.writer.add(_bodies(pending.filter(~last)))
+        self.carried = pending.filter(last)
+
+    def finish(self) -> None:
+        self.writer.add(_bodies(self.carried))
+        self.writer.finish()
+
+
+def _closed(tables: dict[str, SpillTable]) -> dict[str, SpillTable]:
+    for table in tables.values():
+        table.close()
+    return tables
+
+
 def assemble_tables(
     texts: SpillTable,
     today: pl.DataFrame,
@@ -95,7 +122,7 @@ def assemble_tables(
     canonical_provenance = (
         today.filter(pl.col("is_canonical")).select("cluster_id").join(provenance, on="cluster_id", how="left", maintain_order="left")
     )
-    carried = schemas.empty(pl.Schema({"doc_id": pl.String, "position": pl.Int32, "text": pl.String}))
+    bodies = _BodyWriter(writer)
     done = canonicals_done = 0
     for piece in texts.pieces():
         assigned = today.slice(done, piece.height)
@@ -110,16 +137,9 @@ def assemble_tables(
         out["clusters"].append(
             schemas.conform(heads.hstack(canonicals.rename({"para_id": "canonical_para_id"})), schemas.CLUSTERS)
         )
-        # a document's paragraphs may continue in the next piece: its body waits for them
-        pending = pl.concat([carried, piece.select(*carried.columns)])
-        last = pl.col("doc_id") == pending["doc_id"][-1]
-        writer.add(_bodies(pending.filter(~last)))
-        carried = pending.filter(last)
-    writer.add(_bodies(carried))
-    writer.finish()
-    for table in out.values():
-        table.close()
-    return out
+        bodies.add(piece)
+    bodies.finish()
+    return _closed(out)
 
 
 def assemble_streams(
@@ -136,7 +156,7 @@ def assemble_streams(
     them. The two streams may be cut into pieces of any sizes; the spill tables cut row groups
     by row count alone, so the files are the same bytes as the local engine's."""
     out, writer = _output_tables(documents, folder, metadata)
-    carried = schemas.empty(pl.Schema({"doc_id": pl.String, "position": pl.Int32, "text": pl.String}))
+    bodies = _BodyWriter(writer)
     for piece, assigned_piece in _aligned(iter(texts), iter(assigned)):
         if not assigned_piece["para_id"].equals(piece["para_id"]):
             raise ValueError("paragraph texts and their clusters are out of step")
@@ -144,15 +164,9 @@ def assemble_streams(
         out["paragraphs"].append(schemas.conform(rows, schemas.PARAGRAPHS))
         canonicals = rows.filter(pl.col("is_canonical")).rename({"para_id": "canonical_para_id"})
         out["clusters"].append(schemas.conform(canonicals, schemas.CLUSTERS))
-        pending = pl.concat([carried, piece.select(*carried.columns)])
-        last = pl.col("doc_id") == pending["doc_id"][-1]
-        writer.add(_bodies(pending.filter(~last)))
-        carried = pending.filter(last)
-    writer.add(_bodies(carried))
-    writer.finish()
-    for table in out.values():
-        table.close()
-    return out
+        bodies.add(piece)
+    bodies.finish()
+    return _closed(out)
 
 
 def _aligned(first: Iterator[pl.DataFrame], second: Iterator[pl.DataFrame]) -> Iterator[tuple[pl.DataFrame, pl.DataFrame]]:

@@ -20,18 +20,6 @@ from tests.engines.test_spark_cluster import syndicated_corpus
 pytestmark = pytest.mark.skipif(shutil.which("java") is None, reason="the Spark engine needs Java 17+ (.ci/run installs it)")
 
 
-@pytest.fixture(scope="module")
-def spark():  # type: ignore[no-untyped-def]
-    pyspark_sql = pytest.importorskip("pyspark.sql")
-    session = (
-        pyspark_sql.SparkSession.builder.master("local[2]")
-        .appName("cleaner-dedup-tests")
-        .config("spark.ui.enabled", "false")
-        .config("spark.sql.shuffle.partitions", "3")
-        .getOrCreate()
-    )
-    session.sparkContext.setLogLevel("ERROR")
-    yield session
 
 
 @pytest.fixture(scope="module")

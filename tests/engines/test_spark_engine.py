@@ -20,7 +20,12 @@ from cleaner.cli import cli
 from cleaner.config import CleanConfig
 from cleaner.duplicates.clusters import components
 from cleaner.engines import is_spark_dataframe
-from cleaner.engines.spark import decode_output, distributed_components, encode_output, ordered_parts
+from cleaner.engines.spark import (
+    decode_output,
+    distributed_components,
+    encode_output,
+    ordered_parts,
+)
 from cleaner.schemas import OUTPUT_TABLES as WRITTEN_TABLES
 from cleaner.schemas import RAW_DOCUMENTS, frame
 from tests.conftest import ARTICLE, SAMPLES
@@ -69,20 +74,6 @@ def _java() -> bool:
 spark_only = pytest.mark.skipif(not _java(), reason="the Spark engine needs Java 17+ (.ci/run installs it)")
 
 
-@pytest.fixture(scope="module")
-def spark():  # type: ignore[no-untyped-def]
-    pyspark_sql = pytest.importorskip("pyspark.sql")
-    session = (
-        pyspark_sql.SparkSession.builder.master("local[2]")
-        .appName("cleaner-tests")
-        .config("spark.ui.enabled", "false")
-        .config("spark.ui.showConsoleProgress", "false")
-        .config("spark.sql.shuffle.partitions", "4")
-        .getOrCreate()
-    )
-    session.sparkContext.setLogLevel("ERROR")
-    yield session
-    session.stop()
 
 
 @spark_only
