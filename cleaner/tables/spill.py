@@ -184,8 +184,6 @@ class SpillTable:
         if self._closed:
             raise ValueError(f"{self.path.name} is closed")
         frame = schemas.conform(frame, self.schema)
-        if self._writer is None:
-            frame = _compacted(frame, self.schema)
         self.rows += frame.height
         self._pending.append(frame)
         self._pending_rows += frame.height
@@ -281,21 +279,6 @@ class SpillTable:
         with open(path, "wb") as handle:
             for piece in self.pieces():
                 piece.write_ndjson(handle)
-
-
-def _compacted(frame: pl.DataFrame, schema: pl.Schema) -> pl.DataFrame:
-    """``frame`` with text that owns its own bytes, when it has text at all.
-
-    A filtered or sliced Polars string column still points into the buffers of the frame it
-    came from, and ``estimated_size`` counts only its own rows: a table held in memory until
-    it reaches :data:`IN_MEMORY_BYTES` could hold many times that (the Spark engine's run of
-    1M paragraphs: 0.8 GB of the pieces' text for the canonical rows of the ``clusters``
-    table). A copy through Arrow's contiguous strings keeps exactly what the rows need."""
-    if not any(dtype == pl.String or isinstance(dtype, pl.List) for dtype in schema.values()):
-        return frame
-    copied = pl.from_arrow(frame.to_arrow())
-    assert isinstance(copied, pl.DataFrame)
-    return copied.cast(schema)  # type: ignore[arg-type]
 
 
 def _write_groups(writer: pq.ParquetWriter, frame: pl.DataFrame, row_group_rows: int, schema: pa.Schema) -> None:
