@@ -49,6 +49,11 @@ COMPONENT_ROUNDS = 6
 components here are stars of a few members, which converge in a handful of rounds."""
 
 
+BAND_ROW_BYTES = 28
+"""A band-key row as Spark shuffles it (rid, band, key, bucket: 8 + 4 + 8 + 8 bytes): the
+candidates job's shuffle is not written as Parquet, so it is counted from its rows."""
+
+
 def parquet_bytes(frame: pl.DataFrame) -> int:
     buffer = io.BytesIO()
     frame.write_parquet(buffer, compression="zstd")
@@ -164,8 +169,9 @@ def spark_estimate(generated: list, args: argparse.Namespace) -> None:
          "written once (mapInArrow output)"),
         ("representatives", steps["representatives"] * cores, written["representatives"], None,
          "shuffled: every paragraph's signatures, by text"),
-        ("candidates: band buckets", steps["candidates"] * cores, written["pairs"], None,
-         "shuffled: a (band key, id) row per band and representative"),
+        ("candidates: band buckets", steps["candidates"] * cores,
+         written["pairs"] + int(dedup["with_signature"]) * int(dedup["banding"]["bands"]) * BAND_ROW_BYTES, None,
+         "shuffled: a (band key, id) row per band and representative, then the pairs"),
         ("verification: exact Jaccard", steps["verification"] * cores, written["edges"], None,
          "shuffled: both sides' shingle sets per pair"),
         ("clusters: components, stars", steps["star_clusters"] * cores, written["stars"], None,

@@ -244,9 +244,10 @@ class SparkEngine:
             raise EngineUnavailableError(f"the Spark work folder {self.work_dir!r} cannot be used: {exc}") from exc
 
 
-FILE_ROWS = 65_536
+FILE_ROWS = 16_384
 """Rows per Parquet file that Spark writes for the driver to read back: the driver reads a
-file's row group at a time, and Spark's row groups are as large as the file."""
+file's row group at a time, and Spark's row groups are as large as the file (a map output
+row carries a paragraph's shingles and band keys, about 1 KB)."""
 
 
 def ordered_parts(folder: Path) -> list[Path]:

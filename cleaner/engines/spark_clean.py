@@ -31,7 +31,7 @@ from cleaner.config import CleanConfig
 from cleaner.discover import ErrorRow
 from cleaner.duplicates.canonical import ASSIGNMENT
 from cleaner.engines import spark_dedup
-from cleaner.engines.spark import FILE_ROWS, SparkEngine, decode_table, ordered_parts
+from cleaner.engines.spark import FILE_ROWS, SparkEngine, ordered_parts
 from cleaner.inputs import Inputs, document_batches, input_bytes, raw_documents
 from cleaner.manifest import parquet_metadata
 from cleaner.progress import Progress
@@ -145,11 +145,10 @@ def _collect_documents(
     errors), and the removed lines streamed in order into the ``removed`` log."""
     collector = MapCollector(WorkFolder(config.work_dir), None, parquet_metadata(config))
     if mapped_dir is not None:
-        parts = [str(path) for path in ordered_parts(mapped_dir)]
         frames = {name: schemas.empty(schema) for name, schema in BATCH_FRAMES.items()}
-        meta = decode_table(pl.read_parquet(parts, columns=["order", "row", "meta"]), "meta")
-        errors = decode_table(pl.read_parquet(parts, columns=["order", "row", "errors"]), "errors")
-        collector.add(BatchOutput(**{**frames, "meta": meta, "errors": errors}))
+        for name in ("meta", "errors"):
+            for piece in mapped_rows(mapped_dir, name, BATCH_FRAMES[name]):
+                collector.add(BatchOutput(**{**frames, name: piece}))
         for piece in mapped_rows(mapped_dir, "removed", schemas.REMOVED):
             collector.add(BatchOutput(**{**frames, "removed": piece}))
     return collector.finish(info, read_errors)
