@@ -57,7 +57,7 @@ from cleaner.manifest import (
 from cleaner.progress import Progress
 from cleaner.result import CleanResult
 from cleaner.strip.templates import find_templates
-from cleaner.tables.assemble import assemble_tables
+from cleaner.tables.assemble import assemble_tables, with_document_fields
 from cleaner.tables.collect import MapCollector, MappedDocuments
 from cleaner.tables.place import check_locations
 from cleaner.tables.spill import SpillTable, WorkFolder
@@ -247,11 +247,7 @@ def map_documents(
 def documents_fields(mapped: MappedDocuments, deduplicated: Deduplicated) -> pl.DataFrame:
     """The ``documents`` output but its body: identity, metadata, ``n_paragraphs``, ``duplicate_of``."""
     paragraphs = mapped.keys.group_by("doc_id").agg(pl.len().cast(pl.Int32).alias("n_paragraphs"))
-    return (
-        mapped.documents.join(paragraphs, on="doc_id", how="left", maintain_order="left")
-        .join(deduplicated.duplicates, on="doc_id", how="left", maintain_order="left")
-        .with_columns(pl.col("n_paragraphs").fill_null(0))
-    )
+    return with_document_fields(mapped.documents, paragraphs, deduplicated.duplicates)
 
 
 def clean_frame(

@@ -23,7 +23,8 @@ import polars as pl
 
 from cleaner import schemas
 
-_ISO_DATE = r"^\d{4}-\d{2}-\d{2}"
+ISO_DATE = r"^\d{4}-\d{2}-\d{2}"
+"""A date the canonical rule can order: ISO 8601 (``dates.py`` writes every date it parses so)."""
 RANK_COLUMNS = ["_not_previous", "_document_rank", "_neg_words", "_neg_chars", "_doc_code", "position"]
 """The canonical order: the document-level steps (date, preferred source) and ``doc_id`` are
 integer ranks of the documents, so sorting millions of paragraphs never compares strings."""
@@ -38,7 +39,7 @@ def _document_keys(documents: pl.DataFrame, prefer_sources: Sequence[str]) -> pl
     """``doc_id, _document_rank, _doc_code``: each document's place by (dated first, earliest date,
     preferred source), and by ``doc_id``, as dense integer ranks."""
     prefer = {source: rank for rank, source in enumerate(prefer_sources)}
-    has_date = pl.col("date").str.contains(_ISO_DATE).fill_null(False)
+    has_date = pl.col("date").str.contains(ISO_DATE).fill_null(False)
     keys = documents.select("doc_id", "source", "date").unique("doc_id", keep="first", maintain_order=True).with_columns(
         (~has_date).alias("_undated"),
         pl.when(has_date).then(pl.col("date")).otherwise(pl.lit("")).alias("_date"),
@@ -150,7 +151,7 @@ def duplicate_documents(paragraphs: pl.DataFrame, documents: pl.DataFrame, ratio
     of the evidence, on both sides of the ratio: see there.
     """
     counts = paragraphs.group_by("doc_id").agg(pl.len().alias("n"))
-    has_date = pl.col("date").str.contains(_ISO_DATE).fill_null(False)
+    has_date = pl.col("date").str.contains(ISO_DATE).fill_null(False)
     ranks = (
         documents.select("doc_id", "date")
         .join(counts, on="doc_id", how="left")

@@ -35,7 +35,7 @@ from cleaner.engines.spark import FILE_ROWS, SparkEngine, ordered_parts
 from cleaner.inputs import Inputs, document_batches, input_bytes, raw_documents
 from cleaner.manifest import parquet_metadata
 from cleaner.progress import Progress
-from cleaner.tables.assemble import assemble_streams
+from cleaner.tables.assemble import assemble_streams, with_document_fields
 from cleaner.tables.collect import MapCollector, MappedDocuments
 from cleaner.tables.spill import SpillTable, WorkFolder
 
@@ -217,10 +217,10 @@ def _tables(
     fields = jobs.save("document_fields", n_paragraphs.join(duplicates, "doc_id", "full"))
     found = pl.from_arrow(fields.toArrow())
     assert isinstance(found, pl.DataFrame)
-    documents_fields = (
-        mapped.documents.join(found.select("doc_id", "n_paragraphs"), on="doc_id", how="left", maintain_order="left")
-        .join(found.select("doc_id", "duplicate_of").filter(pl.col("duplicate_of").is_not_null()), on="doc_id", how="left", maintain_order="left")
-        .with_columns(pl.col("n_paragraphs").fill_null(0))
+    documents_fields = with_document_fields(
+        mapped.documents,
+        found.select("doc_id", pl.col("n_paragraphs").cast(pl.Int32)),
+        found.select("doc_id", "duplicate_of").filter(pl.col("duplicate_of").is_not_null()),
     )
     texts = mapped_rows(mapped_dir, "paragraphs", schemas.PARAGRAPH_TEXTS)
     return assemble_streams(

@@ -31,10 +31,9 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from cleaner.duplicates.canonical import WIDELY_SHARED_DOCUMENTS
+from cleaner.duplicates.canonical import ISO_DATE, WIDELY_SHARED_DOCUMENTS
 from cleaner.duplicates.verify import EDGES, MatchRule, ShingleSets
 
-_ISO_DATE = r"^\d{4}-\d{2}-\d{2}"
 _PAIR_SCHEMA = "a bigint, b bigint"
 STAR_OUTPUT = "rid bigint, centre bigint, jaccard double, containment double, match string"
 
@@ -45,11 +44,17 @@ def _functions() -> Any:
     return functions
 
 
+def _has_date() -> Any:
+    """Whether a document's ``date`` is one the canonical rule orders (``canonical.ISO_DATE``)."""
+    F = _functions()
+    return F.coalesce(F.col("date").rlike(ISO_DATE), F.lit(False))
+
+
 def document_keys(documents: Any, prefer_sources: Sequence[str]) -> Any:
     """``doc_id, source, _undated, _date, _prefer``: the document-level steps of the canonical
     rule (``canonical._document_keys``), as values that sort the same way as its dense ranks."""
     F = _functions()
-    has_date = F.coalesce(F.col("date").rlike(_ISO_DATE), F.lit(False))
+    has_date = _has_date()
     prefer = F.lit(len(prefer_sources))
     for rank, source in reversed(list(enumerate(prefer_sources))):
         prefer = F.when(F.col("source") == source, F.lit(rank)).otherwise(prefer)
@@ -82,8 +87,8 @@ def ranked_paragraphs(paragraphs: Any, documents: Any, prefer_sources: Sequence[
 
 
 def representatives(ranked: Any, bands: int) -> Any:
-    """One row per normalised text: its best-ranked copy (``rank``, ``para_id``), its signatures,
-    and ``rid``, increasing in rank order. ``has_bands``: a full set of ``bands`` band keys."""
+    """One row per normalised text: its best-ranked copy (``para_id``), its signatures, and
+    ``rid``, increasing in rank order. ``has_bands``: a full set of ``bands`` band keys."""
     F = _functions()
     signature = F.struct("para_id", "shingles", "band_keys", "anchors")
     best = ranked.groupBy("norm_key").agg(F.min("rank").alias("rank"), F.min_by(signature, "rank").alias("best"))
@@ -94,7 +99,6 @@ def representatives(ranked: Any, bands: int) -> Any:
         .select(
             "rid",
             "norm_key",
-            "rank",
             F.col("best.para_id").alias("para_id"),
             F.col("best.shingles").alias("shingles"),
             F.col("best.band_keys").alias("band_keys"),
@@ -308,7 +312,7 @@ def duplicate_documents(assigned: Any, documents: Any, ratio: float) -> Any:
     no evidence)."""
     F = _functions()
     counts = assigned.groupBy("doc_id").agg(F.count(F.lit(1)).alias("n_all"))
-    has_date = F.coalesce(F.col("date").rlike(_ISO_DATE), F.lit(False))
+    has_date = _has_date()
     ranks = documents.select("doc_id", "date").join(counts, "doc_id").select(
         "doc_id",
         F.struct(

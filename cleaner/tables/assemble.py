@@ -88,6 +88,16 @@ def _closed(tables: dict[str, SpillTable]) -> dict[str, SpillTable]:
     return tables
 
 
+def with_document_fields(documents: pl.DataFrame, n_paragraphs: pl.DataFrame, duplicates: pl.DataFrame) -> pl.DataFrame:
+    """``documents`` (in order) with ``n_paragraphs`` (0 for a document without any) and
+    ``duplicate_of`` (``doc_id``-keyed frames of the documents that have one)."""
+    return (
+        documents.join(n_paragraphs, on="doc_id", how="left", maintain_order="left")
+        .join(duplicates, on="doc_id", how="left", maintain_order="left")
+        .with_columns(pl.col("n_paragraphs").fill_null(0))
+    )
+
+
 def assemble_tables(
     texts: SpillTable,
     today: pl.DataFrame,
