@@ -18,6 +18,8 @@ Prints, for a generated multi-source corpus with known edits (benchmarks/syndica
   while this process is small: a child's peak memory would otherwise count the pages it
   shares with a large parent after ``fork``). The
   baseline is given ready-made shingles, so the ratio is conservative;
+* the signature kernel alone (word hashes to band keys, one thread) in paragraphs per second,
+  and what loading it costs a fresh process with and without numba's cache;
 * datatrove's MinHash pipeline (its four steps with ``LocalPipelineExecutor``, ``--workers``
   tasks; ``benchmarks/datatrove_peer.py``) on the same paragraphs, one record each, once, with
   the ratio (skipped, and said so, when datatrove is not installed).
@@ -45,11 +47,11 @@ import polars as pl
 from syndication import Generator, exact_pairs, write_jsonl
 
 from cleaner.config import CleanConfig
-from cleaner.duplicates.banding import BandLists
+from cleaner.duplicates.banding import BandLists, band_keys
 from cleaner.duplicates.candidates import candidate_pairs
 from cleaner.duplicates.keys import signature_columns
-from cleaner.duplicates.signatures import shingle_hash, shingles_of
-from cleaner.normalize import exact_form, normalize_text, words
+from cleaner.duplicates.signatures import SignatureParams, hash_tokens, shingle_hash, shingle_hashes, shingles_of
+from cleaner.normalize import exact_form, normalize_text, tokens_expr, words
 
 BOILERPLATE_SHARE = 0.02
 """About one paragraph in fifty is a short boilerplate line in an outlet's own punctuation."""
@@ -121,6 +123,38 @@ def run_datatrove(generated: list, tmp: Path, tasks: int) -> float | None:
     return float(run.stdout.strip().splitlines()[-1])
 
 
+KERNEL_LOAD = """
+import time
+started = time.perf_counter()
+from cleaner.duplicates import kernel
+import numpy as np
+shingles, counts = kernel.fold_shingles(np.arange(8, dtype=np.uint64), np.array([8], dtype=np.int64), 3, 6)
+kernel.minhash_band_keys(shingles, counts, np.ones(4, dtype=np.uint64), np.ones(4, dtype=np.uint64), 2, 2)
+print(time.perf_counter() - started)
+"""
+
+
+def measure_kernel(texts: list[str], params: SignatureParams, repeat: int = 3) -> None:
+    """The map stage's signature kernel alone, on one thread: the paragraphs' tokens -> word
+    hashes -> shingle hashes -> MinHash -> band keys (best of ``repeat``), and what loading it
+    costs a fresh process, with an empty cache (a compile) and with the cache it left."""
+    normalized = pl.Series("n", texts)
+    token_lists = normalized.to_frame().select(tokens_expr(pl.col("n")))["n"]
+    best = float("inf")
+    for _ in range(repeat):
+        started = time.perf_counter()
+        shingles = shingle_hashes(normalized, params, hash_tokens(token_lists))
+        band_keys(shingles, params)
+        best = min(best, time.perf_counter() - started)
+    print(f"signature kernel alone (tokens -> word hashes -> shingles -> MinHash -> band keys, one thread): "
+          f"{len(texts) / best:,.0f} paragraphs/s per core (target 400,000)")
+    with tempfile.TemporaryDirectory() as cache:
+        environment = {**os.environ, "NUMBA_CACHE_DIR": cache}
+        loads = [float(subprocess.run([sys.executable, "-c", KERNEL_LOAD], env=environment, capture_output=True, text=True,
+                                      check=True).stdout) for _ in range(2)]
+    print(f"  a fresh process loads the kernel in {loads[0]:.2f} s with an empty cache (compiles), {loads[1]:.2f} s from its cache")
+
+
 def ratio(part: int, whole: int) -> str:
     return f"{part / whole:.4f}" if whole else "n/a"
 
@@ -161,6 +195,7 @@ def main() -> None:
             compare_with_spark(corpus, Path(tmp), args.workers)
         datatrove_seconds = None if args.no_baseline else run_datatrove(generated, Path(tmp), args.workers)
     texts = [normalize_text(p.text) for p in generated]
+    measure_kernel(texts, params)
     shingle_bytes = [shingles_of(t, params) for t in texts]
     baseline_times = [
         run_datasketch([s or [b""] for s in shingle_bytes], config.jaccard_threshold)
@@ -203,8 +238,8 @@ def main() -> None:
     short_pairs = {(a, b) for group in short_groups.values() for i, a in enumerate(group) for b in group[i + 1 :]}
     print(f"short lines with the same words (close copies that only match exactly): {len(short_pairs):,} pairs")
 
-    shingles, band_keys, anchors = signature_columns(pl.Series("text", texts), config.signature_params(), config.min_contained_words)
-    candidates = candidate_pairs(BandLists.from_lists(band_keys), anchors, np.arange(len(texts)), config.max_bucket)
+    shingles, band_key_lists, anchors = signature_columns(pl.Series("text", texts), config.signature_params(), config.min_contained_words)
+    candidates = candidate_pairs(BandLists.from_lists(band_key_lists), anchors, np.arange(len(texts)), config.max_bucket)
     candidate_set = set(zip(candidates["a"].to_list(), candidates["b"].to_list()))
     print(f"candidate pairs: {len(candidate_set):,}")
     for name in ("jaccard>=0.8", "jaccard>=0.5", "containment>=0.8"):

@@ -18,7 +18,7 @@ from typing import Protocol
 import numpy as np
 import polars as pl
 
-from cleaner.duplicates.signatures import FOLD_SEED, fold_into
+from cleaner.duplicates.signatures import SignatureParams, permutations
 
 CANDIDATE_TARGET = 0.95
 """Probability that a pair exactly at the threshold becomes a candidate."""
@@ -41,21 +41,18 @@ def choose_bands(threshold: float, num_perm: int, target: float = CANDIDATE_TARG
     return best
 
 
-def band_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
-    """One 64-bit key per band and row of ``signatures``; the band index is mixed in."""
-    n = signatures.shape[0]
-    keys = np.empty((n, bands), dtype=np.uint64)
-    scratch = np.empty(n, dtype=np.uint64)
-    with np.errstate(over="ignore"):
-        for band in range(bands):
-            value = np.full(n, FOLD_SEED, dtype=np.uint64)
-            fold_into(value, np.uint64(band), scratch)
-            for k in range(band * rows, (band + 1) * rows):
-                fold_into(value, signatures[:, k], scratch)
-            keys[:, band] = value
-    return keys
+def band_keys(shingles: pl.Series, params: SignatureParams) -> np.ndarray:
+    """``(rows, bands)`` 64-bit keys of each paragraph's MinHash signature cut in ``params.bands``
+    bands; a band's key folds its index and its rows (``signatures.fold_hashes`` of
+    ``[band, *rows]``). The signatures are made and folded paragraph by paragraph in the
+    compiled kernel, never held whole. Rows without shingles get keys of no meaning: drop them.
+    """
+    from cleaner.duplicates import kernel  # numba loads in 0.15 s: only the map stage pays it
 
-
+    a, b = permutations(params.num_perm, params.seed)
+    counts = shingles.list.len().fill_null(0).to_numpy().astype(np.int64)
+    flat = shingles.explode().drop_nulls().to_numpy().astype(np.uint64, copy=False)
+    return kernel.minhash_band_keys(flat, counts, a, b, params.bands, params.rows)
 
 
 class BandSource(Protocol):

@@ -17,7 +17,6 @@ from cleaner.duplicates.signatures import (
     SignatureParams,
     anchor_hashes,
     hash_tokens,
-    minhash_signatures,
     shingle_hashes,
 )
 from cleaner.normalize import MARK_CLASS, WORD, exact_form_expr, normalize_series, tokens_expr
@@ -62,12 +61,14 @@ def key_paragraphs(paragraphs: pl.DataFrame) -> pl.DataFrame:
     compared = normalized.str.slice(0, MAX_COMPARED_CHARS)
     token_lists = compared.to_frame().select(tokens_expr(pl.col("normalized")).alias("tokens"))["tokens"]
     n_words = token_lists.list.len() - compared.str.count_matches(MARK_CLASS)
+    exact = pl.DataFrame([normalized, token_lists]).select(exact_form_expr(pl.col("normalized"), pl.col("tokens")))["normalized"]
     long_rows = normalized.str.len_chars() > MAX_COMPARED_CHARS
     if long_rows.any():
         n_words = pl.select(pl.when(long_rows).then(normalized.str.count_matches(WORD)).otherwise(n_words)).to_series()
+        exact = pl.select(pl.when(long_rows).then(exact_form_expr(normalized)).otherwise(exact)).to_series()
     keyed = paragraphs.with_columns(
         pl.concat_str(pl.col("doc_id"), pl.lit("#p"), pl.col("position").cast(pl.String)).alias("para_id"),
-        pl.Series("norm_key", [norm_key(n) for n in normalized.to_frame().select(exact_form_expr(pl.col("normalized"))).to_series().to_list()], dtype=pl.String),
+        pl.Series("norm_key", [norm_key(text) for text in exact.to_list()], dtype=pl.String),
         n_words.cast(pl.Int32).alias("n_tokens"),
         compared,
         token_lists,
@@ -91,7 +92,7 @@ def signature_columns(
     hashed = hash_tokens(token_lists)
     # distinct per paragraph: verification intersects them as sets without copying them again
     shingles = shingle_hashes(normalized, params, hashed).list.unique(maintain_order=True)
-    keys = band_keys(minhash_signatures(shingles, params), params.bands, params.rows)
+    keys = band_keys(shingles, params)
     has_signature = (shingles.list.len() > 0).to_numpy()
     counts = np.where(has_signature, params.bands, 0).astype(np.int64)
     band_lists = lists_from_flat("band_keys", counts, keys[has_signature].reshape(-1))

@@ -40,11 +40,6 @@ SCHEME = "affine64"
 FOLD_SEED = np.uint64(0x243F6A8885A308D3)
 _FOLD_MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)
 _FMIX = (np.uint64(33), np.uint64(0xFF51AFD7ED558CCD), np.uint64(0xC4CEB9FE1A85EC53))
-_PARAGRAPHS_PER_CHUNK = 256
-_PERMUTATIONS_PER_CHUNK = 32
-"""MinHash works on blocks of 256 paragraphs x 32 permutations, a few MB that stay in the CPU
-cache: 2.6 times faster than blocks of 4096 paragraphs on the dedup benchmark."""
-_FOLD_CHUNK = 65_536
 
 
 @dataclass(frozen=True)
@@ -165,37 +160,33 @@ def hash_tokens(token_lists: pl.Series) -> HashedTokens:
     :func:`token_hash` (the ``xxhash`` package) bit for bit, and six times faster than hashing
     each distinct word from Python.
     """
+    from cleaner.duplicates import kernel
+
     counts = token_lists.list.len().fill_null(0).to_numpy().astype(np.int64)
     flat = token_lists.explode().drop_nulls().to_frame("token")
-    token_hashes = flat.select(polars_hash.col("token").nchash.xxh3_64())["token"].to_numpy()
+    token_hashes = flat.select(polars_hash.col("token").nchash.xxh3_64())["token"].to_numpy().astype(np.uint64, copy=False)
     is_mark = flat["token"].is_in(list(SENTENCE_MARKS)).to_numpy()
-    is_word = ~is_mark
-    first_in_paragraph = np.zeros(len(flat), dtype=bool)
-    first_in_paragraph[(np.cumsum(counts) - counts)[counts > 0]] = True
-    after_mark = np.concatenate([[True], is_mark[:-1]]) if len(flat) else is_mark
-    paragraph_of_token = np.repeat(np.arange(len(counts)), counts)
-    return HashedTokens(
-        word_hashes=token_hashes[is_word].astype(np.uint64, copy=False),
-        lengths=np.bincount(paragraph_of_token[is_word], minlength=len(counts)).astype(np.int64),
-        sentence_start=(first_in_paragraph | after_mark)[is_word],
-    )
+    word_hashes, lengths, sentence_start = kernel.separate_marks(token_hashes, is_mark, counts)
+    return HashedTokens(word_hashes=word_hashes, lengths=lengths, sentence_start=sentence_start)
 
 
 def shingle_hashes(normalized: pl.Series, params: SignatureParams, hashed: HashedTokens | None = None) -> pl.Series:
-    """Shingle hashes of each normalised paragraph, as a ``list[u64]`` Series (vectorised).
+    """Shingle hashes of each normalised paragraph, as a ``list[u64]`` Series (compiled kernel).
 
     ``hashed`` (the :class:`HashedTokens` of ``normalized``) can be passed when already computed.
     """
+    from cleaner.duplicates import kernel  # numba loads in 0.15 s: only the map stage pays it
+
     if hashed is None:
         hashed = hash_tokens(normalized.to_frame("n").select(tokens_expr(pl.col("n")))["n"])
     lengths = hashed.lengths
-    values, counts = _ngram_hashes(hashed.word_hashes, lengths, params)
+    values, counts = kernel.fold_shingles(hashed.word_hashes, lengths, params.shingle_words, params.min_words)
     special: dict[int, np.ndarray] = {}
     char_rows = np.flatnonzero((lengths <= 2) & (normalized.str.len_chars().fill_null(0).to_numpy() >= 4 * params.char_ngram))
     for row in char_rows:
         tokens = _tokens(python_words(normalized[int(row)]), params)
         hashes = np.array([token_hash(t) for t in tokens], dtype=np.uint64)
-        special[int(row)] = _fold_windows(hashes, params) if tokens else np.empty(0, dtype=np.uint64)
+        special[int(row)] = kernel.fold_shingles(hashes, np.array([len(hashes)], dtype=np.int64), params.shingle_words, 1)[0]
     if special:
         rows = np.split(values, np.cumsum(counts)[:-1]) if len(counts) else []
         for row, hashes in special.items():
@@ -203,45 +194,6 @@ def shingle_hashes(normalized: pl.Series, params: SignatureParams, hashed: Hashe
             counts[row] = len(hashes)
         values = np.concatenate(rows) if rows else values
     return lists_from_flat("shingles", counts, values)
-
-
-def _fold_windows(word_hashes: np.ndarray, params: SignatureParams) -> np.ndarray:
-    """Hashes of all n-gram windows of one paragraph's word hashes (one window if it is shorter)."""
-    n = min(params.shingle_words, len(word_hashes))
-    count = len(word_hashes) - n + 1
-    value = np.full(count, FOLD_SEED, dtype=np.uint64)
-    with np.errstate(over="ignore"):
-        for k in range(n):
-            value = fmix64((value ^ word_hashes[k : k + count]) * _FOLD_MULTIPLIER)
-    return value
-
-
-def _ngram_hashes(word_hashes: np.ndarray, lengths: np.ndarray, params: SignatureParams) -> tuple[np.ndarray, np.ndarray]:
-    """Flat n-gram hashes of the whole batch and their count per paragraph (vectorised).
-
-    A paragraph with at least ``min_words`` words but no more than ``shingle_words`` has one
-    shingle of all its words; a shorter one has none.
-    """
-    n = params.shingle_words
-    eligible = lengths >= params.min_words
-    windows = np.where(eligible, np.maximum(lengths - n + 1, 1), 0)
-    offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
-    starts = np.repeat(offsets[:-1] - (np.cumsum(windows) - windows), windows) + np.arange(windows.sum())
-    width = np.minimum(lengths, n)
-    value = np.full(len(starts), FOLD_SEED, dtype=np.uint64)
-    with np.errstate(over="ignore"):
-        if (width[eligible] == n).all():
-            scratch = np.empty(min(_FOLD_CHUNK, len(starts)), dtype=np.uint64)
-            for lo in range(0, len(starts), _FOLD_CHUNK):
-                block, block_starts = value[lo : lo + _FOLD_CHUNK], starts[lo : lo + _FOLD_CHUNK]
-                for k in range(n):
-                    fold_into(block, word_hashes[block_starts + k], scratch[: len(block)])
-        else:
-            window_width = np.repeat(width, windows)
-            for k in range(n):
-                active = window_width > k
-                value[active] = fmix64((value[active] ^ word_hashes[starts[active] + k]) * _FOLD_MULTIPLIER)
-    return value, windows.astype(np.int64)
 
 
 @lru_cache(maxsize=8)
@@ -259,26 +211,12 @@ def permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
 
 def minhash_signatures(shingles: pl.Series, params: SignatureParams) -> np.ndarray:
     """MinHash signatures, ``(rows, num_perm)`` uint64; rows without shingles hold the maximum."""
+    from cleaner.duplicates import kernel
+
     a, b = permutations(params.num_perm, params.seed)
-    lengths = shingles.list.len().to_numpy().astype(np.int64)
+    counts = shingles.list.len().fill_null(0).to_numpy().astype(np.int64)
     flat = shingles.explode().drop_nulls().to_numpy().astype(np.uint64, copy=False)
-    mixed = fmix64(flat) if len(flat) else flat
-    signatures = np.full((len(lengths), params.num_perm), np.iinfo(np.uint64).max, dtype=np.uint64)
-    offsets = np.concatenate([[0], np.cumsum(lengths)])
-    nonempty = np.flatnonzero(lengths > 0)
-    for start in range(0, len(nonempty), _PARAGRAPHS_PER_CHUNK):
-        rows = nonempty[start : start + _PARAGRAPHS_PER_CHUNK]
-        lo, hi = offsets[rows[0]], offsets[rows[-1] + 1]
-        chunk = mixed[lo:hi]
-        segment_starts = offsets[rows] - lo
-        buffer = np.empty((_PERMUTATIONS_PER_CHUNK, len(chunk)), dtype=np.uint64)
-        for p in range(0, params.num_perm, _PERMUTATIONS_PER_CHUNK):
-            q = min(p + _PERMUTATIONS_PER_CHUNK, params.num_perm)
-            permuted = buffer[: q - p]
-            np.multiply(a[p:q, None], chunk[None, :], out=permuted)
-            np.add(permuted, b[p:q, None], out=permuted)
-            signatures[rows, p:q] = np.minimum.reduceat(permuted, segment_starts, axis=1).T
-    return signatures
+    return kernel.minhash(flat, counts, a, b)
 
 
 def to_lean_minhash(signature: np.ndarray, params: SignatureParams) -> Any:
