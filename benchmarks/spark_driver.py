@@ -23,12 +23,13 @@ import sys
 import tempfile
 from pathlib import Path
 
+from peak import PRINT_PEAK_MB
 from syndication import Generator, write_jsonl
 
 TABLES = ("documents", "paragraphs", "clusters", "removed", "errors")
 
 MEASURE = """
-import resource, sys, time
+import sys, time
 from cleaner.cli import main
 sys.argv = ["cleaner", *sys.argv[1:]]
 started = time.perf_counter()
@@ -37,8 +38,8 @@ try:
 except SystemExit as exit:
     if exit.code:
         raise
-print(time.perf_counter() - started, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
-"""
+print(time.perf_counter() - started)
+""" + PRINT_PEAK_MB
 
 
 def run(corpus: Path, out: Path, engine: str, workers: int) -> tuple[float, float]:
@@ -46,8 +47,7 @@ def run(corpus: Path, out: Path, engine: str, workers: int) -> tuple[float, floa
     command = [sys.executable, "-c", MEASURE, "clean", str(corpus), "-o", str(out), "--no-strip", "-q",
                "--workers", str(workers), "--engine", engine]
     result = subprocess.run(command, check=True, capture_output=True, text=True)
-    seconds, peak = result.stdout.strip().splitlines()[-1].split()
-    return float(seconds), float(peak)
+    return float(result.stdout.strip().splitlines()[-1]), float(result.stderr.strip().splitlines()[-1])
 
 
 def same_bytes(first: Path, second: Path) -> bool:

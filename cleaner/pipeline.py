@@ -32,7 +32,7 @@ import polars as pl
 from cleaner.batch import clean_batch, releases_gil
 from cleaner.config import CleanConfig
 from cleaner.discover import ErrorRow
-from cleaner.duplicates.index import changed_rows, index_rows, indexed_texts, load_index
+from cleaner.duplicates.index import TodaysKeys, changed_rows, index_rows, indexed_texts, load_index
 from cleaner.duplicates.stage import Deduplicated, deduplicate
 from cleaner.engines import Engine, is_spark_dataframe, make_engine
 from cleaner.errors import EmptyRunError
@@ -131,7 +131,8 @@ def clean(
     memory["read_strip_extract"] = peak_memory_mb()
 
     stage = time.perf_counter()
-    indexed = load_index(config, replacing=set(mapped.documents["doc_id"].to_list()))
+    near = todays_keys(mapped) if config.index_dir is not None else None
+    indexed = load_index(config, replacing=set(mapped.documents["doc_id"].to_list()), near=near)
     if config.index_dir is not None:
         log.info("index: %d earlier paragraphs loaded", indexed.rows.height)
     on_step = progress.stage if progress is not None else None
@@ -166,6 +167,15 @@ def clean(
     dedup = dedup_section(config, indexed.rows.height, deduplicated.statistics)
     result.manifest = manifest(config, inputs, timings, run_counts, memory, dedup)
     return result
+
+
+def todays_keys(mapped: MappedDocuments) -> TodaysKeys:
+    """What the dedup index is searched by: today's normalised keys, band keys and anchors."""
+    signatures = mapped.signatures
+    if signatures is None:
+        none = pl.Series([], dtype=pl.UInt64)
+        return TodaysKeys(mapped.keys["norm_key"], none, none)
+    return TodaysKeys(mapped.keys["norm_key"], signatures.all_band_keys(), signatures.frame["anchors"].explode().drop_nulls())
 
 
 def clean_on_spark(
@@ -230,7 +240,7 @@ def map_documents(
     read_errors: list[ErrorRow] = []
     info: list[pl.DataFrame] = []
     bands = config.signature_params().bands if config.signatures_needed() else None
-    collector = MapCollector(WorkFolder(config.work_dir), bands, parquet_metadata(config))
+    collector = MapCollector(WorkFolder(config.work_dir), bands, parquet_metadata(config), keep_band_keys=config.index_dir is not None)
     on_file = None
     if progress is not None:
         progress.stage("reading", input_bytes(inputs, config))

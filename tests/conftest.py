@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import random
 from pathlib import Path
 
 import pytest
@@ -80,3 +81,43 @@ def corpus(tmp_path: Path) -> Path:
     )
     (root / "outlet-b" / "library.txt").write_text(copy, encoding="utf-8")
     return root
+
+
+def syndicated_records(paragraphs: int, seed: int = 11) -> list[dict]:
+    """Documents of eight paragraphs; about half the stories are copied by other documents,
+    some with a word changed, some cut short (contained), so every kind of match occurs; one
+    document in 25 is reprinted whole by an aggregator (a duplicate document)."""
+    rng = random.Random(seed)
+    vocabulary = [f"w{index}" for index in range(20_000)]
+    texts: list[str] = []
+    while len(texts) < paragraphs:
+        story = " ".join(rng.choices(vocabulary, k=rng.randint(25, 70))) + "."
+        texts.append(story)
+        if rng.random() < 0.5:
+            for _ in range(rng.choice([1, 1, 2, 4])):
+                words = story.split()
+                edit = rng.random()
+                if edit < 0.4:
+                    words[rng.randrange(len(words))] = rng.choice(vocabulary)
+                elif edit < 0.6:
+                    words = words[: max(10, len(words) * 2 // 3)]
+                texts.append(" ".join(words))
+        if rng.random() < 0.02:
+            texts.append("Follow us for more news.")
+    texts = texts[:paragraphs]
+    rng.shuffle(texts)
+    records = [
+        {"id": f"d{start // 8}", "source": f"outlet-{(start // 8) % 40}", "date": f"2026-{1 + (start // 8) % 12:02d}-01",
+         "text": "\n\n".join(texts[start : start + 8])}
+        for start in range(0, len(texts), 8)
+    ]
+    reprinted = [
+        {**record, "id": f"{record['id']}-reprint", "source": "aggregator", "date": "2026-12-31"}
+        for record in records[::25]
+    ]
+    return records + reprinted
+
+
+def syndicated_corpus(path: Path, paragraphs: int, seed: int = 11) -> Path:
+    """:func:`syndicated_records` as a JSON Lines file."""
+    return write_jsonl(path, syndicated_records(paragraphs, seed))

@@ -47,7 +47,9 @@ def band_keys(shingles: pl.Series, params: SignatureParams) -> np.ndarray:
     ``[band, *rows]``). The signatures are made and folded paragraph by paragraph in the
     compiled kernel, never held whole. Rows without shingles get keys of no meaning: drop them.
     """
-    from cleaner.duplicates import kernel  # numba loads in 0.15 s: only the map stage pays it
+    from cleaner.duplicates import (
+        kernel,  # numba loads in 0.15 s: only the map stage pays it
+    )
 
     a, b = permutations(params.num_perm, params.seed)
     counts = shingles.list.len().fill_null(0).to_numpy().astype(np.int64)

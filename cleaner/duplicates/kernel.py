@@ -120,9 +120,7 @@ def minhash_band_keys(
         for s in range(start, start + counts[row]):
             mixed = _fmix64(shingles[s])
             for p in range(num_perm):
-                value = a[p] * mixed + b[p]
-                if value < signature[p]:
-                    signature[p] = value
+                signature[p] = min(signature[p], a[p] * mixed + b[p])
         start += counts[row]
         for band in range(bands):
             value = _fold(_FOLD_SEED, uint64(band))
@@ -143,9 +141,7 @@ def minhash(shingles: np.ndarray, counts: np.ndarray, a: np.ndarray, b: np.ndarr
         for s in range(start, start + counts[row]):
             mixed = _fmix64(shingles[s])
             for p in range(a.shape[0]):
-                value = a[p] * mixed + b[p]
-                if value < signature[p]:
-                    signature[p] = value
+                signature[p] = min(signature[p], a[p] * mixed + b[p])
         start += counts[row]
     return signatures
 

@@ -175,7 +175,9 @@ def shingle_hashes(normalized: pl.Series, params: SignatureParams, hashed: Hashe
 
     ``hashed`` (the :class:`HashedTokens` of ``normalized``) can be passed when already computed.
     """
-    from cleaner.duplicates import kernel  # numba loads in 0.15 s: only the map stage pays it
+    from cleaner.duplicates import (
+        kernel,  # numba loads in 0.15 s: only the map stage pays it
+    )
 
     if hashed is None:
         hashed = hash_tokens(normalized.to_frame("n").select(tokens_expr(pl.col("n")))["n"])

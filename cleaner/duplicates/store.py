@@ -29,8 +29,11 @@ class SignatureStore:
     only (verification never looks at the others), with their sizes kept in memory.
     """
 
-    def __init__(self, folder: WorkFolder, bands: int) -> None:
+    def __init__(self, folder: WorkFolder, bands: int, keep_band_keys: bool = False) -> None:
+        """``keep_band_keys``: also keep every band key in memory, distinct, for a run that
+        searches a dedup index with them (:meth:`all_band_keys`)."""
         self.bands = bands
+        self._kept_band_keys: list[np.ndarray] | None = [] if keep_band_keys else None
         self._band_table = SpillTable(
             folder, "band_keys", pl.Schema({f"band_{b}": pl.UInt64 for b in range(bands)}), intermediate=True
         ) if bands else None
@@ -57,6 +60,8 @@ class SignatureStore:
                 flat = fresh["band_keys"].filter(pl.Series(has_bands)).explode().to_numpy()
                 matrix[has_bands] = flat.reshape(-1, self.bands)
             self._band_table.append(pl.DataFrame({f"band_{b}": matrix[:, b] for b in range(self.bands)}))
+            if self._kept_band_keys is not None:
+                self._kept_band_keys.append(np.unique(matrix[has_bands]))
         self._shingles.append(fresh.select("shingles"))
         self._counts.append(fresh["shingles"].list.len().fill_null(0).to_numpy().astype(np.int64))
         self._has_bands.append(has_bands)
@@ -110,6 +115,14 @@ class SignatureStore:
         if self._band_table is None or self._band_table.rows == 0:
             return np.zeros(self.frame.height, dtype=np.uint64)
         return self._band_table.column(f"band_{band}").to_numpy()
+
+    def all_band_keys(self) -> pl.Series:
+        """Every distinct band key stored, when the store was made with ``keep_band_keys`` (what a
+        dedup index is searched by)."""
+        if self._kept_band_keys is None:
+            raise ValueError("this store was not asked to keep its band keys")
+        kept = np.unique(np.concatenate(self._kept_band_keys)) if self._kept_band_keys else np.zeros(0, dtype=np.uint64)
+        return pl.Series("band_keys", kept, dtype=pl.UInt64)
 
     def band_lists(self, rows: np.ndarray) -> pl.Series:
         """The band keys of ``rows`` as lists, as the dedup index stores them."""

@@ -50,14 +50,15 @@ class MapCollector:
     """Takes the map stage's :class:`~cleaner.batch.BatchOutput` objects in document order.
 
     ``bands`` is the number of LSH bands (``None``: exact duplicates only, no signatures kept);
-    ``metadata`` is the Parquet key-value metadata of the ``removed`` table.
+    ``metadata`` is the Parquet key-value metadata of the ``removed`` table; ``keep_band_keys``
+    keeps today's band keys in memory as well, for a run that searches a dedup index.
     """
 
-    def __init__(self, folder: WorkFolder, bands: int | None, metadata: Mapping[str, str]) -> None:
+    def __init__(self, folder: WorkFolder, bands: int | None, metadata: Mapping[str, str], keep_band_keys: bool = False) -> None:
         self.folder = folder
         self.removed = RemovedLog(folder, metadata)
         self.texts = SpillTable(folder, "texts", schemas.PARAGRAPH_TEXTS, intermediate=True)
-        self.signatures = SignatureStore(folder, bands) if bands is not None else None
+        self.signatures = SignatureStore(folder, bands, keep_band_keys) if bands is not None else None
         self.documents_done = 0
         self._metas: list[pl.DataFrame] = []
         self._errors: list[pl.DataFrame] = []

@@ -4,18 +4,24 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 import threading
 from pathlib import Path
 
 import polars as pl
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import cleaner
+from cleaner import pipeline
 from cleaner.cli import cli
-from cleaner.duplicates.index import DedupIndex
+from cleaner.config import CleanConfig
+from cleaner.duplicates.index import INDEX_ROWS, DedupIndex, TodaysKeys
 from cleaner.errors import IndexCorruptError
-from tests.conftest import BASE, PARAGRAPHS
+from cleaner.schemas import OUTPUT_TABLES
+from tests.conftest import BASE, PARAGRAPHS, syndicated_records
 
 WIRE = [BASE, PARAGRAPHS[2], "The harbour master said ferries would resume their normal timetable by the weekend at the latest."]
 
@@ -194,3 +200,63 @@ def test_re_sending_the_canonical_document_keeps_its_cluster_id(tmp_path: Path) 
     assert copy.paragraphs["cluster_id"].to_list() == [cluster] and not copy.paragraphs["is_canonical"][0]
     again = _run(tmp_path, "day3", [wire], index)
     assert again.paragraphs["cluster_id"].to_list() == [cluster] and again.paragraphs["is_canonical"][0]
+
+
+def test_a_day_reads_only_its_neighbourhood_and_writes_the_same_bytes_as_with_the_whole_index(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    records = syndicated_records(4_000, seed=23)
+    days = [records[start::4] for start in range(4)]
+    index = tmp_path / "index"
+    for number, day in enumerate(days[:3]):
+        _run(tmp_path, f"day{number}", day, index)
+    near = _day(days[3], index)
+    near.write(tmp_path / "near")
+    monkeypatch.setattr(pipeline, "todays_keys", lambda mapped: None)
+    whole = _day(days[3], index)
+    whole.write(tmp_path / "whole")
+    loaded = {name: json.loads((tmp_path / name / "manifest.json").read_text())["dedup"]["index"]["paragraphs_loaded"] for name in ("near", "whole")}
+    assert 0 < loaded["near"] < loaded["whole"] == DedupIndex(index).info()["paragraphs"]
+    assert near.paragraphs["match"].is_in(["near", "contained"]).any()
+    for table in OUTPUT_TABLES:
+        assert (tmp_path / "near" / f"{table}.parquet").read_bytes() == (tmp_path / "whole" / f"{table}.parquet").read_bytes(), table
+
+
+KEY = st.integers(0, 11)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(st.tuples(KEY, st.lists(KEY, max_size=3), st.lists(KEY, max_size=2)), min_size=1, max_size=25),
+    st.lists(KEY, max_size=3), st.lists(KEY, max_size=3), st.lists(KEY, max_size=2),
+)
+def test_the_neighbourhood_is_every_row_a_chain_of_shared_keys_reaches(
+    rows: list[tuple[int, list[int], list[int]]], norm_keys: list[int], band_keys: list[int], anchors: list[int]
+) -> None:
+    frame = pl.DataFrame(
+        {
+            "para_id": [f"d{i}#p0" for i in range(len(rows))], "doc_id": [f"d{i}" for i in range(len(rows))],
+            "source": "s", "date": None, "position": 0, "text": "t", "norm_key": [f"k{n}" for n, _, _ in rows],
+            "n_tokens": 1, "shingles": [[1]] * len(rows), "band_keys": [bands for _, bands, _ in rows],
+            "anchors": [found for _, _, found in rows], "was_canonical": False,
+        },
+        schema_overrides=INDEX_ROWS,
+    )
+    with tempfile.TemporaryDirectory() as folder:
+        index = DedupIndex(Path(folder) / "index")
+        config = CleanConfig(index_dir=str(index.path))
+        index.append(frame, config)
+        today = TodaysKeys(pl.Series([f"k{n}" for n in norm_keys], dtype=pl.String), pl.Series(band_keys, dtype=pl.UInt64), pl.Series(anchors, dtype=pl.UInt64))
+        loaded = index.load(config, replacing={"d0"}, near=today).rows["para_id"].to_list()
+    keys = [({f"k{n}"}, set(bands), set(found)) for n, bands, found in rows]
+    reached = ({f"k{n}" for n in norm_keys}, set(band_keys), set(anchors))
+    expected: set[int] = set()
+    while True:
+        new = {i for i in range(1, len(rows)) if i not in expected and any(keys[i][c] & reached[c] for c in range(3))}
+        if not new:
+            break
+        expected |= new
+        for i in new:
+            for channel in range(3):
+                reached[channel].update(keys[i][channel])
+    assert loaded == [f"d{i}#p0" for i in sorted(expected)]

@@ -10,7 +10,6 @@ than reusing a test session.
 from __future__ import annotations
 
 import os
-import random
 import shutil
 import socket
 import subprocess
@@ -22,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from cleaner.schemas import OUTPUT_TABLES
-from tests.conftest import SAMPLES, write_jsonl
+from tests.conftest import SAMPLES, syndicated_corpus
 
 pytestmark = pytest.mark.skipif(shutil.which("java") is None, reason="a Spark cluster needs Java 17+ (.ci/run installs it)")
 
@@ -98,39 +97,6 @@ def test_samples_on_a_standalone_cluster_are_the_local_engines_bytes(tmp_path: P
     _same_bytes(tmp_path / "local", tmp_path / "cluster")
 
 
-def syndicated_corpus(path: Path, paragraphs: int, seed: int = 11) -> Path:
-    """Documents of eight paragraphs; about half the stories are copied by other documents,
-    some with a word changed, some cut short (contained), so every kind of match occurs; one
-    document in 25 is reprinted whole by an aggregator (a duplicate document)."""
-    rng = random.Random(seed)
-    vocabulary = [f"w{index}" for index in range(20_000)]
-    texts: list[str] = []
-    while len(texts) < paragraphs:
-        story = " ".join(rng.choices(vocabulary, k=rng.randint(25, 70))) + "."
-        texts.append(story)
-        if rng.random() < 0.5:
-            for _ in range(rng.choice([1, 1, 2, 4])):
-                words = story.split()
-                edit = rng.random()
-                if edit < 0.4:
-                    words[rng.randrange(len(words))] = rng.choice(vocabulary)
-                elif edit < 0.6:
-                    words = words[: max(10, len(words) * 2 // 3)]
-                texts.append(" ".join(words))
-        if rng.random() < 0.02:
-            texts.append("Follow us for more news.")
-    texts = texts[:paragraphs]
-    rng.shuffle(texts)
-    records = [
-        {"id": f"d{start // 8}", "source": f"outlet-{(start // 8) % 40}", "date": f"2026-{1 + (start // 8) % 12:02d}-01",
-         "text": "\n\n".join(texts[start : start + 8])}
-        for start in range(0, len(texts), 8)
-    ]
-    reprinted = [
-        {**record, "id": f"{record['id']}-reprint", "source": "aggregator", "date": "2026-12-31"}
-        for record in records[::25]
-    ]
-    return write_jsonl(path, records + reprinted)
 
 
 def test_a_generated_corpus_on_a_standalone_cluster_is_the_local_engines_bytes(tmp_path: Path, spark_master: str) -> None:

@@ -15,7 +15,7 @@ import pytest
 
 import cleaner
 from cleaner.schemas import OUTPUT_TABLES
-from tests.engines.test_spark_cluster import syndicated_corpus
+from tests.conftest import syndicated_corpus
 
 pytestmark = pytest.mark.skipif(shutil.which("java") is None, reason="the Spark engine needs Java 17+ (.ci/run installs it)")
 
