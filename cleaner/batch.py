@@ -11,7 +11,7 @@ from __future__ import annotations
 import traceback
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
@@ -30,6 +30,9 @@ from cleaner.strip import (
     strip_text,
 )
 from cleaner.strip.language import guess_languages, iso_code
+
+if TYPE_CHECKING:  # trafilatura's import costs each worker 0.1 s: text-only runs skip it
+    from cleaner.extract import ExtractResult, MainText
 
 
 @dataclass(frozen=True)
@@ -157,16 +160,20 @@ def clean_text_document(
     )
 
 
-def clean_html_document(doc: dict[str, Any], config: CleanConfig, out: dict[str, list[dict[str, Any]]]) -> str | None:
-    """One page's paragraphs, removed lines and metadata. Returns the extracted text when the
-    page's language is still to be guessed: :func:`clean_batch` guesses a batch's in one call
-    (``strip.language.guess_languages`` costs 4 ms a call, 2.7 ms of it fixed)."""
-    # trafilatura's import costs each worker 0.1 s: text-only runs skip it
-    from cleaner.extract import extract_html
+def extract_html_document(doc: dict[str, Any], config: CleanConfig) -> MainText:
+    """One page's main text and metadata (the extractors: the part of a page's work that the
+    per-document time limit guards); :func:`add_html_document` applies the text rules' verdicts."""
+    from cleaner.extract import extract_main_text
 
     if len(doc["body"]) > config.max_document_bytes:
         raise ValueError(f"HTML larger than the limit of {config.max_document_bytes:,} characters")
-    result = extract_html(doc["body"], url=doc["url"], options=strip_options(config), guess_language=False)
+    return extract_main_text(doc["body"], url=doc["url"])
+
+
+def add_html_document(doc: dict[str, Any], result: ExtractResult, config: CleanConfig, out: dict[str, list[dict[str, Any]]]) -> str | None:
+    """One page's paragraphs, removed lines and metadata. Returns the extracted text when the
+    page's language is still to be guessed: :func:`clean_batch` guesses a batch's in one call
+    (``strip.language.guess_languages`` costs 4 ms a call, 2.7 ms of it fixed)."""
     for text, reason in result.removed:
         out["removed"].append({"doc_id": doc["doc_id"], "line": None, "text": text, "reason": reason})
     position = 0
@@ -202,23 +209,28 @@ def clean_batch(
     stripped_at = dict(zip(text_rows, stripped.results)) if stripped is not None else {}
     failed: set[int] = set()
     unknown_languages: list[tuple[dict[str, Any], str]] = []
+    extracted: dict[int, MainText] = {}
+    staged: dict[int, dict[str, list[dict[str, Any]]]] = {}
     for row, doc in enumerate(documents):
-        staged: dict[str, list[dict[str, Any]]] = {"meta": [], "paragraphs": [], "removed": []}
+        staged[row] = {"meta": [], "paragraphs": [], "removed": []}
         try:
             with time_limit(config.document_timeout):
                 if doc["content_type"] == "html":
-                    if (text := clean_html_document(doc, config, staged)) is not None:
-                        unknown_languages.append((staged["meta"][0], text))
+                    extracted[row] = extract_html_document(doc, config)
                 else:
-                    clean_text_document(doc, config, staged, templates, stripped_at.get(row))
+                    clean_text_document(doc, config, staged[row], templates, stripped_at.get(row))
         except Exception as exc:  # one document must never take its batch down
-            detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
-            out["errors"].append(
-                {"path": doc["path"], "record": None, "error": f"document {doc['doc_id']!r} failed: {detail}", "action": "skipped"}
-            )
+            _document_failed(doc, exc, out)
             failed.add(row)
-            continue
-        for key, rows in staged.items():
+            del staged[row]
+    if extracted:
+        from cleaner.extract import apply_text_rules
+
+        for row, result in zip(extracted, apply_text_rules(list(extracted.values()), strip_options(config))):
+            if (text := add_html_document(documents[row], result, config, staged[row])) is not None:
+                unknown_languages.append((staged[row]["meta"][0], text))
+    for rows_of_document in staged.values():
+        for key, rows in rows_of_document.items():
             out[key].extend(rows)
     if unknown_languages:
         guessed = guess_languages([text for _, text in unknown_languages])
@@ -238,6 +250,13 @@ def clean_batch(
         paragraphs=schemas.conform(keyed.with_columns(signature_columns(keyed["normalized"], _signature_params(config), config.min_contained_words, keyed["tokens"])), schemas.PARAGRAPHS_KEYED),
         removed=_in_document_order([*stripped_removed, schemas.frame(out["removed"], schemas.REMOVED), kept_removed], raw),
         errors=schemas.frame(out["errors"], schemas.ERRORS),
+    )
+
+
+def _document_failed(doc: dict[str, Any], exc: Exception, out: dict[str, list[dict[str, Any]]]) -> None:
+    detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+    out["errors"].append(
+        {"path": doc["path"], "record": None, "error": f"document {doc['doc_id']!r} failed: {detail}", "action": "skipped"}
     )
 
 
