@@ -9,8 +9,7 @@ band keys from the word hashes took 0.67 s as NumPy array operations (150,000 pa
 second) and take 0.18 s here (570,000); with the word hashing in front (polars-hash),
 ``python benchmarks/dedup.py`` prints the kernel's rate from the tokens.
 
-The functions are compiled once and cached on disk (``cache=True``: beside this file, or in the
-user's cache folder when the package folder is read-only, or ``NUMBA_CACHE_DIR``). A cold
+The functions are compiled once and cached on disk (:func:`cache_folder`). A cold
 compile took 1.2 s, once per machine and numba version; loading from the cache costs each
 process 0.5 s, numba's own start included (``benchmarks/dedup.py`` prints both).
 
@@ -21,6 +20,11 @@ results with datasketch and with the pure-Python definitions.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
+from typing import Any
+
+import numba
 import numpy as np
 from numba import njit, uint64
 
@@ -30,6 +34,27 @@ _M2 = uint64(0xC4CEB9FE1A85EC53)
 _FOLD_MULTIPLIER = uint64(0x9E3779B97F4A7C15)
 _FOLD_SEED = uint64(0x243F6A8885A308D3)
 _MAX = uint64(0xFFFFFFFFFFFFFFFF)
+
+
+def cache_folder() -> str:
+    """Where the compiled kernels are kept: cleaner's folder in the user's cache
+    (``$XDG_CACHE_HOME`` or ``~/.cache``), unless ``NUMBA_CACHE_DIR`` names another."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return numba.config.CACHE_DIR or os.path.join(base, "cleaner", "numba")
+
+
+def _compiled(function: Callable[..., Any]) -> Any:
+    """``njit(cache=True, nogil=True)``, cached in :func:`cache_folder`, not beside the installed
+    package: ``pip uninstall`` does not remove numba's files there, and the ``cleaner/`` folder
+    they keep in site-packages then hides an editable install from scripts run elsewhere (seen).
+    Where that folder cannot be written, numba falls back to the package's ``__pycache__`` and
+    then its own user cache."""
+    chosen = numba.config.CACHE_DIR
+    numba.config.CACHE_DIR = cache_folder()
+    try:
+        return njit(cache=True, nogil=True)(function)
+    finally:
+        numba.config.CACHE_DIR = chosen
 
 
 @njit(inline="always")
@@ -46,7 +71,17 @@ def _fold(value: np.uint64, item: np.uint64) -> np.uint64:
     return _fmix64((value ^ item) * _FOLD_MULTIPLIER)
 
 
-@njit(cache=True, nogil=True)
+@njit(inline="always")
+def _lower_signature(signature: np.ndarray, shingles: np.ndarray, a: np.ndarray, b: np.ndarray) -> None:
+    """MinHash: each shingle, mixed once, lowers every permutation's minimum (``a * h + b``
+    modulo 2**64, datasketch's ``affine64``)."""
+    for shingle in shingles:
+        mixed = _fmix64(shingle)
+        for p in range(a.shape[0]):
+            signature[p] = min(signature[p], a[p] * mixed + b[p])
+
+
+@_compiled
 def separate_marks(token_hashes: np.ndarray, is_mark: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Split each paragraph's token hashes into its word hashes, its word count, and whether
     each word starts a sentence (the first of its paragraph, or the first after a mark)."""
@@ -71,7 +106,7 @@ def separate_marks(token_hashes: np.ndarray, is_mark: np.ndarray, counts: np.nda
     return words, lengths, sentence_start
 
 
-@njit(cache=True, nogil=True)
+@_compiled
 def fold_shingles(word_hashes: np.ndarray, lengths: np.ndarray, shingle_words: int, min_words: int) -> tuple[np.ndarray, np.ndarray]:
     """Shingle hashes of every paragraph, flat, and their count per paragraph.
 
@@ -101,7 +136,7 @@ def fold_shingles(word_hashes: np.ndarray, lengths: np.ndarray, shingle_words: i
     return out, counts
 
 
-@njit(cache=True, nogil=True)
+@_compiled
 def minhash_band_keys(
     shingles: np.ndarray, counts: np.ndarray, a: np.ndarray, b: np.ndarray, bands: int, rows: int
 ) -> np.ndarray:
@@ -117,10 +152,7 @@ def minhash_band_keys(
     start = 0
     for row in range(n):
         signature[:] = _MAX
-        for s in range(start, start + counts[row]):
-            mixed = _fmix64(shingles[s])
-            for p in range(num_perm):
-                signature[p] = min(signature[p], a[p] * mixed + b[p])
+        _lower_signature(signature, shingles[start : start + counts[row]], a, b)
         start += counts[row]
         for band in range(bands):
             value = _fold(_FOLD_SEED, uint64(band))
@@ -130,18 +162,14 @@ def minhash_band_keys(
     return keys
 
 
-@njit(cache=True, nogil=True)
+@_compiled
 def minhash(shingles: np.ndarray, counts: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """``(paragraphs, permutations)`` MinHash signatures; rows without shingles hold the maximum."""
     n = counts.shape[0]
     signatures = np.full((n, a.shape[0]), _MAX, dtype=np.uint64)
     start = 0
     for row in range(n):
-        signature = signatures[row]
-        for s in range(start, start + counts[row]):
-            mixed = _fmix64(shingles[s])
-            for p in range(a.shape[0]):
-                signature[p] = min(signature[p], a[p] * mixed + b[p])
+        _lower_signature(signatures[row], shingles[start : start + counts[row]], a, b)
         start += counts[row]
     return signatures
 
