@@ -6,11 +6,12 @@ through all permutations while the signature stays in the CPU cache; band keys a
 the signature before the next paragraph, so no ``(paragraphs, permutations)`` matrix is ever
 built. Measured on the dedup benchmark's 100,000 paragraphs (one thread): shingles, MinHash and
 band keys from the word hashes took 0.67 s as NumPy array operations (150,000 paragraphs per
-second) and take 0.18 s here (570,000); with the word hashing in front (polars-hash),
-``python benchmarks/dedup.py`` prints the kernel's rate from the tokens.
+second) and take 0.16-0.18 s here (570,000-624,000); with the word hashing in front
+(polars-hash), ``python benchmarks/dedup.py`` prints the kernel's rate from the tokens, on one
+core: 396,000-414,000 over three runs.
 
 The functions are compiled once and cached on disk (:func:`cache_folder`). A cold
-compile took 1.2 s, once per machine and numba version; loading from the cache costs each
+compile took 1.2-1.4 s, once per machine and numba version; loading from the cache costs each
 process 0.5 s, numba's own start included (``benchmarks/dedup.py`` prints both).
 
 Everything is wrapping 64-bit unsigned arithmetic, bit for bit the definitions in
@@ -89,20 +90,21 @@ def separate_marks(token_hashes: np.ndarray, is_mark: np.ndarray, counts: np.nda
     words = np.empty(token_hashes.shape[0] - is_mark.sum(), dtype=np.uint64)
     lengths = np.zeros(n, dtype=np.int64)
     sentence_start = np.empty(words.shape[0], dtype=np.bool_)
-    token = 0
+    start = 0
     word = 0
     for row in range(n):
         starts = True
-        for _ in range(counts[row]):
+        first_word = word
+        for token in range(start, start + counts[row]):
             if is_mark[token]:
                 starts = True
             else:
                 words[word] = token_hashes[token]
                 sentence_start[word] = starts
                 starts = False
-                lengths[row] += 1
                 word += 1
-            token += 1
+        start += counts[row]
+        lengths[row] = word - first_word
     return words, lengths, sentence_start
 
 
