@@ -29,11 +29,11 @@ import numba
 import numpy as np
 from numba import njit, uint64
 
-_SHIFT = uint64(33)
-_M1 = uint64(0xFF51AFD7ED558CCD)
-_M2 = uint64(0xC4CEB9FE1A85EC53)
-_FOLD_MULTIPLIER = uint64(0x9E3779B97F4A7C15)
-_FOLD_SEED = uint64(0x243F6A8885A308D3)
+from cleaner.duplicates.signatures import FMIX, FOLD_MULTIPLIER, FOLD_SEED
+
+_SHIFT, _M1, _M2 = (uint64(constant) for constant in FMIX)
+_FOLD_MULTIPLIER = uint64(FOLD_MULTIPLIER)
+_FOLD_SEED = uint64(FOLD_SEED)
 _MAX = uint64(0xFFFFFFFFFFFFFFFF)
 
 

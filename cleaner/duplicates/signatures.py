@@ -38,8 +38,10 @@ from cleaner.schemas import lists_from_flat
 
 SCHEME = "affine64"
 FOLD_SEED = np.uint64(0x243F6A8885A308D3)
-_FOLD_MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)
-_FMIX = (np.uint64(33), np.uint64(0xFF51AFD7ED558CCD), np.uint64(0xC4CEB9FE1A85EC53))
+FOLD_MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)
+FMIX = (np.uint64(33), np.uint64(0xFF51AFD7ED558CCD), np.uint64(0xC4CEB9FE1A85EC53))
+"""The folding step's constants (MurmurHash3's finaliser: shift, two multipliers), here once
+for the NumPy definitions and the compiled kernel (``kernel``)."""
 
 
 @dataclass(frozen=True)
@@ -75,7 +77,7 @@ class SignatureParams:
 
 def fmix64(values: np.ndarray) -> np.ndarray:
     """MurmurHash3's 64-bit finaliser, element-wise (wrapping arithmetic is intended)."""
-    shift, m1, m2 = _FMIX
+    shift, m1, m2 = FMIX
     values = values ^ (values >> shift)
     values = values * m1
     values = values ^ (values >> shift)
@@ -89,9 +91,9 @@ def fold_into(value: np.ndarray, item: np.ndarray, scratch: np.ndarray) -> None:
     The folding step of shingles and band keys; in place it runs several times faster than
     the expression, whose every operator allocates an array the size of the batch.
     """
-    shift, m1, m2 = _FMIX
+    shift, m1, m2 = FMIX
     value ^= item
-    value *= _FOLD_MULTIPLIER
+    value *= FOLD_MULTIPLIER
     for multiplier in (m1, m2):
         np.right_shift(value, shift, out=scratch)
         value ^= scratch
@@ -110,7 +112,7 @@ def fold_hashes(hashes: list[int]) -> int:
     value = np.array([FOLD_SEED], dtype=np.uint64)
     with np.errstate(over="ignore"):
         for item in hashes:
-            value = fmix64((value ^ np.uint64(item)) * _FOLD_MULTIPLIER)
+            value = fmix64((value ^ np.uint64(item)) * FOLD_MULTIPLIER)
     return int(value[0])
 
 
