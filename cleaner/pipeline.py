@@ -32,7 +32,13 @@ import polars as pl
 from cleaner.batch import clean_batch, releases_gil
 from cleaner.config import CleanConfig
 from cleaner.discover import ErrorRow
-from cleaner.duplicates.index import TodaysKeys, changed_rows, index_rows, indexed_texts, load_index
+from cleaner.duplicates.index import (
+    TodaysKeys,
+    changed_rows,
+    index_rows,
+    indexed_texts,
+    load_index,
+)
 from cleaner.duplicates.stage import Deduplicated, deduplicate
 from cleaner.engines import Engine, is_spark_dataframe, make_engine
 from cleaner.errors import EmptyRunError
@@ -117,7 +123,7 @@ def clean(
     if config.engine == "spark":
         log.warning(
             "with a dedup index (%s) the Spark engine deduplicates on the driver, which needs about 0.7 GB per "
-            "million paragraphs (today's and the index's); past the driver's memory, clean the whole collection in "
+            "million paragraphs (today's, and the indexed ones they reach); past the driver's memory, clean the whole collection in "
             "one run without --index, where deduplication runs on the executors", config.index_dir,
         )
     mapped = map_documents(inputs, config, templates, engine, progress)
