@@ -33,6 +33,7 @@ from cleaner.batch import clean_batch, releases_gil
 from cleaner.config import CleanConfig
 from cleaner.discover import ErrorRow
 from cleaner.duplicates.index import (
+    DedupIndex,
     TodaysKeys,
     changed_rows,
     index_rows,
@@ -175,13 +176,17 @@ def clean(
     return result
 
 
-def todays_keys(mapped: MappedDocuments) -> TodaysKeys:
-    """What the dedup index is searched by: today's normalised keys, band keys and anchors."""
+def todays_keys(mapped: MappedDocuments) -> TodaysKeys | None:
+    """What the dedup index is searched by: today's normalised keys, band keys and anchors
+    (``None`` when the map stage did not keep the band keys: the index had no entries then)."""
     signatures = mapped.signatures
     if signatures is None:
         none = pl.Series([], dtype=pl.UInt64)
         return TodaysKeys(mapped.keys["norm_key"], none, none)
-    return TodaysKeys(mapped.keys["norm_key"], signatures.all_band_keys(), signatures.frame["anchors"].explode().drop_nulls())
+    band_keys = signatures.all_band_keys()
+    if band_keys is None:
+        return None
+    return TodaysKeys(mapped.keys["norm_key"], band_keys, signatures.frame["anchors"].explode().drop_nulls())
 
 
 def clean_on_spark(
@@ -246,7 +251,10 @@ def map_documents(
     read_errors: list[ErrorRow] = []
     info: list[pl.DataFrame] = []
     bands = config.signature_params().bands if config.signatures_needed() else None
-    collector = MapCollector(WorkFolder(config.work_dir), bands, parquet_metadata(config), keep_band_keys=config.index_dir is not None)
+    # today's band keys are kept only to search an index that has entries: a first run would
+    # hold them (a third of a GB per million paragraphs) for nothing
+    searches_index = config.index_dir is not None and DedupIndex(config.index_dir).has_entries()
+    collector = MapCollector(WorkFolder(config.work_dir), bands, parquet_metadata(config), keep_band_keys=searches_index)
     on_file = None
     if progress is not None:
         progress.stage("reading", input_bytes(inputs, config))

@@ -252,6 +252,11 @@ class DedupIndex:
             raise IndexCorruptError(f"index {self.path}: {META} does not describe an index")
         return meta
 
+    def has_entries(self) -> bool:
+        """Whether the index lists any part (a damaged ``meta.json`` raises, as :meth:`meta`)."""
+        meta = self.meta()
+        return meta is not None and bool(meta["parts"])
+
     def check(self, config: CleanConfig) -> None:
         """Raise :class:`IndexMismatchError` if ``config`` cannot use this index, and
         :class:`IndexCorruptError` for a folder that holds other things than an index (cleaner

@@ -116,11 +116,11 @@ class SignatureStore:
             return np.zeros(self.frame.height, dtype=np.uint64)
         return self._band_table.column(f"band_{band}").to_numpy()
 
-    def all_band_keys(self) -> pl.Series:
+    def all_band_keys(self) -> pl.Series | None:
         """Every distinct band key stored, when the store was made with ``keep_band_keys`` (what a
-        dedup index is searched by)."""
+        dedup index is searched by); ``None`` otherwise."""
         if self._kept_band_keys is None:
-            raise ValueError("this store was not asked to keep its band keys")
+            return None
         kept = np.unique(np.concatenate(self._kept_band_keys)) if self._kept_band_keys else np.zeros(0, dtype=np.uint64)
         return pl.Series("band_keys", kept, dtype=pl.UInt64)
 
