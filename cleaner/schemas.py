@@ -206,6 +206,13 @@ def lists_from_flat(name: str, counts: np.ndarray, values: np.ndarray) -> pl.Ser
     return pl.Series(name, pl.from_arrow(array)).cast(pl.List(pl.UInt64))
 
 
+def flat_from_lists(lists: pl.Series) -> tuple[np.ndarray, np.ndarray]:
+    """The inverse of :func:`lists_from_flat`: a ``list[u64]`` Series's values, flat, and its
+    count per row (a null row counts 0), as the compiled kernels take them."""
+    counts = lists.list.len().fill_null(0).to_numpy().astype(np.int64)
+    return lists.explode().drop_nulls().to_numpy().astype(np.uint64, copy=False), counts
+
+
 def _arrow_view(values: np.ndarray, arrow_type: pa.DataType) -> pa.Array:
     """An Arrow array over a NumPy buffer. ``pa.array`` would do, but it imports pandas (0.12 s
     in every worker) when pandas is installed, only to check whether the input is a pandas object."""

@@ -19,6 +19,7 @@ import numpy as np
 import polars as pl
 
 from cleaner.duplicates.signatures import SignatureParams, permutations
+from cleaner.schemas import flat_from_lists
 
 CANDIDATE_TARGET = 0.95
 """Probability that a pair exactly at the threshold becomes a candidate."""
@@ -52,8 +53,7 @@ def band_keys(shingles: pl.Series, params: SignatureParams) -> np.ndarray:
     )
 
     a, b = permutations(params.num_perm, params.seed)
-    counts = shingles.list.len().fill_null(0).to_numpy().astype(np.int64)
-    flat = shingles.explode().drop_nulls().to_numpy().astype(np.uint64, copy=False)
+    flat, counts = flat_from_lists(shingles)
     return kernel.minhash_band_keys(flat, counts, a, b, params.bands, params.rows)
 
 

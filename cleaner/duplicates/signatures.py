@@ -34,7 +34,7 @@ import xxhash
 
 from cleaner.normalize import SENTENCE_MARKS, tokens_expr
 from cleaner.normalize import words as python_words
-from cleaner.schemas import lists_from_flat
+from cleaner.schemas import flat_from_lists, lists_from_flat
 
 SCHEME = "affine64"
 FOLD_SEED = np.uint64(0x243F6A8885A308D3)
@@ -218,8 +218,7 @@ def minhash_signatures(shingles: pl.Series, params: SignatureParams) -> np.ndarr
     from cleaner.duplicates import kernel
 
     a, b = permutations(params.num_perm, params.seed)
-    counts = shingles.list.len().fill_null(0).to_numpy().astype(np.int64)
-    flat = shingles.explode().drop_nulls().to_numpy().astype(np.uint64, copy=False)
+    flat, counts = flat_from_lists(shingles)
     return kernel.minhash(flat, counts, a, b)
 
 
