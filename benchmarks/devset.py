@@ -15,6 +15,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import html_text
+from readability import Document
+
 
 def squash(text: str) -> str:
     return " ".join(text.split())
@@ -61,3 +64,12 @@ def wide_scorer(wide: Path) -> Any:
     score = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(score)
     return score
+
+
+def readability_lxml(html: str) -> str:
+    """The readability-lxml anchor as its users run it: ``Document(html).summary()``, rendered
+    by html-text (paragraphs one per line), nothing on a page it cannot read."""
+    try:
+        return html_text.extract_text(Document(html).summary(html_partial=True), guess_layout=True)
+    except Exception:  # noqa: BLE001 - an anchor that raises on a page outputs nothing for it
+        return ""

@@ -7,7 +7,9 @@ pages, with human gold), the set's own scorer (``score.py html``: the ScrapingHu
 per-page 4-gram precision and recall averaged over pages) scores:
 
 * trafilatura with ``favor_precision`` and without comments (the best of its settings there);
-* readability-lxml's ``summary()`` rendered by html-text (the strongest anchor);
+* readability-lxml's ``summary()`` rendered by html-text (the strongest anchor), and cleaner's
+  readability pass (``cleaner.extract.readability_text``: the same algorithm on a tree parsed
+  once, without the link-rewriting pass of its cleaner), with the pages where their texts differ;
 * cleaner's ``extract_html`` (readability-lxml, trafilatura when that finds almost nothing,
   then the phrase patterns): its kept paragraphs, and the title line it moved to metadata,
   which the gold of every set includes when the page shows it.
@@ -25,7 +27,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import trafilatura
-from devset import load_wide_set, wide_scorer
+from devset import load_wide_set, readability_lxml, wide_scorer
 
 from cleaner.extract import extract_html, readability_text
 
@@ -44,7 +46,8 @@ def cleaner_text(html: str) -> str:
 
 METHODS: dict[str, Callable[[str], str]] = {
     "trafilatura precision": trafilatura_precision,
-    "readability-lxml": readability_text,
+    "readability-lxml": readability_lxml,
+    "cleaner's readability pass": readability_text,
     "cleaner": cleaner_text,
 }
 
@@ -64,6 +67,7 @@ def main() -> None:
         gold = {page: record for page, record in score.load_gold(wide / name).items() if page in set(ids)}
         print(f"\n{name}: {len(ids)} pages")
         print(f"{'method':<24} {'precision':>9} {'recall':>7} {'F1':>7} {'pages/s':>8}")
+        outputs: dict[str, list[str]] = {}
         for method_name, method in METHODS.items():
             started = time.perf_counter()
             texts = []
@@ -73,9 +77,12 @@ def main() -> None:
                 except Exception:  # noqa: BLE001 - a library that raises on a page outputs nothing for it
                     texts.append("")
             seconds = time.perf_counter() - started
+            outputs[method_name] = texts
             result, _ = score.score_html(gold, {page: {"id": page, "text": text} for page, text in zip(ids, texts)})
             print(f"{method_name:<24} {result['precision']:>9.3f} {result['recall']:>7.3f} {result['f1']:>7.3f} {len(ids) / seconds:>8.1f}")
             worst[method_name] = min(worst.get(method_name, (2.0, "")), (result["f1"], name))
+        differ = sum(a != b for a, b in zip(outputs["readability-lxml"], outputs["cleaner's readability pass"]))
+        print(f"pages where cleaner's readability pass and readability-lxml's text differ: {differ} of {len(ids)}")
     print()
     for method_name, (f1, name) in worst.items():
         print(f"{method_name}: worst set {name}, token F1 {f1:.3f}")

@@ -1,11 +1,12 @@
 """Extract stage for HTML: the main text of a page, and its metadata.
 
-Two extractors read each page. readability-lxml (Mozilla Readability's algorithm) finds the
-article element, rendered to text by html-text (ScrapingHub's: the spacing a browser would
-show); trafilatura (comments left out) reads the page too, and its text is taken instead when
-readability found almost nothing, or when trafilatura's is at least as long and mostly not in
-readability's (:func:`prefers_second`, :data:`DISAGREEMENT`). The metadata (title, author,
-date, site) is trafilatura's, from the same call as its text.
+Two extractors read each page, parsed once (:func:`parse_page`, :func:`read_candidates`).
+readability-lxml (Mozilla Readability's algorithm) finds the article element, rendered to text
+by html-text (ScrapingHub's: the spacing a browser would show); trafilatura (comments left out)
+reads the page too, and its text is taken instead when readability found almost nothing, or
+when trafilatura's is at least as long and mostly not in readability's (:func:`prefers_second`,
+:data:`DISAGREEMENT`). The metadata (title, author, date, site) is trafilatura's, from the same
+call as its text.
 
 trafilatura runs with ``deduplicate`` off: its cache is process-wide, so a page's output would
 depend on which pages a worker saw before (field notes). Duplicates are our job. Clutter that
@@ -24,6 +25,8 @@ import lxml.etree
 import lxml.html
 import trafilatura
 from readability import Document
+from lxml_html_clean import Cleaner
+from readability.readability import REGEXES as READABILITY_PATTERNS
 from readability.readability import Unparseable
 from trafilatura.utils import load_html
 
@@ -57,33 +60,41 @@ class ExtractResult:
 MIN_MAIN_WORDS = 8
 """readability-lxml's text with fewer words than this (a caption, a menu label) is "almost
 nothing", and trafilatura's wins if it is longer."""
-DISAGREEMENT = 0.7
-"""trafilatura's text, at least as long as readability-lxml's, wins when this share of its
-word 4-grams, or more, is not in readability's. Chosen on four sets (the three extraction-wide
-ones, token F1, and extraction-dev, snippet F1) by their mean over a grid of the length ratio
-(1, 1.5, 2, 3, never) and the share (0, 0.1, 0.3, 0.5, 0.7): dragnet 0.912, cleaneval 0.913,
-readability 0.960, dev 0.897. Leaving each set out, the other three choose: dragnet 0.906,
-cleaneval 0.905, readability 0.954, dev 0.897. readability-lxml alone: 0.917 / 0.896 / 0.960 /
-0.871; trafilatura alone: 0.910 / 0.881 / 0.939 / 0.926: the sets disagree on which is better,
-and this page-level choice has the best worst set of the rules tried."""
+LENGTH_RATIO = 1.0
+"""trafilatura's text is considered only when it has at least this many times
+readability-lxml's word 4-grams (see :data:`DISAGREEMENT`)."""
+DISAGREEMENT = 0.3
+"""trafilatura's text, long enough (:data:`LENGTH_RATIO`), wins when this share of its word
+4-grams, or more, is not in readability-lxml's. Both values are chosen by
+``benchmarks/html_choice.py`` over a grid (length ratio 1, 1.5, 2, 3, never; share 0, 0.1,
+0.3, 0.5, 0.7) on four sets (the three extraction-wide ones, token F1, and extraction-dev,
+snippet F1): the point with the best worst set. There: dragnet 0.912, cleaneval 0.912,
+readability 0.955, dev 0.913 (0.7, the previous choice: 0.914 / 0.914 / 0.955 / 0.907).
+Chosen on the other three, each set scores dragnet 0.912, cleaneval 0.891 (the others choose
+share 0), readability 0.955, dev 0.907 (they choose 0.7). readability-lxml's text on every
+page: 0.915 / 0.897 / 0.959 / 0.882; trafilatura's: 0.914 / 0.834 / 0.932 / 0.924. The sets
+disagree on which extractor is better; picking the better one per page would give 0.943 /
+0.922 / 0.969 / 0.947, which a logistic model on the two texts' shapes did not approach."""
 _WORD = re.compile(r"\w+")
+METADATA_FIELDS = ("title", "author", "date", "sitename", "language", "url")
 TITLE_WITHIN = 3
 """The headline, when one of the first three paragraphs repeats the page's title, moves to
 metadata (a cookie notice or a kicker may come first)."""
 
 
-def prefers_second(first: str, second: str) -> bool:
+def prefers_second(first: str, second: str, *, length_ratio: float = LENGTH_RATIO, disagreement: float = DISAGREEMENT) -> bool:
     """Whether trafilatura's text (``second``) is the page's main text rather than
     readability-lxml's (``first``): when readability found almost nothing (under
     :data:`MIN_MAIN_WORDS` words) and trafilatura found more, or when trafilatura found at
-    least as much and most of it (:data:`DISAGREEMENT` or more) is not in readability's
-    text, which then picked the wrong element."""
+    least as much (``length_ratio`` times readability's 4-grams) and most of it
+    (``disagreement`` or more) is not in readability's text, which then picked the wrong
+    element. ``benchmarks/html_choice.py`` chooses the two values."""
     if len(_WORD.findall(first)) < MIN_MAIN_WORDS:
         return len(second.strip()) > len(first.strip())
     mine, theirs = _shingles(first), _shingles(second)
-    if not theirs or len(theirs) < len(mine):
+    if not theirs or len(theirs) < length_ratio * len(mine):
         return False
-    return 1 - len(mine & theirs) / len(theirs) >= DISAGREEMENT
+    return 1 - len(mine & theirs) / len(theirs) >= disagreement
 
 
 def _shingles(text: str) -> set[tuple[str, ...]]:
@@ -91,28 +102,69 @@ def _shingles(text: str) -> set[tuple[str, ...]]:
     return set(zip(words, words[1:], words[2:], words[3:]))
 
 
-def readability_text(page: lxml.html.HtmlElement | str) -> str:
-    """readability-lxml's main text of a page (a parsed tree, which it changes, or markup),
-    rendered by html-text: paragraphs one per line, as a browser would space them."""
+class _Readability(Document):
+    """readability-lxml on a tree parsed once for both extractors, cleaned by
+    :data:`_TEXT_CLEANER`. Its first pass reads the tree itself (trafilatura has already read
+    it, and copies what it changes); a retry (readability's less ruthless second pass) parses
+    the markup again, as readability re-reads its input."""
+
+    def __init__(self, tree: lxml.html.HtmlElement, markup: str) -> None:
+        super().__init__(tree)
+        self._markup = markup
+        self._first_pass = True
+
+    def _parse(self, input: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
+        doc = input if self._first_pass else parse_page(self._markup)
+        self._first_pass = False
+        if doc is None:
+            raise Unparseable("no HTML tree")
+        for hidden in doc.xpath("//*[@hidden]"):
+            hidden.drop_tree()
+        for styled in doc.xpath("//*[@style]"):
+            if READABILITY_PATTERNS["displayNoneRe"].search(styled.get("style")):
+                styled.drop_tree()
+        _TEXT_CLEANER(doc)
+        doc.resolve_base_href(handle_failures=self.handle_failures)
+        return doc
+
+
+_TEXT_CLEANER = Cleaner(
+    scripts=True, javascript=False, comments=True, style=True, links=True, meta=False, add_nofollow=False,
+    page_structure=False, processing_instructions=True, embedded=False, frames=False, forms=False, annoying_tags=False,
+    remove_tags=None, remove_unknown_tags=False, safe_attrs_only=False,
+)
+"""readability-lxml's own cleaner less its ``javascript`` pass, which rewrites ``javascript:``
+links and drops event attributes: it changes no text, and took 9 of readability's 21 ms a page
+on extraction-dev. Same text as readability-lxml's own on its 990 pages and on the 2,221
+extraction-wide pages (``benchmarks/html_wide.py`` counts the pages where they differ)."""
+
+
+def readability_text(html: str, tree: lxml.html.HtmlElement | None = None) -> str:
+    """readability-lxml's main text of a page, rendered by html-text: paragraphs one per
+    line, as a browser would space them. ``tree``, the page parsed by trafilatura's loader if
+    the caller has it, is changed."""
+    if tree is None:
+        tree = parse_page(html)
+    if tree is None:
+        return ""
     try:
-        summary = Document(page).summary(html_partial=True)
+        summary = _Readability(tree, html).summary(html_partial=True)
         return html_text.extract_text(summary, guess_layout=True)
     except (Unparseable, lxml.etree.LxmlError, ValueError, TypeError):
         return ""
 
 
-def _trafilatura(html: str, url: str | None) -> tuple[str, dict[str, str | None]]:
+def _trafilatura(page: lxml.html.HtmlElement, url: str | None) -> tuple[str, dict[str, str | None]]:
     """trafilatura's main text (comments left out: they are not article text) and metadata
-    (title, author, date, site, language, URL) of a page, from one call: they share its parse. Its own fallback extractors (a
-    readability port, jusText) are skipped (``fast``): readability-lxml runs anyway. Measured:
+    (title, author, date, site, language, URL) of a parsed page, from one call: they share its
+    work, and it copies the tree before changing it. Its own fallback extractors (a readability
+    port, jusText) are skipped (``fast``): readability-lxml runs anyway. Measured:
     extraction-dev 26% faster, snippet F1 0.9135 -> 0.9120; extraction-wide token F1 dragnet
     0.911 -> 0.914, cleaneval 0.908 = 0.908, readability 0.958 -> 0.955, 26-40% faster."""
-    metadata: dict[str, str | None] = {k: None for k in ("title", "author", "date", "sitename", "language", "url")}
-    if not html.strip():
-        return "", metadata
+    metadata: dict[str, str | None] = dict.fromkeys(METADATA_FIELDS)
     try:
         document = trafilatura.bare_extraction(
-            html, url=url, fast=True, with_metadata=True, deduplicate=False, include_comments=False, include_tables=True,
+            page, url=url, fast=True, with_metadata=True, deduplicate=False, include_comments=False, include_tables=True,
             include_images=False,
         )
     except (lxml.etree.LxmlError, ValueError, TypeError):
@@ -136,16 +188,62 @@ class MainText:
     html_chars: int
 
 
+_DOCUMENT_PARSER = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True, collect_ids=False)
+
+
+def parse_page(html: str) -> lxml.html.HtmlElement | None:
+    """A page's tree, always rooted at ``<html>`` with a ``<body>``. trafilatura's loader is
+    tried first (its encoding repairs); a page it reads as a fragment or rejects as "dubious"
+    (markup that starts with a ``<div>``, not ``<html>``: 157 of CleanEval's 727 pages, 9 of
+    them rejected) is parsed as a whole document instead, which readability-lxml needs to find
+    anything in it."""
+    if not html.strip():
+        return None
+    tree = load_html(html)
+    if tree is not None and tree.tag == "html":
+        return tree
+    try:
+        return lxml.html.document_fromstring(html.encode("utf-8"), parser=_DOCUMENT_PARSER)
+    except (lxml.etree.ParserError, ValueError):
+        return tree
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """The two extractors' main texts of one page (one parse), and trafilatura's metadata."""
+
+    readability: str
+    trafilatura: str
+    metadata: dict[str, str | None]
+    html_chars: int
+
+    def choose(self, *, length_ratio: float = LENGTH_RATIO, disagreement: float = DISAGREEMENT) -> MainText:
+        """The page's main text: readability-lxml's, or trafilatura's when
+        :func:`prefers_second` says so."""
+        return self.take(prefers_second(self.readability, self.trafilatura, length_ratio=length_ratio, disagreement=disagreement))
+
+    def take(self, second: bool) -> MainText:
+        """trafilatura's text if ``second``, else readability-lxml's ("none" when empty)."""
+        text, extractor = (self.trafilatura, SECOND) if second else (self.readability, PRIMARY)
+        if not text.strip():
+            return MainText("", self.metadata, "none", self.html_chars)
+        return MainText(text, self.metadata, extractor, self.html_chars)
+
+
+def read_candidates(html: str, *, url: str | None = None) -> Candidates:
+    """Both extractors on one parse of the page: trafilatura reads the tree first (it copies
+    what it changes), then readability-lxml, which changes it."""
+    tree = parse_page(html)
+    if tree is None:
+        return Candidates("", "", dict.fromkeys(METADATA_FIELDS), len(html))
+    second, metadata = _trafilatura(tree, url)
+    return Candidates(readability_text(html, tree), second, metadata, len(html))
+
+
 def extract_main_text(html: str, *, url: str | None = None) -> MainText:
     """readability-lxml's main text of a page, or trafilatura's when :func:`prefers_second`
     says so, with trafilatura's metadata: the part of :func:`extract_html` that reads the page."""
-    second, metadata = _trafilatura(html, url)
-    tree = load_html(html) if html.strip() else None
-    first = readability_text(tree) if tree is not None else ""
-    text, extractor = (second, SECOND) if prefers_second(first, second) else (first, PRIMARY)
-    if not text.strip():
-        return MainText("", metadata, "none", len(html))
-    return MainText(text, metadata, extractor, len(html))
+    return read_candidates(html, url=url).choose()
 
 
 def apply_text_rules(pages: list[MainText], options: StripOptions | None = None) -> list[ExtractResult]:

@@ -5,7 +5,15 @@ from __future__ import annotations
 import gzip
 
 from cleaner.decode import decode_bytes
-from cleaner.extract import apply_text_rules, extract_html, extract_main_text, prefers_second
+from cleaner.extract import (
+    apply_text_rules,
+    extract_html,
+    extract_main_text,
+    parse_page,
+    prefers_second,
+    read_candidates,
+    readability_text,
+)
 from tests.conftest import SAMPLES
 
 STORY = "the council met on monday to agree the budget for the new school year and the roads " * 3
@@ -17,7 +25,10 @@ def test_readability_wins_unless_it_found_almost_nothing_or_the_wrong_element() 
     assert prefers_second("Share this", STORY)  # readability found almost nothing
     elsewhere = " ".join(f"volunteers counted {n} birds in park number {n} for the survey" for n in range(12))
     assert prefers_second(STORY, elsewhere)  # as long or longer, and none of it in readability's text
-    assert not prefers_second(STORY, STORY + elsewhere[:60])  # longer, but mostly the same text
+    minutes = " ".join(f"the council met on day {n} and agreed budget line {n} for the roads" for n in range(12))
+    assert not prefers_second(minutes, minutes + " " + elsewhere[:60])  # longer, but mostly the same text
+    assert prefers_second(minutes, minutes + " " + elsewhere, disagreement=0.3)  # half of it new
+    assert not prefers_second(minutes, minutes + " " + elsewhere, length_ratio=3.0)  # not three times as long
 
 
 def test_text_rules_over_a_batch_of_pages_decide_as_for_each_page_alone() -> None:
@@ -32,3 +43,39 @@ def test_text_rules_over_a_batch_of_pages_decide_as_for_each_page_alone() -> Non
     assert together == one_by_one
     assert any(reason == "byline" for _, reason in together[0].removed + together[1].removed)
     assert together[3].extractor == "none" and together[3].removed[0][1] == "extraction-empty"
+
+
+def _stock_readability(tree: object) -> str:
+    import html_text
+    from readability import Document
+
+    return html_text.extract_text(Document(tree).summary(html_partial=True), guess_layout=True)
+
+
+def test_the_readability_pass_gives_readability_lxml_s_own_text() -> None:
+    page = (SAMPLES / "valley-courier" / "greywater-beetle.html").read_text(encoding="utf-8")
+    scripted = page.replace("</body>", '<p><a href="javascript:void(0)" onclick="go()">Print this</a></p></body>')
+    for html in (page, scripted):
+        ours = readability_text(html)
+        assert ours and ours == _stock_readability(parse_page(html))
+
+
+def test_a_page_that_starts_as_a_fragment_is_read_as_a_whole_document() -> None:
+    # one <div> around everything, no <html>: trafilatura's loader rejects it as "dubious"
+    fragment = '<div id="page"><div id="shell"><b>Local news</b>\n<p>' + STORY + "</p><p>" + STORY.upper() + "</p></div></div>"
+    tree = parse_page(fragment)
+    assert tree is not None and tree.tag == "html" and tree.find("body") is not None
+    assert "council met on monday" in readability_text(fragment)
+    assert extract_main_text(fragment).extractor != "none"
+    assert parse_page("   ") is None
+
+
+def test_one_read_gives_both_texts_and_the_choice_between_them() -> None:
+    page = (SAMPLES / "valley-courier" / "greywater-beetle.html").read_text(encoding="utf-8")
+    candidates = read_candidates(page)
+    assert candidates.readability and candidates.trafilatura and candidates.metadata["title"]
+    assert candidates.take(True).text == candidates.trafilatura and candidates.take(True).extractor == "trafilatura"
+    assert candidates.take(False).text == candidates.readability
+    assert candidates.choose() == extract_main_text(page)
+    never = candidates.choose(length_ratio=float("inf"))
+    assert never.extractor == "readability"
