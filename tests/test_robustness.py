@@ -105,9 +105,16 @@ def test_sigkill_leaves_previous_output_or_none(tmp_path: Path) -> None:
         assert {name: frame.height for name, frame in read_output(out).items()} == reference
         assert json.loads((out / "manifest.json").read_text())["counts"]["documents"] == 3000
     assert running_when_killed[-1] or running_when_killed[0]
-    # killed runs cannot remove their spill files: the next run removes them
-    if running_when_killed[-1]:
-        assert list(work.iterdir())
+    # a run killed once it has spilled cannot remove its spill files: the next run removes them
+    # (killed when its files appear, not at a share of a run: under load a run may not have
+    # spilled yet at any given share)
+    process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 300
+    while process.poll() is None and not list(work.glob("*/*")) and time.monotonic() < deadline:
+        time.sleep(0.005)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    assert list(work.iterdir()), "a run killed while spilling left no spill files"
     assert subprocess.run(command, cwd=REPO, capture_output=True, timeout=600).returncode == 0
     assert list(work.iterdir()) == []
 
