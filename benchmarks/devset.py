@@ -18,6 +18,8 @@ from typing import Any
 import html_text
 from readability import Document
 
+from cleaner.extract import ExtractResult
+
 
 def squash(text: str) -> str:
     return " ".join(text.split())
@@ -45,6 +47,28 @@ def snippet_metrics(tp: int, fp: int, fn: int, tn: int, pages: int, seconds: flo
         "accuracy": (tp + tn) / (tp + tn + fp + fn),
         "pages_per_second": pages / seconds,
     }
+
+
+def snippet_counts(record: dict, output: str) -> tuple[int, int, int, int]:
+    """``(tp, fp, fn, tn)`` of one page's snippets in an HTML method's output: a ``with``
+    snippet found is a true positive, missed a false negative; a ``without`` snippet found is a
+    false positive, missed a true negative."""
+    output = squash(output)
+    found = [squash(snippet) in output for snippet in record.get("with") or []]
+    wrong = [squash(snippet) in output for snippet in record.get("without") or []]
+    return sum(found), sum(wrong), len(found) - sum(found), len(wrong) - sum(wrong)
+
+
+def wide_output(result: ExtractResult) -> str:
+    """What an extraction-wide scorer reads of cleaner's result: the title line it moved to
+    metadata (every set's gold includes the headline the page shows), then the kept paragraphs."""
+    titles = [text for text, reason in result.removed if reason == "title"]
+    return "\n".join([*titles, *(p.text for p in result.paragraphs)])
+
+
+def dev_output(result: ExtractResult) -> str:
+    """What the snippet metric reads of cleaner's result: the page's title, then the kept paragraphs."""
+    return f"{result.metadata.get('title') or ''}\n" + "\n".join(p.text for p in result.paragraphs)
 
 
 def load_wide_set(folder: Path, kind: str, limit: int = 0) -> tuple[list[str], list[str]]:

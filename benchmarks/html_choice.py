@@ -19,12 +19,19 @@ import argparse
 import gzip
 import itertools
 import math
-from collections.abc import Iterator
 from multiprocessing import Pool
 from pathlib import Path
 from typing import Any
 
-from devset import load_pages, load_wide_set, squash, wide_scorer
+from devset import (
+    dev_output,
+    load_pages,
+    load_wide_set,
+    snippet_counts,
+    snippet_metrics,
+    wide_output,
+    wide_scorer,
+)
 
 from cleaner.decode import decode_bytes
 from cleaner.extract import (
@@ -54,15 +61,6 @@ def finished(candidates: list[Candidates], second: bool) -> list[ExtractResult]:
     return apply_text_rules([page.take(second) for page in candidates])
 
 
-def wide_text(result: ExtractResult) -> str:
-    titles = [text for text, reason in result.removed if reason == "title"]
-    return "\n".join([*titles, *(p.text for p in result.paragraphs)])
-
-
-def dev_text(result: ExtractResult) -> str:
-    return f"{result.metadata.get('title') or ''}\n" + "\n".join(p.text for p in result.paragraphs)
-
-
 class Scored:
     """One set: its pages' candidates and, per page, the score parts of each outcome, so that
     any per-page mix of outcomes scores without extracting or tokenising again."""
@@ -84,7 +82,7 @@ def wide_parts(scorer: Any, gold: dict, ids: list[str]) -> Any:
     """Per page, the scorer's ``(tp, fp, fn)`` shares of 4-grams; its mean P and R give F1."""
 
     def parts(results: list[ExtractResult]) -> list[tuple[float, float, float]]:
-        return [scorer.page_triple(gold[page]["gold_text"], wide_text(result)) for page, result in zip(ids, results)]
+        return [scorer.page_triple(gold[page]["gold_text"], wide_output(result)) for page, result in zip(ids, results)]
 
     return parts
 
@@ -94,34 +92,22 @@ def wide_f1(scorer: Any) -> Any:
 
 
 def dev_parts(records: list[dict]) -> Any:
-    """Per page, snippets found (``with``: tp, missed: fn) and found that should not be (fp)."""
+    """Per page, the snippet metric's ``(tp, fp, fn, tn)``."""
 
-    def parts(results: list[ExtractResult]) -> list[tuple[int, int, int]]:
-        counts = []
-        for record, result in zip(records, results):
-            output = squash(dev_text(result))
-            found = [squash(snippet) in output for snippet in record.get("with") or []]
-            wrong = sum(squash(snippet) in output for snippet in record.get("without") or [])
-            counts.append((sum(found), wrong, len(found) - sum(found)))
-        return counts
+    def parts(results: list[ExtractResult]) -> list[tuple[int, int, int, int]]:
+        return [snippet_counts(record, dev_output(result)) for record, result in zip(records, results)]
 
     return parts
 
 
-def dev_f1(counts: list[tuple[int, int, int]]) -> float:
-    tp, fp, fn = (sum(column) for column in zip(*counts))
-    precision = tp / (tp + fp) if tp + fp else 0.0
-    recall = tp / (tp + fn) if tp + fn else 0.0
-    return 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+def dev_f1(counts: list[tuple[int, int, int, int]]) -> float:
+    tp, fp, fn, tn = (sum(column) for column in zip(*counts))
+    return snippet_metrics(tp, fp, fn, tn, len(counts), 1.0)["f1"]
 
 
 def read_all(pages: list[str], workers: int) -> list[Candidates]:
     with Pool(workers) as pool:
         return list(pool.imap(read_candidates, pages, chunksize=8))
-
-
-def grid() -> Iterator[Point]:
-    return iter(itertools.product(LENGTH_RATIOS, SHARES))
 
 
 def main() -> None:
@@ -148,7 +134,7 @@ def main() -> None:
     print(f"dev: {len(dev)} pages read", flush=True)
 
     print()
-    table = {point: {scored.name: scored.f1(point) for scored in sets} for point in grid()}
+    table = {point: {scored.name: scored.f1(point) for scored in sets} for point in itertools.product(LENGTH_RATIOS, SHARES)}
     names = [scored.name for scored in sets]
     print(f"{'length ratio':>12} {'share':>5} " + " ".join(f"{name:>11}" for name in names) + f" {'mean':>7} {'worst':>7}")
     for (ratio, share), row in table.items():

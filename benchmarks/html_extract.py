@@ -25,7 +25,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 import trafilatura
-from devset import load_pages, readability_lxml, snippet_metrics, squash
+from devset import (
+    dev_output,
+    load_pages,
+    readability_lxml,
+    snippet_counts,
+    snippet_metrics,
+)
 
 from cleaner.decode import decode_bytes
 from cleaner.extract import extract_html
@@ -46,8 +52,7 @@ def trafilatura_with(**settings: object) -> Callable[[str], Extracted]:
 
 def cleaner_extraction(html: str) -> Extracted:
     result = extract_html(html)
-    text = "\n".join(p.text for p in result.paragraphs)
-    return f"{result.metadata.get('title') or ''}\n{text}", result.metadata
+    return dev_output(result), result.metadata
 
 
 TRAFILATURA_JOB = """
@@ -87,11 +92,8 @@ def score(pages: list[tuple[dict, str]], method: Callable[[str], Extracted]) -> 
     started = time.perf_counter()
     for record, html in pages:
         text, metadata = method(html)
-        output = squash(text)
-        for snippet in record.get("with") or []:
-            tp, fn = (tp + 1, fn) if squash(snippet) in output else (tp, fn + 1)
-        for snippet in record.get("without") or []:
-            fp, tn = (fp + 1, tn) if squash(snippet) in output else (fp, tn + 1)
+        page_tp, page_fp, page_fn, page_tn = snippet_counts(record, text)
+        tp, fp, fn, tn = tp + page_tp, fp + page_fp, fn + page_fn, tn + page_tn
         for field, counts in meta_hits.items():
             if record.get(field):
                 counts[1] += 1

@@ -27,7 +27,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import trafilatura
-from devset import load_wide_set, readability_lxml, wide_scorer
+from devset import load_wide_set, readability_lxml, wide_output, wide_scorer
 
 from cleaner.extract import extract_html, readability_text
 
@@ -39,9 +39,7 @@ def trafilatura_precision(html: str) -> str:
 
 
 def cleaner_text(html: str) -> str:
-    result = extract_html(html)
-    titles = [text for text, reason in result.removed if reason == "title"]
-    return "\n".join([*titles, *(p.text for p in result.paragraphs)])
+    return wide_output(extract_html(html))
 
 
 METHODS: dict[str, Callable[[str], str]] = {

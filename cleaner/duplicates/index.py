@@ -113,6 +113,14 @@ class TodaysKeys:
     anchors: pl.Series
 
 
+def _unreadable_part(index: Path, part: str, exc: Exception) -> IndexCorruptError:
+    """The error for an index part that cannot be read, naming the index and the file."""
+    return IndexCorruptError(
+        f"index {index}: part {part} cannot be read ({type(exc).__name__}: {exc}); "
+        f"`cleaner index verify {index}` lists the damage"
+    )
+
+
 class _LatestRowGroups:
     """The rows of an index's parts that are their document's latest entries, read one
     Parquet row group at a time (``ROW_GROUP_ROWS``), each with ``_row``, its place in the index.
@@ -148,19 +156,13 @@ class _LatestRowGroups:
         try:
             return pq.ParquetFile(self.index.path / part)
         except Exception as exc:
-            raise self._damaged(part, exc) from exc
-
-    def _damaged(self, part: str, exc: Exception) -> IndexCorruptError:
-        return IndexCorruptError(
-            f"index {self.index.path}: part {part} cannot be read ({type(exc).__name__}: {exc}); "
-            f"`cleaner index verify {self.index.path}` lists the damage"
-        )
+            raise _unreadable_part(self.index.path, part, exc) from exc
 
     def _read(self, number: int, group: int, columns: list[str]) -> pa.Table:
         try:
             return self.files[number].read_row_group(group, columns=columns)
         except Exception as exc:  # Arrow and the OS each raise their own
-            raise self._damaged(self.parts[number], exc) from exc
+            raise _unreadable_part(self.index.path, self.parts[number], exc) from exc
 
     def select(self, where: pl.Expr, columns: list[str]) -> pl.DataFrame:
         """``_row`` and ``columns`` of the latest rows for which ``where`` holds, in index
@@ -182,9 +184,9 @@ class _LatestRowGroups:
         return pl.concat([frame.cast(schema) for frame in kept]) if kept else pl.DataFrame(schema=schema)
 
 
-def _neighbourhood(groups: _LatestRowGroups, keys: TodaysKeys, replacing: Collection[str]) -> pl.Series:
-    """``_row`` of every latest row, outside the documents in ``replacing``, linked to ``keys``
-    by a chain of shared keys.
+def _neighbourhood(groups: _LatestRowGroups, keys: TodaysKeys, outside: pl.Expr) -> pl.Series:
+    """``_row`` of every latest row for which ``outside`` holds (not a document the run cleans
+    again), linked to ``keys`` by a chain of shared keys.
 
     Each round reads the key columns for rows that share a key with the last round's
     frontier (the first frontier is today's keys); the keys of the rows it finds, less those
@@ -195,7 +197,6 @@ def _neighbourhood(groups: _LatestRowGroups, keys: TodaysKeys, replacing: Collec
     names = {"norm_key": pl.String, "band_keys": pl.UInt64, "anchors": pl.UInt64}
     searched = {name: pl.Series(name, [], dtype=dtype) for name, dtype in names.items()}
     frontier = {"norm_key": keys.norm_keys, "band_keys": keys.band_keys, "anchors": keys.anchors}
-    outside = ~pl.col("doc_id").is_in(pl.Series(list(replacing), dtype=pl.String).implode())
     while any(values.len() for values in frontier.values()):
         for name, values in frontier.items():
             searched[name] = pl.concat([searched[name], values.cast(names[name]).unique()]).unique()
@@ -280,10 +281,7 @@ class DedupIndex:
         try:
             rows = pl.read_parquet(self.path / part).cast(INDEX_ROWS)
         except Exception as exc:
-            raise IndexCorruptError(
-                f"index {self.path}: part {part} cannot be read ({type(exc).__name__}: {exc}); "
-                f"`cleaner index verify {self.path}` lists the damage"
-            ) from exc
+            raise _unreadable_part(self.path, part, exc) from exc
         # parts written before shingles were stored distinct per paragraph
         return rows.with_columns(pl.col("shingles").list.unique(maintain_order=True))
 
@@ -317,8 +315,8 @@ class DedupIndex:
             rows = self.latest_rows()
             return LoadedIndex(rows.filter(~again), rows.filter(again).select(*REPLACED))
         groups = _LatestRowGroups(self, meta)
-        replaced = groups.select(pl.col("doc_id").is_in(pl.Series(list(replacing), dtype=pl.String).implode()), [*REPLACED])
-        found = _neighbourhood(groups, near, replacing)
+        replaced = groups.select(again, [*REPLACED])
+        found = _neighbourhood(groups, near, ~again)
         rows = groups.select(pl.col("_row").is_in(found.implode()), [*INDEX_ROWS]).drop("_row")
         rows = rows.with_columns(pl.col("shingles").list.unique(maintain_order=True))
         return LoadedIndex(rows.unique(subset="para_id", keep="last", maintain_order=True), replaced.select(*REPLACED))
