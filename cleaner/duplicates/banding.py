@@ -49,7 +49,7 @@ def band_keys(shingles: pl.Series, params: SignatureParams) -> np.ndarray:
     compiled kernel, never held whole. Rows without shingles get keys of no meaning: drop them.
     """
     from cleaner.duplicates import (
-        kernel,  # numba loads in 0.15 s: only the map stage pays it
+        kernel,  # numba loads in 0.15 s: imported only where a kernel runs
     )
 
     a, b = permutations(params.num_perm, params.seed)

@@ -10,7 +10,7 @@ second) and take 0.16-0.18 s here (570,000-624,000); with the word hashing in fr
 (polars-hash), ``python benchmarks/dedup.py`` prints the kernel's rate from the tokens, on one
 core: 396,000-414,000 over three runs.
 
-The functions are compiled once and cached on disk (:func:`cache_folder`). A cold
+The functions are compiled once and cached on disk (:func:`cleaner.compiled.cache_folder`). A cold
 compile took 1.2-1.4 s, once per machine and numba version; loading from the cache costs each
 process 0.5 s, numba's own start included (``benchmarks/dedup.py`` prints both).
 
@@ -21,41 +21,16 @@ results with datasketch and with the pure-Python definitions.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable
-from typing import Any
-
-import numba
 import numpy as np
 from numba import njit, uint64
 
+from cleaner.compiled import compiled
 from cleaner.duplicates.signatures import FMIX, FOLD_MULTIPLIER, FOLD_SEED
 
 _SHIFT, _M1, _M2 = (uint64(constant) for constant in FMIX)
 _FOLD_MULTIPLIER = uint64(FOLD_MULTIPLIER)
 _FOLD_SEED = uint64(FOLD_SEED)
 _MAX = uint64(0xFFFFFFFFFFFFFFFF)
-
-
-def cache_folder() -> str:
-    """Where the compiled kernels are kept: cleaner's folder in the user's cache
-    (``$XDG_CACHE_HOME`` or ``~/.cache``), unless ``NUMBA_CACHE_DIR`` names another."""
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return numba.config.CACHE_DIR or os.path.join(base, "cleaner", "numba")
-
-
-def _compiled(function: Callable[..., Any]) -> Any:
-    """``njit(cache=True, nogil=True)``, cached in :func:`cache_folder`, not beside the installed
-    package: ``pip uninstall`` does not remove numba's files there, and the ``cleaner/`` folder
-    they keep in site-packages then hides an editable install from scripts run elsewhere (seen).
-    Where that folder cannot be written, numba falls back to the package's ``__pycache__`` and
-    then its own user cache."""
-    chosen = numba.config.CACHE_DIR
-    numba.config.CACHE_DIR = cache_folder()
-    try:
-        return njit(cache=True, nogil=True)(function)
-    finally:
-        numba.config.CACHE_DIR = chosen
 
 
 @njit(inline="always")
@@ -82,7 +57,7 @@ def _lower_signature(signature: np.ndarray, shingles: np.ndarray, a: np.ndarray,
             signature[p] = min(signature[p], a[p] * mixed + b[p])
 
 
-@_compiled
+@compiled
 def separate_marks(token_hashes: np.ndarray, is_mark: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Split each paragraph's token hashes into its word hashes, its word count, and whether
     each word starts a sentence (the first of its paragraph, or the first after a mark)."""
@@ -108,7 +83,7 @@ def separate_marks(token_hashes: np.ndarray, is_mark: np.ndarray, counts: np.nda
     return words, lengths, sentence_start
 
 
-@_compiled
+@compiled
 def fold_shingles(word_hashes: np.ndarray, lengths: np.ndarray, shingle_words: int, min_words: int) -> tuple[np.ndarray, np.ndarray]:
     """Shingle hashes of every paragraph, flat, and their count per paragraph.
 
@@ -138,7 +113,7 @@ def fold_shingles(word_hashes: np.ndarray, lengths: np.ndarray, shingle_words: i
     return out, counts
 
 
-@_compiled
+@compiled
 def minhash_band_keys(
     shingles: np.ndarray, counts: np.ndarray, a: np.ndarray, b: np.ndarray, bands: int, rows: int
 ) -> np.ndarray:
@@ -164,7 +139,7 @@ def minhash_band_keys(
     return keys
 
 
-@_compiled
+@compiled
 def minhash(shingles: np.ndarray, counts: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """``(paragraphs, permutations)`` MinHash signatures; rows without shingles hold the maximum."""
     n = counts.shape[0]

@@ -178,7 +178,7 @@ def shingle_hashes(normalized: pl.Series, params: SignatureParams, hashed: Hashe
     ``hashed`` (the :class:`HashedTokens` of ``normalized``) can be passed when already computed.
     """
     from cleaner.duplicates import (
-        kernel,  # numba loads in 0.15 s: only the map stage pays it
+        kernel,  # numba loads in 0.15 s: imported only where a kernel runs
     )
 
     if hashed is None:

@@ -32,6 +32,7 @@ The steps, one module each:
 - ``units``: a batch's lines, and the hard-wrapped paragraphs among them;
 - ``patterns``: the phrase patterns (data files) and their two regex engines;
 - ``language``: words, stopwords, each document's languages;
+- ``word_scan``: the same counts as compiled loops, for large batches;
 - ``features``: every unit's shape features and its score;
 - ``comments``: reader comment threads under the article;
 - ``regions``: the article regions, their edges peeled;

@@ -18,12 +18,12 @@ import polars as pl
 from cleaner.normalize import normalize_series
 from cleaner.paragraphs import TERMINAL
 from cleaner.strip.language import (
+    compiled_batch,
     document_languages,
     spread_words,
     stop_ratios,
     stoplists,
-    word_ids,
-    words_of,
+    stopword_ids,
 )
 from cleaner.strip.patterns import SHORT_LINE_WORDS, RuleGroup, pattern_columns
 from cleaner.strip.templates import template_flags
@@ -109,7 +109,8 @@ def unit_features(units: pl.DataFrame, rules: Sequence[RuleGroup], n_docs: int) 
     ).otherwise(pl.col("text"))
     whole = frame["chars"] <= LONG_LINE_CHARS  # units are collapsed; a sample's seams may not be
     frame = frame.with_columns(normalize_series(frame.select(sampled).to_series(), collapsed=whole).alias("normalized"))
-    text_words, words = words_of(frame["normalized"])
+    compiled = compiled_batch(frame["normalized"])
+    text_words, text_word_ids = stopword_ids(frame["normalized"], compiled=compiled)
     text_n_words = np.bincount(text_words, minlength=frame.height).astype(np.int32)
     frame = frame.with_columns(pl.Series("n_words", text_n_words, dtype=pl.Int32))
     frame = frame.hstack(pattern_columns(frame["normalized"], frame["n_words"] <= SHORT_LINE_WORDS, rules))
@@ -118,10 +119,10 @@ def unit_features(units: pl.DataFrame, rules: Sequence[RuleGroup], n_docs: int) 
         pl.col("text").str.contains(_BULLET.pattern).alias("bullet"),
         pl.col("text").str.contains(_SEPARATED).alias("separated"),
     ).hstack(_short_line_features(frame))
-    unit_of_word, word_id = spread_words(word_ids(words), text_n_words, inverse)
+    unit_of_word, word_id = spread_words(text_word_ids, text_n_words, inverse)
     units = units.hstack(frame.drop("text")[inverse])
-    ranked = document_languages(units, unit_of_word, word_id, n_docs)
-    units = units.with_columns(stop_ratios(units, unit_of_word, word_id, ranked))
+    ranked = document_languages(units, unit_of_word, word_id, n_docs, compiled=compiled)
+    units = units.with_columns(stop_ratios(units, unit_of_word, word_id, ranked, compiled=compiled))
     names = stoplists().names
     return units, [[names[i] for i in row if i >= 0] for row in ranked.tolist()]
 

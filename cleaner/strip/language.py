@@ -73,8 +73,6 @@ class Stoplists:
     each word's weight ``1/k`` when ``k`` lists hold it, so that the function words particular
     to a language decide, not the English words that many lists contain."""
 
-    ids: pl.DataFrame  # hash (Polars' hash of the word), id
-    words: pl.Series  # the words, by id
     names: list[str]  # language names, alphabetical (ties go to the first)
     members: np.ndarray  # uint64 [word id, 2]: bit ``l`` set when list ``l`` holds the word
     weights: np.ndarray  # float64 [word id]
@@ -99,49 +97,60 @@ def stoplists() -> Stoplists:
     owner = np.repeat(np.arange(len(index), dtype=np.int64), counts)
     members = np.zeros((len(index), 2), dtype=np.uint64)
     np.bitwise_or.at(members, (owner, flat >> 6), np.left_shift(np.uint64(1), (flat & 63).astype(np.uint64)))
-    words = pl.Series("word", list(index), dtype=pl.String)
-    ids = pl.DataFrame({"hash": words.hash(), "id": np.arange(len(index), dtype=np.int32)})
-    return Stoplists(ids, words, names, members, 1.0 / counts, starts, flat, {word: i for i, word in enumerate(index)})
+    return Stoplists(names, members, 1.0 / counts, starts, flat, {word: i for i, word in enumerate(index)})
+
+
+COMPILED_BATCH_BYTES = 100_000
+"""From this many bytes of normalised text on, a batch's words and languages are counted by
+the compiled loops of :mod:`cleaner.strip.word_scan`; below it, by Polars and NumPy. numba's
+start costs a process 0.4-0.6 s, which a few documents (``cleaner strip page.txt``, a small
+``strip_text``) should not pay; the dev pages' 9 MB save 150 ms with the loops. Both ways give
+the same results (tests compare them)."""
+
+
+def compiled_batch(normalized: pl.Series) -> bool:
+    """Whether a batch of ``normalized`` lines is large enough for the compiled loops."""
+    return bool(normalized.str.len_bytes().sum() >= COMPILED_BATCH_BYTES)
 
 
 _NOT_WORD_OR_SPACE = r"[^\p{L}\p{M}\p{N} ]"
 
 
-def words_of(normalized: pl.Series) -> tuple[np.ndarray, pl.Series]:
-    """Every word (:data:`normalize.WORD`) of every line of whitespace-collapsed ``normalized``
-    text, in order, as ``(line, word)``: ``str.extract_all(WORD)`` exploded, at half its cost
-    (a character-wise replacement and a split on spaces instead of a list of matches per line)."""
+def stopword_ids(normalized: pl.Series, *, compiled: bool) -> tuple[np.ndarray, np.ndarray]:
+    """``(line, stopword id or -1)`` of every word (``normalize.WORD``) of every line of
+    ``normalized`` text, in order.
+
+    Compiled: one scan of the lines' bytes (:func:`word_scan.scan_words`), 55 ms on the dev
+    pages' 9 MB of distinct lines. Otherwise a character-wise replacement and a split on spaces
+    (``str.extract_all(WORD)`` at half its cost), then dictionary lookups: 136 ms there with a
+    hash join instead of the lookups, which only pay on a small batch.
+    """
+    if compiled:
+        from cleaner.strip import word_scan
+
+        data, offsets = word_scan.utf8_buffers(normalized)
+        line, ids = word_scan.scan_words(data, offsets, word_scan.word_characters(), *_scan_table())
+        return line.astype(np.int64), ids.astype(np.int64)
     spaced = normalized.str.replace_all(_NOT_WORD_OR_SPACE, " ")
     exploded = spaced.str.split(" ").to_frame("word").with_row_index("unit").explode("word").filter(pl.col("word") != "")
-    return exploded["unit"].to_numpy().astype(np.int64), exploded["word"]
+    index = stoplists().index
+    words = exploded["word"].to_list()
+    return exploded["unit"].to_numpy().astype(np.int64), np.fromiter((index.get(word, -1) for word in words), dtype=np.int64, count=len(words))
 
 
-def word_ids(words: pl.Series) -> np.ndarray:
-    """Each word's stopword id, or -1 (a join for a large batch; dictionary lookups for a small
-    one, where hashing the 180,000 stopwords would cost more).
+@lru_cache(maxsize=1)
+def _scan_table() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    from cleaner.strip import word_scan
 
-    The join is on the words' 64-bit hashes (a third faster than on the strings); a match is
-    then checked against the stopword itself, so a hash collision cannot make a stopword."""
-    lists = stoplists()
-    if len(words) < SMALL_BATCH_WORDS:
-        return np.fromiter((lists.index.get(word, -1) for word in words.to_list()), dtype=np.int64, count=len(words))
-    found = words.hash().to_frame("hash").join(lists.ids, on="hash", how="left", maintain_order="left")
-    ids = found["id"].fill_null(-1).to_numpy().astype(np.int64)
-    matched = np.flatnonzero(ids >= 0)
-    same = (words.gather(matched) == lists.words.gather(ids[matched])).to_numpy()
-    ids[matched[~same]] = -1
-    return ids
-
-
-SMALL_BATCH_WORDS = 25_000
-"""Below this many words, dictionary lookups beat the join (whose hash table over the
-stopwords is built for every call: about 3 ms, then 0.05 us a word against 0.25 us)."""
+    return word_scan.stopword_table(list(stoplists().index))
 
 
 LANGUAGE_SAMPLE_LINES = 60
 
 
-def document_languages(units: pl.DataFrame, unit_of_word: np.ndarray, word_id: np.ndarray, n_docs: int) -> np.ndarray:
+def document_languages(
+    units: pl.DataFrame, unit_of_word: np.ndarray, word_id: np.ndarray, n_docs: int, *, compiled: bool
+) -> np.ndarray:
     """Each document's likely languages, as ``[doc, 3]`` list indices (-1 where there are fewer).
 
     From the words of its 60 wordiest lines (pages often mix a template language in), each
@@ -152,7 +161,35 @@ def document_languages(units: pl.DataFrame, unit_of_word: np.ndarray, word_id: n
     that borrow many English words (Marathi, Sundanese) win on English text. On the 904
     extraction-dev pages whose ``<html lang>`` names a language, the first candidate agrees
     853 times (by weighted score alone: 847; by plain counts over the whole text: 852).
+    ``units`` are in document order, ``unit_of_word`` in unit order.
     """
+    scores, counts, hits = (_language_counts_compiled if compiled else _language_counts)(units, unit_of_word, word_id, n_docs)
+    order = np.argsort(-scores, axis=1, kind="stable")[:, :3]
+    top = np.take_along_axis(scores, order, axis=1)
+    keep = (top > 0) & (top >= 0.4 * top[:, :1]) & (hits[:, None] >= 5)
+    # the candidates in the order of their plain stopword counts: the first is the document's language
+    plain = np.where(keep, np.take_along_axis(counts, order, axis=1), -1.0)
+    by_count = np.argsort(-plain, axis=1, kind="stable")
+    return np.take_along_axis(np.where(keep, order, -1), by_count, axis=1)
+
+
+def _language_counts_compiled(
+    units: pl.DataFrame, unit_of_word: np.ndarray, word_id: np.ndarray, n_docs: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    from cleaner.strip import word_scan
+
+    lists = stoplists()
+    return word_scan.language_counts(
+        units["doc"].to_numpy().astype(np.int64), units["n_words"].to_numpy().astype(np.int64),
+        unit_of_word, word_id, n_docs, LANGUAGE_SAMPLE_LINES, lists.starts, lists.languages, lists.weights, len(lists.names),
+    )
+
+
+def _language_counts(
+    units: pl.DataFrame, unit_of_word: np.ndarray, word_id: np.ndarray, n_docs: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(scores, counts, hits)``: per document and list, the weighted and the plain count of
+    the stopwords of the sampled lines, and the number of those stopwords."""
     lists = stoplists()
     sampled = (
         units.select("doc", "n_words")
@@ -173,24 +210,10 @@ def document_languages(units: pl.DataFrame, unit_of_word: np.ndarray, word_id: n
     pair_docs, pair_ids = pairs // len(lists.weights), pairs % len(lists.weights)
     spans = lists.starts[pair_ids + 1] - lists.starts[pair_ids]
     entry = np.repeat(lists.starts[pair_ids] - np.cumsum(spans) + spans, spans) + np.arange(int(spans.sum()))
-    scores = np.bincount(
-        np.repeat(pair_docs, spans) * n_languages + lists.languages[entry],
-        weights=np.repeat(times * lists.weights[pair_ids], spans),
-        minlength=n_docs * n_languages,
-    )
-    scores = scores.reshape(n_docs, n_languages)
-    order = np.argsort(-scores, axis=1, kind="stable")[:, :3]
-    top = np.take_along_axis(scores, order, axis=1)
-    keep = (top > 0) & (top >= 0.4 * top[:, :1]) & (hits[:, None] >= 5)
-    # the candidates in the order of their plain stopword counts: the first is the document's language
-    counts = np.bincount(
-        np.repeat(pair_docs, spans) * n_languages + lists.languages[entry],
-        weights=np.repeat(times, spans).astype(np.float64),
-        minlength=n_docs * n_languages,
-    ).reshape(n_docs, n_languages)
-    plain = np.where(keep, np.take_along_axis(counts, order, axis=1), -1.0)
-    by_count = np.argsort(-plain, axis=1, kind="stable")
-    return np.take_along_axis(np.where(keep, order, -1), by_count, axis=1)
+    cells = np.repeat(pair_docs, spans) * n_languages + lists.languages[entry]
+    scores = np.bincount(cells, weights=np.repeat(times * lists.weights[pair_ids], spans), minlength=n_docs * n_languages)
+    counts = np.bincount(cells, weights=np.repeat(times, spans).astype(np.float64), minlength=n_docs * n_languages)
+    return scores.reshape(n_docs, n_languages), counts.reshape(n_docs, n_languages), hits
 
 
 def guess_languages(texts: Sequence[str]) -> list[str | None]:
@@ -198,28 +221,37 @@ def guess_languages(texts: Sequence[str]) -> list[str | None]:
     its lines, the rule the stripper uses, for text that has no units of its own (extracted HTML)."""
     lines = pl.Series("line", texts, dtype=pl.String).str.split("\n")
     counts = lines.list.len().to_numpy().astype(np.int64)
-    unit_of_word, words = words_of(normalize_series(lines.explode()))
+    normalized = normalize_series(lines.explode())
+    compiled = compiled_batch(normalized)
+    unit_of_word, word_id = stopword_ids(normalized, compiled=compiled)
     units = pl.DataFrame(
         {"doc": np.repeat(np.arange(len(texts), dtype=np.int64), counts), "n_words": np.bincount(unit_of_word, minlength=int(counts.sum()))}
     )
-    ranked = document_languages(units, unit_of_word, word_ids(words), len(texts))
+    ranked = document_languages(units, unit_of_word, word_id, len(texts), compiled=compiled)
     names = stoplists().names
     return [names[best] if best >= 0 else None for best in ranked[:, 0].tolist()]
 
 
-def stop_ratios(units: pl.DataFrame, unit_of_word: np.ndarray, word_id: np.ndarray, languages: np.ndarray) -> pl.Series:
+def stop_ratios(
+    units: pl.DataFrame, unit_of_word: np.ndarray, word_id: np.ndarray, languages: np.ndarray, *, compiled: bool
+) -> pl.Series:
     """Each unit's share of words in its document's best-fitting stoplist."""
     lists = stoplists()
     doc_of_unit = units["doc"].to_numpy().astype(np.int64)
-    known = word_id >= 0
-    units_, ids = unit_of_word[known], word_id[known].astype(np.int64)
-    best = np.zeros(units.height, dtype=np.float64)
-    for rank in range(languages.shape[1]):
-        language = languages[doc_of_unit[units_], rank]
-        usable = language >= 0
-        member = np.zeros(len(ids), dtype=bool)
-        member[usable] = lists.holds(ids[usable], language[usable])
-        best = np.maximum(best, np.bincount(units_[member], minlength=units.height))
+    if compiled:
+        from cleaner.strip import word_scan
+
+        best = word_scan.stopword_counts(unit_of_word, word_id, doc_of_unit, languages.astype(np.int64), lists.members)
+    else:
+        known = word_id >= 0
+        units_, ids = unit_of_word[known], word_id[known].astype(np.int64)
+        best = np.zeros(units.height, dtype=np.float64)
+        for rank in range(languages.shape[1]):
+            language = languages[doc_of_unit[units_], rank]
+            usable = language >= 0
+            member = np.zeros(len(ids), dtype=bool)
+            member[usable] = lists.holds(ids[usable], language[usable])
+            best = np.maximum(best, np.bincount(units_[member], minlength=units.height))
     n_words = units["n_words"].to_numpy()
     ratio = np.divide(best, n_words, out=np.zeros(units.height, dtype=np.float64), where=n_words > 0)
     return pl.Series("stop_ratio", ratio)

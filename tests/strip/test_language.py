@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -9,29 +10,72 @@ from hypothesis import strategies as st
 from cleaner import strip_texts
 from cleaner.normalize import WORD, normalize_series
 from cleaner.strip.language import (
+    document_languages,
     guess_languages,
     iso_code,
+    stop_ratios,
     stoplists,
-    word_ids,
-    words_of,
+    stopword_ids,
 )
 from tests.conftest import ARTICLE
 
 
-@settings(max_examples=200, deadline=None)
-@given(st.lists(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=40), max_size=10))
-def test_words_are_the_regex_words_of_each_line(texts: list[str]) -> None:
-    normalized = normalize_series(pl.Series(texts, dtype=pl.String))
-    unit, words = words_of(normalized)
-    expected = [(row, word) for row, line in enumerate(normalized.str.extract_all(WORD).to_list()) for word in line]
-    assert list(zip(unit.tolist(), words.to_list())) == expected
-
-
-def test_stopword_ids_by_join_equal_dictionary_lookups() -> None:
+def _dictionary_ids(normalized: pl.Series) -> list[tuple[int, int]]:
+    """The definition: every match of ``WORD`` (Polars' engine), looked up among the stopwords."""
     index = stoplists().index
-    words = pl.Series([*list(index)[:30_000:7], "", "zzzqx", "the", "der", "nicht", "ünd"] * 8, dtype=pl.String)
-    assert len(words) > 25_000  # the join's side of the threshold
-    assert word_ids(words).tolist() == [index.get(word, -1) for word in words.to_list()]
+    return [(row, index.get(word, -1)) for row, line in enumerate(normalized.str.extract_all(WORD).to_list()) for word in line]
+
+
+LINE_TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=40)
+STOPWORDY = st.lists(
+    st.sampled_from(["the", "der", "nicht", "ünd", "и", "そして", "zzzqx", "2024", "l'été", "naïve", "—", "x²", "𝔘"]), max_size=12
+).map(" ".join)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(LINE_TEXT, STOPWORDY), max_size=12))
+def test_the_compiled_scan_finds_the_regex_words_and_their_stopword_ids(texts: list[str]) -> None:
+    normalized = normalize_series(pl.Series(texts, dtype=pl.String))
+    line, ids = stopword_ids(normalized, compiled=True)
+    assert list(zip(line.tolist(), ids.tolist())) == list(zip(*stopword_ids(normalized, compiled=False)))
+    assert list(zip(line.tolist(), ids.tolist())) == _dictionary_ids(normalized)
+
+
+def test_the_compiled_scan_knows_every_stopword() -> None:
+    """Every stopword on a line of its own; one with a character outside words ("aren't") is
+    several words by either split (15% of the lists hold punctuation: "het,"), and none of them
+    is that stopword."""
+    words = pl.Series(list(stoplists().index), dtype=pl.String)
+    line, ids = stopword_ids(words, compiled=True)
+    assert list(zip(line.tolist(), ids.tolist())) == _dictionary_ids(words)
+    whole = words.str.contains(f"^{WORD}$").to_numpy()
+    assert whole.mean() > 0.8 and ids[whole[line]].tolist() == np.flatnonzero(whole).tolist()
+
+
+def test_compiled_and_numpy_counts_give_the_same_languages_and_stop_ratios() -> None:
+    """The language scores are summed in the same order both ways: the same floats, so the
+    same ties broken the same way."""
+    texts = [ENGLISH, GERMAN, ARTICLE, "Menu\nHome\nLog in", f"{GERMAN}\n{ENGLISH}\n{ENGLISH}", ENGLISH.upper(), ""]
+    texts += [" ".join([ENGLISH] * (k + 1)) + "\nShare\nHome" * k for k in range(80)]  # documents of more than 60 lines
+    lines = pl.Series(texts, dtype=pl.String).str.split("\n")
+    normalized = normalize_series(lines.explode())
+    unit, word = stopword_ids(normalized, compiled=False)
+    units = pl.DataFrame(
+        {"doc": np.repeat(np.arange(len(texts)), lines.list.len().to_numpy()), "n_words": np.bincount(unit, minlength=len(normalized))}
+    )
+    ranked = {compiled: document_languages(units, unit, word, len(texts), compiled=compiled) for compiled in (False, True)}
+    assert ranked[False].tolist() == ranked[True].tolist()
+    ratios = [stop_ratios(units, unit, word, ranked[False], compiled=compiled).to_list() for compiled in (False, True)]
+    assert ratios[0] == ratios[1] and max(ratios[0]) > 0.3
+
+
+def test_the_word_table_is_polars_word_pattern() -> None:
+    from cleaner.strip.word_scan import word_characters
+
+    is_word = word_characters()
+    sample = [0x41, 0x5F, 0x2D, 0xE9, 0x301, 0x660, 0xB2, 0x3042, 0x3000, 0x1D518, 0x1F600, 0x10FFFF]
+    expected = pl.Series([chr(code) for code in sample]).str.contains(f"^{WORD}$").to_list()
+    assert [bool(is_word[code]) for code in sample] == expected == [True, False, False, True, True, True, True, True, False, True, False, False]
 
 
 ENGLISH = (

@@ -110,9 +110,10 @@ def test_adversarial_lines_stay_linear(symbol: str) -> None:
 
 
 def test_small_and_large_batches_decide_alike(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Below ``SMALL_BATCH_LINES`` and ``SMALL_BATCH_BYTES`` patterns run in Python's engine and stopwords are looked up
-    in a dict; above, Rust's engine (groups screened together) and a join do it: the decisions
-    must not depend on which, nor on how the groups are screened."""
+    """Below ``SMALL_BATCH_LINES`` and ``SMALL_BATCH_BYTES`` patterns run in Python's engine and
+    words and languages are counted by Polars and NumPy; above, Rust's engine (groups screened
+    together) and the compiled loops do it: the decisions must not depend on which, nor on how
+    the groups are screened."""
     from cleaner.strip import language, patterns
 
     texts = [ARTICLE, *(path.read_text(encoding="utf-8") for path in sorted(SEEDS.glob("*.txt")))]
@@ -120,7 +121,7 @@ def test_small_and_large_batches_decide_alike(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setattr(patterns, "SMALL_BATCH_BYTES", 10**12)
     small = strip_texts(texts, options=StripOptions(extra_patterns=(("promo", r"\bbäckerei müller\b"),)))
     monkeypatch.setattr(patterns, "SMALL_BATCH_LINES", 0)
-    monkeypatch.setattr(language, "SMALL_BATCH_WORDS", 0)
+    monkeypatch.setattr(language, "COMPILED_BATCH_BYTES", 0)
     large = strip_texts(texts, options=StripOptions(extra_patterns=(("promo", r"\bbäckerei müller\b"),)))
     monkeypatch.setattr(patterns, "SCREEN_CHARS", 0)  # every group scans alone
     patterns.screens.cache_clear()

@@ -11,7 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cleaner import strip_text
-from cleaner.strip.language import spread_words, words_of
+from cleaner.normalize import WORD
+from cleaner.strip.language import spread_words
 from cleaner.strip.units import distinct_texts
 
 
@@ -36,7 +37,8 @@ def test_distinct_texts_spread_back_to_every_unit(texts: list[str]) -> None:
     distinct, inverse = distinct_texts(series)
     assert distinct.to_list() == list(dict.fromkeys(texts))  # each text once, in order of first appearance
     assert distinct.gather(inverse).to_list() == texts
-    unit, words = words_of(distinct)
+    words = distinct.str.extract_all(WORD).explode().drop_nulls()
+    unit = np.repeat(np.arange(len(distinct)), distinct.str.count_matches(WORD).to_numpy())
     ids = np.arange(len(words), dtype=np.int64)  # a word's id: its position among the distinct texts' words
     spread_unit, spread_ids = spread_words(ids, np.bincount(unit, minlength=len(distinct)).astype(np.int32), inverse)
     expected = [(row, word) for row, text in enumerate(texts) for word in re.findall(r"\w+", text)]

@@ -1,0 +1,273 @@
+"""The compiled scan of a large batch's words: each word's line and its stopword id, in one pass.
+
+Text mode needs, for every line, its words and which of them are stopwords. In Polars that is
+a regex replacement, a split, an explode and a hash join with a check of every match: on the
+dev pages' 114,000 distinct lines (9 MB, 1.3 million words) 79 ms for the words and 57 ms for
+the ids, an eighth of the strip stage. This kernel reads the lines' UTF-8 bytes once: it
+decodes each character, looks its class up in a table, hashes each word as it ends and finds
+the hash among the stopwords' (then compares the bytes, so a collision cannot make a
+stopword).
+
+A word is what ``normalize.WORD`` matches, a run of letters, marks and numbers: the table of
+word characters is built by Polars' own regex engine over every code point
+(:func:`word_characters`), so both ways of splitting agree by construction (a property test
+compares them).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+import polars as pl
+import pyarrow as pa
+from numba import njit, uint64
+
+from cleaner.compiled import compiled
+
+_FNV_OFFSET = uint64(0xCBF29CE484222325)
+_FNV_PRIME = uint64(0x100000001B3)
+
+
+@njit(inline="always")
+def _hash_bytes(data: np.ndarray, start: int, end: int) -> np.uint64:
+    """FNV-1a over ``data[start:end]`` (a word is short: one multiply a byte is enough)."""
+    value = _FNV_OFFSET
+    for index in range(start, end):
+        value = (value ^ uint64(data[index])) * _FNV_PRIME
+    return value
+
+
+@njit(inline="always")
+def _lookup(
+    data: np.ndarray, start: int, end: int,
+    slots: np.ndarray, slot_keys: np.ndarray, key_data: np.ndarray, key_offsets: np.ndarray,
+) -> int:
+    """The id of the stopword with the bytes ``data[start:end]``, or -1: open addressing with
+    linear probing in ``slot_keys`` (a stopword's hash with its lowest bit set, 0 for an empty
+    slot; its id in ``slots``, read only when the hash matches: a miss reads one array)."""
+    value = _hash_bytes(data, start, end) | uint64(1)
+    mask = uint64(slots.shape[0] - 1)
+    slot = (value ^ (value >> uint64(32))) & mask
+    while slot_keys[slot] != 0:
+        if slot_keys[slot] == value:
+            word = slots[slot]
+            lo, hi = key_offsets[word], key_offsets[word + 1]
+            if hi - lo == end - start:
+                same = True
+                for k in range(hi - lo):
+                    if key_data[lo + k] != data[start + k]:
+                        same = False
+                        break
+                if same:
+                    return word
+        slot = (slot + uint64(1)) & mask
+    return -1
+
+
+@compiled
+def hash_words(data: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """FNV-1a hash of each of the strings ``data[offsets[i]:offsets[i + 1]]``."""
+    n = offsets.shape[0] - 1
+    hashes = np.empty(n, dtype=np.uint64)
+    for row in range(n):
+        hashes[row] = _hash_bytes(data, offsets[row], offsets[row + 1])
+    return hashes
+
+
+@compiled
+def scan_words(
+    data: np.ndarray, offsets: np.ndarray, is_word: np.ndarray,
+    slots: np.ndarray, slot_keys: np.ndarray, key_data: np.ndarray, key_offsets: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(line, stopword id or -1)`` of every word of the UTF-8 lines ``data[offsets[i]:offsets[i + 1]]``,
+    in order. ``is_word[c]`` says whether code point ``c`` belongs to a word; the stopwords are
+    :func:`stopword_table`'s hash table, their bytes ``key_data[key_offsets[id]:key_offsets[id + 1]]``."""
+    n = offsets.shape[0] - 1
+    most = (offsets[n] - offsets[0] + n) // 2 + 1  # a word takes a byte, and one more parts it from the next
+    lines = np.empty(most, dtype=np.int32)
+    found = np.empty(most, dtype=np.int32)
+    words = 0
+    for row in range(n):
+        index, end = offsets[row], offsets[row + 1]
+        start = -1
+        while index < end:
+            lead = data[index]
+            if lead < 0x80:
+                code, width = np.int64(lead), 1
+            elif lead < 0xE0:
+                code, width = (np.int64(lead & 0x1F) << 6) | np.int64(data[index + 1] & 0x3F), 2
+            elif lead < 0xF0:
+                code = (np.int64(lead & 0x0F) << 12) | (np.int64(data[index + 1] & 0x3F) << 6) | np.int64(data[index + 2] & 0x3F)
+                width = 3
+            else:
+                code = (
+                    (np.int64(lead & 0x07) << 18) | (np.int64(data[index + 1] & 0x3F) << 12)
+                    | (np.int64(data[index + 2] & 0x3F) << 6) | np.int64(data[index + 3] & 0x3F)
+                )
+                width = 4
+            if is_word[code]:
+                if start < 0:
+                    start = index
+            elif start >= 0:
+                lines[words] = row
+                found[words] = _lookup(data, start, index, slots, slot_keys, key_data, key_offsets)
+                words += 1
+                start = -1
+            index += width
+        if start >= 0:
+            lines[words] = row
+            found[words] = _lookup(data, start, end, slots, slot_keys, key_data, key_offsets)
+            words += 1
+    return lines[:words].copy(), found[:words].copy()
+
+
+@lru_cache(maxsize=1)
+def word_characters() -> np.ndarray:
+    """``is_word[code point]``: whether ``normalize.WORD`` (``[\\p{L}\\p{M}\\p{N}]``, Polars'
+    engine) matches the character. Every code point but the surrogates, as one string, each
+    character that is not a word character replaced by a NUL: 1.1 million characters, 30 ms."""
+    from cleaner.normalize import WORD
+
+    codes = np.arange(0x110000, dtype=np.uint32)
+    codes[0xD800:0xE000] = 0  # surrogates cannot be in text: NUL stands in for them
+    text = codes.astype("<u4").tobytes().decode("utf-32-le")
+    not_word = "[^" + WORD.removeprefix("[").removesuffix("]+") + "]"
+    marked = pl.Series([text], dtype=pl.String).str.replace_all(not_word, "\0")[0]
+    return np.frombuffer(marked.encode("utf-32-le"), dtype="<u4") != 0
+
+
+def utf8_buffers(lines: pl.Series) -> tuple[np.ndarray, np.ndarray]:
+    """``(data, offsets)``: the UTF-8 bytes of ``lines`` (nulls as empty lines) and where each starts."""
+    array = lines.fill_null("").to_arrow()
+    if isinstance(array, pa.ChunkedArray):
+        array = pa.concat_arrays(array.chunks) if array.num_chunks != 1 else array.chunk(0)
+    array = array.cast(pa.large_string())
+    _, offset_buffer, data_buffer = array.buffers()
+    offsets = np.frombuffer(offset_buffer, dtype=np.int64)[array.offset : array.offset + len(array) + 1]
+    data = np.frombuffer(data_buffer, dtype=np.uint8) if data_buffer is not None else np.zeros(0, dtype=np.uint8)
+    return data, offsets
+
+
+def stopword_table(words: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``(slots, slot_keys, key_data, key_offsets)`` of :func:`scan_words` for the stopwords
+    ``words`` (a word's id is its position): a hash table of at most a quarter full, so that a
+    miss, the common case, ends at an empty slot after one or two probes (a binary search over
+    the sorted hashes took 110 ms of the dev pages' 136 ms; this table 15 ms)."""
+    data, offsets = utf8_buffers(pl.Series(words, dtype=pl.String))
+    return (*_hash_table(hash_words(data, offsets)), data, offsets)
+
+
+@compiled
+def _hash_table(hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    size = 1
+    while size < 2 * hashes.shape[0]:
+        size *= 2
+    slots = np.full(size, -1, dtype=np.int32)
+    slot_keys = np.zeros(size, dtype=np.uint64)
+    mask = uint64(size - 1)
+    for word in range(hashes.shape[0]):
+        value = hashes[word] | uint64(1)
+        slot = (value ^ (value >> uint64(32))) & mask
+        while slot_keys[slot] != 0:
+            slot = (slot + uint64(1)) & mask
+        slots[slot] = word
+        slot_keys[slot] = value
+    return slots, slot_keys
+
+
+@njit
+def _wordiest(units: np.ndarray, n_words: np.ndarray, take: int) -> np.ndarray:
+    """The ``take`` units with the most words (ties: the earlier units), in unit order: the
+    units above the ``take``-th largest count, then those at it (a stable sort took 22 ms of
+    the dev pages' 40)."""
+    counts = n_words[units]
+    cut = -np.partition(-counts, take - 1)[take - 1]
+    chosen = np.empty(take, dtype=np.int64)
+    above = 0
+    for unit in range(units.shape[0]):
+        if counts[unit] > cut:
+            above += 1
+    at = 0
+    found = 0
+    for unit in range(units.shape[0]):
+        if counts[unit] > cut or (counts[unit] == cut and at < take - above):
+            at += counts[unit] == cut
+            chosen[found] = units[unit]
+            found += 1
+    return chosen
+
+
+@compiled
+def language_counts(
+    doc_of_unit: np.ndarray, n_words: np.ndarray, unit_of_word: np.ndarray, word_id: np.ndarray, n_docs: int,
+    sample_lines: int, starts: np.ndarray, languages: np.ndarray, weights: np.ndarray, n_languages: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(scores, counts, hits)`` of ``language.document_languages``: per document and stoplist,
+    the weighted and the plain count of its stopwords, over the words of its ``sample_lines``
+    wordiest units (ties: the earlier unit), and its number of stopwords.
+
+    Units are in document order (``doc_of_unit`` sorted) and words in unit order. A document's
+    stopwords are counted per word id in ascending order, as the NumPy version's ``bincount``
+    over ``(doc, id)`` pairs added them, so that each sum is the same float to the last bit.
+    """
+    scores = np.zeros((n_docs, n_languages), dtype=np.float64)
+    counts = np.zeros((n_docs, n_languages), dtype=np.float64)
+    hits = np.zeros(n_docs, dtype=np.int64)
+    unit_bounds = np.searchsorted(doc_of_unit, np.arange(n_docs + 1))
+    word_bounds = np.searchsorted(unit_of_word, np.arange(doc_of_unit.shape[0] + 1))
+    for doc in range(n_docs):
+        lo, hi = unit_bounds[doc], unit_bounds[doc + 1]
+        wordy = np.flatnonzero(n_words[lo:hi] > 0) + lo
+        if wordy.shape[0] > sample_lines:
+            wordy = _wordiest(wordy, n_words, sample_lines)
+        total = 0
+        for unit in wordy:
+            total += word_bounds[unit + 1] - word_bounds[unit]
+        ids = np.empty(total, dtype=np.int64)
+        found = 0
+        for unit in wordy:
+            for word in range(word_bounds[unit], word_bounds[unit + 1]):
+                if word_id[word] >= 0:
+                    ids[found] = word_id[word]
+                    found += 1
+        hits[doc] = found
+        ids = np.sort(ids[:found])
+        run = 0
+        while run < found:
+            end = run
+            while end < found and ids[end] == ids[run]:
+                end += 1
+            word = ids[run]
+            times = np.float64(end - run)
+            weighted = times * weights[word]
+            for entry in range(starts[word], starts[word + 1]):
+                scores[doc, languages[entry]] += weighted
+                counts[doc, languages[entry]] += times
+            run = end
+    return scores, counts, hits
+
+
+@compiled
+def stopword_counts(
+    unit_of_word: np.ndarray, word_id: np.ndarray, doc_of_unit: np.ndarray, ranked: np.ndarray, members: np.ndarray
+) -> np.ndarray:
+    """Each unit's largest count of words held by one of its document's ``ranked`` stoplists
+    (``members[word, list >> 6]`` has bit ``list & 63`` set when the list holds the word)."""
+    n_units = doc_of_unit.shape[0]
+    counts = np.zeros((n_units, ranked.shape[1]), dtype=np.int64)
+    for word in range(word_id.shape[0]):
+        known = word_id[word]
+        if known < 0:
+            continue
+        unit = unit_of_word[word]
+        doc = doc_of_unit[unit]
+        for rank in range(ranked.shape[1]):
+            listed = ranked[doc, rank]
+            if listed >= 0 and (members[known, listed >> 6] >> uint64(listed & 63)) & uint64(1):
+                counts[unit, rank] += 1
+    best = np.zeros(n_units, dtype=np.float64)
+    for unit in range(n_units):
+        for rank in range(ranked.shape[1]):
+            best[unit] = max(best[unit], np.float64(counts[unit, rank]))
+    return best
