@@ -18,7 +18,7 @@ Prints, for a generated multi-source corpus with known edits (benchmarks/syndica
   while this process is small: a child's peak memory would otherwise count the pages it
   shares with a large parent after ``fork``). The
   baseline is given ready-made shingles, so the ratio is conservative;
-* the signature kernel alone (word hashes to band keys, one thread) in paragraphs per second,
+* the signature kernel alone (normalised text to band keys, one core) in paragraphs per second,
   and what loading it costs a fresh process with and without numba's cache;
 * datatrove's MinHash pipeline (its four steps with ``LocalPipelineExecutor``, ``--workers``
   tasks; ``benchmarks/datatrove_peer.py``) on the same paragraphs, one record each, once, with
@@ -138,16 +138,14 @@ KERNEL_RATE = """
 import sys, time
 import polars as pl
 from cleaner.duplicates.banding import band_keys
-from cleaner.duplicates.signatures import SignatureParams, hash_tokens, shingle_hashes
-from cleaner.normalize import tokens_expr
+from cleaner.duplicates.signatures import SignatureParams, scan_tokens, shingle_hashes
 normalized = pl.read_parquet(sys.argv[1])["n"]
 params = SignatureParams(**{key: int(value) for key, value in (item.split("=") for item in sys.argv[2:])})
-token_lists = normalized.to_frame().select(tokens_expr(pl.col("n")))["n"]
 band_keys(shingle_hashes(normalized.head(10), params), params)
 parts = {"word hashes": float("inf"), "shingles, MinHash, band keys": float("inf")}
 for _ in range(3):
     started = time.perf_counter()
-    hashed = hash_tokens(token_lists)
+    hashed = scan_tokens(normalized).hashed
     hashed_at = time.perf_counter()
     band_keys(shingle_hashes(normalized, params, hashed), params)
     parts["word hashes"] = min(parts["word hashes"], hashed_at - started)
@@ -158,8 +156,8 @@ print(parts["word hashes"], parts["shingles, MinHash, band keys"])
 
 def measure_kernel(texts: list[str], params: SignatureParams) -> None:
     """The map stage's signature kernel alone, in a fresh process on one core
-    (``POLARS_MAX_THREADS=1``): the paragraphs' tokens -> word hashes -> shingle hashes ->
-    MinHash -> band keys (best of 3), and what loading it costs a fresh process, with an empty
+    (``POLARS_MAX_THREADS=1``): the normalised paragraphs' bytes -> words and their hashes ->
+    shingle hashes -> MinHash -> band keys (best of 3), and what loading it costs a fresh process, with an empty
     cache (a compile) and with the cache it left."""
     with tempfile.TemporaryDirectory() as folder:
         pl.DataFrame({"n": texts}).write_parquet(Path(folder) / "texts.parquet")
@@ -170,7 +168,7 @@ def measure_kernel(texts: list[str], params: SignatureParams) -> None:
         environment = {**os.environ, "NUMBA_CACHE_DIR": str(Path(folder) / "cache")}
         loads = [float(subprocess.run([sys.executable, "-c", KERNEL_LOAD], env=environment, capture_output=True, text=True,
                                       check=True).stdout) for _ in range(2)]
-    print(f"signature kernel alone (tokens -> word hashes -> shingles -> MinHash -> band keys, one core): "
+    print(f"signature kernel alone (normalised text -> word hashes -> shingles -> MinHash -> band keys, one core): "
           f"{len(texts) / (hashing + kernel):,.0f} paragraphs/s (target 400,000); from the word hashes on: "
           f"{len(texts) / kernel:,.0f}")
     print(f"  a fresh process loads the kernel in {loads[0]:.2f} s with an empty cache (compiles), {loads[1]:.2f} s from its cache")

@@ -244,10 +244,10 @@ def clean_batch(
     kept_paragraphs, kept_removed = keep_all_batch(whole_batch, config.min_paragraph_chars)
     kept_meta = whole_batch.select("doc_id", pl.lit("none").alias("extractor"))
     paragraphs = _in_document_order([schemas.frame(out["paragraphs"], schemas.PARAGRAPHS_RAW), kept_paragraphs], raw)
-    keyed = key_paragraphs(paragraphs)
+    keyed, hashed = key_paragraphs(paragraphs)
     return BatchOutput(
         meta=_in_document_order([schemas.frame(out["meta"], schemas.DOCUMENT_META), schemas.conform(kept_meta, schemas.DOCUMENT_META, missing_as_null=True)], raw),
-        paragraphs=schemas.conform(keyed.with_columns(signature_columns(keyed["normalized"], _signature_params(config), config.min_contained_words, keyed["tokens"])), schemas.PARAGRAPHS_KEYED),
+        paragraphs=schemas.conform(keyed.with_columns(signature_columns(keyed["normalized"], _signature_params(config), config.min_contained_words, hashed)), schemas.PARAGRAPHS_KEYED),
         removed=_in_document_order([*stripped_removed, schemas.frame(out["removed"], schemas.REMOVED), kept_removed], raw),
         errors=schemas.frame(out["errors"], schemas.ERRORS),
     )

@@ -21,6 +21,7 @@ import unicodedata
 from collections.abc import Callable
 from functools import lru_cache
 
+import numpy as np
 import polars as pl
 
 _SINGLE_QUOTES = "\u2018\u2019\u201a\u201b\u2032\u2035\u00b4\u0060"
@@ -190,6 +191,20 @@ class _WordSeparator(dict[int, str]):
 
 
 _SEPARATE_WORDS = _WordSeparator()
+
+
+@lru_cache(maxsize=1)
+def word_characters() -> np.ndarray:
+    """``is_word[code point]``: whether :data:`WORD` (``[\\p{L}\\p{M}\\p{N}]``, Polars' engine)
+    matches the character, for the compiled scans of words (text mode's stopwords, the
+    signatures' tokens), which then split text as the regex does. Every code point but the surrogates, as one string, each
+    character that is not a word character replaced by a NUL: 1.1 million characters, 30 ms."""
+    codes = np.arange(0x110000, dtype=np.uint32)
+    codes[0xD800:0xE000] = 0  # surrogates cannot be in text: NUL stands in for them
+    text = codes.astype("<u4").tobytes().decode("utf-32-le")
+    not_word = "[^" + WORD.removeprefix("[").removesuffix("]+") + "]"
+    marked = pl.Series([text], dtype=pl.String).str.replace_all(not_word, "\0")[0]
+    return np.frombuffer(marked.encode("utf-32-le"), dtype="<u4") != 0
 
 
 def words(normalized: str) -> list[str]:

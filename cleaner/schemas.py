@@ -218,3 +218,15 @@ def _arrow_view(values: np.ndarray, arrow_type: pa.DataType) -> pa.Array:
     in every worker) when pandas is installed, only to check whether the input is a pandas object."""
     contiguous = np.ascontiguousarray(values)
     return pa.Array.from_buffers(arrow_type, len(contiguous), [None, pa.py_buffer(contiguous)])
+
+
+def utf8_buffers(lines: pl.Series) -> tuple[np.ndarray, np.ndarray]:
+    """``(data, offsets)``: the UTF-8 bytes of ``lines`` (nulls as empty lines) and where each starts."""
+    array = lines.fill_null("").to_arrow()
+    if isinstance(array, pa.ChunkedArray):
+        array = pa.concat_arrays(array.chunks) if array.num_chunks != 1 else array.chunk(0)
+    array = array.cast(pa.large_string())
+    _, offset_buffer, data_buffer = array.buffers()
+    offsets = np.frombuffer(offset_buffer, dtype=np.int64)[array.offset : array.offset + len(array) + 1]
+    data = np.frombuffer(data_buffer, dtype=np.uint8) if data_buffer is not None else np.zeros(0, dtype=np.uint8)
+    return data, offsets

@@ -150,3 +150,247 @@ def minhash(shingles: np.ndarray, counts: np.ndarray, a: np.ndarray, b: np.ndarr
         start += counts[row]
     return signatures
 
+
+
+# XXH3-64 (seed 0, default secret) of inputs up to 128 bytes, bit for bit ``xxhash.xxh3_64``
+# (the reference, xxhash.h 0.8): a word of normalised text is short, and the few longer ones
+# are hashed by the ``xxhash`` package (:func:`scan_tokens` lists them).
+_XXH3_SECRET = np.frombuffer(bytes.fromhex(
+    "b8fe6c3923a44bbe7c01812cf721ad1cded46de9839097db7240a4a4b7b3671f"
+    "cb79e64eccc0e578825ad07dccff7221b8084674f743248ee03590e6813a264c"
+    "3c2852bb91c300cb88d0658b1b532ea371644897a20df94e3819ef46a9deacd8"
+    "a8fa763fe39c343ff9dcbbc7c70b4f1d8a51e04bcdb45931c89f7ec9d9787364"
+), dtype=np.uint8)
+_SECRET_WORDS = _XXH3_SECRET.view("<u8").copy()
+"""The secret as 64-bit little-endian words: every offset the short hashes read is a multiple of 8."""
+_BITFLIP_1_3 = uint64(int.from_bytes(_XXH3_SECRET[0:4].tobytes(), "little") ^ int.from_bytes(_XXH3_SECRET[4:8].tobytes(), "little"))
+_BITFLIP_4_8 = uint64(int(_SECRET_WORDS[1] ^ _SECRET_WORDS[2]))
+_BITFLIP_9_16_LOW = uint64(int(_SECRET_WORDS[3] ^ _SECRET_WORDS[4]))
+_BITFLIP_9_16_HIGH = uint64(int(_SECRET_WORDS[5] ^ _SECRET_WORDS[6]))
+_PRIME64_1 = uint64(0x9E3779B185EBCA87)
+_PRIME64_2 = uint64(0xC2B2AE3D27D4EB4F)
+_PRIME64_3 = uint64(0x165667B19E3779F9)
+_PRIME_MX1 = uint64(0x165667919E3779F9)
+_PRIME_MX2 = uint64(0x9FB21C651E98DF25)
+_LOW32 = uint64(0xFFFFFFFF)
+XXH3_COMPILED_BYTES = 128
+
+
+@njit(inline="always")
+def _read64(data: np.ndarray, at: int) -> np.uint64:
+    value = uint64(0)
+    for k in range(7, -1, -1):
+        value = (value << uint64(8)) | uint64(data[at + k])
+    return value
+
+
+@njit(inline="always")
+def _read32(data: np.ndarray, at: int) -> np.uint64:
+    return uint64(data[at]) | (uint64(data[at + 1]) << uint64(8)) | (uint64(data[at + 2]) << uint64(16)) | (uint64(data[at + 3]) << uint64(24))
+
+
+@njit(inline="always")
+def _mul128_fold64(a: np.uint64, b: np.uint64) -> np.uint64:
+    a_lo, a_hi, b_lo, b_hi = a & _LOW32, a >> uint64(32), b & _LOW32, b >> uint64(32)
+    lo_lo, hi_lo, lo_hi, hi_hi = a_lo * b_lo, a_hi * b_lo, a_lo * b_hi, a_hi * b_hi
+    cross = (lo_lo >> uint64(32)) + (hi_lo & _LOW32) + lo_hi
+    upper = (hi_lo >> uint64(32)) + (cross >> uint64(32)) + hi_hi
+    lower = (cross << uint64(32)) | (lo_lo & _LOW32)
+    return lower ^ upper
+
+
+@njit(inline="always")
+def _rotl64(value: np.uint64, bits: int) -> np.uint64:
+    return (value << uint64(bits)) | (value >> uint64(64 - bits))
+
+
+@njit(inline="always")
+def _xxh3_avalanche(h: np.uint64) -> np.uint64:
+    h ^= h >> uint64(37)
+    h *= _PRIME_MX1
+    return h ^ (h >> uint64(32))
+
+
+@njit(inline="always")
+def _mix16(data: np.ndarray, at: int, secret: np.ndarray, word: int) -> np.uint64:
+    return _mul128_fold64(_read64(data, at) ^ secret[word], _read64(data, at + 8) ^ secret[word + 1])
+
+
+@njit
+def _xxh3_64(data: np.ndarray, start: int, end: int, secret: np.ndarray) -> np.uint64:
+    """XXH3-64 of ``data[start:end]``, 1 to :data:`XXH3_COMPILED_BYTES` bytes (``secret``: :data:`_SECRET_WORDS`)."""
+    length = end - start
+    if length <= 3:
+        combined = (
+            (uint64(data[start]) << uint64(16)) | (uint64(data[start + (length >> 1)]) << uint64(24))
+            | uint64(data[end - 1]) | (uint64(length) << uint64(8))
+        )
+        h = combined ^ _BITFLIP_1_3
+        h ^= h >> uint64(33)
+        h *= _PRIME64_2
+        h ^= h >> uint64(29)
+        h *= _PRIME64_3
+        return h ^ (h >> uint64(32))
+    if length <= 8:
+        keyed = (_read32(data, end - 4) + (_read32(data, start) << uint64(32))) ^ _BITFLIP_4_8
+        keyed ^= _rotl64(keyed, 49) ^ _rotl64(keyed, 24)
+        keyed *= _PRIME_MX2
+        keyed ^= (keyed >> uint64(35)) + uint64(length)
+        keyed *= _PRIME_MX2
+        return keyed ^ (keyed >> uint64(28))
+    if length <= 16:
+        low = _read64(data, start) ^ _BITFLIP_9_16_LOW
+        high = _read64(data, end - 8) ^ _BITFLIP_9_16_HIGH
+        swapped = uint64(0)
+        for k in range(8):
+            swapped = (swapped << uint64(8)) | ((low >> uint64(8 * k)) & uint64(0xFF))
+        return _xxh3_avalanche(uint64(length) + swapped + high + _mul128_fold64(low, high))
+    acc = uint64(length) * _PRIME64_1
+    if length > 32:
+        if length > 64:
+            if length > 96:
+                acc += _mix16(data, start + 48, secret, 12)
+                acc += _mix16(data, end - 64, secret, 14)
+            acc += _mix16(data, start + 32, secret, 8)
+            acc += _mix16(data, end - 48, secret, 10)
+        acc += _mix16(data, start + 16, secret, 4)
+        acc += _mix16(data, end - 32, secret, 6)
+    acc += _mix16(data, start, secret, 0)
+    acc += _mix16(data, end - 16, secret, 2)
+    return _xxh3_avalanche(acc)
+
+
+@compiled
+def xxh3_64(data: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """XXH3-64 of each of the strings ``data[offsets[i]:offsets[i + 1]]`` (1 to 128 bytes each)."""
+    n = offsets.shape[0] - 1
+    hashes = np.empty(n, dtype=np.uint64)
+    for row in range(n):
+        hashes[row] = _xxh3_64(data, offsets[row], offsets[row + 1], _SECRET_WORDS)
+    return hashes
+
+
+@compiled
+def scan_tokens(
+    data: np.ndarray, offsets: np.ndarray, is_word: np.ndarray, is_mark: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The words of each UTF-8 paragraph ``data[offsets[i]:offsets[i + 1]]`` as
+    ``(word_hashes, lengths, sentence_start, exact_data, exact_offsets, long_words)``.
+
+    A word is a run of characters with ``is_word[code point]``; an ASCII character with
+    ``is_mark`` is a sentence mark (the next word starts a sentence, as does a paragraph's
+    first); anything else parts words. ``word_hashes`` holds each word's XXH3-64 except for
+    the ``long_words`` (``[word, start, end]`` rows: words over :data:`XXH3_COMPILED_BYTES`
+    bytes, for the caller to hash); ``exact_data[exact_offsets[i]:exact_offsets[i + 1]]``
+    is paragraph ``i``'s words joined by single spaces.
+    """
+    n = offsets.shape[0] - 1
+    total = offsets[n] - offsets[0]
+    most = (total + n) // 2 + 1
+    word_hashes = np.empty(most, dtype=np.uint64)
+    sentence_start = np.empty(most, dtype=np.bool_)
+    lengths = np.zeros(n, dtype=np.int64)
+    exact_data = np.empty(total, dtype=np.uint8)
+    exact_offsets = np.zeros(n + 1, dtype=np.int64)
+    long_words = np.empty((total // (XXH3_COMPILED_BYTES + 1) + 1, 3), dtype=np.int64)  # as many as there can be: no growing
+    n_long = 0
+    words = 0
+    written = 0
+    for row in range(n):
+        index, end = offsets[row], offsets[row + 1]
+        starts_sentence = True
+        first_word = words
+        start = -1
+        while index <= end:
+            if index == end:
+                code, width, word_char = 0, 1, False
+            else:
+                lead = data[index]
+                if lead < 0x80:
+                    code, width = np.int64(lead), 1
+                elif lead < 0xE0:
+                    code, width = (np.int64(lead & 0x1F) << 6) | np.int64(data[index + 1] & 0x3F), 2
+                elif lead < 0xF0:
+                    code = (np.int64(lead & 0x0F) << 12) | (np.int64(data[index + 1] & 0x3F) << 6) | np.int64(data[index + 2] & 0x3F)
+                    width = 3
+                else:
+                    code = (
+                        (np.int64(lead & 0x07) << 18) | (np.int64(data[index + 1] & 0x3F) << 12)
+                        | (np.int64(data[index + 2] & 0x3F) << 6) | np.int64(data[index + 3] & 0x3F)
+                    )
+                    width = 4
+                word_char = is_word[code]
+            if word_char:
+                if start < 0:
+                    start = index
+            else:
+                if start >= 0:
+                    if index - start <= XXH3_COMPILED_BYTES:
+                        word_hashes[words] = _xxh3_64(data, start, index, _SECRET_WORDS)
+                    else:
+                        long_words[n_long, 0], long_words[n_long, 1], long_words[n_long, 2] = words, start, index
+                        n_long += 1
+                        word_hashes[words] = 0
+                    sentence_start[words] = starts_sentence
+                    starts_sentence = False
+                    if words > first_word:
+                        exact_data[written] = 32
+                        written += 1
+                    for k in range(start, index):
+                        exact_data[written] = data[k]
+                        written += 1
+                    words += 1
+                    start = -1
+                if code < 128 and is_mark[code]:
+                    starts_sentence = True
+            index += width
+        lengths[row] = words - first_word
+        exact_offsets[row + 1] = written
+    return (
+        word_hashes[:words].copy(), lengths, sentence_start[:words].copy(),
+        exact_data[:written].copy(), exact_offsets, long_words[:n_long].copy(),
+    )
+
+
+@compiled
+def sentence_anchors(
+    word_hashes: np.ndarray, lengths: np.ndarray, sentence_start: np.ndarray, min_words: int, inverse_base: np.uint64
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(values, counts)``: each paragraph's anchors, sorted and distinct, flat, and their
+    number per paragraph. A sentence (from a ``sentence_start`` word to the next) of at least
+    ``min_words`` words hashes to ``fold(fold(seed, sum(h[start + k] * inverse_base**k)), words)``,
+    the definition of ``signatures.anchor_hashes``."""
+    n = lengths.shape[0]
+    counts = np.zeros(n, dtype=np.int64)
+    values = np.empty(word_hashes.shape[0] // max(min_words, 1) + 1, dtype=np.uint64)
+    found = 0
+    word = 0
+    for row in range(n):
+        end_of_row = word + lengths[row]
+        first = found
+        start = word
+        while start < end_of_row:
+            end = start + 1
+            while end < end_of_row and not sentence_start[end]:
+                end += 1
+            if end - start >= min_words:
+                polynomial = uint64(0)
+                power = uint64(1)
+                for k in range(start, end):
+                    polynomial += word_hashes[k] * power
+                    power *= inverse_base
+                values[found] = _fold(_fold(_FOLD_SEED, polynomial), uint64(end - start))
+                found += 1
+            start = end
+        if found - first > 1:
+            values[first:found] = np.sort(values[first:found])
+            kept = first + 1
+            for k in range(first + 1, found):
+                if values[k] != values[kept - 1]:
+                    values[kept] = values[k]
+                    kept += 1
+            found = kept
+        counts[row] = found - first
+        word = end_of_row
+    return values[:found].copy(), counts
+

@@ -14,12 +14,13 @@ import xxhash
 from cleaner import schemas
 from cleaner.duplicates.banding import band_keys
 from cleaner.duplicates.signatures import (
+    HashedTokens,
     SignatureParams,
     anchor_hashes,
-    hash_tokens,
+    scan_tokens,
     shingle_hashes,
 )
-from cleaner.normalize import MARK_CLASS, WORD, exact_form_expr, normalize_series, tokens_expr
+from cleaner.normalize import WORD, exact_form_expr, normalize_series
 from cleaner.schemas import lists_from_flat
 
 
@@ -46,22 +47,22 @@ KEYED_WITH_TEXT = pl.Schema(
         "norm_key": pl.String,
         "n_tokens": pl.Int32,
         "normalized": pl.String,
-        "tokens": pl.List(pl.String),
     }
 )
 
 
-def key_paragraphs(paragraphs: pl.DataFrame) -> pl.DataFrame:
+def key_paragraphs(paragraphs: pl.DataFrame) -> tuple[pl.DataFrame, HashedTokens]:
     """Add ``para_id`` (``<doc_id>#p<position>``), ``norm_key`` and ``n_tokens`` to :data:`schemas.PARAGRAPHS_RAW`.
 
     Also returns the ``normalized`` text (its first :data:`MAX_COMPARED_CHARS`) and its
-    ``tokens``, which the signature stage uses.
+    hashed tokens, which the signature stage uses.
     """
     normalized = normalize_series(paragraphs["text"]).alias("normalized")
     compared = normalized.str.slice(0, MAX_COMPARED_CHARS)
-    token_lists = compared.to_frame().select(tokens_expr(pl.col("normalized")).alias("tokens"))["tokens"]
-    n_words = token_lists.list.len() - compared.str.count_matches(MARK_CLASS)
-    exact = pl.DataFrame([normalized, token_lists]).select(exact_form_expr(pl.col("normalized"), pl.col("tokens")))["normalized"]
+    scanned = scan_tokens(compared)
+    n_words = pl.Series("n_words", scanned.hashed.lengths)
+    joined = scanned.joined_words
+    exact = pl.select(pl.when(joined == "").then(normalized).otherwise(joined)).to_series()  # exact_form_expr
     long_rows = normalized.str.len_chars() > MAX_COMPARED_CHARS
     if long_rows.any():
         n_words = pl.select(pl.when(long_rows).then(normalized.str.count_matches(WORD)).otherwise(n_words)).to_series()
@@ -71,25 +72,23 @@ def key_paragraphs(paragraphs: pl.DataFrame) -> pl.DataFrame:
         pl.Series("norm_key", [norm_key(text) for text in exact.to_list()], dtype=pl.String),
         n_words.cast(pl.Int32).alias("n_tokens"),
         compared,
-        token_lists,
     )
-    return schemas.conform(keyed, KEYED_WITH_TEXT)
+    return schemas.conform(keyed, KEYED_WITH_TEXT), scanned.hashed
 
 
 def signature_columns(
-    normalized: pl.Series, params: SignatureParams | None, anchor_words: int, token_lists: pl.Series | None = None
+    normalized: pl.Series, params: SignatureParams | None, anchor_words: int, hashed: HashedTokens | None = None
 ) -> list[pl.Series]:
     """Shingles, LSH band keys and sentence anchors (of ``anchor_words`` words or more) of
     normalised paragraphs; empty lists when ``params`` is ``None`` (exact copies only).
 
-    ``token_lists`` (``normalize.tokens`` of ``normalized``) can be passed when already computed.
+    ``hashed`` (the hashed tokens of ``normalized``) can be passed when already computed.
     """
     if params is None or len(normalized) == 0:
         empty = lists_from_flat("empty", np.zeros(len(normalized), dtype=np.int64), np.empty(0, dtype=np.uint64))
         return [empty.alias("shingles"), empty.alias("band_keys"), empty.alias("anchors")]
-    if token_lists is None:
-        token_lists = normalized.to_frame("n").select(tokens_expr(pl.col("n")))["n"]
-    hashed = hash_tokens(token_lists)
+    if hashed is None:
+        hashed = scan_tokens(normalized).hashed
     # distinct per paragraph: verification intersects them as sets without copying them again
     shingles = shingle_hashes(normalized, params, hashed).list.unique(maintain_order=True)
     keys = band_keys(shingles, params)

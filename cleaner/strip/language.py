@@ -19,7 +19,8 @@ from importlib import resources
 import numpy as np
 import polars as pl
 
-from cleaner.normalize import normalize_series
+from cleaner.normalize import normalize_series, word_characters
+from cleaner.schemas import utf8_buffers
 
 ISO_CODES = {
     "English": "en", "Simple_English": "en", "German": "de", "French": "fr", "Spanish": "es",
@@ -128,8 +129,8 @@ def stopword_ids(normalized: pl.Series, *, compiled: bool) -> tuple[np.ndarray, 
     if compiled:
         from cleaner.strip import word_scan
 
-        data, offsets = word_scan.utf8_buffers(normalized)
-        line, ids = word_scan.scan_words(data, offsets, word_scan.word_characters(), *_scan_table())
+        data, offsets = utf8_buffers(normalized)
+        line, ids = word_scan.scan_words(data, offsets, word_characters(), *_scan_table())
         return line.astype(np.int64), ids.astype(np.int64)
     spaced = normalized.str.replace_all(_NOT_WORD_OR_SPACE, " ")
     exploded = spaced.str.split(" ").to_frame("word").with_row_index("unit").explode("word").filter(pl.col("word") != "")

@@ -10,20 +10,18 @@ stopword).
 
 A word is what ``normalize.WORD`` matches, a run of letters, marks and numbers: the table of
 word characters is built by Polars' own regex engine over every code point
-(:func:`word_characters`), so both ways of splitting agree by construction (a property test
+(:func:`cleaner.normalize.word_characters`), so both ways of splitting agree by construction (a property test
 compares them).
 """
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 import numpy as np
 import polars as pl
-import pyarrow as pa
 from numba import njit, uint64
 
 from cleaner.compiled import compiled
+from cleaner.schemas import utf8_buffers
 
 _FNV_OFFSET = uint64(0xCBF29CE484222325)
 _FNV_PRIME = uint64(0x100000001B3)
@@ -120,33 +118,6 @@ def scan_words(
             found[words] = _lookup(data, start, end, slots, slot_keys, key_data, key_offsets)
             words += 1
     return lines[:words].copy(), found[:words].copy()
-
-
-@lru_cache(maxsize=1)
-def word_characters() -> np.ndarray:
-    """``is_word[code point]``: whether ``normalize.WORD`` (``[\\p{L}\\p{M}\\p{N}]``, Polars'
-    engine) matches the character. Every code point but the surrogates, as one string, each
-    character that is not a word character replaced by a NUL: 1.1 million characters, 30 ms."""
-    from cleaner.normalize import WORD
-
-    codes = np.arange(0x110000, dtype=np.uint32)
-    codes[0xD800:0xE000] = 0  # surrogates cannot be in text: NUL stands in for them
-    text = codes.astype("<u4").tobytes().decode("utf-32-le")
-    not_word = "[^" + WORD.removeprefix("[").removesuffix("]+") + "]"
-    marked = pl.Series([text], dtype=pl.String).str.replace_all(not_word, "\0")[0]
-    return np.frombuffer(marked.encode("utf-32-le"), dtype="<u4") != 0
-
-
-def utf8_buffers(lines: pl.Series) -> tuple[np.ndarray, np.ndarray]:
-    """``(data, offsets)``: the UTF-8 bytes of ``lines`` (nulls as empty lines) and where each starts."""
-    array = lines.fill_null("").to_arrow()
-    if isinstance(array, pa.ChunkedArray):
-        array = pa.concat_arrays(array.chunks) if array.num_chunks != 1 else array.chunk(0)
-    array = array.cast(pa.large_string())
-    _, offset_buffer, data_buffer = array.buffers()
-    offsets = np.frombuffer(offset_buffer, dtype=np.int64)[array.offset : array.offset + len(array) + 1]
-    data = np.frombuffer(data_buffer, dtype=np.uint8) if data_buffer is not None else np.zeros(0, dtype=np.uint8)
-    return data, offsets
 
 
 def stopword_table(words: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import polars as pl
+import xxhash
 from datasketch import MinHash
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -18,15 +19,25 @@ from cleaner.duplicates import kernel
 from cleaner.duplicates.banding import band_keys
 from cleaner.duplicates.signatures import (
     SignatureParams,
+    anchor_hashes,
     fold_hashes,
+    hash_tokens,
     minhash_signatures,
     permutations,
+    scan_tokens,
     shingle_hash,
     shingle_hashes,
     shingles_of,
     token_hash,
 )
-from cleaner.normalize import normalize_text
+from cleaner.normalize import (
+    exact_form_expr,
+    normalize_series,
+    normalize_text,
+    tokens,
+    tokens_expr,
+)
+from cleaner.schemas import utf8_buffers
 
 WORDS = st.lists(st.sampled_from(["red", "fox", "ran", "far", "away", "now", "über", "1,000"]), max_size=14)
 
@@ -46,6 +57,61 @@ def test_folded_shingles_are_the_hashes_of_the_shingle_bytes(paragraphs: list[li
         assert count == len(windows)
         expected.extend(shingle_hash(" ".join(window).encode("utf-8")) for window in windows)
     assert flat.tolist() == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.binary(min_size=1, max_size=kernel.XXH3_COMPILED_BYTES), min_size=1, max_size=20))
+def test_compiled_xxh3_is_the_xxhash_package_bit_for_bit(strings: list[bytes]) -> None:
+    data = np.frombuffer(b"".join(strings), dtype=np.uint8)
+    offsets = np.concatenate([[0], np.cumsum([len(s) for s in strings])]).astype(np.int64)
+    assert kernel.xxh3_64(data, offsets).tolist() == [xxhash.xxh3_64_intdigest(s) for s in strings]
+
+
+PARAGRAPH_TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=60)
+SENTENCES = st.lists(
+    st.sampled_from(["The", "council", "met.", "Ça", "va?", "日本語", "x²", "a;b", "...", "1,000", "é" * 70, "z" * 200]), max_size=20
+).map(" ".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(PARAGRAPH_TEXT, SENTENCES), min_size=1, max_size=8))
+def test_the_token_scan_is_the_regex_tokens_hashed_and_the_exact_form(texts: list[str]) -> None:
+    """Words longer than the compiled hash's 128 bytes ("é" * 70, "z" * 200) are hashed in Python."""
+    normalized = normalize_series(pl.Series("n", texts, dtype=pl.String))
+    token_lists = normalized.to_frame().select(tokens_expr(pl.col("n")))["n"]
+    scanned = scan_tokens(normalized)
+    expected = hash_tokens(token_lists)
+    assert scanned.hashed.word_hashes.tolist() == expected.word_hashes.tolist()
+    assert scanned.hashed.lengths.tolist() == expected.lengths.tolist()
+    assert scanned.hashed.sentence_start.tolist() == expected.sentence_start.tolist()
+    exact = pl.DataFrame([normalized, token_lists.alias("t")]).select(exact_form_expr(pl.col("n"), pl.col("t")))["n"]
+    assert pl.select(pl.when(scanned.joined_words == "").then(normalized).otherwise(scanned.joined_words)).to_series().to_list() == exact.to_list()
+
+
+def test_a_sentence_anchor_is_the_folded_polynomial_of_its_word_hashes() -> None:
+    """The definition, written out: index entries made before the compiled loop must still match."""
+    text = normalize_text("The council met on Monday to vote on the budget. Short one! Then it adjourned until the spring session")
+    sentences, current = [], []
+    for token in [*tokens(text), "."]:
+        if token in ".!?;:":
+            if len(current) >= 6:
+                sentences.append(current)
+            current = []
+        else:
+            current.append(token)
+    inverse = pow(0x9FB21C651E98DF25, -1, 1 << 64)
+    expected = sorted(
+        fold_hashes([sum(token_hash(word) * pow(inverse, k, 1 << 64) for k, word in enumerate(words_)) % (1 << 64), len(words_)])
+        for words_ in sentences
+    )
+    assert len(expected) == 2
+    assert anchor_hashes(scan_tokens(pl.Series([text])).hashed, 6).to_list() == [expected]
+
+
+def test_utf8_buffers_read_a_sliced_series_from_its_own_offset() -> None:
+    series = pl.Series(["skip me", "über", "", None, "fin"]).slice(1)
+    data, offsets = utf8_buffers(series)
+    assert [data[offsets[i] : offsets[i + 1]].tobytes().decode() for i in range(len(series))] == ["über", "", "", "fin"]
 
 
 @settings(max_examples=100, deadline=None)

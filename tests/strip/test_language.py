@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cleaner import strip_texts
-from cleaner.normalize import WORD, normalize_series
+from cleaner.normalize import WORD, normalize_series, word_characters
 from cleaner.strip.language import (
     document_languages,
     guess_languages,
@@ -70,8 +70,6 @@ def test_compiled_and_numpy_counts_give_the_same_languages_and_stop_ratios() -> 
 
 
 def test_the_word_table_is_polars_word_pattern() -> None:
-    from cleaner.strip.word_scan import word_characters
-
     is_word = word_characters()
     sample = [0x41, 0x5F, 0x2D, 0xE9, 0x301, 0x660, 0xB2, 0x3042, 0x3000, 0x1D518, 0x1F600, 0x10FFFF]
     expected = pl.Series([chr(code) for code in sample]).str.contains(f"^{WORD}$").to_list()
