@@ -15,6 +15,7 @@ import re
 import sys
 import zlib
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+from functools import lru_cache
 from typing import IO, Any
 from urllib.parse import urlsplit
 
@@ -290,7 +291,7 @@ def _iter_warc(item: InputFile, errors: list[ErrorRow], limit: int) -> Iterator[
 
 def _decode_payload(payload: bytes, content_type: str, *, html: bool) -> str:
     """An archived payload as text: the charset its response declared, else detected."""
-    declared = re.search(r"charset=([\w.:-]+)", content_type, re.I)
+    declared = re.search(r"charset=([\w.:-]+)", content_type, re.IGNORECASE)
     try:
         return payload.decode(declared.group(1)) if declared else decode_bytes(payload, html=html)[0]
     except (LookupError, UnicodeDecodeError, InputError):
@@ -315,18 +316,24 @@ def host_of(url: str | None) -> str | None:
         return None
     if not host:
         return None
-    return host[4:] if host.startswith("www.") else host
+    return host.removeprefix("www.")
 
 
 _MISSING = object()
 
 
+@lru_cache(maxsize=256)
+def _field_paths(spec: str) -> tuple[tuple[str, ...], ...]:
+    """A field option's names as key paths: ``body,doc.content`` is ``(("body",), ("doc", "content"))``."""
+    return tuple(tuple(name.strip().split(".")) for name in spec.split(","))
+
+
 def _lookups(record: Mapping[str, Any], spec: str) -> Iterator[Any]:
     """What each name of a field option finds in a record, in order (``_MISSING`` where a
     name is absent): ``body,text`` is two names, ``doc.content`` walks into nested objects."""
-    for name in spec.split(","):
+    for path in _field_paths(spec):
         value: Any = record
-        for part in name.strip().split("."):
+        for part in path:
             value = value.get(part, _MISSING) if isinstance(value, Mapping) else _MISSING
             if value is _MISSING:
                 break

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 from typing import Any
 
 import polars as pl
@@ -23,6 +24,7 @@ from cleaner.config import FieldMap
 METADATA_COLUMN = "metadata"
 
 
+@lru_cache(maxsize=64)
 def read_field_names(fields: FieldMap) -> frozenset[str]:
     """The top-level record keys the field options read (``doc.content`` reads ``doc``)."""
     specs = (fields.text, fields.html, fields.id, fields.url, fields.source, fields.title, fields.author, fields.date)
