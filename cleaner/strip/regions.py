@@ -69,18 +69,46 @@ GAP_UNITS = 2
 """Two article regions this close, with nothing but unmatched lines between them, are one."""
 
 
+LIST_GAP_UNITS = 30
+"""A list between two article regions (tour dates, steps, countries) is bridged when it has at
+most this many lines: short lines all, so each scores against the article."""
+
+
 def bridged(regions: list[list[int]], units: RegionUnits, peeled: dict[int, str]) -> list[list[int]]:
-    """Join article regions separated by at most :data:`GAP_UNITS` lines that no pattern,
-    template or repetition claims: a subheading or a short sentence between two runs of prose."""
+    """Join article regions separated by lines that no pattern, template or repetition claims:
+    at most :data:`GAP_UNITS` of them (a subheading or a short sentence between two runs of
+    prose), or a list of up to :data:`LIST_GAP_UNITS` (:func:`_is_list`).
+
+    A list after the article's last region is not taken, even when a line ending in a colon
+    announces it: on Dragnet that kept 220 clutter lines ("Topics:", "More world stories
+    from ...:" and their links) for 124 content lines."""
     joined: list[list[int]] = []
     for start, end in sorted(regions):
-        if joined and start - joined[-1][1] <= GAP_UNITS and all(
-            units.pattern[index] is None and index not in peeled for index in range(joined[-1][1], start)
+        if joined and _unclaimed(units, peeled, joined[-1][1], start) and (
+            start - joined[-1][1] <= GAP_UNITS or _is_list(units, joined[-1][1], start)
         ):
             joined[-1][1] = end
         else:
             joined.append([start, end])
     return joined
+
+
+def _unclaimed(units: RegionUnits, peeled: dict[int, str], start: int, end: int) -> bool:
+    return all(units.pattern[index] is None and index not in peeled for index in range(start, end))
+
+
+LEAD_IN_WORDS = 3
+"""A line announcing a list is a phrase ending in a colon ("The dates are:", "Here is what we
+know:"), not a label ("Topics:", "Relevant links:"), which heads a sidebar's links."""
+
+
+def _is_list(units: RegionUnits, start: int, end: int) -> bool:
+    """Whether the lines ``[start, end)`` between two article regions are a list of the article's:
+    announced by a line ending in a colon (the article's last line before them, or their first),
+    or bulleted or numbered every one."""
+    if end - start > LIST_GAP_UNITS:
+        return False
+    return units.lead_in[start - 1] or units.lead_in[start] or all(units.bullet[start:end])
 
 
 class RegionUnits:
@@ -94,6 +122,8 @@ class RegionUnits:
         self.rule: list[str | None] = units["rule"].to_list()
         self.pattern: list[str | None] = units["pattern"].to_list()
         self.score: list[float] = units["score"].to_list()
+        self.bullet: list[bool] = units["bullet"].to_list()
+        self.lead_in: list[bool] = (units["text"].str.ends_with(":") & (units["n_words"] >= LEAD_IN_WORDS)).to_list()
 
     def trim_edges(self, regions: list[list[list[int]]]) -> list[dict[int, str]]:
         """Peel clutter off both ends of every region (``[start, end)`` global unit indices,

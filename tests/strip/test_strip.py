@@ -91,6 +91,33 @@ def test_an_article_that_goes_on_after_a_related_box_is_kept_but_a_weak_tail_is_
     assert tail not in {d.text for d in weak.decisions if d.keep}
 
 
+TOUR = [
+    "The band announced on Tuesday that it would return to the road next spring, its first tour in six years, with a new "
+    "album due in March and a run of dates across Europe before it plays in North America in the summer.",
+    "Tickets go on sale on Friday morning, and the band said that a share of the takings from every show would go to the music "
+    "education charities of each of the cities where it plays.",
+]
+DATES = ["March 3 - Dublin, 3Arena", "March 5 - Glasgow, Hydro", "March 8 - London, O2 Arena", "March 10 - Paris, Accor Arena"]
+
+
+def test_a_list_inside_the_article_is_kept_when_announced_or_bulleted() -> None:
+    menu = ["Home", "News", "Sport", "Weather"]
+    announced = strip_text("\n".join([*menu, TOUR[0], "The dates announced so far are:", *DATES, TOUR[1], "Related stories", "Band splits up"]))
+    kept = [d.text for d in announced.decisions if d.keep]
+    assert kept == [TOUR[0], "The dates announced so far are:", *DATES, TOUR[1]]
+    bulleted = strip_text("\n".join([*menu, TOUR[0], *(f"- {date}" for date in DATES), TOUR[1]]))
+    assert [d.text for d in bulleted.decisions if d.keep] == [TOUR[0], *(f"- {date}" for date in DATES), TOUR[1]]
+
+
+def test_a_label_with_a_colon_does_not_make_a_sidebar_a_list() -> None:
+    """"Topics:" heads links; after the article's last paragraph, even an announced list is not taken."""
+    links = ["Topics:", "Music", "Touring", "Ireland", "Festivals", "Albums", "Reviews", "Interviews", "Charts"]
+    sidebar = strip_text("\n".join([TOUR[0], *links, TOUR[1]]))
+    assert [d.text for d in sidebar.decisions if d.keep] == TOUR
+    tail = strip_text("\n".join([TOUR[0], TOUR[1], "More stories from our music desk below:", *DATES]))
+    assert not set(DATES) & {d.text for d in tail.decisions if d.keep}
+
+
 def test_a_promotion_sentence_outside_the_article_keeps_its_reason() -> None:
     """Outside every article region, a long line that is a promotion gets the promotion's reason,
     so that neither the long-prose rescue nor the line model brings it back; inside, it is text."""
