@@ -92,10 +92,14 @@ def test_an_article_that_goes_on_after_a_related_box_is_kept_but_a_weak_tail_is_
 
 
 TOUR = [
-    "The band announced on Tuesday that it would return to the road next spring, its first tour in six years, with a new "
-    "album due in March and a run of dates across Europe before it plays in North America in the summer.",
-    "Tickets go on sale on Friday morning, and the band said that a share of the takings from every show would go to the music "
-    "education charities of each of the cities where it plays.",
+    (
+        "The band announced on Tuesday that it would return to the road next spring, its first tour in six years, with a new "
+        "album due in March and a run of dates across Europe before it plays in North America in the summer."
+    ),
+    (
+        "Tickets go on sale on Friday morning, and the band said that a share of the takings from every show would go to the music "
+        "education charities of each of the cities where it plays."
+    ),
 ]
 DATES = ["March 3 - Dublin, 3Arena", "March 5 - Glasgow, Hydro", "March 8 - London, O2 Arena", "March 10 - Paris, Accor Arena"]
 
