@@ -1,4 +1,5 @@
-"""numba's compiler set up once for every kernel of cleaner: compiled on first use, cached on disk.
+"""numba's compiler set up once for every kernel of cleaner (compiled on first use, cached on
+disk), and the helpers the kernels share.
 
 numba is a wheel from the package index (no compiler on the user's machine). A kernel is
 compiled once per machine and numba version and loaded from :func:`cache_folder` after; the
@@ -13,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numba
+import numpy as np
 from numba import njit
 
 
@@ -35,3 +37,20 @@ def compiled(function: Callable[..., Any]) -> Any:
         return njit(cache=True, nogil=True)(function)
     finally:
         numba.config.CACHE_DIR = chosen
+
+
+@njit(inline="always")
+def code_point(data: Any, index: int) -> tuple[int, int]:
+    """``(code point, width in bytes)`` of the UTF-8 character starting at ``data[index]``
+    (valid UTF-8, as Arrow holds it): the decoding step of the word scans."""
+    lead = data[index]
+    if lead < 0x80:
+        return np.int64(lead), 1
+    if lead < 0xE0:
+        return (np.int64(lead & 0x1F) << 6) | np.int64(data[index + 1] & 0x3F), 2
+    if lead < 0xF0:
+        return (np.int64(lead & 0x0F) << 12) | (np.int64(data[index + 1] & 0x3F) << 6) | np.int64(data[index + 2] & 0x3F), 3
+    return (
+        (np.int64(lead & 0x07) << 18) | (np.int64(data[index + 1] & 0x3F) << 12)
+        | (np.int64(data[index + 2] & 0x3F) << 6) | np.int64(data[index + 3] & 0x3F)
+    ), 4

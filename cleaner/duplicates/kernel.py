@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, uint64
 
-from cleaner.compiled import compiled
+from cleaner.compiled import code_point, compiled
 from cleaner.duplicates.signatures import FMIX, FOLD_MULTIPLIER, FOLD_SEED
 
 _SHIFT, _M1, _M2 = (uint64(constant) for constant in FMIX)
@@ -305,20 +305,7 @@ def scan_tokens(
             if index == end:
                 code, width, word_char = 0, 1, False
             else:
-                lead = data[index]
-                if lead < 0x80:
-                    code, width = np.int64(lead), 1
-                elif lead < 0xE0:
-                    code, width = (np.int64(lead & 0x1F) << 6) | np.int64(data[index + 1] & 0x3F), 2
-                elif lead < 0xF0:
-                    code = (np.int64(lead & 0x0F) << 12) | (np.int64(data[index + 1] & 0x3F) << 6) | np.int64(data[index + 2] & 0x3F)
-                    width = 3
-                else:
-                    code = (
-                        (np.int64(lead & 0x07) << 18) | (np.int64(data[index + 1] & 0x3F) << 12)
-                        | (np.int64(data[index + 2] & 0x3F) << 6) | np.int64(data[index + 3] & 0x3F)
-                    )
-                    width = 4
+                code, width = code_point(data, index)
                 word_char = is_word[code]
             if word_char:
                 if start < 0:

@@ -20,7 +20,7 @@ import numpy as np
 import polars as pl
 from numba import njit, uint64
 
-from cleaner.compiled import compiled
+from cleaner.compiled import code_point, compiled
 from cleaner.schemas import utf8_buffers
 
 _FNV_OFFSET = uint64(0xCBF29CE484222325)
@@ -90,20 +90,7 @@ def scan_words(
         index, end = offsets[row], offsets[row + 1]
         start = -1
         while index < end:
-            lead = data[index]
-            if lead < 0x80:
-                code, width = np.int64(lead), 1
-            elif lead < 0xE0:
-                code, width = (np.int64(lead & 0x1F) << 6) | np.int64(data[index + 1] & 0x3F), 2
-            elif lead < 0xF0:
-                code = (np.int64(lead & 0x0F) << 12) | (np.int64(data[index + 1] & 0x3F) << 6) | np.int64(data[index + 2] & 0x3F)
-                width = 3
-            else:
-                code = (
-                    (np.int64(lead & 0x07) << 18) | (np.int64(data[index + 1] & 0x3F) << 12)
-                    | (np.int64(data[index + 2] & 0x3F) << 6) | np.int64(data[index + 3] & 0x3F)
-                )
-                width = 4
+            code, width = code_point(data, index)
             if is_word[code]:
                 if start < 0:
                     start = index
