@@ -1,22 +1,24 @@
-"""The compiled part of the map stage: word hashes to shingle hashes, MinHash and band keys.
+"""The compiled part of the map stage: text to word hashes, shingle hashes, MinHash and band keys.
 
 These loops are the map stage's arithmetic, compiled by numba (a wheel from the package index,
-no compiler on the user's machine). Per paragraph, each shingle is mixed once and then runs
+no compiler on the user's machine). :func:`scan_tokens` reads the normalised paragraphs' UTF-8
+bytes once: their words, each hashed with XXH3-64 as it ends, where sentences start, and the
+words joined for the exact key (0.17 s per 100,000 paragraphs, where Polars' regex extraction,
+polars-hash and the join took 0.55 s). Per paragraph, each shingle is mixed once and then runs
 through all permutations while the signature stays in the CPU cache; band keys are folded from
 the signature before the next paragraph, so no ``(paragraphs, permutations)`` matrix is ever
-built. Measured on the dedup benchmark's 100,000 paragraphs (one thread): shingles, MinHash and
-band keys from the word hashes took 0.67 s as NumPy array operations (150,000 paragraphs per
-second) and take 0.16-0.18 s here (570,000-624,000); with the word hashing in front
-(polars-hash), ``python benchmarks/dedup.py`` prints the kernel's rate from the tokens, on one
-core: 396,000-414,000 over three runs.
+built: shingles, MinHash and band keys from the word hashes took 0.67 s as NumPy array
+operations and take 0.16 s here. ``python benchmarks/dedup.py`` prints the rate from the
+normalised text on one core: about 300,000 paragraphs per second (617,000 from the word hashes).
 
 The functions are compiled once and cached on disk (:func:`cleaner.compiled.cache_folder`). A cold
 compile took 1.2-1.4 s, once per machine and numba version; loading from the cache costs each
 process 0.5 s, numba's own start included (``benchmarks/dedup.py`` prints both).
 
 Everything is wrapping 64-bit unsigned arithmetic, bit for bit the definitions in
-``signatures`` (``fold_hashes``, ``fmix64``, datasketch's ``affine64``); the tests compare the
-results with datasketch and with the pure-Python definitions.
+``signatures`` (``fold_hashes``, ``fmix64``, datasketch's ``affine64``) and the ``xxhash``
+package's XXH3; the tests compare the results with datasketch, xxhash and the pure-Python
+definitions.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """Signatures stage: shingles of each paragraph and their MinHash, computed a batch at a time.
 
 Shingles are word n-grams of the normalised text (``cleaner.normalize``). Each word is hashed
-with xxh3-64 (by polars-hash, over a whole batch at once), and an n-gram's hash folds its words'
-hashes with a fixed mixing step, so no shingle string is ever built. ``shingle_hash`` is the
+with xxh3-64 (by the compiled scan of a whole batch, :func:`scan_tokens`), and an n-gram's hash
+folds its words' hashes with a fixed mixing step, so no shingle string is ever built. ``shingle_hash`` is the
 same function on a shingle's UTF-8 bytes (words separated by single spaces): give it to
 ``datasketch.MinHash(hashfunc=shingle_hash, scheme="affine64")`` and the signatures are equal
 bit for bit (a test shows it).
@@ -140,11 +140,11 @@ class HashedTokens:
 
 
 def hash_tokens(token_lists: pl.Series) -> HashedTokens:
-    """:class:`HashedTokens` of ``normalize.tokens`` lists (words and sentence marks).
+    """:class:`HashedTokens` of ``normalize.tokens`` lists (words and sentence marks), in Polars:
+    the definition :func:`scan_tokens` is tested against.
 
     Every token is hashed by polars-hash's xxh3-64, in Rust over the whole batch: equal to
-    :func:`token_hash` (the ``xxhash`` package) bit for bit, and six times faster than hashing
-    each distinct word from Python.
+    :func:`token_hash` (the ``xxhash`` package) bit for bit.
     """
     from cleaner.duplicates import kernel
 
