@@ -16,6 +16,7 @@ patterns the text rules use, each line with its reason.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from dataclasses import dataclass, field
@@ -181,6 +182,44 @@ def _trafilatura(page: lxml.html.HtmlElement, url: str | None) -> tuple[str, dic
     return document.text or "", metadata
 
 
+def structured_author(page: lxml.html.HtmlElement) -> str | None:
+    """The author the page states for machines, the last resort where neither trafilatura nor a
+    byline in the text names one: the JSON-LD ``author`` (or ``creator``) given as a name or as
+    a ``Person``, several joined by ``"; "`` as trafilatura joins them; reviewers and commenters
+    left out. On the 538 extraction-dev pages with an expected author, right answers go from
+    315 to 319; 2 pages get a wrong name (a user name, a site given as a string). Taking
+    ``Organization`` authors and ``author`` meta tags too named 8 publishers for 5 authors."""
+    names: list[str] = []
+    for script in page.xpath('//script[@type="application/ld+json"]/text()'):
+        try:
+            nodes = [json.loads(script)]
+        except ValueError:
+            continue
+        while nodes:
+            node = nodes.pop()
+            if isinstance(node, list):
+                nodes.extend(reversed(node))
+            elif isinstance(node, dict):
+                found = node.get("author") or node.get("creator")
+                node = {key: value for key, value in node.items() if key not in _NOT_THE_PAGES}
+                for item in found if isinstance(found, list) else [found]:
+                    name = item.get("name") if isinstance(item, dict) and _is_person(item) else item
+                    if isinstance(name, str):
+                        names.append(name)
+                nodes.extend(value for value in reversed(node.values()) if isinstance(value, (dict, list)))
+    names = [" ".join(name.split()) for name in names if name.strip() and not name.strip().startswith(("http://", "https://"))]
+    return "; ".join(dict.fromkeys(names)) or None
+
+
+_NOT_THE_PAGES = frozenset({"review", "reviews", "comment", "comments"})
+"""JSON-LD keys whose nodes have authors of their own (a recipe's reviewers), not the page's."""
+
+
+def _is_person(node: dict) -> bool:
+    kind = node.get("@type")
+    return kind == "Person" or (isinstance(kind, list) and "Person" in kind)
+
+
 @dataclass(frozen=True)
 class MainText:
     """A page's main text as extracted, before the text rules: whose it is, and its metadata."""
@@ -189,6 +228,7 @@ class MainText:
     metadata: dict[str, str | None]
     extractor: str
     html_chars: int
+    stated_author: str | None = None  # the page's structured data's author: the last resort
 
 
 _DOCUMENT_PARSER = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True, collect_ids=False)
@@ -219,6 +259,7 @@ class Candidates:
     trafilatura: str
     metadata: dict[str, str | None]
     html_chars: int
+    stated_author: str | None = None  # structured_author, where trafilatura found no author
 
     def choose(self, *, length_ratio: float = LENGTH_RATIO, disagreement: float = DISAGREEMENT) -> MainText:
         """The page's main text: readability-lxml's, or trafilatura's when
@@ -229,8 +270,8 @@ class Candidates:
         """trafilatura's text if ``second``, else readability-lxml's ("none" when empty)."""
         text, extractor = (self.trafilatura, SECOND) if second else (self.readability, PRIMARY)
         if not text.strip():
-            return MainText("", self.metadata, "none", self.html_chars)
-        return MainText(text, self.metadata, extractor, self.html_chars)
+            return MainText("", self.metadata, "none", self.html_chars, self.stated_author)
+        return MainText(text, self.metadata, extractor, self.html_chars, self.stated_author)
 
 
 def read_candidates(html: str, *, url: str | None = None) -> Candidates:
@@ -238,9 +279,10 @@ def read_candidates(html: str, *, url: str | None = None) -> Candidates:
     what it changes), then readability-lxml, which changes it."""
     tree = parse_page(html)
     if tree is None:
-        return Candidates("", "", dict.fromkeys(METADATA_FIELDS), len(html))
+        return Candidates("", "", dict.fromkeys(METADATA_FIELDS), len(html), None)
     second, metadata = _trafilatura(tree, url)
-    return Candidates(readability_text(html, tree), second, metadata, len(html))
+    stated_author = structured_author(tree) if metadata["author"] is None else None
+    return Candidates(readability_text(html, tree), second, metadata, len(html), stated_author)
 
 
 def extract_main_text(html: str, *, url: str | None = None) -> MainText:
@@ -271,6 +313,7 @@ def apply_text_rules(pages: list[MainText], options: StripOptions | None = None)
 def _page_result(page: MainText, paragraphs: list[Paragraph], reasons: list[str | None]) -> ExtractResult:
     metadata = dict(page.metadata)
     if not page.text.strip():
+        metadata["author"] = metadata["author"] or page.stated_author
         summary = f"{PRIMARY} and {SECOND} found no main text in {page.html_chars:,} characters of HTML"
         return ExtractResult([], metadata, [(summary, "extraction-empty")], "none")
     kept: list[Paragraph] = []
@@ -292,6 +335,7 @@ def _page_result(page: MainText, paragraphs: list[Paragraph], reasons: list[str 
             kept.append(paragraph)
         else:
             removed.append((paragraph.text, reason))
+    metadata["author"] = metadata["author"] or page.stated_author  # a byline in the text comes first
     kept_chars = sum(len(p.text) for p in kept)
     summary = (
         f"{page.extractor} kept {kept_chars:,} characters in {len(kept)} paragraphs from {page.html_chars:,} characters "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import json
 
 from cleaner.decode import decode_bytes
 from cleaner.extract import (
@@ -79,3 +80,31 @@ def test_one_read_gives_both_texts_and_the_choice_between_them() -> None:
     assert candidates.choose() == extract_main_text(page)
     never = candidates.choose(length_ratio=float("inf"))
     assert never.extractor == "readability"
+
+
+ARTICLE_PAGE = """<html><head><title>Budget agreed</title>{ld}</head><body><nav><a href="/">Home</a></nav>
+<article><h1>Budget agreed</h1>{paragraphs}</article><footer>Contact us</footer></body></html>"""
+
+
+def _page(ld: object) -> str:
+    script = f'<script type="application/ld+json">{json.dumps(ld)}</script>'
+    paragraphs = "".join(f"<p>{STORY} Paragraph {n} of the story.</p>" for n in range(4))
+    return ARTICLE_PAGE.format(ld=script, paragraphs=paragraphs)
+
+
+def test_the_author_the_page_states_in_json_ld_is_the_last_resort() -> None:
+    person = {"@type": "NewsArticle", "author": {"@type": "Person", "name": "Ada  Quill"}, "publisher": {"@type": "Organization", "name": "Gazette"}}
+    assert extract_html(_page(person)).metadata["author"] == "Ada Quill"
+    two = {"@graph": [{"@type": "Article", "author": [{"@type": "Person", "name": "Ada Quill"}, "Ben Ode"]}]}
+    assert extract_html(_page(two)).metadata["author"] == "Ada Quill; Ben Ode"
+    organisation = {"@type": "Article", "author": {"@type": "Organization", "name": "Gazette"}}
+    reviews = {"@type": "Recipe", "review": [{"@type": "Review", "author": {"@type": "Person", "name": "cook42"}}]}
+    assert extract_html(_page(organisation)).metadata["author"] is None
+    assert extract_html(_page(reviews)).metadata["author"] is None
+    assert extract_html(_page("not an object") + "").metadata["author"] is None
+
+
+def test_a_byline_in_the_text_comes_before_the_stated_author() -> None:
+    page = _page({"@type": "Article", "author": {"@type": "Person", "name": "Ada Quill"}})
+    page = page.replace("<h1>Budget agreed</h1>", "<h1>Budget agreed</h1><p>By Carl Penn, Gazette | March 3, 2024</p>")
+    assert extract_html(page).metadata["author"] == "Carl Penn"
