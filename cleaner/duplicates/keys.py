@@ -62,7 +62,7 @@ def key_paragraphs(paragraphs: pl.DataFrame) -> tuple[pl.DataFrame, HashedTokens
     scanned = scan_tokens(compared)
     n_words = pl.Series("n_words", scanned.hashed.lengths)
     joined = scanned.joined_words
-    exact = pl.select(pl.when(joined == "").then(normalized).otherwise(joined)).to_series()  # exact_form_expr
+    exact = pl.select(pl.when(joined == "").then(normalized).otherwise(joined)).to_series()  # exact_form: the words, else the text
     long_rows = normalized.str.len_chars() > MAX_COMPARED_CHARS
     if long_rows.any():
         n_words = pl.select(pl.when(long_rows).then(normalized.str.count_matches(WORD)).otherwise(n_words)).to_series()
