@@ -106,10 +106,11 @@ def run_datasketch(shingle_bytes: list[list[bytes]], threshold: float) -> float:
 
 def run_datatrove(generated: list, tmp: Path, tasks: int) -> float | None:
     """datatrove's MinHash pipeline (``datatrove_peer.py``) on the same paragraphs, one record
-    each; ``None`` when datatrove is not installed (``pip install datatrove tokenizers spacy``: its
+    each; ``None`` when datatrove is not installed (``pip install datatrove tokenizers spacy 'xxhash<4'``:
+    datatrove 0.10 hashes strings, which xxhash 4 refuses; its
     English word tokenizer is spaCy's blank one, no model)."""
     if importlib.util.find_spec("datatrove") is None:
-        print("datatrove: not installed (pip install datatrove tokenizers spacy): its pipeline is not measured")
+        print("datatrove: not installed (pip install datatrove tokenizers spacy 'xxhash<4'): its pipeline is not measured")
         return None
     corpus = tmp / "datatrove-input" / "paragraphs.jsonl"
     corpus.parent.mkdir()
