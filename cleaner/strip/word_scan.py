@@ -30,7 +30,9 @@ _FNV_PRIME = uint64(0x100000001B3)
 
 @njit(inline="always")
 def _hash_bytes(data: np.ndarray, start: int, end: int) -> np.uint64:
-    """FNV-1a over ``data[start:end]`` (a word is short: one multiply a byte is enough)."""
+    """FNV-1a over ``data[start:end]`` (a word is short: one multiply a byte is enough). Not the
+    signatures' XXH3 (``duplicates.kernel``): in this scan's table lookups it made the dev
+    pages' stopword ids 113 ms instead of 65 ms."""
     value = _FNV_OFFSET
     for index in range(start, end):
         value = (value ^ uint64(data[index])) * _FNV_PRIME
