@@ -11,6 +11,7 @@ Exit codes: 0 the run finished (input problems are listed in the ``errors`` tabl
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import sys
@@ -589,5 +590,15 @@ def index_compact(index_dir: str) -> None:
 
 
 def main() -> None:
-    """Console-script entry point."""
-    cli(prog_name="cleaner")
+    """Console-script entry point.
+
+    On the way out the objects still alive are frozen (``gc.freeze``), so that the
+    interpreter's last garbage collections do not walk them. numba's compiler, Polars and
+    pyarrow leave about 150,000; walking them took 0.15-0.2 s of a 2.7 s run of 100,000
+    paragraphs (measured with and without, ``benchmarks/dedup.py``). Every table is closed
+    and in place by then; objects are still freed and ``atexit`` hooks still run.
+    """
+    try:
+        cli(prog_name="cleaner")
+    finally:
+        gc.freeze()

@@ -19,10 +19,11 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable
-from functools import lru_cache
 
 import numpy as np
 import polars as pl
+
+from cleaner.once import once
 
 _SINGLE_QUOTES = "\u2018\u2019\u201a\u201b\u2032\u2035\u00b4\u0060"
 _DOUBLE_QUOTES = "\u201c\u201d\u201e\u201f\u2033\u2036\u00ab\u00bb"
@@ -123,7 +124,7 @@ _INERT_RANGES = (range(0x100, 0xD800), range(0xF900, 0x10000), range(0x1F000, 0x
 Basic Multilingual Plane and the emoji blocks (the scripts and symbols of real text)."""
 
 
-@lru_cache(maxsize=1)
+@once
 def _changed_by_nfkc() -> str:
     """A regex matching text that NFKC might change: a character outside :func:`_inert`'s set.
 
@@ -193,7 +194,7 @@ class _WordSeparator(dict[int, str]):
 _SEPARATE_WORDS = _WordSeparator()
 
 
-@lru_cache(maxsize=1)
+@once
 def word_characters() -> np.ndarray:
     """``is_word[code point]``: whether :data:`WORD` (``[\\p{L}\\p{M}\\p{N}]``, Polars' engine)
     matches the character, for the compiled scans of words (text mode's stopwords, the

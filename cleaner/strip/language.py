@@ -13,13 +13,13 @@ import gzip
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from importlib import resources
 
 import numpy as np
 import polars as pl
 
 from cleaner.normalize import normalize_series, word_characters
+from cleaner.once import once
 from cleaner.schemas import utf8_buffers
 
 ISO_CODES = {
@@ -36,7 +36,7 @@ ISO_CODES = {
 """ISO 639-1 codes of the lists; a list without one is reported under its jusText name."""
 
 
-@lru_cache(maxsize=1)
+@once
 def stopword_index() -> dict[str, tuple[str, ...]]:
     """Map every stopword to the languages whose list holds it (built once per process).
 
@@ -53,7 +53,7 @@ def stopword_index() -> dict[str, tuple[str, ...]]:
     return {word: tuple(names) for word, names in index.items()}
 
 
-@lru_cache(maxsize=1)
+@once
 def _jus_text_lists() -> dict[str, list[str]]:
     """jusText's 100 stoplists, each sorted, from cleaner's package data (``tools/vendor_stoplists.py``
     says why they are a copy)."""
@@ -87,7 +87,7 @@ class Stoplists:
         return ((words_ >> (language & 63).astype(np.uint64)) & np.uint64(1)).astype(bool)
 
 
-@lru_cache(maxsize=1)
+@once
 def stoplists() -> Stoplists:
     index = stopword_index()
     names = sorted({name for languages in index.values() for name in languages})
@@ -140,7 +140,7 @@ def stopword_ids(normalized: pl.Series, *, compiled: bool) -> tuple[np.ndarray, 
     return exploded["unit"].to_numpy().astype(np.int64), np.fromiter((index.get(word, -1) for word in words), dtype=np.int64, count=len(words))
 
 
-@lru_cache(maxsize=1)
+@once
 def _scan_table() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     from cleaner.strip import word_scan
 

@@ -26,12 +26,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from functools import lru_cache
 from importlib import resources
 from typing import Any
 
 import numpy as np
 import polars as pl
+
+from cleaner.once import once
 
 RESCUE_PROBABILITY = 0.45
 """Chosen on four sets, each page weighing the same: the mean token F1 of the three
@@ -184,7 +185,7 @@ class LineModel:
         return self.intercept + self.contributions(features).sum(axis=1)
 
 
-@lru_cache(maxsize=1)
+@once
 def bundled_model() -> LineModel:
     """The model shipped with cleaner (``data/line_model.json``); a damaged file is named."""
     path = resources.files("cleaner").joinpath("data", "line_model.json")

@@ -21,6 +21,7 @@ import numpy as np
 import polars as pl
 
 from cleaner.normalize import WORD, normalize_series
+from cleaner.once import once
 from cleaner.strip.options import StripOptions
 
 SHORT_LINE_WORDS = 14
@@ -49,7 +50,7 @@ def load_pattern_file(path: str | Path) -> tuple[tuple[str, str], ...]:
     return tuple(parse_patterns(Path(path).read_text(encoding="utf-8"), str(path)))
 
 
-@lru_cache(maxsize=1)
+@once
 def _bundled_patterns() -> tuple[tuple[str, str], ...]:
     folder = resources.files("cleaner").joinpath("data/patterns")
     rules: list[tuple[str, str]] = []
@@ -249,7 +250,7 @@ def pattern_columns(
     return pl.DataFrame([pattern, strong])
 
 
-@lru_cache(maxsize=1)
+@once
 def _pattern_thread() -> ThreadPoolExecutor:
     """The thread that matches pattern groups in Rust's engine.
 

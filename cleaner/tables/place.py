@@ -31,11 +31,11 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterable, Iterator
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from cleaner.errors import OutputExistsError, OutputOverlapError
+from cleaner.once import once
 
 TEMP_PREFIX = ".cleaner-tmp-"
 OLD_PREFIX = ".cleaner-old-"
@@ -187,7 +187,7 @@ def _renameat2(source: Path, target: Path, flags: int) -> bool:
     raise OSError(code, os.strerror(code), str(target))
 
 
-@lru_cache(maxsize=1)
+@once
 def _renameat2_function() -> Any:
     try:
         return ctypes.CDLL(None, use_errno=True).renameat2
