@@ -355,3 +355,22 @@ def test_from_manifest_reruns_with_the_same_parameters_and_inputs(tmp_path: Path
     assert changed.exit_code == 0, changed.output
     parameters = json.loads((tmp_path / "three" / "manifest.json").read_text())["parameters"]
     assert parameters["min_paragraph_chars"] == 1 and parameters["jaccard_threshold"] == 0.6
+
+
+def test_the_command_sets_polars_allocator_before_polars_loads(monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    import cleaner.__main__ as command
+
+    monkeypatch.setattr("cleaner.cli.main", lambda: None)
+    monkeypatch.delenv("_RJEM_MALLOC_CONF", raising=False)
+    command.main()
+    assert os.environ["_RJEM_MALLOC_CONF"] == command.POLARS_ALLOCATOR
+    monkeypatch.setenv("_RJEM_MALLOC_CONF", "dirty_decay_ms:0")
+    command.main()
+    assert os.environ["_RJEM_MALLOC_CONF"] == "dirty_decay_ms:0"  # the user's setting wins
+    loaded = subprocess.run(
+        [sys.executable, "-c", "import sys, cleaner.__main__; print('polars' in sys.modules)"],
+        capture_output=True, text=True, check=True, cwd=REPO,
+    )
+    assert loaded.stdout.strip() == "False"  # the setting is in place before Polars is imported
