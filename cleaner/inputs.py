@@ -34,12 +34,12 @@ def raw_documents(
     config: CleanConfig,
     errors: list[ErrorRow],
     kinds: frozenset[str] | None = None,
-    on_file: Callable[[int], None] | None = None,
+    on_bytes: Callable[[int], None] | None = None,
 ) -> Iterator[dict[str, Any]]:
     """Every raw document behind ``inputs`` in a stable order (the first ``config.limit`` of
     them, if set); problems go to ``errors``. ``kinds`` limits files to some kinds (a pass
-    that only needs plain text skips pages); ``on_file`` hears each file's size as it is read."""
-    documents = _raw_documents(inputs, config, errors, kinds, on_file)
+    that only needs plain text skips pages); ``on_bytes`` hears the input bytes read, as they are read."""
+    documents = _raw_documents(inputs, config, errors, kinds, on_bytes)
     return itertools.islice(documents, config.limit) if config.limit is not None else documents
 
 
@@ -48,7 +48,7 @@ def _raw_documents(
     config: CleanConfig,
     errors: list[ErrorRow],
     kinds: frozenset[str] | None,
-    on_file: Callable[[int], None] | None,
+    on_bytes: Callable[[int], None] | None,
 ) -> Iterator[dict[str, Any]]:
     frame = as_polars_frame(inputs)
     if frame is not None:
@@ -56,7 +56,7 @@ def _raw_documents(
     if is_spark_dataframe(inputs):
         return iter_record_documents((row.asDict(recursive=True) for row in inputs.toLocalIterator()), config, errors)
     if isinstance(inputs, (str, os.PathLike)):
-        return iter_raw_documents([inputs], config, errors, kinds, on_file)
+        return iter_raw_documents([inputs], config, errors, kinds, on_bytes)
     items = list(inputs) if not isinstance(inputs, Iterator) else inputs
     iterator = iter(items)
     try:
@@ -70,7 +70,7 @@ def _raw_documents(
 
     if isinstance(first, Mapping):
         return iter_record_documents(chained(), config, errors)
-    return iter_raw_documents(list(chained()), config, errors, kinds, on_file)
+    return iter_raw_documents(list(chained()), config, errors, kinds, on_bytes)
 
 
 def check_inputs(inputs: Inputs, config: CleanConfig) -> None:

@@ -255,11 +255,11 @@ def map_documents(
     # hold them (a third of a GB per million paragraphs) for nothing
     searches_index = config.index_dir is not None and DedupIndex(config.index_dir).has_entries()
     collector = MapCollector(WorkFolder(config.work_dir), bands, parquet_metadata(config), keep_band_keys=searches_index)
-    on_file = None
+    on_bytes = None
     if progress is not None:
         progress.stage("reading", input_bytes(inputs, config))
-        on_file = progress.advance
-    batches = document_batches(raw_documents(inputs, config, read_errors, on_file=on_file), config.batch_size, config.batch_chars, info)
+        on_bytes = progress.advance
+    batches = document_batches(raw_documents(inputs, config, read_errors, on_bytes=on_bytes), config.batch_size, config.batch_chars, info)
     outputs = engine.map_batches(
         partial(clean_batch, config=config, templates=templates), batches, releases_gil=partial(releases_gil, config=config)
     )

@@ -39,13 +39,20 @@ from cleaner.record_metadata import other_fields, read_field_names
 # --- records ----------------------------------------------------------------------------------
 
 
-def _iter_json_lines(item: InputFile, errors: list[ErrorRow], limit: int) -> Iterator[tuple[int, Any]]:
+def _iter_json_lines(
+    item: InputFile, errors: list[ErrorRow], limit: int, at_byte: Callable[[int], None] | None = None
+) -> Iterator[tuple[int, Any]]:
     """Yield ``(line_number, value)`` for every JSON line; bad lines become errors naming the
-    line. A line longer than ``limit`` bytes is skipped (read through, never held whole)."""
+    line. A line longer than ``limit`` bytes is skipped (read through, never held whole).
+    ``at_byte`` hears how far into the file (on disk: compressed bytes for a gzip file) the
+    reading is, every :data:`PROGRESS_LINES` lines: one JSON-lines file is often the whole input."""
     stream = open_text_stream(item)
+    on_disk = getattr(stream, "fileobj", None) or stream  # a GzipFile reads its file ahead of itself
     line_number = 0
     try:
         for line_number, raw in enumerate(_bounded_lines(stream, limit), start=1):
+            if at_byte is not None and line_number % PROGRESS_LINES == 0:
+                _tell(on_disk, at_byte)
             if raw is None:
                 errors.append(ErrorRow(item.path, line_number, f"record {too_large(limit)}"))
                 continue
@@ -70,6 +77,17 @@ def _iter_json_lines(item: InputFile, errors: list[ErrorRow], limit: int) -> Ite
             stream.close()
 
 
+PROGRESS_LINES = 4096
+"""Lines of a JSON-lines file between two reports of its reading's position."""
+
+
+def _tell(stream: IO[bytes], at_byte: Callable[[int], None]) -> None:
+    try:
+        at_byte(stream.tell())
+    except (OSError, ValueError):  # standard input from a pipe has no position
+        pass
+
+
 def _bounded_lines(stream: IO[bytes], limit: int) -> Iterator[bytes | None]:
     """The stream's lines, each read with at most ``limit`` bytes held; a longer line is read
     through and given as ``None``."""
@@ -92,7 +110,9 @@ def _decode_line(raw: bytes) -> str:
         return decode_bytes(raw)[0]
 
 
-def _iter_records(item: InputFile, errors: list[ErrorRow], limit: int) -> Iterator[tuple[int, Any]]:
+def _iter_records(
+    item: InputFile, errors: list[ErrorRow], limit: int, at_byte: Callable[[int], None] | None = None
+) -> Iterator[tuple[int, Any]]:
     """Records of a JSON / JSONL file, numbered 1-based; a ``.json`` file may hold an array."""
     if item.path != STDIN and item.path.lower().removesuffix(".gz").endswith(".json"):
         stream = open_text_stream(item)
@@ -113,7 +133,7 @@ def _iter_records(item: InputFile, errors: list[ErrorRow], limit: int) -> Iterat
                 pass
             except RecursionError as exc:
                 raise InputError("JSON nested too deeply to read") from exc
-    yield from _iter_json_lines(item, errors, limit)
+    yield from _iter_json_lines(item, errors, limit, at_byte)
 
 
 def iter_json_array(item: InputFile, chunk_size: int = 1 << 20, limit: int = 1 << 62) -> Iterator[tuple[int, Any]]:
@@ -417,8 +437,11 @@ def _within(document: dict[str, Any], limit: int) -> dict[str, Any]:
     return document
 
 
-def read_file(item: InputFile, config: CleanConfig, errors: list[ErrorRow]) -> Iterator[dict[str, Any]]:
-    """Yield raw documents of one input file; problems go to ``errors`` with file and record."""
+def read_file(
+    item: InputFile, config: CleanConfig, errors: list[ErrorRow], at_byte: Callable[[int], None] | None = None
+) -> Iterator[dict[str, Any]]:
+    """Yield raw documents of one input file; problems go to ``errors`` with file and record.
+    ``at_byte`` hears how far into a JSON-lines file the reading is (progress)."""
     try:
         limit = config.max_document_bytes
         if item.kind in ("text", "html"):
@@ -436,7 +459,7 @@ def read_file(item: InputFile, config: CleanConfig, errors: list[ErrorRow]) -> I
         if item.kind == "warc":
             rows = _iter_warc(item, errors, limit)
         elif item.kind == "records":
-            rows = _iter_records(item, errors, limit)
+            rows = _iter_records(item, errors, limit, at_byte)
         else:
             rows = _iter_table_rows(item, limit)
         for number, record in rows:
@@ -456,23 +479,43 @@ def iter_raw_documents(
     config: CleanConfig,
     errors: list[ErrorRow],
     kinds: Collection[str] | None = None,
-    on_file: Callable[[int], None] | None = None,
+    on_bytes: Callable[[int], None] | None = None,
 ) -> Iterator[dict[str, Any]]:
     """All raw documents behind ``inputs`` in a stable order, with unique ``doc_id`` values.
 
     A ``doc_id`` seen before is renamed ``id#2``, ``id#3``... and the rename is reported.
     ``kinds`` limits reading to some file kinds (a pass that only needs plain text skips pages).
-    ``on_file`` hears the size in bytes of each file as its reading ends (progress).
+    ``on_bytes`` hears the bytes of the files read, as they are read (progress): every few
+    thousand lines of a JSON-lines file, the rest of a file when its reading ends.
     """
     files = [item for item in discover(inputs, errors, config.follow_symlinks) if kinds is None or item.kind in kinds]
 
     def documents() -> Iterator[dict[str, Any]]:
         for item in files:
-            yield from read_file(item, config, errors)
-            if on_file is not None:
-                on_file(file_size(item))
+            if on_bytes is None:
+                yield from read_file(item, config, errors)
+                continue
+            read = _BytesRead(on_bytes, file_size(item))
+            yield from read_file(item, config, errors, read.reached)
+            read.reached(read.size)
 
     yield from _unique_ids(documents(), errors)
+
+
+class _BytesRead:
+    """One file's share of the reading progress: positions in, increments out, never more
+    than the file's size in all."""
+
+    def __init__(self, on_bytes: Callable[[int], None], size: int) -> None:
+        self.on_bytes = on_bytes
+        self.size = size
+        self.reported = 0
+
+    def reached(self, position: int) -> None:
+        position = min(position, self.size)
+        if position > self.reported:
+            self.on_bytes(position - self.reported)
+            self.reported = position
 
 
 def file_size(item: InputFile) -> int:

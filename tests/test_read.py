@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import random
 from pathlib import Path
 
 import polars as pl
@@ -218,3 +219,28 @@ def test_records_without_the_text_field_show_their_fields_and_the_option_to_try(
     assert read.exit_code == 0, read.output
     nested = clean([{"id": "n", "doc": {"content": ARTICLE}}], workers=1, text_field="doc.content")
     assert nested.documents["doc_id"].to_list() == ["n"] and "Millbrook" in nested.documents["text"][0]
+
+
+@pytest.mark.parametrize("compressed", [False, True])
+def test_reading_progress_moves_within_a_large_json_lines_file(tmp_path: Path, compressed: bool) -> None:
+    from cleaner.discover import discover
+    from cleaner.read import PROGRESS_LINES, file_size
+
+    noise = random.Random(0)  # text that gzip cannot shrink much, so that its file is read in many steps
+    lines = "".join(
+        json.dumps({"id": str(n), "text": f"Paragraph {n}: {noise.getrandbits(256):x}."}) + "\n" for n in range(3 * PROGRESS_LINES + 5)
+    )
+    path = tmp_path / ("big.jsonl.gz" if compressed else "big.jsonl")
+    if compressed:
+        write_gz(path, lines.encode("utf-8"))
+    else:
+        path.write_text(lines, encoding="utf-8")
+    small = tmp_path / "small.jsonl"
+    small.write_text(json.dumps({"id": "last", "text": "One more."}) + "\n", encoding="utf-8")
+    heard: list[int] = []
+    documents = list(iter_raw_documents([tmp_path], CleanConfig(), [], on_bytes=heard.append))
+    assert len(documents) == 3 * PROGRESS_LINES + 6
+    sizes = {item.path: file_size(item) for item in discover([tmp_path], [], False)}
+    assert sum(heard) == sum(sizes.values())  # every byte once, never more
+    assert all(amount > 0 for amount in heard)
+    assert len(heard) >= 3  # within the large file, not only when each file ends

@@ -66,11 +66,11 @@ def clean_on_cluster(
     spark = engine.spark()
     read_errors: list[ErrorRow] = []
     info: list[pl.DataFrame] = []
-    on_file = None
+    on_bytes = None
     if progress is not None:
         progress.stage("reading", input_bytes(inputs, config))
-        on_file = progress.advance
-    batches = document_batches(raw_documents(inputs, config, read_errors, on_file=on_file), config.batch_size, config.batch_chars, info)
+        on_bytes = progress.advance
+    batches = document_batches(raw_documents(inputs, config, read_errors, on_bytes=on_bytes), config.batch_size, config.batch_chars, info)
     started = time.perf_counter()
     with engine.exchange() as exchange:
         work = Path(exchange)
