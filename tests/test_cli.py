@@ -320,26 +320,26 @@ def test_limit_json_and_verbose_for_trial_runs(tmp_path: Path) -> None:
     assert refused.exit_code == 2 and "--limit" in refused.output
 
 
-def test_settings_come_from_the_command_line_then_the_environment_then_a_file(tmp_path: Path) -> None:
+def test_settings_come_from_the_command_line_then_the_environment_then_a_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     runner = CliRunner()
-    with runner.isolated_filesystem(temp_dir=tmp_path):
-        Path("pyproject.toml").write_text('[tool.cleaner]\njaccard = 0.6\ntext-field = "body"\nworkers = 1\nmin_chars = 3\n')
-        shown = runner.invoke(
-            cli, ["clean", str(SAMPLES), "-o", "out", "--print-config", "--min-chars", "5"], env={"CLEANER_WORKERS": "2", "CLEANER_JACCARD": "0.7"}
-        )
-        assert shown.exit_code == 0, shown.output
-        rows = {line.split()[0]: line.split() for line in shown.output.splitlines()}
-        assert rows["min_chars"][1:] == ["5", "command", "line"]
-        assert rows["workers"][1:] == ["2", "environment"] and rows["jaccard"][1:] == ["0.7", "environment"]
-        assert rows["text_field"][1:] == ['"body"', "file", "pyproject.toml"] and rows["quiet"][1:] == ["false", "default"]
-        assert not Path("out").exists()
-        Path("run.toml").write_text('output = "from-file"\nworkers = 1\nlimit = 2\n')
-        ran = runner.invoke(cli, ["clean", str(SAMPLES), "--config", "run.toml"])
-        assert ran.exit_code == 0, ran.output
-        assert pl.read_parquet(Path("from-file") / "documents.parquet").height == 2
-        Path("bad.toml").write_text("jaccard = 0.5\nbogus = 1\n")
-        bad = runner.invoke(cli, ["clean", str(SAMPLES), "-o", "x", "--config", "bad.toml"])
-        assert bad.exit_code == 2 and "unknown setting 'bogus'" in bad.output
+    monkeypatch.chdir(tmp_path)  # the settings file is found in the working folder
+    Path("pyproject.toml").write_text('[tool.cleaner]\njaccard = 0.6\ntext-field = "body"\nworkers = 1\nmin_chars = 3\n')
+    shown = runner.invoke(
+        cli, ["clean", str(SAMPLES), "-o", "out", "--print-config", "--min-chars", "5"], env={"CLEANER_WORKERS": "2", "CLEANER_JACCARD": "0.7"}
+    )
+    assert shown.exit_code == 0, shown.output
+    rows = {line.split()[0]: line.split() for line in shown.output.splitlines()}
+    assert rows["min_chars"][1:] == ["5", "command", "line"]
+    assert rows["workers"][1:] == ["2", "environment"] and rows["jaccard"][1:] == ["0.7", "environment"]
+    assert rows["text_field"][1:] == ['"body"', "file", "pyproject.toml"] and rows["quiet"][1:] == ["false", "default"]
+    assert not Path("out").exists()
+    Path("run.toml").write_text('output = "from-file"\nworkers = 1\nlimit = 2\n')
+    ran = runner.invoke(cli, ["clean", str(SAMPLES), "--config", "run.toml"])
+    assert ran.exit_code == 0, ran.output
+    assert pl.read_parquet(Path("from-file") / "documents.parquet").height == 2
+    Path("bad.toml").write_text("jaccard = 0.5\nbogus = 1\n")
+    bad = runner.invoke(cli, ["clean", str(SAMPLES), "-o", "x", "--config", "bad.toml"])
+    assert bad.exit_code == 2 and "unknown setting 'bogus'" in bad.output
 
 
 def test_from_manifest_reruns_with_the_same_parameters_and_inputs(tmp_path: Path) -> None:
