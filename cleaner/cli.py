@@ -594,9 +594,10 @@ def main() -> None:
 
     On the way out the objects still alive are frozen (``gc.freeze``), so that the
     interpreter's last garbage collections do not walk them. numba's compiler, Polars and
-    pyarrow leave about 150,000; walking them took 0.15-0.2 s of a 2.7 s run of 100,000
-    paragraphs (measured with and without, ``benchmarks/dedup.py``). Every table is closed
-    and in place by then; objects are still freed and ``atexit`` hooks still run.
+    pyarrow leave about 150,000; walking them took 0.1-0.2 s of a 2.7 s run of 100,000
+    paragraphs (the dedup benchmark's corpus, runs with and without alternating: 2.71-2.84 s,
+    2.58-2.68 s). Every table is closed and in place by then; objects are still freed and
+    ``atexit`` hooks still run.
     """
     try:
         cli(prog_name="cleaner")
