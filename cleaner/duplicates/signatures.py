@@ -33,7 +33,7 @@ import polars_hash
 import pyarrow as pa
 import xxhash
 
-from cleaner.normalize import SENTENCE_MARKS, tokens_expr, word_characters
+from cleaner.normalize import SENTENCE_MARKS, word_characters
 from cleaner.normalize import words as python_words
 from cleaner.schemas import flat_from_lists, lists_from_flat, utf8_buffers
 
@@ -204,7 +204,7 @@ def shingle_hashes(normalized: pl.Series, params: SignatureParams, hashed: Hashe
     )
 
     if hashed is None:
-        hashed = hash_tokens(normalized.to_frame("n").select(tokens_expr(pl.col("n")))["n"])
+        hashed = scan_tokens(normalized).hashed
     lengths = hashed.lengths
     values, counts = kernel.fold_shingles(hashed.word_hashes, lengths, params.shingle_words, params.min_words)
     special: dict[int, np.ndarray] = {}
