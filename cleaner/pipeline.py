@@ -113,14 +113,10 @@ def clean(
     memory: dict[str, float] = {}
     started = time.perf_counter()
 
-    if progress is not None:
-        progress.stage("site templates")
-    templates = site_templates(inputs, config)
-    timings["site_templates"] = time.perf_counter() - started
-    log.info("site templates: %d source(s) with template lines (%.2f s)", len(templates), timings["site_templates"])
     engine = make_engine(config, spark)
     if config.engine == "spark" and config.index_dir is None:
-        return clean_on_spark(inputs, config, templates, engine, progress, timings, started)
+        return clean_on_spark(inputs, config, engine, progress, timings, started)
+    templates = timed_site_templates(inputs, config, progress, timings)
     if config.engine == "spark":
         log.warning(
             "with a dedup index (%s) the Spark engine deduplicates on the driver, which needs about 0.7 GB per "
@@ -192,19 +188,21 @@ def todays_keys(mapped: MappedDocuments) -> TodaysKeys | None:
 def clean_on_spark(
     inputs: Inputs,
     config: CleanConfig,
-    templates: dict[str, frozenset[int]],
     engine: Engine,
     progress: Progress | None,
     timings: dict[str, float],
     started: float,
 ) -> CleanResult:
-    """Map, deduplicate and assemble on Spark's executors (``engines.spark_clean``): the same
-    tables, with nothing per paragraph on the driver. A run with a dedup index deduplicates
-    on the driver instead (the index is a local folder of this machine)."""
+    """Read, map, deduplicate and assemble on Spark's executors (``engines.spark_clean``): the
+    same tables, with nothing per paragraph on the driver. Inputs that are not paths (records,
+    frames, standard input) or a run with a ``limit`` are read by the driver, which then finds
+    the site templates in a first pass as the local engine does."""
     from cleaner.engines.spark import SparkEngine
     from cleaner.engines.spark_clean import clean_on_cluster
+    from cleaner.engines.spark_read import reads_on_executors
 
     assert isinstance(engine, SparkEngine)
+    templates = None if reads_on_executors(inputs, config) else timed_site_templates(inputs, config, progress, timings)
     run = clean_on_cluster(inputs, config, templates, engine, timings, progress)
     if run.documents == 0 and not config.allow_empty:
         raise EmptyRunError(empty_run_message(inputs, run.errors))
@@ -225,6 +223,17 @@ def empty_run_message(inputs: Inputs, errors: pl.DataFrame) -> str:
         where = first["path"] + (f" (record {first['record']})" if first["record"] is not None else "")
         message += f": {skipped.height} input error(s), the first: {where}: {first['error']}"
     return message + "; allow_empty=True (--allow-empty) accepts an empty dataset"
+
+
+def timed_site_templates(inputs: Inputs, config: CleanConfig, progress: Progress | None, timings: dict[str, float]) -> dict[str, frozenset[int]]:
+    """:func:`site_templates`, as a stage of the run (progress, timing and log)."""
+    if progress is not None:
+        progress.stage("site templates")
+    started = time.perf_counter()
+    templates = site_templates(inputs, config)
+    timings["site_templates"] = time.perf_counter() - started
+    log.info("site templates: %d source(s) with template lines (%.2f s)", len(templates), timings["site_templates"])
+    return templates
 
 
 def site_templates(inputs: Inputs, config: CleanConfig) -> dict[str, frozenset[int]]:

@@ -15,13 +15,16 @@ import re
 import sys
 import zlib
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import IO, Any
 from urllib.parse import urlsplit
 
+import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from cleaner import schemas
 from cleaner.config import CleanConfig, FieldMap
 from cleaner.dates import iso_date
 from cleaner.decode import (
@@ -40,17 +43,25 @@ from cleaner.record_metadata import other_fields, read_field_names
 
 
 def _iter_json_lines(
-    item: InputFile, errors: list[ErrorRow], limit: int, at_byte: Callable[[int], None] | None = None
+    item: InputFile,
+    errors: list[ErrorRow],
+    limit: int,
+    at_byte: Callable[[int], None] | None = None,
+    span: Span | None = None,
 ) -> Iterator[tuple[int, Any]]:
     """Yield ``(line_number, value)`` for every JSON line; bad lines become errors naming the
     line. A line longer than ``limit`` bytes is skipped (read through, never held whole).
     ``at_byte`` hears how far into the file (on disk: compressed bytes for a gzip file) the
-    reading is, every :data:`PROGRESS_LINES` lines: one JSON-lines file is often the whole input."""
+    reading is, every :data:`PROGRESS_LINES` lines: one JSON-lines file is often the whole input.
+    ``span``: only the lines that start in that part of an uncompressed file."""
     stream = open_text_stream(item)
     on_disk = getattr(stream, "fileobj", None) or stream  # a GzipFile reads its file ahead of itself
     line_number = 0
     try:
-        for line_number, raw in enumerate(_bounded_lines(stream, limit), start=1):
+        lines_before = _first_line_of(stream, span) if span is not None else 0
+        lines = _bounded_lines(stream, limit, end=span.end if span is not None else None)
+        line_number = lines_before
+        for line_number, raw in enumerate(lines, start=lines_before + 1):
             if at_byte is not None and line_number % PROGRESS_LINES == 0:
                 _tell(on_disk, at_byte)
             if raw is None:
@@ -88,10 +99,46 @@ def _tell(stream: IO[bytes], at_byte: Callable[[int], None]) -> None:
         pass
 
 
-def _bounded_lines(stream: IO[bytes], limit: int) -> Iterator[bytes | None]:
+@dataclass(frozen=True)
+class Span:
+    """A part of an uncompressed JSON-lines file, read by one task: the lines that start at a
+    byte in ``[start, end)``, knowing the file has ``newlines_before`` line breaks before ``start``
+    (so that records keep their line numbers, and their ids)."""
+
+    start: int
+    end: int
+    newlines_before: int
+
+
+def _first_line_of(stream: IO[bytes], span: Span) -> int:
+    """Move ``stream`` to the first line that starts in ``span``; the number of lines before it."""
+    if span.start == 0:
+        return 0
+    stream.seek(span.start - 1)
+    if stream.read(1) == b"\n":
+        return span.newlines_before
+    while (rest := stream.readline(1 << 20)) and not rest.endswith(b"\n"):
+        pass
+    return span.newlines_before + 1
+
+
+def count_newlines(path: str, start: int, end: int, chunk: int = 1 << 22) -> int:
+    """Line breaks in bytes ``[start, end)`` of a file: what a :class:`Span` needs to know."""
+    found = 0
+    with open(path, "rb") as handle:
+        handle.seek(start)
+        while start < end and (data := handle.read(min(chunk, end - start))):
+            found += data.count(b"\n")
+            start += len(data)
+    return found
+
+
+def _bounded_lines(stream: IO[bytes], limit: int, end: int | None = None) -> Iterator[bytes | None]:
     """The stream's lines, each read with at most ``limit`` bytes held; a longer line is read
-    through and given as ``None``."""
+    through and given as ``None``. With ``end``, only lines that start before that byte."""
     while True:
+        if end is not None and stream.tell() >= end:
+            return
         line = stream.readline(limit + 1)
         if not line:
             return
@@ -111,9 +158,13 @@ def _decode_line(raw: bytes) -> str:
 
 
 def _iter_records(
-    item: InputFile, errors: list[ErrorRow], limit: int, at_byte: Callable[[int], None] | None = None
+    item: InputFile, errors: list[ErrorRow], limit: int, at_byte: Callable[[int], None] | None = None, span: Span | None = None
 ) -> Iterator[tuple[int, Any]]:
-    """Records of a JSON / JSONL file, numbered 1-based; a ``.json`` file may hold an array."""
+    """Records of a JSON / JSONL file, numbered 1-based; a ``.json`` file may hold an array.
+    ``span``: a part of a JSON-lines file (:func:`splittable`)."""
+    if span is not None:
+        yield from _iter_json_lines(item, errors, limit, span=span)
+        return
     if item.path != STDIN and item.path.lower().removesuffix(".gz").endswith(".json"):
         stream = open_text_stream(item)
         try:
@@ -438,10 +489,15 @@ def _within(document: dict[str, Any], limit: int) -> dict[str, Any]:
 
 
 def read_file(
-    item: InputFile, config: CleanConfig, errors: list[ErrorRow], at_byte: Callable[[int], None] | None = None
+    item: InputFile,
+    config: CleanConfig,
+    errors: list[ErrorRow],
+    at_byte: Callable[[int], None] | None = None,
+    span: Span | None = None,
 ) -> Iterator[dict[str, Any]]:
     """Yield raw documents of one input file; problems go to ``errors`` with file and record.
-    ``at_byte`` hears how far into a JSON-lines file the reading is (progress)."""
+    ``at_byte`` hears how far into a JSON-lines file the reading is (progress); ``span``: only
+    that part of a file that :func:`splittable` allows to split."""
     try:
         limit = config.max_document_bytes
         if item.kind in ("text", "html"):
@@ -459,7 +515,7 @@ def read_file(
         if item.kind == "warc":
             rows = _iter_warc(item, errors, limit)
         elif item.kind == "records":
-            rows = _iter_records(item, errors, limit, at_byte)
+            rows = _iter_records(item, errors, limit, at_byte, span)
         else:
             rows = _iter_table_rows(item, limit)
         for number, record in rows:
@@ -551,18 +607,109 @@ def iter_record_documents(
     yield from _unique_ids(documents(), errors)
 
 
+class UniqueIds:
+    """The identity rule for a ``doc_id`` seen before: ``id#2``, ``id#3``..., skipping names
+    already taken. Fed the ids in reading order; shared by the driver's reading and the Spark
+    engine, which feeds it only the ids that can clash (those seen twice and those with a
+    ``#``: a generated name always has one, so no other id can meet it)."""
+
+    def __init__(self) -> None:
+        self.seen: dict[str, int] = {}
+
+    def assign(self, doc_id: str) -> str | None:
+        """The new name of the next document called ``doc_id``, or ``None`` when it keeps it."""
+        new_id = None
+        if doc_id in self.seen:
+            self.seen[doc_id] += 1
+            new_id = f"{doc_id}#{self.seen[doc_id]}"
+            while new_id in self.seen:
+                self.seen[doc_id] += 1
+                new_id = f"{doc_id}#{self.seen[doc_id]}"
+        self.seen.setdefault(new_id or doc_id, 1)
+        return new_id
+
+
+def renamed_error(path: str, doc_id: str, new_id: str) -> ErrorRow:
+    return ErrorRow(path, None, f"duplicate doc_id {doc_id!r} renamed to {new_id!r}", "renamed")
+
+
 def _unique_ids(documents: Iterable[dict[str, Any]], errors: list[ErrorRow]) -> Iterator[dict[str, Any]]:
-    seen: dict[str, int] = {}
+    ids = UniqueIds()
     for order, doc in enumerate(documents):
-        doc_id = doc["doc_id"]
-        if doc_id in seen:
-            seen[doc_id] += 1
-            new_id = f"{doc_id}#{seen[doc_id]}"
-            while new_id in seen:
-                seen[doc_id] += 1
-                new_id = f"{doc_id}#{seen[doc_id]}"
-            errors.append(ErrorRow(doc["path"], None, f"duplicate doc_id {doc_id!r} renamed to {new_id!r}", "renamed"))
+        new_id = ids.assign(doc["doc_id"])
+        if new_id is not None:
+            errors.append(renamed_error(doc["path"], doc["doc_id"], new_id))
             doc["doc_id"] = new_id
-        seen.setdefault(doc["doc_id"], 1)
         doc["order"] = order
         yield doc
+
+
+# --- files read where they are (the Spark engine's executors) ----------------------------------
+
+def splittable(item: InputFile) -> bool:
+    """Whether parts of the file can be read apart (:class:`Span`): an uncompressed JSON-lines
+    file. A ``.json`` file may hold one array or one object over many lines."""
+    return item.kind == "records" and not item.compressed and item.path != STDIN and not item.path.lower().endswith(".json")
+
+
+FILES_TO_READ = pl.Schema(
+    {
+        "piece": pl.Int64,
+        "path": pl.Binary,
+        "absolute": pl.Binary,
+        "relative": pl.Binary,
+        "kind": pl.String,
+        "compressed": pl.Boolean,
+        "start": pl.Int64,
+        "end": pl.Int64,
+        "newlines_before": pl.Int64,
+    }
+)
+"""Files, or parts of files (``start``, ``end``, ``newlines_before``: a :class:`Span`; null for
+a whole file), handed to a reader elsewhere, numbered in reading order. Paths are bytes (a name
+need not be UTF-8): ``path`` is the name the tables show, ``absolute`` the one opened (an
+executor has its own working folder)."""
+
+READ_ROWS = pl.Schema(
+    {
+        "piece": pl.Int64,
+        "seq": pl.Int64,  # the row's place in its piece's reading: errors and documents interleaved
+        "doc_number": pl.Int64,  # the document's place among its piece's documents; null on an error row
+        "file_kind": pl.String,
+        **{name: dtype for name, dtype in schemas.RAW_DOCUMENTS.items() if name != "order"},
+        "metadata": pl.String,
+        "record": pl.Int64,
+        "error": pl.String,
+        "action": pl.String,
+    }
+)
+"""What reading a file gives, one row per document or error, in reading order."""
+
+
+def read_file_rows(files: pl.DataFrame, config: CleanConfig, max_chars: int = 64 << 20) -> Iterator[pl.DataFrame]:
+    """Read every file or part of ``files`` (:data:`FILES_TO_READ`) with :func:`read_file`:
+    frames of :data:`READ_ROWS` of at most about ``max_chars`` characters of bodies. The rows
+    number each piece's documents and errors in the order the driver's reading meets them, so
+    that ids, the global order and the errors table come out exactly as there."""
+    rows: list[dict[str, Any]] = []
+    chars = 0
+    for piece, path, absolute, relative, kind, compressed, start, end, newlines_before in files.select(list(FILES_TO_READ)).iter_rows():
+        item = InputFile(os.fsdecode(absolute), os.fsdecode(relative), kind, compressed)
+        span = Span(start, end, newlines_before) if start is not None else None
+        shown = {"piece": piece, "file_kind": kind, "path": printable(os.fsdecode(path))}
+        errors: list[ErrorRow] = []
+        seq = documents = 0
+        for document in read_file(item, config, errors, span=span):
+            for error in errors:
+                rows.append({**error.as_dict(), **shown, "seq": seq})
+                seq += 1
+            errors.clear()
+            rows.append({**document, **shown, "seq": seq, "doc_number": documents})
+            seq, documents = seq + 1, documents + 1
+            chars += len(document["body"])
+            if chars >= max_chars:
+                yield schemas.frame(rows, READ_ROWS)
+                rows, chars = [], 0
+        rows.extend({**error.as_dict(), **shown, "seq": seq + i} for i, error in enumerate(errors))
+    if rows:
+        yield schemas.frame(rows, READ_ROWS)

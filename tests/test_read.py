@@ -3,17 +3,28 @@
 from __future__ import annotations
 
 import io
+import itertools
 import json
+import os
 import random
 from pathlib import Path
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cleaner import CleanConfig, clean
 from cleaner.decode import decode_bytes
 from cleaner.discover import ErrorRow
-from cleaner.read import host_of, iter_raw_documents
+from cleaner.read import (
+    FILES_TO_READ,
+    READ_ROWS,
+    count_newlines,
+    host_of,
+    iter_raw_documents,
+    read_file_rows,
+)
 from tests.conftest import ARTICLE, write_gz, write_jsonl
 
 
@@ -244,3 +255,51 @@ def test_reading_progress_moves_within_a_large_json_lines_file(tmp_path: Path, c
     assert sum(heard) == sum(sizes.values())  # every byte once, never more
     assert all(amount > 0 for amount in heard)
     assert len(heard) >= 3  # within the large file, not only when each file ends
+
+
+def test_reading_rows_number_each_files_errors_and_documents_in_reading_order(tmp_path: Path) -> None:
+    (tmp_path / "a.jsonl").write_text(f"{json.dumps({'text': ARTICLE})}\n{{bad\n{json.dumps({'text': ARTICLE})}\n")
+    files = pl.DataFrame(
+        {
+            "piece": [7], "path": [b"in/a.jsonl"], "absolute": [os.fsencode(tmp_path / "a.jsonl")],
+            "relative": [b"a.jsonl"], "kind": ["records"], "compressed": [False],
+            "start": [None], "end": [None], "newlines_before": [None],
+        },
+        schema=FILES_TO_READ,
+    )
+    rows = pl.concat(list(read_file_rows(files, CleanConfig())))
+    assert rows.select("piece", "seq", "doc_number", "doc_id", "record", "path").rows() == [
+        (7, 0, 0, "a.jsonl:1", None, "in/a.jsonl"),
+        (7, 1, None, None, 2, "in/a.jsonl"),
+        (7, 2, 1, "a.jsonl:3", None, "in/a.jsonl"),
+    ]
+
+
+def _rows_in_pieces(path: Path, cuts: list[int]) -> list[tuple[object, ...]]:
+    """Every document and error of ``path`` read as the parts between ``cuts``, in order."""
+    size = path.stat().st_size
+    bounds = sorted({0, *(cut for cut in cuts if 0 < cut < size), size})
+    pieces = []
+    for number, (start, end) in enumerate(itertools.pairwise(bounds)):
+        pieces.append({
+            "piece": number, "path": b"in.jsonl", "absolute": os.fsencode(path), "relative": b"in.jsonl",
+            "kind": "records", "compressed": False, "start": start, "end": end,
+            "newlines_before": count_newlines(str(path), 0, start),
+        })
+    frames = list(read_file_rows(pl.DataFrame(pieces, schema=FILES_TO_READ), CleanConfig(max_document_bytes=200)))
+    rows = pl.concat(frames) if frames else pl.DataFrame(schema=READ_ROWS)
+    return rows.sort("piece", "seq").select("doc_id", "body", "record", "error").rows()
+
+
+LINES = st.one_of(
+    st.builds(lambda text: json.dumps({"text": text}), st.text(alphabet="ab é\n\"{", max_size=30)),
+    st.sampled_from(["", "{broken", "[1]", json.dumps({"text": "x" * 300}), json.dumps({"id": "same", "text": "t"})]),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(lines=st.lists(LINES, max_size=12), cuts=st.lists(st.integers(0, 600), max_size=5), final_newline=st.booleans())
+def test_a_json_lines_file_read_in_parts_gives_what_it_gives_whole(tmp_path_factory: pytest.TempPathFactory, lines: list[str], cuts: list[int], final_newline: bool) -> None:
+    path = tmp_path_factory.mktemp("parts") / "in.jsonl"
+    path.write_bytes(("\n".join(lines) + ("\n" if final_newline and lines else "")).encode("utf-8"))
+    assert _rows_in_pieces(path, cuts) == _rows_in_pieces(path, [])

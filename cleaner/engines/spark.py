@@ -208,15 +208,20 @@ class SparkEngine:
         import pyarrow.parquet as pq  # only the Spark engine needs it: local workers start faster
 
         spark = self.spark()
-        documents_dir, mapped_dir = work / "documents", work / "mapped"
+        documents_dir = work / "documents"
         documents_dir.mkdir()
         parts = 0
         for parts, batch in enumerate(batches, start=1):
             pq.write_table(to_spark_arrow(batch), documents_dir / f"part-{parts:06d}.parquet")
         if parts == 0:
             return None
-        documents = spark.read.parquet(str(documents_dir))
-        slices = max(1, min(parts * 2, spark.sparkContext.defaultParallelism * 4))
+        return self.map_documents(function, spark.read.parquet(str(documents_dir)), parts * 2, work / "mapped")
+
+    def map_documents(self, function: BatchFunction, documents: Any, slices: int, mapped_dir: Path) -> Path:
+        """Run ``function`` over a Spark DataFrame of :data:`schemas.RAW_DOCUMENTS` in (at most
+        about) ``slices`` tasks, and leave its :data:`SPARK_OUTPUT` rows as Parquet in
+        ``mapped_dir``: the files, in :func:`ordered_parts` order, hold them in document order."""
+        slices = max(1, min(slices, self.spark().sparkContext.defaultParallelism * 4))
         (
             documents.repartitionByRange(slices, "order")
             .sortWithinPartitions("order")

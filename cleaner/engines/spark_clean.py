@@ -32,6 +32,7 @@ from cleaner.discover import ErrorRow
 from cleaner.duplicates.canonical import ASSIGNMENT
 from cleaner.engines import spark_dedup
 from cleaner.engines.spark import FILE_ROWS, SparkEngine, ordered_parts
+from cleaner.engines.spark_read import read_on_cluster
 from cleaner.inputs import Inputs, document_batches, input_bytes, raw_documents
 from cleaner.manifest import parquet_metadata
 from cleaner.progress import Progress
@@ -57,24 +58,40 @@ class ClusterRun:
 def clean_on_cluster(
     inputs: Inputs,
     config: CleanConfig,
-    templates: dict[str, frozenset[int]],
+    templates: dict[str, frozenset[int]] | None,
     engine: SparkEngine,
     timings: dict[str, float],
     progress: Progress | None = None,
 ) -> ClusterRun:
-    """Clean ``inputs`` with every per-paragraph step on Spark (see the module docstring)."""
+    """Clean ``inputs`` with every per-paragraph step on Spark (see the module docstring).
+    ``templates`` is ``None`` when the executors read the files (``spark_read``): they find the
+    site templates too; otherwise the driver reads, and found them in its first pass."""
     spark = engine.spark()
-    read_errors: list[ErrorRow] = []
-    info: list[pl.DataFrame] = []
-    on_bytes = None
-    if progress is not None:
-        progress.stage("reading", input_bytes(inputs, config))
-        on_bytes = progress.advance
-    batches = document_batches(raw_documents(inputs, config, read_errors, on_bytes=on_bytes), config.batch_size, config.batch_chars, info)
     started = time.perf_counter()
     with engine.exchange() as exchange:
         work = Path(exchange)
-        mapped_dir = engine.map_to_folder(partial(clean_batch, config=config, templates=templates), batches, work)
+        jobs = _Jobs(spark, work)
+        function = partial(clean_batch, config=config)
+        if templates is None:
+            if progress is not None:
+                progress.stage("reading")
+            read = read_on_cluster(spark, inputs, config, jobs.save, templates=True)
+            timings["read"] = time.perf_counter() - started
+            info, read_errors = [read.info], read.errors
+            mapped_dir = None
+            if read.count:
+                slices = -(-read.count // config.batch_size) * 2
+                mapped_dir = engine.map_documents(partial(function, templates=read.templates), read.documents, slices, work / "mapped")
+        else:
+            read_errors: list[ErrorRow] = []  # type: ignore[no-redef]
+            info = []
+            on_bytes = None
+            if progress is not None:
+                progress.stage("reading", input_bytes(inputs, config))
+                on_bytes = progress.advance
+            documents = raw_documents(inputs, config, read_errors, on_bytes=on_bytes)
+            batches = document_batches(documents, config.batch_size, config.batch_chars, info)
+            mapped_dir = engine.map_to_folder(partial(function, templates=templates), batches, work)
         mapped = _collect_documents(mapped_dir, config, info, read_errors)
         timings["read_strip_extract"] = time.perf_counter() - started
         if mapped.documents.height == 0:
@@ -83,13 +100,12 @@ def clean_on_cluster(
         if progress is not None:
             progress.stage("deduplicate")
         stage = time.perf_counter()
-        jobs = _Jobs(spark, work)
         documents = jobs.save("document_keys", spark.createDataFrame(mapped.documents.select("doc_id", "source", "date", "order").to_arrow()))
+        assert mapped_dir is not None
         rows = spark.read.parquet(str(mapped_dir)).filter("paragraphs is not null").select("order", "paragraphs.*")
         assigned, statistics = _deduplicate(jobs, rows, documents, config)
         timings["clusters"] = time.perf_counter() - stage
         stage = time.perf_counter()
-        assert mapped_dir is not None
         stored = _tables(jobs, mapped_dir, assigned, documents, mapped, config)
         timings["assemble_tables"] = time.perf_counter() - stage
         counts = _counts(jobs, assigned, mapped)

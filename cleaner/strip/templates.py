@@ -28,6 +28,8 @@ CHUNK_DOCUMENTS = 1024
 """Documents whose lines are counted together (Polars, in Rust: 180,000 lines in about 0.1 s
 instead of 0.7 s line by line in Python)."""
 _COMPACT_EVERY = 16
+MIN_SHARE = 0.2
+"""A template line occurs in at least this share of its source's documents (and in ``min_documents``)."""
 
 
 def line_key(line: str) -> int | None:
@@ -61,7 +63,7 @@ def template_flags(normalized: pl.Series, doc: pl.Series, template_lines: Sequen
 
 
 def find_templates(
-    documents: Iterable[Mapping[str, Any]], min_documents: int = 3, min_share: float = 0.2
+    documents: Iterable[Mapping[str, Any]], min_documents: int = 3, min_share: float = MIN_SHARE
 ) -> dict[str, frozenset[int]]:
     """Per source, the keys of lines that make up its template (text documents only).
 
@@ -85,18 +87,33 @@ def find_templates(
         counts.append(_chunk_counts(chunk))
     if not counts:
         return {}
-    needed = pl.DataFrame(
-        {"source": list(totals), "needed": [max(min_documents, min_share * total) for total in totals.values()]},
-        schema={"source": pl.String, "needed": pl.Float64},
-    )
-    found = (
-        _merged(counts)
-        .join(needed, on="source")
-        .filter(pl.col("documents") >= pl.col("needed"))
-        .group_by("source")
-        .agg("key")
-    )
+    totals_frame = pl.DataFrame({"source": list(totals), "documents": list(totals.values())}, schema=SOURCE_TOTALS)
+    return template_keys(_merged(counts), totals_frame, min_documents, min_share)
+
+
+LINE_COUNTS = pl.Schema({"source": pl.String, "key": pl.UInt64, "documents": pl.Int64})
+"""In how many documents of a source each short line occurs."""
+SOURCE_TOTALS = pl.Schema({"source": pl.String, "documents": pl.Int64})
+"""How many text documents each source has."""
+
+
+def documents_needed(totals: pl.DataFrame, min_documents: int = 3, min_share: float = MIN_SHARE) -> pl.DataFrame:
+    """``source, needed``: in how many documents a line must occur to be its source's template,
+    from :data:`SOURCE_TOTALS`."""
+    return totals.select("source", pl.max_horizontal(pl.lit(float(min_documents)), min_share * pl.col("documents")).alias("needed"))
+
+
+def template_keys(counts: pl.DataFrame, totals: pl.DataFrame, min_documents: int = 3, min_share: float = MIN_SHARE) -> dict[str, frozenset[int]]:
+    """The template of each source from its merged :data:`LINE_COUNTS` and :data:`SOURCE_TOTALS`
+    (the Spark engine counts them on the executors and calls this on the driver)."""
+    found = counts.join(documents_needed(totals, min_documents, min_share), on="source").filter(pl.col("documents") >= pl.col("needed")).group_by("source").agg("key")
     return {source: frozenset(keys) for source, keys in found.iter_rows()}
+
+
+def template_line_counts(sources: pl.Series, bodies: pl.Series) -> pl.DataFrame:
+    """:data:`LINE_COUNTS` of a chunk of text documents (their sources and bodies), to be
+    summed with other chunks' by source and key."""
+    return _chunk_counts(list(zip(sources.to_list(), bodies.to_list())))
 
 
 def _chunk_counts(chunk: list[tuple[str, str]]) -> pl.DataFrame:
