@@ -72,19 +72,20 @@ def clean_on_cluster(
         work = Path(exchange)
         jobs = _Jobs(spark, work)
         function = partial(clean_batch, config=config)
+        read_errors: list[ErrorRow] = []
+        info: list[pl.DataFrame] = []
+        mapped_dir: Path | None = None
         if templates is None:
             if progress is not None:
                 progress.stage("reading")
             read = read_on_cluster(spark, inputs, config, jobs.save, templates=True)
             timings["read"] = time.perf_counter() - started
-            info, read_errors = [read.info], read.errors
-            mapped_dir = None
+            info.append(read.info)
+            read_errors.extend(read.errors)
             if read.count:
                 slices = -(-read.count // config.batch_size) * 2
                 mapped_dir = engine.map_documents(partial(function, templates=read.templates), read.documents, slices, work / "mapped")
         else:
-            read_errors: list[ErrorRow] = []  # type: ignore[no-redef]
-            info = []
             on_bytes = None
             if progress is not None:
                 progress.stage("reading", input_bytes(inputs, config))
