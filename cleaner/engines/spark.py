@@ -35,7 +35,10 @@ def spark_type(dtype: pl.DataType) -> str:
     """The Spark SQL type that carries a Polars column (unsigned 64-bit as ``bigint``)."""
     if isinstance(dtype, pl.List):
         return f"array<{spark_type(dtype.inner)}>"
-    names = {pl.String: "string", pl.Int32: "int", pl.Int64: "bigint", pl.UInt64: "bigint", pl.Float64: "double", pl.Boolean: "boolean"}
+    names = {
+        pl.String: "string", pl.Int32: "int", pl.Int64: "bigint", pl.UInt64: "bigint", pl.Float64: "double", pl.Boolean: "boolean",
+        pl.Binary: "binary",
+    }
     for polars_type, name in names.items():
         if dtype == polars_type:
             return name

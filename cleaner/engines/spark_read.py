@@ -1,22 +1,24 @@
 """Reading on Spark's executors: the driver lists the files, the executors read them.
 
-The driver only walks the input folders (``discover``) and hands Spark the list of files. Each
-task reads its files with the local reader (``read.read_file_rows``), and the rows go to the
-work folder as Parquet. What makes the result exactly the local engine's is computed from
-small aggregates:
+The driver only walks the input folders (``discover``) and hands Spark the list of files; an
+uncompressed JSON-lines file over :data:`PIECE_BYTES` is handed over in parts (``read.Span``),
+after a small job has counted each part's line breaks, so that records keep their line
+numbers. Each task reads its files or parts with the local reader (``read.read_file_rows``),
+and the rows go to the work folder as Parquet. What makes the result exactly the local
+engine's is computed from small aggregates:
 
-* the global ``order``: each file's document count (one row per file) gives its offset, and a
-  document's order is its file's offset plus its place in the file;
+* the global ``order``: each piece's document count (one row per piece) gives its offset, and
+  a document's order is its piece's offset plus its place in the piece;
 * unique ids: only the ids that can clash (seen twice, or holding a ``#``) come back to the
   driver, in order, for the local rule (``read.UniqueIds``);
-* the errors table: the discovery errors, then every file's errors in reading order, renames
+* the errors table: the discovery errors, then every piece's errors in reading order, renames
   among them where the local reader meets them;
 * site templates: each task counts its text documents' short lines, Spark sums the counts by
   source and line, and only the template lines come back.
 
 The driver keeps what it keeps for the local engine per document (identity and metadata,
-without the body) and nothing per line or paragraph. A file is read by one task: a single
-huge file is not split.
+without the body) and nothing per line or paragraph. A compressed file, or a ``.json`` file
+(which may be one array), is read by one task.
 """
 
 from __future__ import annotations
@@ -78,7 +80,7 @@ def reads_on_executors(inputs: Inputs, config: CleanConfig) -> bool:
 
 
 def _schema(schema: pl.Schema) -> str:
-    return ", ".join(f"`{name}` {'binary' if dtype == pl.Binary else spark_type(dtype)}" for name, dtype in schema.items())
+    return ", ".join(f"`{name}` {spark_type(dtype)}" for name, dtype in schema.items())
 
 
 def _read_partition(batches: Iterator[Any], config: CleanConfig) -> Iterator[Any]:
