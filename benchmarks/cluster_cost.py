@@ -12,7 +12,8 @@ Both are scaled linearly to ``--target`` paragraphs: every stage is linear in th
 for this kind of corpus (LSH buckets above ``max_bucket`` become stars, so pairs do not grow
 quadratically). The model is printed with its assumptions, so it can be argued with:
 
-* map (read, split, normalise, shingle, MinHash, band keys): embarrassingly parallel;
+* read (on Spark: the executors read the files, a JSON-lines export in parts) and map (split,
+  normalise, shingle, MinHash, band keys): embarrassingly parallel;
 * candidates: a shuffle of one (band key, paragraph id) row per band and representative;
 * verification: a join of each candidate pair with both sides' shingle sets;
 * clusters: connected components over the verified edges (large-star/small-star rounds);
@@ -164,8 +165,11 @@ def spark_estimate(generated: list, args: argparse.Namespace) -> None:
     timings, dedup = result.manifest["timings"], result.manifest["dedup"]
     steps, written = dedup["seconds"], dedup["parquet_bytes"]
     cores = args.workers
+    read = timings.get("read", 0.0)  # files read on the executors (spark_read), counted apart from the map
     stages = [
-        ("map: read, normalise, sign", timings["read_strip_extract"] * cores, written["map_output"], None,
+        ("read: files on the executors", read * cores, written.get("read", 0) + written.get("documents", 0), None,
+         "written twice (the rows read, then the documents in order with unique ids)"),
+        ("map: normalise, sign", (timings["read_strip_extract"] - read) * cores, written["map_output"], None,
          "written once (mapInArrow output)"),
         ("representatives", steps["representatives"] * cores, written["representatives"], None,
          "shuffled: every paragraph's signatures, by text"),
