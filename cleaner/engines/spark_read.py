@@ -157,8 +157,8 @@ def _pieces(spark: Any, files: list[InputFile]) -> pl.DataFrame:
     :data:`PIECE_BYTES` in parts, each knowing the line breaks before it (counted by the
     executors, a part per task)."""
     rows: list[dict[str, Any]] = []
-    for item in files:
-        whole = {"path": os.fsencode(item.path), "absolute": os.fsencode(os.path.abspath(item.path)),
+    for number, item in enumerate(files):
+        whole = {"file": number, "path": os.fsencode(item.path), "absolute": os.fsencode(os.path.abspath(item.path)),
                  "relative": os.fsencode(item.relative), "kind": item.kind, "compressed": item.compressed}
         size = file_size(item)
         if not splittable(item) or size <= PIECE_BYTES:
@@ -166,28 +166,48 @@ def _pieces(spark: Any, files: list[InputFile]) -> pl.DataFrame:
             continue
         rows.extend({**whole, "piece": len(rows) + i, "start": start, "end": min(start + PIECE_BYTES, size)}
                     for i, start in enumerate(range(0, size, PIECE_BYTES)))
-    pieces = schemas.frame(rows, FILES_TO_READ)
+    pieces = schemas.frame(rows, pl.Schema({**FILES_TO_READ, "file": pl.Int64}))
     parts = pieces.filter(pl.col("start").is_not_null()).select("piece", "absolute", "start", "end")
     if parts.height == 0:
-        return pieces
+        return pieces.select(list(FILES_TO_READ))
     counted = spark.createDataFrame(parts.to_arrow()).repartition(min(parts.height, spark.sparkContext.defaultParallelism * 4))
     newlines = pl.from_arrow(counted.mapInArrow(_count_newlines, "piece bigint, newlines bigint").toArrow())
     assert isinstance(newlines, pl.DataFrame)
-    before = (
-        pieces.select("piece", "absolute")
-        .join(newlines, on="piece", how="left", maintain_order="left")
-        .with_columns((pl.col("newlines").cum_sum().over("absolute") - pl.col("newlines")).alias("newlines_before"))
+    return with_line_counts(pieces, newlines)
+
+
+def with_line_counts(pieces: pl.DataFrame, newlines: pl.DataFrame) -> pl.DataFrame:
+    """``pieces`` (:data:`FILES_TO_READ` and the ``file`` each comes from) with each part's
+    ``newlines_before``, from the parts' line-break counts (``piece, newlines``; -1: the part
+    could not be read). A file with a part that could not be read becomes one whole piece
+    again, so that its reading reports it once, as the driver's reading does."""
+    counted = pieces.join(newlines, on="piece", how="left", maintain_order="left")
+    unreadable = counted.filter(pl.col("newlines") < 0)["file"].unique()
+    whole = pl.col("file").is_in(unreadable.implode())
+    return (
+        counted.filter(~whole | (pl.col("start") == 0))
+        .with_columns(
+            pl.when(whole).then(None).otherwise(pl.col("start")).alias("start"),
+            pl.when(whole).then(None).otherwise(pl.col("end")).alias("end"),
+            pl.when(whole).then(None).otherwise(pl.col("newlines").cum_sum().over("file") - pl.col("newlines")).alias("newlines_before"),
+        )
+        .with_columns(pl.int_range(pl.len(), dtype=pl.Int64).alias("piece"))
+        .select(list(FILES_TO_READ))
     )
-    with_counts = pieces.drop("newlines_before").join(before.select("piece", "newlines_before"), on="piece", how="left", maintain_order="left")
-    return with_counts.select(list(FILES_TO_READ))
 
 
 def _count_newlines(batches: Iterator[Any]) -> Iterator[Any]:
-    """Run on an executor: the line breaks of each part of a file."""
+    """Run on an executor: the line breaks of each part of a file (-1: it could not be read,
+    the file is gone or unreadable since it was listed)."""
     for batch in batches:
         parts = pl.from_arrow(batch)
         assert isinstance(parts, pl.DataFrame)
-        counts = [count_newlines(os.fsdecode(path), start, end) for path, start, end in parts.select("absolute", "start", "end").iter_rows()]
+        counts = []
+        for path, start, end in parts.select("absolute", "start", "end").iter_rows():
+            try:
+                counts.append(count_newlines(os.fsdecode(path), start, end))
+            except OSError:
+                counts.append(-1)
         yield from pl.DataFrame({"piece": parts["piece"], "newlines": pl.Series(counts, dtype=pl.Int64)}).to_arrow().to_batches()
 
 

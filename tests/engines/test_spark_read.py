@@ -18,9 +18,11 @@ import polars as pl
 import pytest
 
 import cleaner
+from cleaner import schemas
 from cleaner.config import CleanConfig
 from cleaner.engines import spark_read
 from cleaner.engines.spark_read import reads_on_executors
+from cleaner.read import FILES_TO_READ
 from cleaner.schemas import OUTPUT_TABLES
 from tests.conftest import ARTICLE
 
@@ -108,3 +110,17 @@ def test_a_limit_or_records_are_read_by_the_driver() -> None:
     assert not reads_on_executors("samples", config.with_options(limit=10))
     assert not reads_on_executors(["-"], config)
     assert not reads_on_executors([{"text": "records"}], config)
+
+
+def test_a_file_read_in_parts_knows_each_parts_line_breaks_and_one_that_cannot_be_read_is_whole_again() -> None:
+    def part(file: int, piece: int, start: int | None) -> dict[str, object]:
+        end = None if start is None else start + 10
+        return {"file": file, "piece": piece, "path": b"x", "absolute": b"/x", "relative": b"x", "kind": "records",
+                "compressed": False, "start": start, "end": end}
+
+    # the same file listed twice (two input arguments): its parts are counted per listing
+    pieces = schemas.frame([part(0, 0, None), part(1, 1, 0), part(1, 2, 10), part(1, 3, 20), part(2, 4, 0), part(2, 5, 10)],
+                           pl.Schema({**FILES_TO_READ, "file": pl.Int64}))
+    newlines = pl.DataFrame({"piece": [1, 2, 3, 4, 5], "newlines": [3, 0, 2, 4, -1]})
+    counted = spark_read.with_line_counts(pieces, newlines)
+    assert counted.select("piece", "start", "newlines_before").rows() == [(0, None, None), (1, 0, 0), (2, 10, 3), (3, 20, 3), (4, None, None)]
