@@ -167,8 +167,8 @@ def spark_estimate(generated: list, args: argparse.Namespace) -> None:
     cores = args.workers
     read = timings.get("read", 0.0)  # files read on the executors (spark_read), counted apart from the map
     stages = [
-        ("read: files on the executors", read * cores, written.get("read", 0) + written.get("documents", 0), None,
-         "written twice (the rows read, then the documents in order with unique ids)"),
+        ("read: files on the executors", read * cores, written.get("read", 0), None,
+         "written once (the rows read; order and ids are joined on as they are scanned)"),
         ("map: normalise, sign", (timings["read_strip_extract"] - read) * cores, written["map_output"], None,
          "written once (mapInArrow output)"),
         ("representatives", steps["representatives"] * cores, written["representatives"], None,

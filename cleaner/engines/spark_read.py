@@ -133,7 +133,8 @@ def read_on_cluster(spark: Any, inputs: Inputs, config: CleanConfig, save: Any, 
             .withColumn("doc_id", F.coalesce("new_id", "doc_id"))
             .drop("new_id")
         )
-    saved = save("documents", documents.select(*schemas.RAW_DOCUMENTS, "metadata", "file_kind"))
+    # not written again: each use scans the rows read, with the offsets and renames broadcast
+    saved = documents.select(*schemas.RAW_DOCUMENTS, "metadata", "file_kind")
     info = pl.from_arrow(saved.select(*schemas.DOCUMENT_INFO).toArrow())
     assert isinstance(info, pl.DataFrame)
     found = pl.from_arrow(read.filter("doc_number is null").select("piece", "seq", "path", "record", "error", "action").toArrow())
