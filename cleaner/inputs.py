@@ -16,7 +16,7 @@ import polars as pl
 
 from cleaner import schemas
 from cleaner.config import CleanConfig
-from cleaner.discover import ErrorRow, discover, supported_extensions
+from cleaner.discover import STDIN, ErrorRow, discover, supported_extensions
 from cleaner.engines import is_spark_dataframe
 from cleaner.errors import InputNotFoundError
 from cleaner.read import file_size, iter_raw_documents, iter_record_documents
@@ -111,16 +111,20 @@ def as_polars_frame(inputs: Inputs) -> pl.DataFrame | None:
     return None
 
 
+def file_paths(inputs: Inputs) -> list[PathLike] | None:
+    """``inputs`` as a list of file and folder paths, ``None`` when they are anything else
+    (records, frames) or include standard input (``-``)."""
+    paths = [inputs] if isinstance(inputs, (str, os.PathLike)) else inputs
+    if not isinstance(paths, (list, tuple)) or not paths or not all(isinstance(i, (str, os.PathLike)) for i in paths):
+        return None
+    return None if any(os.fspath(i) == STDIN for i in paths) else list(paths)
+
+
 def input_bytes(inputs: Inputs, config: CleanConfig) -> int | None:
     """The bytes of all input files (what reading's progress counts), ``None`` when the inputs
     are records or standard input."""
-    if isinstance(inputs, (str, os.PathLike)):
-        inputs = [inputs]
-    if not isinstance(inputs, (list, tuple)) or not inputs or not all(isinstance(i, (str, os.PathLike)) for i in inputs):
-        return None
-    if any(os.fspath(i) == "-" for i in inputs):
-        return None
-    return sum(file_size(item) for item in discover(inputs, [], config.follow_symlinks))
+    paths = file_paths(inputs)
+    return None if paths is None else sum(file_size(item) for item in discover(paths, [], config.follow_symlinks))
 
 
 def rereadable(inputs: Inputs) -> bool:

@@ -698,18 +698,24 @@ def read_file_rows(files: pl.DataFrame, config: CleanConfig, max_chars: int = 64
         span = Span(start, end, newlines_before) if start is not None else None
         shown = {"piece": piece, "file_kind": kind, "path": printable(os.fsdecode(path))}
         errors: list[ErrorRow] = []
-        seq = documents = 0
-        for document in read_file(item, config, errors, span=span):
-            for error in errors:
-                rows.append({**error.as_dict(), **shown, "seq": seq})
-                seq += 1
-            errors.clear()
+        seq = 0
+        for documents, document in enumerate(read_file(item, config, errors, span=span)):
+            seq = _error_rows(errors, shown, seq, rows)
             rows.append({**document, **shown, "seq": seq, "doc_number": documents})
-            seq, documents = seq + 1, documents + 1
+            seq += 1
             chars += len(document["body"])
             if chars >= max_chars:
                 yield schemas.frame(rows, READ_ROWS)
                 rows, chars = [], 0
-        rows.extend({**error.as_dict(), **shown, "seq": seq + i} for i, error in enumerate(errors))
+        _error_rows(errors, shown, seq, rows)
     if rows:
         yield schemas.frame(rows, READ_ROWS)
+
+
+def _error_rows(errors: list[ErrorRow], shown: dict[str, Any], seq: int, rows: list[dict[str, Any]]) -> int:
+    """The errors met since the last document appended to ``rows`` from place ``seq`` on (then
+    forgotten); the next free place."""
+    rows.extend({**error.as_dict(), **shown, "seq": seq + i} for i, error in enumerate(errors))
+    seq += len(errors)
+    errors.clear()
+    return seq

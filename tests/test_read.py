@@ -275,8 +275,9 @@ def test_reading_rows_number_each_files_errors_and_documents_in_reading_order(tm
     ]
 
 
-def _rows_in_pieces(path: Path, cuts: list[int]) -> list[tuple[object, ...]]:
-    """Every document and error of ``path`` read as the parts between ``cuts``, in order."""
+def _rows_in_pieces(path: Path, cuts: list[int], max_chars: int = 64 << 20) -> list[tuple[object, ...]]:
+    """Every document and error of ``path`` read as the parts between ``cuts`` (in frames of
+    about ``max_chars`` characters), in order."""
     size = path.stat().st_size
     bounds = sorted({0, *(cut for cut in cuts if 0 < cut < size), size})
     pieces = []
@@ -286,7 +287,7 @@ def _rows_in_pieces(path: Path, cuts: list[int]) -> list[tuple[object, ...]]:
             "kind": "records", "compressed": False, "start": start, "end": end,
             "newlines_before": count_newlines(str(path), 0, start),
         })
-    frames = list(read_file_rows(pl.DataFrame(pieces, schema=FILES_TO_READ), CleanConfig(max_document_bytes=200)))
+    frames = list(read_file_rows(pl.DataFrame(pieces, schema=FILES_TO_READ), CleanConfig(max_document_bytes=200), max_chars))
     rows = pl.concat(frames) if frames else pl.DataFrame(schema=READ_ROWS)
     return rows.sort("piece", "seq").select("doc_id", "body", "record", "error").rows()
 
@@ -302,4 +303,4 @@ LINES = st.one_of(
 def test_a_json_lines_file_read_in_parts_gives_what_it_gives_whole(tmp_path_factory: pytest.TempPathFactory, lines: list[str], cuts: list[int], final_newline: bool) -> None:
     path = tmp_path_factory.mktemp("parts") / "in.jsonl"
     path.write_bytes(("\n".join(lines) + ("\n" if final_newline and lines else "")).encode("utf-8"))
-    assert _rows_in_pieces(path, cuts) == _rows_in_pieces(path, [])
+    assert _rows_in_pieces(path, cuts, max_chars=1) == _rows_in_pieces(path, [])  # a frame per document: places run on across frames

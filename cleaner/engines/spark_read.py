@@ -33,9 +33,9 @@ import polars as pl
 
 from cleaner import schemas
 from cleaner.config import CleanConfig
-from cleaner.discover import STDIN, ErrorRow, InputFile, discover
+from cleaner.discover import ErrorRow, InputFile, discover
 from cleaner.engines.spark import spark_type, to_spark_arrow
-from cleaner.inputs import TEXT_KINDS, Inputs
+from cleaner.inputs import TEXT_KINDS, Inputs, file_paths
 from cleaner.read import (
     FILES_TO_READ,
     READ_ROWS,
@@ -71,12 +71,7 @@ class ReadOnCluster:
 def reads_on_executors(inputs: Inputs, config: CleanConfig) -> bool:
     """Whether the executors can read ``inputs``: paths (not standard input) and no ``limit``
     (the first N documents are a sequential notion; the driver reads those runs)."""
-    if config.limit is not None:
-        return False
-    paths = [inputs] if isinstance(inputs, (str, os.PathLike)) else inputs
-    if not isinstance(paths, (list, tuple)) or not paths:
-        return False
-    return all(isinstance(path, (str, os.PathLike)) and os.fspath(path) != STDIN for path in paths)
+    return config.limit is None and file_paths(inputs) is not None
 
 
 def _schema(schema: pl.Schema) -> str:
@@ -97,7 +92,7 @@ def _count_template_lines(batches: Iterator[Any]) -> Iterator[Any]:
     for batch in batches:
         documents = pl.from_arrow(batch)
         assert isinstance(documents, pl.DataFrame)
-        counts = template_line_counts(documents["source"], documents["body"])
+        counts = template_line_counts(documents)
         yield from counts.with_columns(pl.col("key").reinterpret(signed=True)).to_arrow().to_batches()
 
 
@@ -106,9 +101,8 @@ def read_on_cluster(spark: Any, inputs: Inputs, config: CleanConfig, save: Any, 
     writes a DataFrame to the work folder and reads it back; ``templates``: find site templates."""
     from pyspark.sql import functions as F
 
-    paths = [inputs] if isinstance(inputs, (str, os.PathLike)) else list(inputs)
     errors: list[ErrorRow] = []
-    files = discover(paths, errors, config.follow_symlinks)
+    files = discover(file_paths(inputs) or [], errors, config.follow_symlinks)
     if not files:
         return ReadOnCluster(None, schemas.empty(schemas.DOCUMENT_INFO), errors, {}, 0)
     pieces = _pieces(spark, files)

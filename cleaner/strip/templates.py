@@ -110,16 +110,11 @@ def template_keys(counts: pl.DataFrame, totals: pl.DataFrame, min_documents: int
     return {source: frozenset(keys) for source, keys in found.iter_rows()}
 
 
-def template_line_counts(sources: pl.Series, bodies: pl.Series) -> pl.DataFrame:
-    """:data:`LINE_COUNTS` of a chunk of text documents (their sources and bodies), to be
-    summed with other chunks' by source and key."""
-    return _chunk_counts(list(zip(sources.to_list(), bodies.to_list())))
-
-
-def _chunk_counts(chunk: list[tuple[str, str]]) -> pl.DataFrame:
-    """``source, key, documents``: in how many of the chunk's documents each short line occurs."""
+def template_line_counts(documents: pl.DataFrame) -> pl.DataFrame:
+    """:data:`LINE_COUNTS` of a chunk of text documents (``source``, ``body``): in how many of
+    them each short line occurs, to be summed with other chunks' by source and key."""
     lines = (
-        pl.DataFrame({"source": [source for source, _ in chunk], "line": [body for _, body in chunk]}, schema={"source": pl.String, "line": pl.String})
+        documents.select(pl.col("source").cast(pl.String), pl.col("body").cast(pl.String).alias("line"))
         .with_row_index("doc")
         .with_columns(split_lines(pl.col("line")))
         .explode("line")
@@ -131,6 +126,10 @@ def _chunk_counts(chunk: list[tuple[str, str]]) -> pl.DataFrame:
         .group_by("source", "key")
         .agg(pl.len().cast(pl.Int64).alias("documents"))
     )
+
+
+def _chunk_counts(chunk: list[tuple[str, str]]) -> pl.DataFrame:
+    return template_line_counts(pl.DataFrame(chunk, schema={"source": pl.String, "body": pl.String}, orient="row"))
 
 
 def _merged(counts: list[pl.DataFrame]) -> pl.DataFrame:
