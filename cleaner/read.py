@@ -377,6 +377,48 @@ def _clean_str(value: Any) -> str | None:
     return text if text.strip() else None
 
 
+_SCALARS = (str, int, float, bool)
+
+
+def _body_text(record: Mapping[str, Any], spec: str, joiner: str, *, html: bool = False) -> str | None:
+    """The body a field option finds: text, or a list of texts (an export's paragraphs, joined
+    by ``joiner``). Anything else (an object, a list of objects) is not a body to guess at: the
+    record is reported, not filled with the object's printed form."""
+    value = field_value(record, spec)
+    if isinstance(value, (bytes, bytearray)):
+        value = decode_bytes(bytes(value), html=html)[0]
+    elif isinstance(value, list) and all(item is None or isinstance(item, _SCALARS) for item in value):
+        value = joiner.join(str(item) for item in value if item is not None and str(item).strip())
+    elif value is not None and not isinstance(value, _SCALARS):
+        raise InputError(f"field '{spec}' holds {_json_kind(value)}, not text")
+    return _clean_str(value)
+
+
+def _metadata_text(record: Mapping[str, Any], spec: str) -> str | None:
+    """A metadata field as text. Several values (two authors) are joined by ``"; "``, as
+    trafilatura joins them; an object with a ``name`` (JSON-LD's ``Person``) gives its name;
+    any other structure is kept as compact JSON, so nothing is printed as Python's repr."""
+    value = field_value(record, spec)
+    if isinstance(value, list):
+        names = [_metadata_name(item) for item in value]
+        return _clean_str("; ".join(name for name in names if name and name.strip()))
+    return _clean_str(_metadata_name(value))
+
+
+def _metadata_name(value: Any) -> str | None:
+    if value is None or isinstance(value, _SCALARS):
+        return None if value is None else str(value)
+    if isinstance(value, (bytes, bytearray)):
+        return bytes(value).decode("utf-8", errors="replace")
+    if isinstance(value, Mapping) and isinstance(value.get("name"), str):
+        return value["name"]
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
+
+
+def _json_kind(value: Any) -> str:
+    return "an object" if isinstance(value, Mapping) else "a list of objects" if isinstance(value, list) else type(value).__name__
+
+
 def host_of(url: str | None) -> str | None:
     """The host of ``url`` without a leading ``www.``, the usual name of an outlet."""
     if not url:
@@ -451,30 +493,30 @@ def _document(
     fields: FieldMap,
 ) -> dict[str, Any]:
     """Apply the identity and source rules to one record."""
-    text = _clean_str(field_value(record, fields.text))
-    html = _clean_str(field_value(record, fields.html))
+    text = _body_text(record, fields.text, "\n\n")
+    html = _body_text(record, fields.html, "\n", html=True)
     if text is None and html is None:
         if _found(record, fields.text) or _found(record, fields.html):
             raise InputError("record is empty")
         raise InputError(f"record has no '{fields.text}' or '{fields.html}' field; {_suggestion(record)}")
-    given_id = _clean_str(field_value(record, fields.id))
+    given_id = _metadata_text(record, fields.id)
     if given_id is not None:
         doc_id = given_id.strip()
     elif record_number is None:
         doc_id = item.relative
     else:
         doc_id = f"{item.relative}:{record_number}"
-    url = _clean_str(field_value(record, fields.url))
-    source = _clean_str(field_value(record, fields.source))
+    url = _metadata_text(record, fields.url)
+    source = _metadata_text(record, fields.source)
     source = source.strip() if source else host_of(url) or item.folder_source or item.stem
     return {
         "doc_id": doc_id,
         "source": source,
         "path": printable(item.path) if item.path != STDIN else STDIN_NAME,
         "url": url.strip() if url else None,
-        "title": _clean_str(field_value(record, fields.title)),
-        "author": _clean_str(field_value(record, fields.author)),
-        "date": iso_date(_clean_str(field_value(record, fields.date))),
+        "title": _metadata_text(record, fields.title),
+        "author": _metadata_text(record, fields.author),
+        "date": iso_date(_metadata_text(record, fields.date)),
         "content_type": "text" if text is not None else "html",
         "body": text if text is not None else html,
         "metadata": other_fields(record, read_field_names(fields)),

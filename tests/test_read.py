@@ -109,6 +109,27 @@ def test_field_mapping(tmp_path: Path) -> None:
     assert docs[0]["doc_id"] == "g1" and docs[0]["source"] == "site.example" and docs[0]["title"] == "H"
 
 
+def test_fields_that_are_not_plain_text(tmp_path: Path) -> None:
+    records = [
+        {"id": "paragraphs", "text": ["First paragraph.", None, "Second paragraph."], "author": ["Ann Lee", "Bo Park"]},
+        {"id": "person", "text": "Body.", "author": {"@type": "Person", "name": "Cy Dunn"}, "source": {"feed": 7}},
+        {"id": "object", "text": {"nested": "not a body"}},
+        {"id": "objects", "text": [{"p": "one"}]},
+        {"id": {"$oid": "5f1d"}, "text": "Body two.", "date": ["2024-03-01"]},
+    ]
+    write_jsonl(tmp_path / "odd.jsonl", records)
+    docs, errors = read_all(tmp_path / "odd.jsonl")
+    by_id = {doc["doc_id"]: doc for doc in docs}
+    assert by_id["paragraphs"]["body"] == "First paragraph.\n\nSecond paragraph."
+    assert by_id["paragraphs"]["author"] == "Ann Lee; Bo Park"
+    assert by_id["person"]["author"] == "Cy Dunn" and by_id["person"]["source"] == '{"feed":7}'
+    assert by_id['{"$oid":"5f1d"}']["date"] == "2024-03-01"
+    assert [(e.record, e.error) for e in errors] == [
+        (3, "field 'text' holds an object, not text"),
+        (4, "field 'text' holds a list of objects, not text"),
+    ]
+
+
 def test_stdin(monkeypatch: pytest.MonkeyPatch) -> None:
     data = b'{"text": "from stdin"}\nnot json\n{"text": "second"}\n'
     monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(data)))
