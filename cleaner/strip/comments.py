@@ -3,7 +3,8 @@
 Comments are sentences full of stopwords, so the prose score alone keeps them, and after a
 short article they even outscore it. What gives a thread away is its frame: a marker after
 the article ("Comments", "12 Responses to ...", "Leave a reply") and, right under it, the
-headers that open each comment ("NAME on DATE at TIME", "NAME says:", a time of day).
+headers that open each comment ("NAME on DATE at TIME", "NAME says:", a time of day) or
+the frame a comment widget draws around each one ("2 hours ago", a lone "Reply" or "Like (12)").
 
 A document's thread starts at the first comments marker that names comments (not a bare
 "Discussion", which is also a paper's section), follows some article prose, and is followed
@@ -16,6 +17,7 @@ On the extraction-wide text dumps this took Dragnet from token F1 0.769 to 0.814
 0.661 to 0.732); CleanEval went from 0.912 to 0.906 and Readability stayed at 0.902: their gold
 keeps comments on some pages (CleanEval's annotators kept all running text, Readability's
 output keeps a blog's comments), which no convention for articles does.
+The widget's frame changed 11 Dragnet pages (0.823 to 0.824, held out) and no other set's page.
 """
 
 from __future__ import annotations
@@ -51,7 +53,9 @@ _COMMENT_WORD = re.compile(
 )
 _HEADER = re.compile(
     r"\b\d{1,2}:\d{2}\b"  # a time of day
-    r"|(?:\bsays|\bsaid|\bwrote|\bschreibt|\bschrieb|\bdit|\bdice|\bescribió|\bscrive|\bschreef|\bnapisał)\s*:?$",
+    r"|(?:\bsays|\bsaid|\bwrote|\bschreibt|\bschrieb|\bdit|\bdice|\bescribió|\bscrive|\bschreef|\bnapisał)\s*:?$"
+    r"|\b(?:\d+|an?|one)\s+(?:sec(?:ond)?|min(?:ute)?|hour|hr|day|week|month|year|yr)s?\s+ago\b"  # "2 hours ago"
+    r"|^\W*(?:reply|report|flag|like|upvote|permalink)\W*(?:\(?\d+\)?)?\W*$",  # a comment's own buttons
     re.IGNORECASE,
 )
 

@@ -289,6 +289,28 @@ def test_a_comment_thread_under_a_short_article_is_removed_as_comments() -> None
     assert all(reasons[line] == "comments" for line in COMMENTS[2::3])  # the comments' bodies, prose as they are
 
 
+WIDGET_COMMENTS = [
+    "47 comments",
+    "Sort by: Newest",
+    "harbour_watcher",
+    "2 hours ago",
+    "About time too, that pier has been falling apart for years and nobody in the council seemed to care about it at all.",
+    "Reply",
+    "Like (12)",
+    "Tom B",
+    "an hour ago",
+    "I walked past it last week and could see the gaps between the boards from the promenade, so I am glad they are fixing it.",
+    "Reply",
+]
+
+
+def test_a_comment_widget_with_relative_times_and_reply_buttons_is_a_thread() -> None:
+    result = strip_text("\n".join(["Home", "News", *ARTICLE_PARAGRAPHS, "Share this article", *WIDGET_COMMENTS]))
+    reasons = {d.text: d.reason for d in result.decisions if d.text.strip()}
+    assert all(reasons[line] == "kept" for line in ARTICLE_PARAGRAPHS)
+    assert reasons[WIDGET_COMMENTS[4]] == reasons[WIDGET_COMMENTS[9]] == "comments"
+
+
 def test_a_comments_link_above_the_article_or_a_papers_discussion_is_not_a_thread() -> None:
     menu = strip_text("\n\n".join(["Home", "Comments", "Posted on March 3, 2026 at 9:14 am", *ARTICLE_PARAGRAPHS]))
     assert all(d.keep for d in menu.decisions if d.text in ARTICLE_PARAGRAPHS)
