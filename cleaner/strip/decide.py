@@ -18,7 +18,7 @@ from cleaner.dates import iso_date
 from cleaner.normalize import normalize_text
 from cleaner.strip import line_model
 from cleaner.strip.comments import mark_comment_threads
-from cleaner.strip.features import PROSE_MIN_WORDS, unit_features, with_scores
+from cleaner.strip.features import DATE, PROSE_MIN_WORDS, unit_features, with_scores
 from cleaner.strip.options import StripOptions
 from cleaner.strip.patterns import compiled_rules
 from cleaner.strip.regions import (
@@ -160,19 +160,18 @@ def decide_units(
 
 
 def document_metadata(decided: pl.DataFrame, n_docs: int) -> list[dict[str, str | None]]:
-    """Each document's author and date: its first byline and its first dateline."""
+    """Each document's author and date: its first byline, and the first date of its datelines
+    and bylines ("By NAME, OUTLET | 2 February 2026" gives both)."""
     metadata: list[dict[str, str | None]] = [{"title": None, "author": None, "date": None} for _ in range(n_docs)]
-    firsts = (
-        decided.select("doc", "reason", "byline", "text")
-        .filter(pl.col("reason").is_in(["byline", "dateline"]))
-        .group_by("doc", "reason", maintain_order=True)
-        .first()
-    )
-    for doc, reason, byline, text in firsts.iter_rows():
-        if reason == "byline":
-            metadata[doc]["author"] = byline
-        else:
-            metadata[doc]["date"] = iso_date(text)
+    lines = decided.select("doc", "reason", "byline", "text").filter(pl.col("reason").is_in(["byline", "dateline"]))
+    for doc, reason, byline, text in lines.iter_rows():
+        found = metadata[doc]
+        if reason == "byline" and found["author"] is None:
+            found["author"] = byline
+        if found["date"] is None and reason == "dateline":
+            found["date"] = iso_date(text)
+        elif found["date"] is None and DATE.search(text) and (date := iso_date(text)) != text.strip():
+            found["date"] = date  # a byline's date, when it parses: the line itself is no date
     return metadata
 
 

@@ -51,13 +51,24 @@ _SENTENCE_END = r"(?:[.!?…]|\.\)|\.\"|\.”)$"
 _CJK = "[\u3040-\u9fff\uac00-\ud7af]"
 _SEPARATED = r" \| | > | » | / "
 _BULLET = re.compile(r"^(?:[-–—•·*▪►●◦‣]|\d{1,2}[.)])\s")
-_BYLINE = re.compile(
+_BYLINE_WORD = (
     r"^(?:by|von|par|por|di|door|av|af|od|przez|written by|reporting by|geschrieben von|verfasst von|"
     r"text:|author:|autor:|auteur\s?:)\s+"
-    r"(?P<name>[^\W\d][^|]{1,120}?)\s*$",
+)
+_BYLINE = re.compile(_BYLINE_WORD + r"(?P<name>[^\W\d][^|]{1,120}?)\s*$", re.I)
+_BYLINE_END = re.compile(
+    r"\s*(?:[|·•;]|\s[-–—/]+\s|,(?=[^,]*\d|\s*[^\s,]+\s*$)|\s\d|\s(?:on|am|vom|le|el|il|op|den|at)\s(?=.*\d)|\s(?:MONTHS)\.?\s+\d|"
+    r"\s(?:published|updated|posted|veröffentlicht|aktualisiert|publié|publicado|actualizado)\b).*$".replace(
+        "MONTHS", "jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec|january|february|march|april|june|july|august|"
+        "september|october|november|december"
+    ),
     re.I,
 )
-_BYLINE_END = re.compile(r"\s*(?:[|·•,;]|\s[-–—]\s|\son\s(?=.*\d)).*$")
+"""Where a byline's name ends: at a separator, at "Published", or where a date starts (a comma,
+"on", "am" or a month before digits; any digit after a space), and at a comma before one last
+word ("Ann Lee, Reuters"). A comma before several words stays: it lists co-authors ("Ann Lee,
+Bo Park") as often as it names a desk. On extraction-dev's text dumps, authors found exactly as
+expected went from 83 to 129 of 538 with these cuts."""
 
 
 def byline_author(line: str) -> str | None:
@@ -78,7 +89,7 @@ _DATELINE_MONTHS = (
     "mars|avril|juin|juillet|août|septembre|octobre|novembre|décembre|enero|febrero|marzo|abril|mayo|junio|"
     "julio|agosto|septiembre|octubre|noviembre|diciembre"
 )
-_DATE = re.compile(
+DATE = re.compile(
     rf"\b(?:\d{{1,2}}[./-]\d{{1,2}}[./-]\d{{2,4}}|\d{{4}}-\d{{2}}-\d{{2}}|\d{{1,2}}\.?\s+(?:{_DATELINE_MONTHS})\.?\s+\d{{4}}|"
     rf"(?:{_DATELINE_MONTHS})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}})\b",
     re.I,
@@ -87,8 +98,8 @@ _DATELINE_WORDS = re.compile(
     r"^(?:published|updated|posted|last updated|veröffentlicht|aktualisiert|publié|mis à jour|publicado|actualizado)\b",
     re.I,
 )
-_BYLINE_RUST, _DATELINE_RUST = ("(?i)" + rx.pattern for rx in (_BYLINE, _DATELINE_WORDS))
-_DATE_RUST = "(?i)" + _DATE.pattern.replace(r"\b", r"(?-u:\b)")
+_BYLINE_WORD_RUST, _DATELINE_RUST = "(?i)" + _BYLINE_WORD, "(?i)" + _DATELINE_WORDS.pattern
+_DATE_RUST = "(?i)" + DATE.pattern.replace(r"\b", r"(?-u:\b)")
 """The same expressions for Polars' regex engine, which runs them over whole batches. A date
 starts and ends with an ASCII digit or month name, so its word boundaries are ASCII ones
 (Unicode boundaries keep Rust's engine from its fast automaton on non-ASCII text: 40x)."""
@@ -138,8 +149,10 @@ def _short_line_features(units: pl.DataFrame) -> pl.DataFrame:
     rows = np.flatnonzero(units["n_words"].to_numpy() <= SHORT_FEATURE_WORDS)
     n_words = pl.col("n_words")
     short_units = units.select("text", "n_words")[rows]
+    opens_byline = short_units["text"].str.contains(_BYLINE_WORD_RUST).fill_null(False)
+    bylines = short_units["text"].filter(opens_byline).map_elements(byline_author, return_dtype=pl.String)
     short = short_units.select(
-        pl.when(~pl.col("text").str.ends_with(".")).then(pl.col("text").str.extract(_BYLINE_RUST, 1).str.strip_chars()).alias("byline"),
+        pl.Series("byline", [None] * short_units.height, dtype=pl.String).scatter(np.flatnonzero(opens_byline.to_numpy()), bylines),
         (
             (n_words <= 10)
             & (pl.col("text").str.contains(_DATE_RUST) | (pl.col("text").str.contains(_DATELINE_RUST) & (n_words <= 8)))

@@ -249,6 +249,33 @@ def test_a_batch_decision_frame_holds_every_line_decision() -> None:
         assert batch.lines.rows() == expected
 
 
+@pytest.mark.parametrize(
+    ("byline", "author", "date"),
+    [
+        ("By Sam Ortiz, Reuters | 2 February 2026", "Sam Ortiz", "2026-02-02"),
+        ("By Sam Ortiz, Music Desk | 2 February 2026", "Sam Ortiz, Music Desk", "2026-02-02"),
+        ("By Sam Ortiz | February 2, 2026", "Sam Ortiz", "2026-02-02"),
+        ("By Ann Lee, Bo Park", "Ann Lee, Bo Park", None),  # co-authors, no date: the comma stays
+        ("By Ann Lee on March 3, 2026 at 9:14 am", "Ann Lee", "2026-03-03"),
+        ("Von Jule Berg am 3. Februar 2026", "Jule Berg", "2026-02-03"),
+        ("By Ann Lee // 3 March 2026", "Ann Lee", "2026-03-03"),
+        ("By Ann Lee Published 3 March 2026", "Ann Lee", "2026-03-03"),
+        ("By Ann Lee Feb 8, 2026 5 min read", "Ann Lee", "2026-02-08"),
+    ],
+)
+def test_a_byline_gives_the_author_and_its_date(byline: str, author: str, date: str | None) -> None:
+    page = "\n".join(["Home", "News", "Harbour pier to close for repairs", byline, *ARTICLE_PARAGRAPHS_FOR_BYLINES, "Contact us"])
+    result = strip_text(page)
+    assert (result.metadata["author"], result.metadata["date"]) == (author, date)
+    assert all(d.keep for d in result.decisions if d.text in ARTICLE_PARAGRAPHS_FOR_BYLINES)
+
+
+ARTICLE_PARAGRAPHS_FOR_BYLINES = [
+    "The harbour authority said on Friday that the old ferry pier will close for repairs in March, after divers found that two of its wooden piles had rotted through.",
+    "Ferries will use the freight quay during the works, which are expected to last about six weeks, and passengers were asked to allow ten more minutes for boarding.",
+]
+
+
 BUDGET_STORY = (
     "The council met on Tuesday evening to discuss the new budget for the town's schools, "
     "and after a long debate the members agreed to fund two more teachers from the spring."
