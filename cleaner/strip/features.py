@@ -83,15 +83,15 @@ def byline_author(line: str) -> str | None:
     return name or None
 
 
-_DATELINE_MONTHS = (
+DATELINE_MONTHS = (
     "jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec|january|february|march|april|june|july|august|"
     "september|october|november|december|januar|februar|märz|mai|juni|juli|oktober|dezember|janvier|février|"
     "mars|avril|juin|juillet|août|septembre|octobre|novembre|décembre|enero|febrero|marzo|abril|mayo|junio|"
     "julio|agosto|septiembre|octubre|noviembre|diciembre"
 )
 DATE = re.compile(
-    rf"\b(?:\d{{1,2}}[./-]\d{{1,2}}[./-]\d{{2,4}}|\d{{4}}-\d{{2}}-\d{{2}}|\d{{1,2}}\.?\s+(?:{_DATELINE_MONTHS})\.?\s+\d{{4}}|"
-    rf"(?:{_DATELINE_MONTHS})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}})\b",
+    rf"\b(?:\d{{1,2}}[./-]\d{{1,2}}[./-]\d{{2,4}}|\d{{4}}-\d{{2}}-\d{{2}}|\d{{1,2}}\.?\s+(?:{DATELINE_MONTHS})\.?\s+\d{{4}}|"
+    rf"(?:{DATELINE_MONTHS})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}})\b",
     re.I,
 )
 _DATELINE_WORDS = re.compile(

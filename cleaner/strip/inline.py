@@ -4,8 +4,15 @@ from __future__ import annotations
 
 import polars as pl
 
-_CITATION_GLUED = r"([a-z]{3})\d{1,2}([.,;:!?\"”’)]*(?:\s|$))"
-"""A citation number glued to a word (``Reuters4.``): the word and what follows are kept."""
+from cleaner.strip.features import DATELINE_MONTHS
+
+_CITATION_GLUED = r"([a-z]{3})\d{1,2}([\"”’)]*[.,;!?][\"”’)]*(?:\s|$))"
+"""A citation number glued to a word where a clause ends (``Reuters4.``): the word and what
+follows are kept. Without the punctuation it is a name (``Mazdaspeed3 for``, ``by Smitty89 on``,
+``ggplot2``): on the wide and dev text dumps the rule matched 1,226 lines with the punctuation
+optional and 164 with it required, and most of the difference were names."""
+_DATE_GLUED = r"([a-z]{3})(\d{1,2}\.?\s+(?i:" + DATELINE_MONTHS + r")\b)"
+"""A day glued to the word before it (``Dessau2. Oktober 2023``): not a citation; a space is put back."""
 _CITATION_NAME_WITH_DIGITS = r"(\p{Ll}{2,}) \p{Lu}\p{Ll}+\d{3}([.!?][\"”’)]*(?:\s|$))"
 """A source whose name ends in digits with a citation number glued on (``... counterparts
 France241.``): where the name ends cannot be known, so the whole marker goes, which it is
@@ -41,6 +48,7 @@ def clean_inline_expr(text: pl.Expr) -> pl.Expr:
     )
     return (
         without_slug.str.replace_all(_CITATION_BRACKET, "")
+        .str.replace_all(_DATE_GLUED, "${1} ${2}")
         .str.replace_all(_CITATION_NAME_WITH_DIGITS, "${1}${2}")
         .str.replace_all(_CITATION_GLUED, "${1}${2}")
         .str.strip_chars()

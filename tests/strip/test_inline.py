@@ -21,6 +21,11 @@ def test_inline_clutter() -> None:
     # a source whose name ends in digits, with a citation number glued on: the whole marker goes
     assert clean_inline("Ministers met their counterparts Metro247. Talks go on.") == "Ministers met their counterparts. Talks go on."
     assert clean_inline("The jet was a Boeing 747. It landed.") == "The jet was a Boeing 747. It landed."
+    # digits glued to a word that ends no clause are part of a name; a glued day is a date
+    assert clean_inline("He drove a Mazdaspeed3 for a week, posted by Smitty89 on Aug 9") == (
+        "He drove a Mazdaspeed3 for a week, posted by Smitty89 on Aug 9"
+    )
+    assert clean_inline("Bauhaus Dessau2. Oktober 2023") == "Bauhaus Dessau 2. Oktober 2023"
 
 
 @settings(max_examples=200, deadline=None)
