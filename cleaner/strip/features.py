@@ -71,15 +71,24 @@ Bo Park") as often as it names a desk. On extraction-dev's text dumps, authors f
 expected went from 83 to 129 of 538 with these cuts."""
 
 
+_CO_AUTHORS = re.compile(r"\s(?:and|und|et|y|e|en|och|og|i)\s|&", re.I)
+"""A byline that names several people ("A, B and C") keeps its commas."""
+
+
 def byline_author(line: str) -> str | None:
     """The name in a short byline line ("By NAME", "By NAME, OUTLET | DATE"): what follows a
-    separator (an outlet, a date) is cut; ``None`` when the line is not a byline."""
+    separator (an outlet, a date) is cut, and so is an outlet after a comma when more follows
+    it (:data:`_BYLINE_END`); ``None`` when the line is not a byline."""
     if len(line.split()) > SHORT_FEATURE_WORDS or line.rstrip().endswith("."):
         return None
-    found = _BYLINE.match(line.split("|")[0].strip())
+    head, bar, _ = line.partition("|")
+    found = _BYLINE.match(head.strip())
     if found is None:
         return None
-    name = _BYLINE_END.sub("", found.group("name")).strip()
+    whole = found.group("name").strip()
+    name = _BYLINE_END.sub("", whole).strip()
+    if (bar or name != whole) and not _CO_AUTHORS.search(name):
+        name = name.split(",")[0].strip()  # "NAME, OUTLET | DATE": a date or a bar follows an outlet
     return name or None
 
 

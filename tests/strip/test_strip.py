@@ -253,7 +253,8 @@ def test_a_batch_decision_frame_holds_every_line_decision() -> None:
     ("byline", "author", "date"),
     [
         ("By Sam Ortiz, Reuters | 2 February 2026", "Sam Ortiz", "2026-02-02"),
-        ("By Sam Ortiz, Music Desk | 2 February 2026", "Sam Ortiz, Music Desk", "2026-02-02"),
+        ("By Sam Ortiz, Music Desk | 2 February 2026", "Sam Ortiz", "2026-02-02"),
+        ("By Ann Lee, Bo Park and Cy Dunn | 2 February 2026", "Ann Lee, Bo Park and Cy Dunn", "2026-02-02"),
         ("By Sam Ortiz | February 2, 2026", "Sam Ortiz", "2026-02-02"),
         ("By Ann Lee, Bo Park", "Ann Lee, Bo Park", None),  # co-authors, no date: the comma stays
         ("By Ann Lee on March 3, 2026 at 9:14 am", "Ann Lee", "2026-03-03"),
