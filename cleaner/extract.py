@@ -35,7 +35,8 @@ from cleaner.dates import iso_date
 from cleaner.normalize import normalize_text
 from cleaner.paragraphs import Paragraph, split_unnumbered
 from cleaner.strip import StripOptions, pattern_reasons
-from cleaner.strip.features import byline_author
+from cleaner.strip.comments import ARTICLE_BEFORE, HEADER_WORDS, MARKER_PATTERNS, THREAD_WINDOW, opens_thread
+from cleaner.strip.features import byline_author, is_dateline
 from cleaner.strip.language import guess_languages, iso_code
 
 PRIMARY = "readability"
@@ -61,7 +62,7 @@ class ExtractResult:
 MIN_MAIN_WORDS = 8
 """readability-lxml's text with fewer words than this (a caption, a menu label) is "almost
 nothing", and trafilatura's wins if it is longer."""
-LENGTH_RATIO = 1.0
+LENGTH_RATIO = 1.5
 """trafilatura's text is considered only when it has at least this many times
 readability-lxml's word 4-grams (see :data:`DISAGREEMENT`)."""
 DISAGREEMENT = 0.3
@@ -69,13 +70,14 @@ DISAGREEMENT = 0.3
 4-grams, or more, is not in readability-lxml's. Both values are chosen by
 ``benchmarks/html_choice.py`` over a grid (length ratio 1, 1.5, 2, 3, never; share 0, 0.1,
 0.3, 0.5, 0.7) on four sets (the three extraction-wide ones, token F1, and extraction-dev,
-snippet F1): the point with the best worst set. There: dragnet 0.912, cleaneval 0.912,
-readability 0.955, dev 0.913 (0.7, the previous choice: 0.914 / 0.914 / 0.955 / 0.907).
-Chosen on the other three, each set scores dragnet 0.912, cleaneval 0.891 (the others choose
-share 0), readability 0.955, dev 0.907 (they choose 0.7). readability-lxml's text on every
-page: 0.915 / 0.897 / 0.959 / 0.882; trafilatura's: 0.914 / 0.834 / 0.932 / 0.924. The sets
-disagree on which extractor is better; picking the better one per page would give 0.943 /
-0.922 / 0.969 / 0.947, which a logistic model on the two texts' shapes did not approach."""
+snippet F1): the point with the best worst set. There: dragnet 0.913, cleaneval 0.910,
+readability 0.955, dev 0.912 (ratio 1, the previous choice: 0.913 / 0.910 / 0.955 / 0.914).
+Chosen on the other three, each set scores dragnet 0.913, cleaneval 0.889 (the others choose
+ratio 1, share 0), readability 0.955, dev 0.907 (they choose ratio 1, share 0.7).
+readability-lxml's text on every page: 0.916 / 0.894 / 0.959 / 0.882; trafilatura's: 0.915 /
+0.833 / 0.932 / 0.924. The sets disagree on which extractor is better; picking the better one
+per page would give 0.943 / 0.922 / 0.969 / 0.947, which a logistic model on the two texts'
+shapes did not approach."""
 _WORD = re.compile(r"\w+")
 METADATA_FIELDS = ("title", "author", "date", "sitename", "language", "url")
 TITLE_WITHIN = 3
@@ -323,6 +325,7 @@ def _page_result(page: MainText, paragraphs: list[Paragraph], reasons: list[str 
     title_at = next(
         (i for i, p in enumerate(paragraphs[:TITLE_WITHIN]) if title_key is not None and normalize_text(p.text) == title_key), None
     )
+    reasons = comment_thread_reasons([paragraph.text for paragraph in paragraphs], reasons)
     for index, (paragraph, reason) in enumerate(zip(paragraphs, reasons)):
         if index == title_at:
             removed.append((paragraph.text, "title"))
@@ -343,6 +346,24 @@ def _page_result(page: MainText, paragraphs: list[Paragraph], reasons: list[str 
     )
     removed.append((summary, "html-extraction"))
     return ExtractResult(kept, metadata, removed, page.extractor, page.text)
+
+
+def comment_thread_reasons(lines: list[str], reasons: list[str | None]) -> list[str | None]:
+    """``reasons`` with a reader comment thread that extraction kept below the article marked
+    ``comments``: readability-lxml takes the element that holds the article, and a page's
+    ``<main>`` often holds the comments too. The thread is found as in text mode
+    (``strip.comments.opens_thread``): a comments marker after some article text, comment
+    headers ("2 hours ago", "NAME says:", "Reply") under it."""
+    article = 0
+    for index, (line, reason) in enumerate(zip(lines, reasons)):
+        n_words = len(line.split())
+        if reason is None:
+            article += len(line)
+        elif reason in MARKER_PATTERNS and n_words <= HEADER_WORDS and article >= ARTICLE_BEFORE:
+            following = [(len(text.split()), text, is_dateline(text)) for text in lines[index + 1 : index + 1 + THREAD_WINDOW]]
+            if opens_thread(line, following):
+                return reasons[: index + 1] + [reason or "comments" for reason in reasons[index + 1 :]]
+    return reasons
 
 
 def extract_html(

@@ -8,6 +8,7 @@ import json
 from cleaner.decode import decode_bytes
 from cleaner.extract import (
     apply_text_rules,
+    comment_thread_reasons,
     extract_html,
     extract_main_text,
     parse_page,
@@ -108,3 +109,59 @@ def test_a_byline_in_the_text_comes_before_the_stated_author() -> None:
     page = _page({"@type": "Article", "author": {"@type": "Person", "name": "Ada Quill"}})
     page = page.replace("<h1>Budget agreed</h1>", "<h1>Budget agreed</h1><p>By Carl Penn, Gazette | March 3, 2024</p>")
     assert extract_html(page).metadata["author"] == "Carl Penn"
+
+
+def _post(name: str, when: str, text: str) -> str:
+    return f'<div class="post"><div class="meta"><b>{name}</b> <span>{when}</span></div><p>{text}</p><a>Reply</a></div>'
+
+
+CYCLE_LANE = [
+    "The city council voted on Tuesday to build a protected cycle lane along Harbour Road, ending two years of debate over the busy route.",
+    "Work is expected to begin in the autumn and will take about six months, the council said in a statement.",
+]
+READERS = [
+    ("Pete_W", "2 hours ago", "About time. I cycle that road every day and it is terrifying at rush hour, the lorries come within inches of you."),
+    ("margaret.h", "3 hours ago", "This is a waste of money when the potholes on the side streets have not been fixed for years and nobody cares."),
+    ("Dave from Eastfield", "4 hours ago", "I think it's a good idea but they should have asked the shop owners first because they will lose their parking."),
+]
+
+
+def test_a_comment_thread_inside_the_articles_element_is_removed_as_comments() -> None:
+    page = (
+        "<html><head><title>Council approves new cycle lane | The Daily Harbour</title></head><body>"
+        "<header><nav><a href='/'>Home</a> <a href='/news'>News</a> <a href='/sport'>Sport</a></nav></header>"
+        "<main><article><h1>Council approves new cycle lane</h1><p class='byline'>By Jane Morton | 14 March 2025</p>"
+        + "".join(f"<p>{text}</p>" for text in CYCLE_LANE)
+        + "<div class='share'>Share this article <a>Facebook</a> <a>Twitter</a></div></article>"
+        "<section class='discussion'><h2>47 responses</h2>" + "".join(_post(*reader) for reader in READERS) + "</section></main>"
+        "<aside><h3>Most read</h3><ul><li><a>Man arrested after town centre disturbance</a></li></ul></aside>"
+        "<footer>© 2025 The Daily Harbour · <a>Privacy</a></footer></body></html>"
+    )
+    result = extract_html(page)
+    assert [paragraph.text for paragraph in result.paragraphs] == CYCLE_LANE
+    reasons = {text: reason for text, reason in result.removed}
+    assert all(reasons[text] == "comments" for _, _, text in READERS)
+
+
+def test_the_comment_rule_on_extracted_lines_needs_a_marker_after_the_article_and_headers_under_it() -> None:
+    thread = ["47 responses", *[line for name, when, text in READERS for line in (f"{name} {when}", text, "Reply")]]
+    reasons: list[str | None] = [None, None, "comments"] + [None] * (len(thread) - 1)
+    marked = comment_thread_reasons([*CYCLE_LANE, *thread], reasons)
+    assert marked[:3] == [None, None, "comments"] and set(marked[3:]) == {"comments"}
+    too_early = comment_thread_reasons([CYCLE_LANE[1][:60], *thread], [None, "comments"] + [None] * (len(thread) - 1))
+    assert too_early[2:] == [None] * (len(thread) - 1)  # a "comments" link above the article
+    counted_none = comment_thread_reasons([*CYCLE_LANE, "Comments (0)", *thread[1:]], reasons)
+    assert counted_none == reasons
+
+
+def test_a_blogs_front_page_with_a_comment_counter_under_each_post_keeps_its_posts() -> None:
+    posts = [
+        (f"Post number {n} about the harbour", f"The harbour board met again this week, and post {n} reports what it decided about the old pier and the ferries.")
+        for n in range(3)
+    ]
+    page = "<html><body><main>" + "".join(
+        f"<h2>{title}</h2><p>{text}</p><p>Comments ({n})</p><p>posted by Aaron @ 9:{10 + n} AM</p><p>Thursday, September {20 + n}, 2004</p>"
+        for n, (title, text) in enumerate(posts)
+    ) + "</main></body></html>"
+    kept = [paragraph.text for paragraph in extract_html(page).paragraphs]
+    assert all(text in kept for _, text in posts)

@@ -107,6 +107,13 @@ _DATELINE_WORDS = re.compile(
     r"^(?:published|updated|posted|last updated|veröffentlicht|aktualisiert|publié|mis à jour|publicado|actualizado)\b",
     re.I,
 )
+def is_dateline(line: str) -> bool:
+    """Whether a short line is a dateline: a date, or "Published ..." (the ``dateline`` column's
+    rule, for one line of text extracted from HTML)."""
+    n_words = len(line.split())
+    return n_words <= 10 and (DATE.search(line) is not None or (n_words <= 8 and _DATELINE_WORDS.search(line) is not None))
+
+
 _BYLINE_WORD_RUST, _DATELINE_RUST = "(?i)" + _BYLINE_WORD, "(?i)" + _DATELINE_WORDS.pattern
 _DATE_RUST = "(?i)" + DATE.pattern.replace(r"\b", r"(?-u:\b)")
 """The same expressions for Polars' regex engine, which runs them over whole batches. A date
