@@ -66,7 +66,10 @@ _HEADER = re.compile(
     r"\b\d{1,2}:\d{2}\b"  # a time of day
     r"|(?:\bsays|\bsaid|\bwrote|\bschreibt|\bschrieb|\bdit|\bdice|\bescribió|\bscrive|\bschreef|\bnapisał)\s*:?$"
     r"|\b(?:\d+|an?|one)\s+(?:sec(?:ond)?|min(?:ute)?|hour|hr|day|week|month|year|yr)s?\s+ago\b"  # "2 hours ago"
-    r"|^\W*(?:reply|report|flag|like|upvote|permalink)\W*(?:\(?\d+\)?)?\W*$",  # a comment's own buttons
+    r"|\bvor\s+(?:\d+|einer?|einem)\s+(?:sekunde|minute|stunde|tag|woche|monat|jahr)(?:n|en|e)?\b"
+    r"|\bil y a\s+(?:\d+|une?)\s+(?:seconde|minute|heure|jour|semaine|mois|an)s?\b"
+    r"|\bhace\s+(?:\d+|una?)\s+(?:segundo|minuto|hora|día|dia|semana|mes|año)(?:s|es)?\b"
+    r"|^\W*(?:reply|report|flag|like|upvote|permalink|antworten|melden|répondre|signaler|responder|rispondi)\W*(?:\(?\d+\)?)?\W*$",
     re.IGNORECASE,
 )
 

@@ -339,6 +339,18 @@ def test_a_comment_widget_with_relative_times_and_reply_buttons_is_a_thread() ->
     assert reasons[WIDGET_COMMENTS[4]] == reasons[WIDGET_COMMENTS[9]] == "comments"
 
 
+def test_a_comment_widgets_frame_is_read_in_other_languages() -> None:
+    article = [
+        "Der Stadtrat hat am Dienstag den Bau eines geschützten Radwegs entlang der Hafenstraße beschlossen und damit eine lange Debatte beendet.",
+        "Die Arbeiten sollen im Herbst beginnen und etwa sechs Monate dauern, teilte die Stadt am Abend in einer Mitteilung mit.",
+    ]
+    comment = "Endlich! Ich fahre jeden Tag über diese Straße und im Berufsverkehr ist es gefährlich, die Lastwagen kommen einem viel zu nahe."
+    thread = ["12 Kommentare", "Peter W.", "vor 2 Stunden", comment, "Antworten", "Margarete H.", "vor einer Stunde", comment[::-1], "Antworten"]
+    result = strip_text("\n".join(["Startseite", "Politik", *article, *thread, "Impressum"]))
+    reasons = {d.text: d.reason for d in result.decisions if d.text.strip()}
+    assert all(reasons[line] == "kept" for line in article) and reasons[comment] == "comments"
+
+
 def test_a_comments_link_above_the_article_or_a_papers_discussion_is_not_a_thread() -> None:
     menu = strip_text("\n\n".join(["Home", "Comments", "Posted on March 3, 2026 at 9:14 am", *ARTICLE_PARAGRAPHS]))
     assert all(d.keep for d in menu.decisions if d.text in ARTICLE_PARAGRAPHS)
