@@ -35,7 +35,7 @@ from cleaner.dates import iso_date
 from cleaner.normalize import normalize_text
 from cleaner.paragraphs import Paragraph, split_unnumbered
 from cleaner.strip import StripOptions, pattern_reasons
-from cleaner.strip.comments import ARTICLE_BEFORE, HEADER_WORDS, MARKER_PATTERNS, THREAD_WINDOW, opens_thread
+from cleaner.strip.comments import ARTICLE_BEFORE, HEADER_WORDS, MARKER_PATTERNS, THREAD_WINDOW, names_comments, opens_thread
 from cleaner.strip.features import byline_author, is_dateline
 from cleaner.strip.language import guess_languages, iso_code
 
@@ -359,7 +359,7 @@ def comment_thread_reasons(lines: list[str], reasons: list[str | None]) -> list[
         n_words = len(line.split())
         if reason is None:
             article += len(line)
-        elif reason in MARKER_PATTERNS and n_words <= HEADER_WORDS and article >= ARTICLE_BEFORE:
+        elif reason in MARKER_PATTERNS and n_words <= HEADER_WORDS and article >= ARTICLE_BEFORE and names_comments(line):
             following = [(len(text.split()), text, is_dateline(text)) for text in lines[index + 1 : index + 1 + THREAD_WINDOW]]
             if opens_thread(line, following):
                 return reasons[: index + 1] + [reason or "comments" for reason in reasons[index + 1 :]]

@@ -74,12 +74,17 @@ _HEADER = re.compile(
 )
 
 
+def names_comments(marker: str) -> bool:
+    """Whether a marker line names comments, and not none of them ("Comments (0)")."""
+    return _COMMENT_WORD.search(marker) is not None and _NONE.search(marker) is None
+
+
 def opens_thread(marker: str, following: Sequence[tuple[int, str, bool]]) -> bool:
     """Whether a marker line (``marker``) opens a comment thread: it names comments, and the
     lines after it (``following``: words, text and whether it is a dateline, up to
     :data:`THREAD_WINDOW` of them) hold comment headers soon and often enough. Text mode and
     the text extracted from HTML share this rule."""
-    if not _COMMENT_WORD.search(marker) or _NONE.search(marker):
+    if not names_comments(marker):
         return False
     shape = _shape(marker)
     if any(_shape(text) == shape for _, text, _ in following[:THREAD_WINDOW]):
@@ -118,9 +123,12 @@ def mark_comment_threads(units: pl.DataFrame) -> pl.DataFrame:
     for row, start in zip(candidates.tolist(), starts.tolist()):
         if doc[row] in opened or positive[start:row].sum() < ARTICLE_BEFORE:
             continue
+        marker = text[row]
+        if not names_comments(marker):
+            continue
         end = int(np.searchsorted(doc, doc[row], side="right"))
-        window = range(row + 1, min(row + 1 + THREAD_WINDOW, end))
-        if opens_thread(text[row], [(n_words[r], text[r], bool(dateline[r])) for r in window]):
+        window = text.slice(row + 1, min(THREAD_WINDOW, end - row - 1)).to_list()
+        if opens_thread(marker, [(n_words[row + 1 + k], line, bool(dateline[row + 1 + k])) for k, line in enumerate(window)]):
             thread[row + 1 : end] = True
             opened.add(int(doc[row]))
     if not opened:
