@@ -109,6 +109,10 @@ def test_a_byline_in_the_text_comes_before_the_stated_author() -> None:
     page = _page({"@type": "Article", "author": {"@type": "Person", "name": "Ada Quill"}})
     page = page.replace("<h1>Budget agreed</h1>", "<h1>Budget agreed</h1><p>By Carl Penn, Gazette | March 3, 2024</p>")
     assert extract_html(page).metadata["author"] == "Carl Penn"
+    site_account = _page("no JSON-LD author").replace("<head>", '<head><meta name="author" content="Ben Ode">')
+    assert extract_html(site_account).metadata["author"] == "Ben Ode"  # trafilatura's, from the meta tag
+    with_byline = site_account.replace("<h1>Budget agreed</h1>", "<h1>Budget agreed</h1><p>By Carl Penn | March 3, 2024</p>")
+    assert extract_html(with_byline).metadata["author"] == "Carl Penn"  # the page's own byline first
 
 
 def _post(name: str, when: str, text: str) -> str:
