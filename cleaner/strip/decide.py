@@ -18,6 +18,7 @@ from cleaner.dates import iso_date
 from cleaner.normalize import normalize_text
 from cleaner.strip import line_model
 from cleaner.strip.comments import mark_comment_threads
+from cleaner.strip.teasers import mark_teaser_lists
 from cleaner.strip.features import DATE, PROSE_MIN_WORDS, unit_features, with_scores
 from cleaner.strip.options import StripOptions
 from cleaner.strip.patterns import compiled_rules
@@ -65,7 +66,7 @@ def classify(
     rules = compiled_rules(options.extra_patterns)
     lines, line_counts = lines_frame(texts)
     features, languages = unit_features(units_frame(lines), rules, len(texts))
-    features = mark_comment_threads(with_scores(features, languages, template_lines))
+    features = mark_teaser_lists(mark_comment_threads(with_scores(features, languages, template_lines)))
     bounds = np.searchsorted(features["doc"].to_numpy(), np.arange(len(texts) + 1)).tolist()
     units = RegionUnits(features, rules)
     regions = [
