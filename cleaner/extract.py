@@ -365,7 +365,7 @@ def comment_thread_reasons(lines: list[str], reasons: list[str | None]) -> list[
         elif reason in MARKER_PATTERNS and n_words <= HEADER_WORDS and article >= ARTICLE_BEFORE and names_comments(line):
             following = [(len(text.split()), text, is_dateline(text)) for text in lines[index + 1 : index + 1 + THREAD_WINDOW]]
             if opens_thread(line, following):
-                return reasons[: index + 1] + [reason or "comments" for reason in reasons[index + 1 :]]
+                return reasons[: index + 1] + [below or "comments" for below in reasons[index + 1 :]]
     return reasons
 
 

@@ -18,7 +18,6 @@ from cleaner.dates import iso_date
 from cleaner.normalize import normalize_text
 from cleaner.strip import line_model
 from cleaner.strip.comments import mark_comment_threads
-from cleaner.strip.teasers import mark_teaser_lists
 from cleaner.strip.features import DATE, PROSE_MIN_WORDS, unit_features, with_scores
 from cleaner.strip.options import StripOptions
 from cleaner.strip.patterns import compiled_rules
@@ -28,6 +27,7 @@ from cleaner.strip.regions import (
     bridged,
     mark_promotions_outside,
 )
+from cleaner.strip.teasers import mark_teaser_lists
 from cleaner.strip.units import lines_frame, units_frame
 
 LISTING_REASONS = frozenset({"related", "comments", "video"})
