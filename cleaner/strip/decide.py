@@ -161,18 +161,18 @@ def decide_units(
 
 
 def document_metadata(decided: pl.DataFrame, n_docs: int) -> list[dict[str, str | None]]:
-    """Each document's author and date: its first byline, and the first date of its datelines
-    and bylines ("By NAME, OUTLET | 2 February 2026" gives both)."""
+    """Each document's author and date: its first byline, and the first date that parses in its
+    datelines and bylines ("By NAME, OUTLET | 2 February 2026" gives both; "Updated 23:41" gives
+    none). Taking only dates that parse: on extraction-dev's text dumps, wrong dates 95 -> 52 of
+    728, right ones 301 -> 304."""
     metadata: list[dict[str, str | None]] = [{"title": None, "author": None, "date": None} for _ in range(n_docs)]
     lines = decided.select("doc", "reason", "byline", "text").filter(pl.col("reason").is_in(["byline", "dateline"]))
     for doc, reason, byline, text in lines.iter_rows():
         found = metadata[doc]
         if reason == "byline" and found["author"] is None:
             found["author"] = byline
-        if found["date"] is None and reason == "dateline":
-            found["date"] = iso_date(text)
-        elif found["date"] is None and DATE.search(text) and (date := iso_date(text)) != text.strip():
-            found["date"] = date  # a byline's date, when it parses: the line itself is no date
+        if found["date"] is None and (reason == "dateline" or DATE.search(text)) and (date := iso_date(text)) != text.strip():
+            found["date"] = date  # a date that parses: "Updated 23:41" or a byline is no date
     return metadata
 
 

@@ -249,6 +249,11 @@ def test_a_batch_decision_frame_holds_every_line_decision() -> None:
         assert batch.lines.rows() == expected
 
 
+def test_a_dateline_gives_a_date_only_when_one_parses() -> None:
+    page = "\n".join(["Home", "Harbour pier to close for repairs", "Updated 23:41", "Published 3 March 2026", *ARTICLE_PARAGRAPHS_FOR_BYLINES])
+    assert strip_text(page).metadata["date"] == "2026-03-03"
+
+
 @pytest.mark.parametrize(
     ("byline", "author", "date"),
     [
