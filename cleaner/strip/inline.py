@@ -32,7 +32,8 @@ def clean_inline_series(texts: pl.Series) -> pl.Series:
     rows = texts.str.contains(_INLINE_CLUTTER_HINT).fill_null(False).arg_true()
     if len(rows) == 0:
         return texts
-    return texts.scatter(rows, texts.gather(rows).to_frame("t").select(clean_inline_expr(pl.col("t")))["t"])
+    cleaned = texts.gather(rows).to_frame("t").select(clean_inline_expr(pl.col("t")))["t"]
+    return texts.clone().scatter(rows, cleaned)  # scatter writes in place: the caller's series stays as it was
 
 def clean_inline_expr(text: pl.Expr) -> pl.Expr:
     """Cut clutter out of kept lines: a slug prefix of 3 to 8 short segments before at least
