@@ -10,12 +10,14 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import os
 import re
 import sys
 import zlib
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from functools import lru_cache
 from typing import IO, Any
 from urllib.parse import urlsplit
@@ -415,6 +417,24 @@ def _metadata_name(value: Any) -> str | None:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
 
 
+EPOCH_SECONDS = (1e8, 1e10)
+"""A JSON number in this range given as a date is Unix time in seconds (1973 to 2286); one
+1,000 times larger, in milliseconds (exports from JavaScript and many databases)."""
+
+
+def _date_text(record: Mapping[str, Any], spec: str) -> str | None:
+    """A record's date as ISO 8601 where it can be read (:func:`cleaner.dates.iso_date`): a JSON
+    number is Unix time, in seconds or milliseconds, written in UTC; other numbers and
+    unreadable text are kept as written."""
+    value = field_value(record, spec)
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+        seconds = value if EPOCH_SECONDS[0] <= value < EPOCH_SECONDS[1] else value / 1000
+        if EPOCH_SECONDS[0] <= seconds < EPOCH_SECONDS[1]:
+            moment = datetime.fromtimestamp(seconds, tz=timezone.utc).replace(microsecond=0)
+            return moment.isoformat().replace("+00:00", "Z")
+    return iso_date(_metadata_text(record, spec))
+
+
 def _json_kind(value: Any) -> str:
     return "an object" if isinstance(value, Mapping) else "a list of objects" if isinstance(value, list) else type(value).__name__
 
@@ -516,7 +536,7 @@ def _document(
         "url": url.strip() if url else None,
         "title": _metadata_text(record, fields.title),
         "author": _metadata_text(record, fields.author),
-        "date": iso_date(_metadata_text(record, fields.date)),
+        "date": _date_text(record, fields.date),
         "content_type": "text" if text is not None else "html",
         "body": text if text is not None else html,
         "metadata": other_fields(record, read_field_names(fields)),

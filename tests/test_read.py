@@ -130,6 +130,13 @@ def test_fields_that_are_not_plain_text(tmp_path: Path) -> None:
     ]
 
 
+def test_a_date_given_as_a_number_is_unix_time_in_seconds_or_milliseconds(tmp_path: Path) -> None:
+    dates = [1700000000, 1700000000123, 42, "2024-03-01", "last Tuesday"]
+    write_jsonl(tmp_path / "dates.jsonl", [{"id": str(n), "text": "Body.", "date": date} for n, date in enumerate(dates)])
+    docs, _ = read_all(tmp_path / "dates.jsonl")
+    assert [doc["date"] for doc in docs] == ["2023-11-14T22:13:20Z", "2023-11-14T22:13:20Z", "42", "2024-03-01", "last Tuesday"]
+
+
 def test_stdin(monkeypatch: pytest.MonkeyPatch) -> None:
     data = b'{"text": "from stdin"}\nnot json\n{"text": "second"}\n'
     monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(data)))
