@@ -4,7 +4,7 @@
 
 On the HTML pages of ``shared/extraction-dev``: the snippet metric (a ``with`` snippet found
 is a true positive, a ``without`` snippet found a false positive; see text_strip.py),
-metadata accuracy (title, author, date against the expectations where known) and pages per
+metadata accuracy (title, author, date, site name against the expectations where known) and pages per
 second, for trafilatura's default, trafilatura with ``favor_precision``, readability-lxml
 (rendered by html-text) and cleaner's extraction (readability-lxml, trafilatura when that finds
 almost nothing, then cleaner's phrase patterns on the text). Then whole jobs on the pages, each
@@ -45,7 +45,7 @@ def trafilatura_with(**settings: object) -> Callable[[str], Extracted]:
         document = trafilatura.bare_extraction(html, with_metadata=True, deduplicate=False, include_comments=False, **settings)
         if document is None:
             return "", {}
-        return document.text or "", {"title": document.title, "author": document.author, "date": document.date}
+        return document.text or "", {"title": document.title, "author": document.author, "date": document.date, "sitename": document.sitename}
 
     return run
 
@@ -88,7 +88,7 @@ def same(expected: str, found: str | None) -> bool:
 
 def score(pages: list[tuple[dict, str]], method: Callable[[str], Extracted]) -> dict[str, float]:
     tp = fn = fp = tn = 0
-    meta_hits = {"title": [0, 0], "author": [0, 0], "date": [0, 0]}
+    meta_hits = {"title": [0, 0], "author": [0, 0], "date": [0, 0], "sitename": [0, 0]}
     started = time.perf_counter()
     for record, html in pages:
         text, metadata = method(html)
@@ -126,11 +126,11 @@ def main() -> None:
         "cleaner": cleaner_extraction,
     }
     results = {} if args.scaling_only else {name: score(pages, method) for name, method in methods.items()}
-    print(f"{'method':<22}{'precision':>10}{'recall':>8}{'F1':>8}{'title':>7}{'author':>8}{'date':>6}{'pages/s':>9}")
+    print(f"{'method':<22}{'precision':>10}{'recall':>8}{'F1':>8}{'title':>7}{'author':>8}{'date':>6}{'site':>6}{'pages/s':>9}")
     for name, r in results.items():
         print(
             f"{name:<22}{r['precision']:>10.3f}{r['recall']:>8.3f}{r['f1']:>8.3f}{r['title_accuracy']:>7.3f}"
-            f"{r['author_accuracy']:>8.3f}{r['date_accuracy']:>6.3f}{r['pages_per_second']:>9.1f}"
+            f"{r['author_accuracy']:>8.3f}{r['date_accuracy']:>6.3f}{r['sitename_accuracy']:>6.3f}{r['pages_per_second']:>9.1f}"
         )
     if results:
         best = max(results["trafilatura default"]["f1"], results["trafilatura precision"]["f1"])
