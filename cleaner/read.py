@@ -540,6 +540,7 @@ def _document(
         "content_type": "text" if text is not None else "html",
         "body": text if text is not None else html,
         "metadata": other_fields(record, read_field_names(fields)),
+        "record": record_number,  # where a renamed id is reported
     }
 
 
@@ -691,8 +692,9 @@ class UniqueIds:
         return new_id
 
 
-def renamed_error(path: str, doc_id: str, new_id: str) -> ErrorRow:
-    return ErrorRow(path, None, f"duplicate doc_id {doc_id!r} renamed to {new_id!r}", "renamed")
+def renamed_error(path: str, doc_id: str, new_id: str, record: int | None) -> ErrorRow:
+    """The note that a document's id was taken: the file and record of the renamed one."""
+    return ErrorRow(path, record, f"duplicate doc_id {doc_id!r} renamed to {new_id!r}", "renamed")
 
 
 def _unique_ids(documents: Iterable[dict[str, Any]], errors: list[ErrorRow]) -> Iterator[dict[str, Any]]:
@@ -700,7 +702,7 @@ def _unique_ids(documents: Iterable[dict[str, Any]], errors: list[ErrorRow]) -> 
     for order, doc in enumerate(documents):
         new_id = ids.assign(doc["doc_id"])
         if new_id is not None:
-            errors.append(renamed_error(doc["path"], doc["doc_id"], new_id))
+            errors.append(renamed_error(doc["path"], doc["doc_id"], new_id, doc.get("record")))
             doc["doc_id"] = new_id
         doc["order"] = order
         yield doc

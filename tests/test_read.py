@@ -78,7 +78,7 @@ def test_duplicate_ids_are_renamed_and_reported(tmp_path: Path) -> None:
     write_jsonl(tmp_path / "a.jsonl", [{"id": "x", "text": "one"}, {"id": "x", "text": "two"}])
     docs, errors = read_all(tmp_path)
     assert [d["doc_id"] for d in docs] == ["x", "x#2"]
-    assert [(e.action, "x#2" in e.error) for e in errors] == [("renamed", True)]
+    assert [(e.action, e.record, "x#2" in e.error) for e in errors] == [("renamed", 2, True)]  # the renamed one's record
 
 
 def test_identity_rules(tmp_path: Path) -> None:
@@ -297,9 +297,9 @@ def test_reading_rows_number_each_files_errors_and_documents_in_reading_order(tm
     )
     rows = pl.concat(list(read_file_rows(files, CleanConfig())))
     assert rows.select("piece", "seq", "doc_number", "doc_id", "record", "path").rows() == [
-        (7, 0, 0, "a.jsonl:1", None, "in/a.jsonl"),
+        (7, 0, 0, "a.jsonl:1", 1, "in/a.jsonl"),
         (7, 1, None, None, 2, "in/a.jsonl"),
-        (7, 2, 1, "a.jsonl:3", None, "in/a.jsonl"),
+        (7, 2, 1, "a.jsonl:3", 3, "in/a.jsonl"),
     ]
 
 

@@ -212,15 +212,15 @@ def _renamed_ids(documents: Any) -> tuple[pl.DataFrame, pl.DataFrame]:
     from pyspark.sql import functions as F
 
     clashing = documents.groupBy("doc_id").count().filter((F.col("count") > 1) | F.col("doc_id").contains("#")).select("doc_id")
-    rows = pl.from_arrow(documents.join(clashing, "doc_id").select("order", "doc_id", "path", "piece", "seq").toArrow())
+    rows = pl.from_arrow(documents.join(clashing, "doc_id").select("order", "doc_id", "path", "piece", "seq", "record").toArrow())
     assert isinstance(rows, pl.DataFrame)
     ids = UniqueIds()
     renames, reported = [], []
-    for order, doc_id, path, piece, seq in rows.sort("order").iter_rows():
+    for order, doc_id, path, piece, seq, record in rows.sort("order").iter_rows():
         new_id = ids.assign(doc_id)
         if new_id is not None:
             renames.append({"order": order, "new_id": new_id})
-            reported.append({"piece": piece, "seq": seq, **renamed_error(path, doc_id, new_id).as_dict()})
+            reported.append({"piece": piece, "seq": seq, **renamed_error(path, doc_id, new_id, record).as_dict()})
     error_schema = pl.Schema({"piece": pl.Int64, "seq": pl.Int64, **schemas.ERRORS})
     return (
         schemas.frame(renames, pl.Schema({"order": pl.Int64, "new_id": pl.String})),
