@@ -35,6 +35,7 @@ The steps, one module each:
 - ``word_scan``: the same counts as compiled loops, for large batches;
 - ``features``: every unit's shape features and its score;
 - ``comments``: reader comment threads under the article;
+- ``teasers``: other stories' headlines and summaries under a list heading;
 - ``regions``: the article regions, their edges peeled;
 - ``decide``: every unit's reason, the headline, byline and dateline;
 - ``line_model``: the learned second opinion at the rules' margins;
