@@ -34,6 +34,8 @@ from collections.abc import Sequence
 import numpy as np
 import polars as pl
 
+from cleaner.strip.features import with_claimed
+
 ARTICLE_BEFORE = 200.0
 """The summed prose score (about characters of prose) that must come before a comments
 marker for it to open a thread: a "Comments" link in the menu above the article does not."""
@@ -51,8 +53,6 @@ MARKER_PATTERNS = ("comments", "related")
 comments... read them below or add one }" reads as a list heading too). A line no pattern
 claims is not one: post titles, "Permalink | Comments (3)" under each post of a blog's front
 page, "live splits and comments" (extraction-wide, every set: F1 down 0.006 to 0.014)."""
-COMMENT_SCORE = -120.0
-"""The score of a line in a thread: that of any line with a pattern (``features.with_scores``)."""
 
 _COMMENT_WORD = re.compile(
     r"\b(?:comments?|responses?|replies|reactions?|kommentare?|commentaires?|comentarios?|commenti|"
@@ -131,10 +131,4 @@ def mark_comment_threads(units: pl.DataFrame) -> pl.DataFrame:
         if opens_thread(marker, [(n_words[row + 1 + k], line, bool(dateline[row + 1 + k])) for k, line in enumerate(window)]):
             thread[row + 1 : end] = True
             opened.add(int(doc[row]))
-    if not opened:
-        return units
-    newly = pl.Series(thread) & units["pattern"].is_null()
-    return units.with_columns(
-        pl.when(newly).then(pl.lit("comments")).otherwise(pl.col("pattern")).alias("pattern"),
-        pl.when(newly).then(pl.lit(COMMENT_SCORE)).otherwise(pl.col("score")).alias("score"),
-    )
+    return with_claimed(units, thread, "comments") if opened else units

@@ -40,6 +40,8 @@ STRONG_PROSE_WORDS = 30
 LONG_LINE_CHARS = 5000
 """Lines longer than this are judged on their first 4,000 and last 1,000 characters."""
 BARRIER_SCORE = -1e9
+PATTERN_SCORE = -120.0
+"""The score of a line that a pattern (or a rule that reads its neighbours) claims."""
 REPEATED_LINE_COUNT = 3
 REPEATED_LINE_WORDS = 6
 """Article text does not repeat itself word for word; a widget's label does, once per slot
@@ -230,7 +232,7 @@ def with_scores(
         .when(short_sentence).then(SHORT_SENTENCE_WEIGHT * chars)
         .when(pl.col("pattern").is_in(list(INTERRUPTION_REASONS)) | pl.col("byline").is_not_null() | pl.col("dateline"))
         .then(pl.lit(-5.0))
-        .when(pl.col("pattern").is_not_null()).then(pl.lit(-120.0))
+        .when(pl.col("pattern").is_not_null()).then(pl.lit(PATTERN_SCORE))
         .otherwise(-25.0 - 2.0 * pl.min_horizontal(chars, pl.lit(60.0)))
     )
     headline_shape = n.is_between(3, 30) & ~pl.col("text").str.contains(r"[.:,]$") & ~pl.col("bullet") & ~pl.col("separated")
@@ -240,4 +242,15 @@ def with_scores(
         score.alias("score"),
         headline_shape.fill_null(False).alias("headline_shape"),
         ((n >= PROSE_MIN_WORDS) & pl.col("terminal") & ~pl.col("bullet")).alias("standfirst"),
+    )
+
+
+def with_claimed(units: pl.DataFrame, lines: np.ndarray, reason: str) -> pl.DataFrame:
+    """``units`` with the ``lines`` (a mask) that no pattern claims yet given the pattern
+    ``reason`` and the score of a pattern line: what a rule that reads a line's neighbours
+    (a comment thread, a teaser list) finds."""
+    newly = pl.Series(lines) & units["pattern"].is_null()
+    return units.with_columns(
+        pl.when(newly).then(pl.lit(reason)).otherwise(pl.col("pattern")).alias("pattern"),
+        pl.when(newly).then(pl.lit(PATTERN_SCORE)).otherwise(pl.col("score")).alias("score"),
     )

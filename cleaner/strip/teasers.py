@@ -22,8 +22,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from cleaner.strip.comments import COMMENT_SCORE
-from cleaner.strip.features import PROSE_MIN_WORDS
+from cleaner.strip.features import PROSE_MIN_WORDS, with_claimed
 
 HEADING_PATTERNS = ("related", "nav")
 HEADING_WORDS = 5
@@ -55,10 +54,4 @@ def mark_teaser_lists(units: pl.DataFrame) -> pl.DataFrame:
             at += 2
         if (at - row - 1) // 2 >= MIN_TEASERS:
             teaser[row + 1 : at] = True
-    if not teaser.any():
-        return units
-    marked = pl.Series(teaser)
-    return units.with_columns(
-        pl.when(marked).then(pl.lit("related")).otherwise(pl.col("pattern")).alias("pattern"),
-        pl.when(marked).then(pl.lit(COMMENT_SCORE)).otherwise(pl.col("score")).alias("score"),
-    )
+    return with_claimed(units, teaser, "related") if teaser.any() else units
