@@ -13,9 +13,13 @@ import os
 from collections.abc import Callable
 from typing import Any
 
+import sys
+
 import numba
 import numpy as np
-from numba import njit
+from llvmlite import ir
+from numba import njit, types
+from numba.extending import intrinsic
 
 
 def cache_folder() -> str:
@@ -54,3 +58,68 @@ def code_point(data: Any, index: int) -> tuple[int, int]:
         (np.int64(lead & 0x07) << 18) | (np.int64(data[index + 1] & 0x3F) << 12)
         | (np.int64(data[index + 2] & 0x3F) << 6) | np.int64(data[index + 3] & 0x3F)
     ), 4
+
+
+def _unaligned_load(bits: int) -> Any:
+    """An intrinsic that reads ``bits // 8`` bytes of a ``uint8`` array from an index, in the
+    machine's order, as one load: numba reads an array byte by byte, and LLVM cannot merge
+    those reads (numba's negative-index wrap sits between them), so a word's XXH3 took 157
+    byte loads."""
+
+    @intrinsic
+    def load(typing_context: Any, data: Any, index: Any) -> Any:
+        def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
+            array = context.make_array(signature.args[0])(context, builder, args[0])
+            pointer = builder.bitcast(builder.gep(array.data, [args[1]]), ir.IntType(bits).as_pointer())
+            value = builder.load(pointer, align=1)
+            return builder.zext(value, ir.IntType(64)) if bits < 64 else value
+
+        return types.uint64(data, index), codegen
+
+    return load
+
+
+_load_u64 = _unaligned_load(64)
+_load_u32 = _unaligned_load(32)
+
+
+LITTLE_ENDIAN = sys.byteorder == "little"
+
+
+@njit(inline="always")
+def read_u64(data: Any, at: int) -> np.uint64:
+    """The 8 bytes ``data[at:at + 8]`` as a little-endian ``uint64``, in one load."""
+    if LITTLE_ENDIAN:
+        return _load_u64(data, at)
+    value = np.uint64(0)
+    for k in range(7, -1, -1):
+        value = (value << np.uint64(8)) | np.uint64(data[at + k])
+    return value
+
+
+@njit(inline="always")
+def read_u32(data: Any, at: int) -> np.uint64:
+    """The 4 bytes ``data[at:at + 4]`` as a little-endian number, in one load."""
+    if LITTLE_ENDIAN:
+        return _load_u32(data, at)
+    return np.uint64(data[at]) | (np.uint64(data[at + 1]) << np.uint64(8)) | (np.uint64(data[at + 2]) << np.uint64(16)) | (np.uint64(data[at + 3]) << np.uint64(24))
+
+
+@intrinsic
+def _copy8(typing_context: Any, source: Any, at: Any, target: Any, to: Any) -> Any:
+    def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
+        word = ir.IntType(64).as_pointer()
+        read = context.make_array(signature.args[0])(context, builder, args[0])
+        written = context.make_array(signature.args[2])(context, builder, args[2])
+        value = builder.load(builder.bitcast(builder.gep(read.data, [args[1]]), word), align=1)
+        builder.store(value, builder.bitcast(builder.gep(written.data, [args[3]]), word), align=1)
+        return context.get_dummy_value()
+
+    return types.none(source, at, target, to), codegen
+
+
+@njit(inline="always")
+def copy8(source: Any, at: int, target: Any, to: int) -> None:
+    """``target[to:to + 8] = source[at:at + 8]`` as one load and one store (both in bounds:
+    the caller checks)."""
+    _copy8(source, at, target, to)

@@ -60,7 +60,7 @@ class CleanConfig:
     spark_master: str | None = None
     """Spark master URL when cleaner starts the session itself (default ``local[workers]``)."""
     driver_edges: int = 50_000_000
-    """Verified edges up to which connected components are found on the driver (scipy); with
+    """Verified edges up to which connected components are found on the driver (union-find); with
     the Spark engine a larger graph is labelled on the cluster (large-star/small-star rounds)."""
     work_dir: str | None = None
     """Where the Spark engine exchanges Parquet files with its executors (default: a temporary

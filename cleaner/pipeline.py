@@ -20,9 +20,7 @@ argument parsing and printing, so everything a user can do there they can do her
 
 from __future__ import annotations
 
-import importlib
 import logging
-import threading
 import time
 from functools import partial
 from typing import Any
@@ -250,13 +248,7 @@ def map_documents(
     engine: Engine,
     progress: Progress | None = None,
 ) -> MappedDocuments:
-    """Read, strip or extract, split and sign every document, in batches on ``engine``.
-
-    This process mostly waits for the workers here, so it imports scipy's graph module (for
-    the clusters stage, 0.14 s) in the background meanwhile.
-    """
-    if config.near_duplicates:
-        threading.Thread(target=importlib.import_module, args=("scipy.sparse.csgraph",), daemon=True).start()
+    """Read, strip or extract, split and sign every document, in batches on ``engine``."""
     read_errors: list[ErrorRow] = []
     info: list[pl.DataFrame] = []
     bands = config.signature_params().bands if config.signatures_needed() else None

@@ -56,18 +56,14 @@ def exact_groups(norm_keys: pl.Series, ranks: np.ndarray) -> pl.DataFrame:
 
 
 def components(n: int, edges: pl.DataFrame) -> np.ndarray:
-    """Connected-component label of each of ``n`` nodes (scipy's union-find on a sparse graph)."""
+    """Connected-component label of each of ``n`` nodes: its component's smallest node
+    (``components.smallest_node_labels``, the labels the Spark engine gives)."""
     if edges.height == 0:
         return np.arange(n, dtype=np.int64)
-    # loaded here: worker processes never need scipy
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
+    # numba loads only where a kernel runs
+    from cleaner.duplicates.components import smallest_node_labels
 
-    a = edges["a"].to_numpy().astype(np.int64)
-    b = edges["b"].to_numpy().astype(np.int64)
-    graph = coo_matrix((np.ones(len(a), dtype=np.int8), (a, b)), shape=(n, n))
-    _, labels = connected_components(graph, directed=False)
-    return labels.astype(np.int64)
+    return smallest_node_labels(n, edges["a"].to_numpy().astype(np.int64), edges["b"].to_numpy().astype(np.int64))
 
 
 ComponentLabels = Callable[[int, pl.DataFrame], np.ndarray]

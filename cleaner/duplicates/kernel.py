@@ -26,7 +26,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, uint64
 
-from cleaner.compiled import code_point, compiled
+from cleaner.compiled import code_point, compiled, copy8, read_u32, read_u64
 from cleaner.duplicates.signatures import FMIX, FOLD_MULTIPLIER, FOLD_SEED
 
 _SHIFT, _M1, _M2 = (uint64(constant) for constant in FMIX)
@@ -122,12 +122,13 @@ def minhash_band_keys(
     """``(paragraphs, bands)`` band keys of the MinHash signatures of each paragraph's shingles.
 
     A paragraph without shingles gets the keys of a signature of all ones (the maximum), as
-    the NumPy definition did; the caller drops them.
+    the NumPy definition did; the caller drops them. Every permutation is computed, even those
+    no band reads (2 of the default 128): 126 in a loop that runs 4 at a time left a tail that
+    cost 8% more than 128.
     """
     n = counts.shape[0]
-    num_perm = a.shape[0]
     keys = np.empty((n, bands), dtype=np.uint64)
-    signature = np.empty(num_perm, dtype=np.uint64)
+    signature = np.empty(a.shape[0], dtype=np.uint64)
     start = 0
     for row in range(n):
         signature[:] = _MAX
@@ -179,19 +180,6 @@ XXH3_COMPILED_BYTES = 128
 
 
 @njit(inline="always")
-def _read64(data: np.ndarray, at: int) -> np.uint64:
-    value = uint64(0)
-    for k in range(7, -1, -1):
-        value = (value << uint64(8)) | uint64(data[at + k])
-    return value
-
-
-@njit(inline="always")
-def _read32(data: np.ndarray, at: int) -> np.uint64:
-    return uint64(data[at]) | (uint64(data[at + 1]) << uint64(8)) | (uint64(data[at + 2]) << uint64(16)) | (uint64(data[at + 3]) << uint64(24))
-
-
-@njit(inline="always")
 def _mul128_fold64(a: np.uint64, b: np.uint64) -> np.uint64:
     a_lo, a_hi, b_lo, b_hi = a & _LOW32, a >> uint64(32), b & _LOW32, b >> uint64(32)
     lo_lo, hi_lo, lo_hi, hi_hi = a_lo * b_lo, a_hi * b_lo, a_lo * b_hi, a_hi * b_hi
@@ -215,10 +203,10 @@ def _xxh3_avalanche(h: np.uint64) -> np.uint64:
 
 @njit(inline="always")
 def _mix16(data: np.ndarray, at: int, secret: np.ndarray, word: int) -> np.uint64:
-    return _mul128_fold64(_read64(data, at) ^ secret[word], _read64(data, at + 8) ^ secret[word + 1])
+    return _mul128_fold64(read_u64(data, at) ^ secret[word], read_u64(data, at + 8) ^ secret[word + 1])
 
 
-@njit
+@njit(inline="always")
 def _xxh3_64(data: np.ndarray, start: int, end: int, secret: np.ndarray) -> np.uint64:
     """XXH3-64 of ``data[start:end]``, 1 to :data:`XXH3_COMPILED_BYTES` bytes (``secret``: :data:`_SECRET_WORDS`)."""
     length = end - start
@@ -234,15 +222,15 @@ def _xxh3_64(data: np.ndarray, start: int, end: int, secret: np.ndarray) -> np.u
         h *= _PRIME64_3
         return h ^ (h >> uint64(32))
     if length <= 8:
-        keyed = (_read32(data, end - 4) + (_read32(data, start) << uint64(32))) ^ _BITFLIP_4_8
+        keyed = (read_u32(data, end - 4) + (read_u32(data, start) << uint64(32))) ^ _BITFLIP_4_8
         keyed ^= _rotl64(keyed, 49) ^ _rotl64(keyed, 24)
         keyed *= _PRIME_MX2
         keyed ^= (keyed >> uint64(35)) + uint64(length)
         keyed *= _PRIME_MX2
         return keyed ^ (keyed >> uint64(28))
     if length <= 16:
-        low = _read64(data, start) ^ _BITFLIP_9_16_LOW
-        high = _read64(data, end - 8) ^ _BITFLIP_9_16_HIGH
+        low = read_u64(data, start) ^ _BITFLIP_9_16_LOW
+        high = read_u64(data, end - 8) ^ _BITFLIP_9_16_HIGH
         swapped = uint64(0)
         for k in range(8):
             swapped = (swapped << uint64(8)) | ((low >> uint64(8 * k)) & uint64(0xFF))
@@ -272,6 +260,11 @@ def xxh3_64(data: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     return hashes
 
 
+_WORD_BYTE, _MARK_BYTE, _NOT_ASCII = 1, 2, 4
+"""Classes of a byte in :func:`scan_tokens`' first pass (bits): an ASCII word character, an
+ASCII sentence mark, a byte of a character beyond ASCII."""
+
+
 @compiled
 def scan_tokens(
     data: np.ndarray, offsets: np.ndarray, is_word: np.ndarray, is_mark: np.ndarray
@@ -285,6 +278,13 @@ def scan_tokens(
     the ``long_words`` (``[word, start, end]`` rows: words over :data:`XXH3_COMPILED_BYTES`
     bytes, for the caller to hash); ``exact_data[exact_offsets[i]:exact_offsets[i + 1]]``
     is paragraph ``i``'s words joined by single spaces.
+
+    Two passes per paragraph. The first finds where words start and end without a branch
+    per byte (a byte's class from a table; a paragraph with a byte beyond ASCII is read again
+    a character at a time): a branch at every word edge was mispredicted often enough to cost
+    half the scan. The second hashes and copies each word, a word of up to 8 bytes as 8 bytes
+    at once (the next word overwrites the surplus). Per 100,000 paragraphs, in batches of
+    8,192 on one core: 0.145 s before, 0.095 s now.
     """
     n = offsets.shape[0] - 1
     total = offsets[n] - offsets[0]
@@ -292,47 +292,75 @@ def scan_tokens(
     word_hashes = np.empty(most, dtype=np.uint64)
     sentence_start = np.empty(most, dtype=np.bool_)
     lengths = np.zeros(n, dtype=np.int64)
-    exact_data = np.empty(total, dtype=np.uint8)
+    exact_data = np.empty(total + 8, dtype=np.uint8)
     exact_offsets = np.zeros(n + 1, dtype=np.int64)
     long_words = np.empty((total // (XXH3_COMPILED_BYTES + 1) + 1, 3), dtype=np.int64)  # as many as there can be: no growing
+    byte_class = np.full(256, _NOT_ASCII, dtype=np.int64)
+    for code in range(128):
+        byte_class[code] = (_WORD_BYTE if is_word[code] else 0) | (_MARK_BYTE if is_mark[code] else 0)
+    longest = 0
+    for row in range(n):
+        longest = max(longest, offsets[row + 1] - offsets[row])
+    edges = np.empty(longest + 2, dtype=np.int64)  # where a paragraph's words start and end, alternately
+    marks_before = np.empty(longest + 2, dtype=np.int64)  # sentence marks before each edge
     n_long = 0
     words = 0
     written = 0
     for row in range(n):
-        index, end = offsets[row], offsets[row + 1]
-        starts_sentence = True
-        first_word = words
-        start = -1
-        while index <= end:
-            if index == end:
-                code, width, word_char = 0, 1, False
-            else:
+        begin, end = offsets[row], offsets[row + 1]
+        inside = 0
+        marks = 0
+        classes = 0
+        n_edges = 0
+        for index in range(begin, end):
+            kind = byte_class[data[index]]
+            in_word = kind & _WORD_BYTE
+            edges[n_edges] = index
+            marks_before[n_edges] = marks
+            n_edges += in_word ^ inside
+            inside = in_word
+            marks += (kind >> 1) & 1
+            classes |= kind
+        if classes & _NOT_ASCII:
+            index = begin
+            inside = 0
+            marks = 0
+            n_edges = 0
+            while index < end:
                 code, width = code_point(data, index)
-                word_char = is_word[code]
-            if word_char:
-                if start < 0:
-                    start = index
-            else:
-                if start >= 0:
-                    if index - start <= XXH3_COMPILED_BYTES:
-                        word_hashes[words] = _xxh3_64(data, start, index, _SECRET_WORDS)
-                    else:
-                        long_words[n_long, 0], long_words[n_long, 1], long_words[n_long, 2] = words, start, index
-                        n_long += 1
-                        word_hashes[words] = 0
-                    sentence_start[words] = starts_sentence
-                    starts_sentence = False
-                    if words > first_word:
-                        exact_data[written] = 32
-                        written += 1
-                    for k in range(start, index):
-                        exact_data[written] = data[k]
-                        written += 1
-                    words += 1
-                    start = -1
+                in_word = 1 if is_word[code] else 0
+                if in_word != inside:
+                    edges[n_edges] = index
+                    marks_before[n_edges] = marks
+                    n_edges += 1
+                    inside = in_word
                 if code < 128 and is_mark[code]:
-                    starts_sentence = True
-            index += width
+                    marks += 1
+                index += width
+        if inside:
+            edges[n_edges] = end
+            n_edges += 1
+        first_word = words
+        for word in range(n_edges >> 1):
+            start, stop = edges[2 * word], edges[2 * word + 1]
+            if stop - start <= XXH3_COMPILED_BYTES:
+                word_hashes[words] = _xxh3_64(data, start, stop, _SECRET_WORDS)
+            else:
+                long_words[n_long, 0], long_words[n_long, 1], long_words[n_long, 2] = words, start, stop
+                n_long += 1
+                word_hashes[words] = 0
+            sentence_start[words] = word == 0 or marks_before[2 * word] != marks_before[2 * word - 1]
+            if word > 0:
+                exact_data[written] = 32
+                written += 1
+            if stop - start <= 8 and start + 8 <= data.shape[0]:
+                copy8(data, start, exact_data, written)
+                written += stop - start
+            else:
+                for k in range(start, stop):
+                    exact_data[written] = data[k]
+                    written += 1
+            words += 1
         lengths[row] = words - first_word
         exact_offsets[row + 1] = written
     return (

@@ -208,7 +208,8 @@ def shingle_hashes(normalized: pl.Series, params: SignatureParams, hashed: Hashe
     lengths = hashed.lengths
     values, counts = kernel.fold_shingles(hashed.word_hashes, lengths, params.shingle_words, params.min_words)
     special: dict[int, np.ndarray] = {}
-    char_rows = np.flatnonzero((lengths <= 2) & (normalized.str.len_chars().fill_null(0).to_numpy() >= 4 * params.char_ngram))
+    few_words = np.flatnonzero(lengths <= 2)  # few: only they can be text written without spaces
+    char_rows = few_words[normalized.gather(few_words).str.len_chars().fill_null(0).to_numpy() >= 4 * params.char_ngram]
     for row in char_rows:
         tokens = _tokens(python_words(normalized[int(row)]), params)
         hashes = np.array([token_hash(t) for t in tokens], dtype=np.uint64)

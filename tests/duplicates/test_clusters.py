@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import polars as pl
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cleaner.duplicates.canonical import assign_canonical
-from cleaner.duplicates.clusters import exact_groups, star_clusters
+from cleaner.duplicates.clusters import components, exact_groups, star_clusters
 from cleaner.duplicates.verify import MatchRule, ShingleSets, verify_pairs
 
 
@@ -38,6 +38,18 @@ def test_verification_scores_and_kinds() -> None:
     assert got[2] == (0.5, 1.0, "near")
     assert got[3] == (0.0, 0.0, None)
     assert got[4] == (0.15, 1.0, None)  # contained, but too short to count
+
+
+@settings(deadline=None)  # the first example may compile the kernel
+@given(st.integers(1, 40), st.lists(st.tuples(st.integers(0, 39), st.integers(0, 39)), max_size=60))
+def test_components_label_each_node_by_the_smallest_node_it_reaches(n: int, pairs: list[tuple[int, int]]) -> None:
+    edges = pl.DataFrame([(a % n, b % n) for a, b in pairs], schema={"a": pl.UInt32, "b": pl.UInt32}, orient="row")
+    reach = {node: {node} for node in range(n)}
+    for a, b in edges.iter_rows():
+        joined = reach[a] | reach[b]
+        for node in joined:
+            reach[node] = joined
+    assert components(n, edges).tolist() == [min(reach[node]) for node in range(n)]
 
 
 def test_clusters_do_not_chain() -> None:
