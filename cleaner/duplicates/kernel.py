@@ -3,13 +3,13 @@
 These loops are the map stage's arithmetic, compiled by numba (a wheel from the package index,
 no compiler on the user's machine). :func:`scan_tokens` reads the normalised paragraphs' UTF-8
 bytes once: their words, each hashed with XXH3-64 as it ends, where sentences start, and the
-words joined for the exact key (0.17 s per 100,000 paragraphs, where Polars' regex extraction,
-polars-hash and the join took 0.55 s). Per paragraph, each shingle is mixed once and then runs
+words joined for the exact key (0.08 s per 100,000 paragraphs in batches of 8,192, where Polars'
+regex extraction, polars-hash and the join took 0.55 s). Per paragraph, each shingle is mixed once and then runs
 through all permutations while the signature stays in the CPU cache; band keys are folded from
 the signature before the next paragraph, so no ``(paragraphs, permutations)`` matrix is ever
 built: shingles, MinHash and band keys from the word hashes took 0.67 s as NumPy array
-operations and take 0.16 s here. ``python benchmarks/dedup.py`` prints the rate from the
-normalised text on one core: about 300,000 paragraphs per second (617,000 from the word hashes).
+operations and take 0.15 s here. ``python benchmarks/dedup.py`` prints the rate from the
+normalised text on one core: about 420,000 paragraphs per second (660,000 from the word hashes).
 
 The functions are compiled once and cached on disk (:func:`cleaner.compiled.cache_folder`). A cold
 compile took 1.2-1.4 s, once per machine and numba version; loading from the cache costs each
