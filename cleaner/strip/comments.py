@@ -84,16 +84,26 @@ def opens_thread(marker: str, following: Sequence[tuple[int, str, bool]]) -> boo
     lines after it (``following``: words, text and whether it is a dateline, up to
     :data:`THREAD_WINDOW` of them) hold comment headers soon and often enough. Text mode and
     the text extracted from HTML share this rule."""
-    if not names_comments(marker):
+    if not names_comments(marker) or not _headers_follow(following[:THREAD_WINDOW]):
         return False
     shape = _shape(marker)
-    if any(_shape(text) == shape for _, text, _ in following[:THREAD_WINDOW]):
-        return False  # "Comments (1)" ... "Comments (7)": each post's counter on a blog's front page
-    headers = [
-        index for index, (n_words, text, dateline) in enumerate(following[:THREAD_WINDOW])
-        if n_words <= HEADER_WORDS and (dateline or _HEADER.search(text))
-    ]
-    return bool(headers) and headers[0] < FIRST_HEADER_WITHIN and len(headers) >= THREAD_HEADERS
+    # "Comments (1)" ... "Comments (7)": each post's counter on a blog's front page
+    return not any(_shape(text) == shape for _, text, _ in following[:THREAD_WINDOW])
+
+
+def _headers_follow(following: Sequence[tuple[int, str, bool]]) -> bool:
+    """Whether the first comment header comes within :data:`FIRST_HEADER_WITHIN` lines and
+    :data:`THREAD_HEADERS` of them within the window; it stops as soon as that is settled
+    (reading all 40 lines under every marker cost 4% of the stripping time)."""
+    found = 0
+    for index, (n_words, text, dateline) in enumerate(following):
+        if found == 0 and index >= FIRST_HEADER_WITHIN:
+            return False
+        if n_words <= HEADER_WORDS and (dateline or _HEADER.search(text)):
+            found += 1
+            if found >= THREAD_HEADERS:
+                return True
+    return False
 
 
 def _shape(line: str) -> str:
