@@ -12,16 +12,20 @@ from cleaner.duplicates.clusters import components, exact_groups, star_clusters
 from cleaner.duplicates.verify import MatchRule, ShingleSets, verify_pairs
 
 
+@settings(deadline=None)  # the first example may compile the kernels
 @given(
     st.lists(st.lists(st.lists(st.integers(0, 2**64 - 1), max_size=4), min_size=1, max_size=5), min_size=1, max_size=5),
     st.data(),
 )
-def test_shingle_sets_gather_across_chunks_in_order(chunks: list[list[list[int]]], data: st.DataObject) -> None:
+def test_shingle_sets_gather_and_intersect_across_chunks_in_order(chunks: list[list[list[int]]], data: st.DataObject) -> None:
     lists = pl.concat([pl.Series("s", chunk, dtype=pl.List(pl.UInt64)) for chunk in chunks], rechunk=False)
     rows = np.array(data.draw(st.lists(st.integers(0, len(lists) - 1), max_size=8)), dtype=np.int64)
     rids = np.array(data.draw(st.lists(st.integers(0, max(len(rows) - 1, 0)), max_size=10 if len(rows) else 0)), dtype=np.int64)
+    lists = pl.concat([chunk.list.unique(maintain_order=True) for chunk in lists.get_chunks()], rechunk=False)
     sets = ShingleSets.for_rows(lists, rows)
     assert sets.gather(rids).to_list() == lists.gather(rows[rids]).to_list()
+    intersections = [len(set(lists[int(rows[x])]) & set(lists[int(rows[y])])) for x, y in zip(rids, rids[::-1])]
+    assert sets.shared(rids, rids[::-1]).tolist() == intersections
 
 
 def _shingles(rows: dict[int, list[int]]) -> ShingleSets:
