@@ -116,12 +116,17 @@ def too_large(limit: int) -> str:
     return f"larger than the limit of {limit:,} bytes per document (decompressed); --max-document-bytes raises it"
 
 
+READ_BUFFER = 1 << 16
+"""Bytes read from a file at a time: lines of JSON are read one by one, and with Python's
+8 KB default a 290 MB file took 0.13 s of reading calls instead of 0.07 s."""
+
+
 def open_text_stream(item: InputFile) -> IO[bytes]:
     """The file's bytes as a stream, decompressed (standard input for ``-``)."""
     if item.path == STDIN:
         return sys.stdin.buffer
     try:
         # gzip.open owns the file it opens, so closing the stream closes the file too
-        return gzip.open(item.path, "rb") if item.compressed else open(item.path, "rb")  # type: ignore[return-value]
+        return gzip.open(item.path, "rb") if item.compressed else open(item.path, "rb", buffering=READ_BUFFER)  # type: ignore[return-value]
     except OSError as exc:
         raise InputError(f"cannot read file: {exc.strerror or exc}") from exc
