@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import polars as pl
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from hypothesis import given, settings
@@ -18,11 +19,11 @@ from cleaner.tables.spill import WORK_PREFIX, SpillTable, WorkFolder, remove_aba
 ROWS = pl.Schema({"id": pl.Int64, "text": pl.String})
 
 
-@settings(max_examples=40, deadline=None)
-@given(st.lists(st.integers(0, 12), max_size=8), st.integers(1, 5), st.sampled_from([0, 2**30]))
-def test_row_groups_do_not_depend_on_how_rows_arrive(sizes: list[int], group: int, memory_bytes: int) -> None:
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(0, 12), max_size=8), st.integers(1, 5), st.sampled_from([0, 2**30]), st.booleans())
+def test_row_groups_do_not_depend_on_how_rows_arrive(sizes: list[int], group: int, memory_bytes: int, intermediate: bool) -> None:
     folder = WorkFolder()
-    table = SpillTable(folder, "rows", ROWS, row_group_rows=group, memory_bytes=memory_bytes)
+    table = SpillTable(folder, "rows", ROWS, row_group_rows=group, memory_bytes=memory_bytes, intermediate=intermediate)
     start = 0
     for size in sizes:
         table.append(pl.DataFrame({"id": range(start, start + size), "text": [f"t{i}" for i in range(start, start + size)]}, schema=ROWS))
@@ -30,13 +31,28 @@ def test_row_groups_do_not_depend_on_how_rows_arrive(sizes: list[int], group: in
     table.close()
     expected = [group] * (start // group) + ([start % group] if start % group else [])
     assert table.spilled == (memory_bytes == 0 and start > 0)
-    if table.spilled:
+    if table.spilled and intermediate:  # an Arrow IPC file, a record batch per piece
+        batches = pa.ipc.open_file(table.path)
+        assert [batches.get_batch(i).num_rows for i in range(batches.num_record_batches)] == expected
+    elif table.spilled:
         source = pq.ParquetFile(table.path)
         assert [source.metadata.row_group(i).num_rows for i in range(source.num_row_groups)] == expected
     assert table.row_group_sizes() == expected
+    assert table.column("text").to_list() == [f"t{i}" for i in range(start)]
     assert [table.piece(i).height for i in range(len(expected))] == expected
     assert [row for piece in table.pieces() for row in piece["id"].to_list()] == list(range(start))
     assert table.frame()["id"].to_list() == list(range(start)) and table.rows == start
+
+
+@pytest.mark.parametrize("memory_bytes", [0, 2**30])
+def test_an_intermediate_table_is_written_out_as_parquet(tmp_path: Path, memory_bytes: int) -> None:
+    table = SpillTable(WorkFolder(), "rows", ROWS, row_group_rows=2, intermediate=True, memory_bytes=memory_bytes)
+    table.append(pl.DataFrame({"id": [1, 2, 3], "text": ["a", None, "c"]}, schema=ROWS))
+    table.write_to(tmp_path / "rows.parquet", "parquet", {"cleaner.version": "x"})
+    assert table.spilled == (memory_bytes == 0)
+    written = pq.ParquetFile(tmp_path / "rows.parquet")
+    assert written.metadata.metadata[b"cleaner.version"] == b"x" and written.num_row_groups == 2
+    assert pl.read_parquet(tmp_path / "rows.parquet").equals(table.frame())
 
 
 @pytest.mark.parametrize("memory_bytes", [0, 2**30])
