@@ -1,5 +1,6 @@
 """numba's compiler set up once for every kernel of cleaner (compiled on first use, cached on
-disk), and the helpers the kernels share.
+disk), and the helpers the kernels share: UTF-8 decoding, and reads and copies of 4 or 8 bytes
+of a byte array as one machine load (numba has no unaligned load of its own).
 
 numba is a wheel from the package index (no compiler on the user's machine). A kernel is
 compiled once per machine and numba version and loaded from :func:`cache_folder` after; the
@@ -10,10 +11,9 @@ none (``cleaner --help``, a small ``strip_text``) does not pay numba's 0.15 s im
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable
 from typing import Any
-
-import sys
 
 import numba
 import numpy as np

@@ -88,8 +88,8 @@ def _sorted_unique(values: np.ndarray) -> np.ndarray:
 
 BAND_THREADS = 2
 """Bands whose buckets are found at once, on threads (NumPy's sorts and array operations
-release the GIL): candidates of a 1,000,000-paragraph run took 2.4 s one band at a time. At
-most this many bands, and their pairs, are in memory beside the merged pairs."""
+release the GIL): candidates of a 1,000,000-paragraph run took 2.4 s one band at a time, and
+1.7-2.0 s so. At most this many bands, and their pairs, are in memory beside the merged pairs."""
 
 _BANDS_PER_MERGE = 4
 """Pairs of this many bands are gathered before repeats are removed: most true pairs share
@@ -100,7 +100,8 @@ def candidate_pairs(bands: BandSource, anchors: pl.Series, rows: np.ndarray, max
     """All candidate pairs of representatives, from band keys (band by band) and sentence anchors.
 
     ``bands`` and ``anchors`` hold the keys of a set of paragraphs; representative ``rid`` is
-    paragraph ``rows[rid]``. Only :data:`BAND_THREADS` bands of the representatives are in memory at a time.
+    paragraph ``rows[rid]``. Only :data:`BAND_THREADS` bands of the representatives are in
+    memory at a time.
     """
     rids = np.arange(len(rows), dtype=np.uint64)
     with_bands = bands.has_bands[rows]

@@ -3,8 +3,9 @@
 scipy's ``connected_components`` did this before; importing ``scipy.sparse.csgraph`` cost
 0.26 s of CPU per run (scipy 1.17 loads ``numpy.f2py`` through its array-API layer), taken in a
 background thread that held the GIL while the map threads needed it. The loop below labels
-the graph of a 100,000-paragraph run in under a millisecond, and every component is labelled
-by its smallest node, as the Spark engine's large-star/small-star rounds label it.
+a graph of 100,000 nodes and 60,000 edges in about a millisecond (1,000,000 and 700,000: 25 ms),
+and every component is labelled by its smallest node, as the Spark engine's
+large-star/small-star rounds label it.
 """
 
 from __future__ import annotations
