@@ -280,15 +280,16 @@ def scan_tokens(
     is paragraph ``i``'s words joined by single spaces.
 
     Two passes per paragraph. The first finds where words start and end without a branch at
-    each word edge (a byte's class from a table; a character beyond ASCII decided at its first
-    byte, the bytes that continue it changing nothing): a branch at every edge was mispredicted
-    often enough to cost half the scan. The second hashes and copies each word, a word of up
-    to 8 bytes as 8 bytes at once (the next word overwrites the surplus); every read of a
-    word's bytes is one load (``compiled.read_u64``). In batches of 8,192 on one core, before
-    and now: 100,000 generated English paragraphs 126 -> 79 ms; extraction-dev's 113,605
-    distinct lines (a third beyond ASCII) 46 -> 31 ms; those beyond ASCII alone 29 -> 20 ms.
-    Reading a paragraph with a byte beyond ASCII a second time, decoding each character as
-    before, was 19% slower than before on those.
+    each word edge, from a byte's class in a table; a paragraph with a byte beyond ASCII is
+    read again, each such character decided at its first byte (the bytes that continue it
+    change nothing). A branch at every edge was mispredicted often enough to cost half the
+    scan. The second hashes and copies each word, a word of up to 8 bytes as 8 bytes at once
+    (the next word overwrites the surplus); every read of a word's bytes is one load
+    (``compiled.read_u64``). In batches of 8,192 on one core, before and now: 100,000 generated
+    English paragraphs 124 -> 69 ms; extraction-dev's 113,605 distinct lines (a third beyond
+    ASCII) 43 -> 35 ms; those beyond ASCII alone 30 -> 26 ms. Deciding every byte's class in
+    one pass was faster beyond ASCII (20 ms) and slower on English (82 ms); reading a paragraph
+    beyond ASCII again a character at a time, as before, was slower than before there (34 ms).
     """
     n = offsets.shape[0] - 1
     total = offsets[n] - offsets[0]
@@ -314,18 +315,32 @@ def scan_tokens(
         begin, end = offsets[row], offsets[row + 1]
         inside = 0
         marks = 0
+        classes = 0
         n_edges = 0
         for index in range(begin, end):
             kind = byte_class[data[index]]
-            if kind & _NOT_ASCII:  # the bytes that continue a character change nothing
-                in_word = (1 if is_word[code_point(data, index)[0]] else 0) if data[index] >= 0xC0 else inside
-            else:
-                in_word = kind & _WORD_BYTE
+            in_word = kind & _WORD_BYTE
             edges[n_edges] = index
             marks_before[n_edges] = marks
             n_edges += in_word ^ inside
             inside = in_word
             marks += (kind >> 1) & 1
+            classes |= kind
+        if classes & _NOT_ASCII:  # read again, a character beyond ASCII decoded at its first byte
+            inside = 0
+            marks = 0
+            n_edges = 0
+            for index in range(begin, end):
+                kind = byte_class[data[index]]
+                if kind & _NOT_ASCII:  # the bytes that continue a character change nothing
+                    in_word = (1 if is_word[code_point(data, index)[0]] else 0) if data[index] >= 0xC0 else inside
+                else:
+                    in_word = kind & _WORD_BYTE
+                edges[n_edges] = index
+                marks_before[n_edges] = marks
+                n_edges += in_word ^ inside
+                inside = in_word
+                marks += (kind >> 1) & 1
         if inside:
             edges[n_edges] = end
             n_edges += 1
