@@ -265,6 +265,35 @@ _WORD_BYTE, _MARK_BYTE, _NOT_ASCII = 1, 2, 4
 ASCII sentence mark, a byte of a character beyond ASCII."""
 
 
+@njit(inline="always")
+def _word_edges(
+    data: np.ndarray, begin: int, end: int, byte_class: np.ndarray, is_word: np.ndarray,
+    edges: np.ndarray, marks_before: np.ndarray, beyond_ascii: bool,
+) -> tuple[int, int, int]:
+    """Where the words of ``data[begin:end]`` start and end (``edges``, alternately, with the
+    sentence marks seen before each), as ``(edges found, inside a word at the end, the byte
+    classes met)``. Without ``beyond_ascii`` every byte is read as ASCII; with it, a character
+    beyond ASCII is decided at its first byte and the bytes that continue it change nothing.
+    No branch at a word edge either way (inlined, so each call site keeps its one loop)."""
+    inside = 0
+    marks = 0
+    classes = 0
+    n_edges = 0
+    for index in range(begin, end):
+        kind = byte_class[data[index]]
+        if beyond_ascii and kind & _NOT_ASCII:
+            in_word = (1 if is_word[code_point(data, index)[0]] else 0) if data[index] >= 0xC0 else inside
+        else:
+            in_word = kind & _WORD_BYTE
+        edges[n_edges] = index
+        marks_before[n_edges] = marks
+        n_edges += in_word ^ inside
+        inside = in_word
+        marks += (kind >> 1) & 1
+        classes |= kind
+    return n_edges, inside, classes
+
+
 @compiled
 def scan_tokens(
     data: np.ndarray, offsets: np.ndarray, is_word: np.ndarray, is_mark: np.ndarray
@@ -313,34 +342,9 @@ def scan_tokens(
     written = 0
     for row in range(n):
         begin, end = offsets[row], offsets[row + 1]
-        inside = 0
-        marks = 0
-        classes = 0
-        n_edges = 0
-        for index in range(begin, end):
-            kind = byte_class[data[index]]
-            in_word = kind & _WORD_BYTE
-            edges[n_edges] = index
-            marks_before[n_edges] = marks
-            n_edges += in_word ^ inside
-            inside = in_word
-            marks += (kind >> 1) & 1
-            classes |= kind
-        if classes & _NOT_ASCII:  # read again, a character beyond ASCII decoded at its first byte
-            inside = 0
-            marks = 0
-            n_edges = 0
-            for index in range(begin, end):
-                kind = byte_class[data[index]]
-                if kind & _NOT_ASCII:  # the bytes that continue a character change nothing
-                    in_word = (1 if is_word[code_point(data, index)[0]] else 0) if data[index] >= 0xC0 else inside
-                else:
-                    in_word = kind & _WORD_BYTE
-                edges[n_edges] = index
-                marks_before[n_edges] = marks
-                n_edges += in_word ^ inside
-                inside = in_word
-                marks += (kind >> 1) & 1
+        n_edges, inside, classes = _word_edges(data, begin, end, byte_class, is_word, edges, marks_before, False)
+        if classes & _NOT_ASCII:  # read again, a character beyond ASCII decided at its first byte
+            n_edges, inside, classes = _word_edges(data, begin, end, byte_class, is_word, edges, marks_before, True)
         if inside:
             edges[n_edges] = end
             n_edges += 1
