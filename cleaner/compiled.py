@@ -60,6 +60,11 @@ def code_point(data: Any, index: int) -> tuple[int, int]:
     ), 4
 
 
+def _contiguous_bytes(array_type: Any) -> bool:
+    """Whether a numba type is a C-contiguous array of bytes, the only kind the loads take."""
+    return isinstance(array_type, types.Array) and array_type.dtype == types.uint8 and array_type.layout == "C"
+
+
 def _unaligned_load(bits: int) -> Any:
     """An intrinsic that reads ``bits // 8`` bytes of a ``uint8`` array from an index, in the
     machine's order, as one load: numba reads an array byte by byte, and LLVM cannot merge
@@ -68,6 +73,9 @@ def _unaligned_load(bits: int) -> Any:
 
     @intrinsic
     def load(typing_context: Any, data: Any, index: Any) -> Any:
+        if not _contiguous_bytes(data):
+            return None  # the pointer arithmetic below ignores strides
+
         def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
             array = context.make_array(signature.args[0])(context, builder, args[0])
             pointer = builder.bitcast(builder.gep(array.data, [args[1]]), ir.IntType(bits).as_pointer())
@@ -107,6 +115,9 @@ def read_u32(data: Any, at: int) -> np.uint64:
 
 @intrinsic
 def _copy8(typing_context: Any, source: Any, at: Any, target: Any, to: Any) -> Any:
+    if not (_contiguous_bytes(source) and _contiguous_bytes(target)):
+        return None
+
     def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
         word = ir.IntType(64).as_pointer()
         read = context.make_array(signature.args[0])(context, builder, args[0])
