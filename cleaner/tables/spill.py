@@ -4,8 +4,9 @@ Deduplication needs, per paragraph, only small columns (ids, normalised key, siz
 distinct normalised text, its shingle set and sentence anchors. The text is needed again only
 when the output is written, and LSH band keys only one band at a time. So the map stage
 appends text, band keys and shingle sets to files here as batches arrive and they are read
-back a piece at a time: peak memory follows the paragraphs' keys and the distinct shingle sets, not
-the text (10M paragraphs: 21.0 GB held in memory before, see the README for today's figure).
+back a piece at a time: peak memory follows the paragraphs' keys and the distinct shingle
+sets, not the text (10M paragraphs: 21.0 GB held in memory before, see the README for today's
+figure).
 """
 
 from __future__ import annotations
@@ -140,10 +141,10 @@ class SpillTable:
     Output tables are written as the output wants them (zstd, statistics, the run's
     ``metadata``), so that writing the output is a file copy. Intermediate files
     (``intermediate=True``: text, band keys and shingle sets, read back by the run itself) are
-    Arrow IPC files, one record batch per piece: no encoding on the
-    way out and no decoding on the way in. As plain Parquet (no compression, dictionary or
-    statistics), loading the shingle sets of the paired texts of 1,000,000 paragraphs took
-    1.6-1.8 s, and 0.6 s so; the whole run went from 23.2-23.4 s to 21.6-22.6 s.
+    Arrow IPC files, one record batch per piece: no encoding on the way out and no decoding on
+    the way in. As plain Parquet (no compression, dictionary or statistics), loading the
+    shingle sets of the paired texts of 1,000,000 paragraphs took 1.6-1.8 s, and 0.6 s so; the
+    whole run went from 23.2-23.4 s to 21.6-22.6 s.
     """
 
     def __init__(
