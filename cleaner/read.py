@@ -461,38 +461,30 @@ def _field_paths(spec: str) -> tuple[tuple[str, ...], ...]:
     return tuple(tuple(name.strip().split(".")) for name in spec.split(","))
 
 
-def _lookups(record: Mapping[str, Any], spec: str) -> Iterator[Any]:
-    """What each name of a field option finds in a record, in order (``_MISSING`` where a
-    name is absent): ``body,text`` is two names, ``doc.content`` walks into nested objects."""
-    for path in _field_paths(spec):
-        value: Any = record
-        for part in path:
-            value = value.get(part, _MISSING) if isinstance(value, Mapping) else _MISSING
-            if value is _MISSING:
-                break
-        yield value
+def _walk(record: Mapping[str, Any], path: tuple[str, ...]) -> Any:
+    """What one name of a field option finds in a record (``_MISSING`` where it is absent):
+    ``doc.content`` walks into nested objects."""
+    value: Any = record
+    for part in path:
+        value = value.get(part, _MISSING) if isinstance(value, Mapping) else _MISSING
+        if value is _MISSING:
+            break
+    return value
 
 
 def field_value(record: Mapping[str, Any], spec: str) -> Any:
-    """The first value the names of a field option find (``None`` and blank text skipped).
-    Called 8 times a record: a plain name is looked up without walking a path."""
+    """The first value the names of a field option (``body,text`` is two names) find, ``None``
+    and blank text skipped. Called 8 times a record: a plain name is one lookup."""
     for path in _field_paths(spec):
-        if len(path) == 1:
-            value = record.get(path[0])
-        else:
-            value = record
-            for part in path:
-                value = value.get(part) if isinstance(value, Mapping) else None
-                if value is None:
-                    break
-        if value is not None and (not isinstance(value, str) or value.strip()):
+        value = record.get(path[0]) if len(path) == 1 else _walk(record, path)
+        if value is not _MISSING and value is not None and (not isinstance(value, str) or value.strip()):
             return value
     return None
 
 
 def _found(record: Mapping[str, Any], spec: str) -> bool:
     """Whether the record has a field the option names (even an empty one)."""
-    return any(value is not _MISSING for value in _lookups(record, spec))
+    return any(_walk(record, path) is not _MISSING for path in _field_paths(spec))
 
 
 def _suggestion(record: Mapping[str, Any]) -> str:

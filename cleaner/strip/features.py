@@ -59,8 +59,6 @@ _BYLINE_WORD = (
 )
 _BYLINE = re.compile(_BYLINE_WORD + r"(?P<name>[^\W\d][^|]{1,120}?)\s*$", re.I)
 
-
-
 _CO_AUTHORS = re.compile(r"\s(?:and|und|et|y|e|en|och|og|i)\s|&", re.I)
 """A byline that names several people ("A, B and C") keeps its commas."""
 
