@@ -1,5 +1,5 @@
-"""The ``cleaner`` command and ``python -m cleaner``: Polars' allocator set up for a whole run,
-then the command line (``cleaner.cli``)."""
+"""The ``cleaner`` command and ``python -m cleaner``: Polars' allocator and numba's start set up
+for a whole run, then the command line (``cleaner.cli``)."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ settings: ``import cleaner`` changes nothing."""
 def main() -> None:
     """Console-script entry point."""
     os.environ.setdefault("_RJEM_MALLOC_CONF", POLARS_ALLOCATOR)
+    os.environ["_CLEANER_COMMAND_PROCESS"] = "1"  # cleaner.compiled.COMMAND_PROCESS: no BLAS probe
     from cleaner.cli import main as command_line
 
     command_line()

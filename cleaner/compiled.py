@@ -21,12 +21,41 @@ from llvmlite import ir
 from numba import njit, types
 from numba.extending import intrinsic
 
+from cleaner.once import user_cache_folder
+
+COMMAND_PROCESS = "_CLEANER_COMMAND_PROCESS"
+"""Set (to ``1``) by the ``cleaner`` command for its own process and the workers it starts
+(:func:`cleaner.__main__.main`): processes that run no numba code but cleaner's."""
+
+
+def _load_numba_without_blas_probe() -> None:
+    """Load numba's array support telling it that scipy has no BLAS.
+
+    On loading it, numba imports ``scipy.linalg.cython_blas`` to learn whether ``np.dot`` and
+    the like can compile. scipy 1.17 then imports ``scipy.linalg`` and, through its array-API
+    layer, ``numpy.f2py``: 0.10-0.13 s of every run's 2.7 s on 100,000 paragraphs, on the path
+    to the first batch's signatures (``-X importtime``). No kernel of cleaner uses linear
+    algebra, so a process that runs no other numba code skips the probe. ``scipy.linalg``
+    itself still imports normally afterwards; only numba's linear algebra stays unavailable in
+    that process. A library caller's process is left as it is.
+    """
+    if "numba.np.arraymath" in sys.modules or "scipy.linalg.cython_blas" in sys.modules:
+        return
+    sys.modules["scipy.linalg.cython_blas"] = None  # type: ignore[assignment]
+    try:
+        import numba.np.arraymath  # noqa: F401
+    finally:
+        del sys.modules["scipy.linalg.cython_blas"]
+
+
+if os.environ.get(COMMAND_PROCESS) == "1":
+    _load_numba_without_blas_probe()
+
 
 def cache_folder() -> str:
     """Where the compiled kernels are kept: cleaner's folder in the user's cache
     (``$XDG_CACHE_HOME`` or ``~/.cache``), unless ``NUMBA_CACHE_DIR`` names another."""
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return numba.config.CACHE_DIR or os.path.join(base, "cleaner", "numba")
+    return numba.config.CACHE_DIR or str(user_cache_folder() / "numba")
 
 
 def compiled(function: Callable[..., Any]) -> Any:

@@ -203,7 +203,7 @@ def lists_from_flat(name: str, counts: np.ndarray, values: np.ndarray) -> pl.Ser
     """A ``list[u64]`` Series from flat values and a count per row, without a Python loop."""
     offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
     array = pa.LargeListArray.from_arrays(_arrow_view(offsets, pa.int64()), _arrow_view(values.astype(np.uint64, copy=False), pa.uint64()))
-    return pl.Series(name, pl.from_arrow(array)).cast(pl.List(pl.UInt64))
+    return series_from_arrow(name, array).cast(pl.List(pl.UInt64))
 
 
 def flat_from_lists(lists: pl.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -220,12 +220,47 @@ def _arrow_view(values: np.ndarray, arrow_type: pa.DataType) -> pa.Array:
     return pa.Array.from_buffers(arrow_type, len(contiguous), [None, pa.py_buffer(contiguous)])
 
 
+class _ArrowStream:
+    """A chunked Arrow object seen only through the Arrow PyCapsule interface."""
+
+    def __init__(self, data: pa.ChunkedArray | pa.RecordBatch | pa.Table) -> None:
+        self._data = data
+
+    def __arrow_c_stream__(self, requested_schema: object = None) -> object:
+        return self._data.__arrow_c_stream__(requested_schema)
+
+
+class _ArrowArray:
+    """An Arrow array seen only through the Arrow PyCapsule interface."""
+
+    def __init__(self, data: pa.Array) -> None:
+        self._data = data
+
+    def __arrow_c_array__(self, requested_schema: object = None) -> object:
+        return self._data.__arrow_c_array__(requested_schema)
+
+
+def frame_from_arrow(data: pa.RecordBatch | pa.Table) -> pl.DataFrame:
+    """``pl.from_arrow(data)`` (one chunk), taken in through the Arrow C stream interface.
+
+    ``pl.from_arrow`` imports ``pyarrow.compute`` (0.05 s, once per process) in case the data
+    has dictionary columns to cast; cleaner's tables have none."""
+    return pl.DataFrame(_ArrowStream(data)).rechunk()
+
+
+def series_from_arrow(name: str, data: pa.Array | pa.ChunkedArray) -> pl.Series:
+    """:func:`frame_from_arrow` for one column, named ``name``."""
+    wrapped = _ArrowArray(data) if isinstance(data, pa.Array) else _ArrowStream(data)
+    return pl.Series(wrapped).rechunk().alias(name)
+
+
 def utf8_buffers(lines: pl.Series) -> tuple[np.ndarray, np.ndarray]:
     """``(data, offsets)``: the UTF-8 bytes of ``lines`` (nulls as empty lines) and where each starts."""
     array = lines.fill_null("").to_arrow()
     if isinstance(array, pa.ChunkedArray):
         array = pa.concat_arrays(array.chunks) if array.num_chunks != 1 else array.chunk(0)
-    array = array.cast(pa.large_string())
+    if array.type != pa.large_string():
+        array = array.cast(pa.large_string())  # imports pyarrow.compute (0.05 s): only when needed
     _, offset_buffer, data_buffer = array.buffers()
     offsets = np.frombuffer(offset_buffer, dtype=np.int64)[array.offset : array.offset + len(array) + 1]
     data = np.frombuffer(data_buffer, dtype=np.uint8) if data_buffer is not None else np.zeros(0, dtype=np.uint8)

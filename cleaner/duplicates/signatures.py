@@ -35,7 +35,12 @@ import xxhash
 
 from cleaner.normalize import SENTENCE_MARKS, word_characters
 from cleaner.normalize import words as python_words
-from cleaner.schemas import flat_from_lists, lists_from_flat, utf8_buffers
+from cleaner.schemas import (
+    flat_from_lists,
+    lists_from_flat,
+    series_from_arrow,
+    utf8_buffers,
+)
 
 SCHEME = "affine64"
 FOLD_SEED = np.uint64(0x243F6A8885A308D3)
@@ -184,8 +189,8 @@ def scan_tokens(normalized: pl.Series) -> ScannedTokens:
     )
     for word, start, end in long_words.tolist():
         word_hashes[word] = xxhash.xxh3_64_intdigest(data[start:end].tobytes())
-    joined_words = pl.Series(
-        "joined_words", pa.LargeStringArray.from_buffers(len(lengths), pa.py_buffer(joined_offsets), pa.py_buffer(joined)), dtype=pl.String
+    joined_words = series_from_arrow(
+        "joined_words", pa.LargeStringArray.from_buffers(len(lengths), pa.py_buffer(joined_offsets), pa.py_buffer(joined))
     )
     return ScannedTokens(HashedTokens(word_hashes, lengths, sentence_start), joined_words)
 
