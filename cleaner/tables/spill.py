@@ -17,7 +17,9 @@ import shutil
 import tempfile
 import time
 import weakref
+from collections import deque
 from collections.abc import Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import polars as pl
@@ -123,6 +125,8 @@ def arrow_schema(schema: pl.Schema) -> pa.Schema:
 OUTPUT_ROW_GROUP_ROWS = 100_000
 """Rows per Parquet row group of the output tables: large enough for fast scans, small enough
 to read one at a time."""
+WRITES_IN_FLIGHT = 2
+"""Pieces of one table that may wait for its writer thread (:meth:`SpillTable._write_behind`)."""
 IN_MEMORY_BYTES = 64 * 2**20
 """A table stays in memory until it holds this many bytes, then goes to disk: runs of up to a
 few hundred thousand paragraphs never write or read back an intermediate file."""
@@ -171,6 +175,8 @@ class SpillTable:
             self.path = self.path.with_suffix(".arrow")
         self._options = {"compression": "zstd"}
         self._writer: pq.ParquetWriter | pa.ipc.RecordBatchFileWriter | None = None
+        self._writing: ThreadPoolExecutor | None = None
+        self._in_flight: deque[Future[None]] = deque()
         self._on_disk = False
         self._closed = False
         self._pending: list[pl.DataFrame] = []
@@ -208,9 +214,33 @@ class SpillTable:
             return
         pending = pl.concat(self._pending, rechunk=True)
         full = pending.height if final else pending.height - pending.height % self.row_group_rows
-        _write_groups(self._writer, pending.slice(0, full), self.row_group_rows, self._arrow)
+        self._write_behind(pending.slice(0, full))
         rest = pending.slice(full)
         self._pending, self._pending_rows = ([rest] if rest.height else []), rest.height
+
+    def _write_behind(self, rows: pl.DataFrame) -> None:
+        """Encode and write ``rows`` on this table's own writer thread, in order, while the
+        caller goes on (pyarrow encodes and compresses without the GIL).
+
+        Assembling the output of 1,000,000 paragraphs spent 4 s of the run's 21 s in the main
+        thread encoding the three text-carrying tables one after the other (zstd on 0.9 GB of
+        text), with the second core idle. At most :data:`WRITES_IN_FLIGHT` pieces wait, so
+        memory stays bounded; an error in a write is raised by the next append or ``close``."""
+        while len(self._in_flight) >= WRITES_IN_FLIGHT:
+            self._in_flight.popleft().result()
+        if self._writing is None:
+            self._writing = ThreadPoolExecutor(1, thread_name_prefix=f"cleaner-write-{self.path.stem}")
+        self._in_flight.append(self._writing.submit(_write_groups, self._writer, rows, self.row_group_rows, self._arrow))
+
+    def _writes_done(self) -> None:
+        try:
+            while self._in_flight:
+                self._in_flight.popleft().result()
+        finally:
+            self._in_flight.clear()
+            if self._writing is not None:
+                self._writing.shutdown(wait=True)
+                self._writing = None
 
     def close(self) -> None:
         """Finish the table; further ``append`` calls are errors."""
@@ -218,7 +248,10 @@ class SpillTable:
             return
         self._closed = True
         if self._writer is not None:
-            self._flush(final=True)
+            try:
+                self._flush(final=True)
+            finally:
+                self._writes_done()
             self._writer.close()
             self._writer = None
             return
@@ -249,8 +282,8 @@ class SpillTable:
         if self._cache is not None:
             return self._cache.slice(group * self.row_group_rows, self.row_group_rows)
         if self.intermediate:
-            return pl.from_arrow(self._batches().get_batch(group)).cast(self.schema)  # type: ignore[union-attr]
-        return pl.from_arrow(pq.ParquetFile(self.path).read_row_group(group)).cast(self.schema)  # type: ignore[union-attr]
+            return schemas.frame_from_arrow(self._batches().get_batch(group)).cast(self.schema)
+        return schemas.frame_from_arrow(pq.ParquetFile(self.path).read_row_group(group)).cast(self.schema)
 
     def pieces(self) -> Iterator[pl.DataFrame]:
         """The rows in order, one row group at a time."""
@@ -264,7 +297,7 @@ class SpillTable:
             if not self.rows:
                 self._cache = schemas.empty(self.schema)
             elif self.intermediate:
-                self._cache = pl.from_arrow(self._batches().read_all()).cast(self.schema)  # type: ignore[union-attr]
+                self._cache = schemas.frame_from_arrow(self._batches().read_all()).cast(self.schema)
             else:
                 self._cache = pl.read_parquet(self.path).cast(self.schema)
         return self._cache
@@ -275,7 +308,7 @@ class SpillTable:
         if not self._on_disk or self._cache is not None:
             return self.frame()[name]
         if self.intermediate:
-            return pl.from_arrow(self._batches().read_all().column(name)).cast(self.schema[name]).alias(name)  # type: ignore[union-attr]
+            return schemas.series_from_arrow(name, self._batches().read_all().column(name)).cast(self.schema[name])
         return pl.read_parquet(self.path, columns=[name]).cast({name: self.schema[name]}).to_series()
 
     def write_to(self, path: Path, output_format: str, metadata: Mapping[str, str] | None = None) -> None:
