@@ -150,8 +150,11 @@ def duplicate_documents(paragraphs: pl.DataFrame, documents: pl.DataFrame, ratio
     Paragraphs carried by more than :data:`WIDELY_SHARED_DOCUMENTS` documents are left out
     of the evidence, on both sides of the ratio: see there.
     """
+    from cleaner.duplicates.pairs import ordered_pairs
+
     counts = paragraphs.group_by("doc_id").agg(pl.len().alias("n"))
     has_date = pl.col("date").str.contains(ISO_DATE).fill_null(False)
+    # a document's code is its place in the document order, so "E ranks before D" is "E < D"
     ranks = (
         documents.select("doc_id", "date")
         .join(counts, on="doc_id", how="left")
@@ -161,46 +164,39 @@ def duplicate_documents(paragraphs: pl.DataFrame, documents: pl.DataFrame, ratio
             (-pl.col("n").fill_null(0).cast(pl.Int64)).alias("_neg_n"),
         )
         .sort(["_undated", "_date", "_neg_n", "doc_id"])
-        .with_row_index("rank")
-        .select("doc_id", "n", "rank")
+        .unique("doc_id", keep="first", maintain_order=True)
+        .with_row_index("doc")
+        .select("doc_id", "doc", pl.col("n").fill_null(0))
     )
-    # documents and clusters as dense integer codes (doc codes keep doc_id order): the
-    # self-join emits a row per pair of documents sharing a cluster, and ints keep it small
-    presence = (
-        paragraphs.select("doc_id", "cluster_id")
-        .unique()
-        .with_columns(
-            pl.col("doc_id").rank("dense").cast(pl.UInt32).alias("doc"),
-            pl.col("cluster_id").rank("dense").cast(pl.UInt32).alias("cluster"),
-        )
-    )
-    codes = presence.select("doc", "doc_id").unique("doc")
-    widely = presence.group_by("cluster").agg(pl.len().alias("documents")).filter(pl.col("documents") > WIDELY_SHARED_DOCUMENTS)
+    presence = paragraphs.select("doc_id", "cluster_id").unique().join(ranks.select("doc_id", "doc"), on="doc_id", how="inner")
+    widely = presence.group_by("cluster_id").agg(pl.len().alias("documents")).filter(pl.col("documents") > WIDELY_SHARED_DOCUMENTS)
     if widely.height:
-        presence = presence.join(widely, on="cluster", how="anti")
+        presence = presence.join(widely, on="cluster_id", how="anti")
         evidence = paragraphs.join(
-            presence.select("doc_id", "cluster_id").unique(), on=["doc_id", "cluster_id"], how="semi"
+            presence.select("doc_id", "cluster_id"), on=["doc_id", "cluster_id"], how="semi"
         ).group_by("doc_id").agg(pl.len().alias("n_evidence"))
-        ranks = ranks.join(evidence, on="doc_id", how="left").with_columns(
+        ranks = ranks.join(evidence, on="doc_id", how="left", maintain_order="left").with_columns(
             pl.col("n_evidence").fill_null(0).alias("n")
         ).drop("n_evidence")
-    ranks = ranks.join(codes, on="doc_id").select("doc", "n", "rank")
-    shared = (
-        presence.select("doc", "cluster")
-        .join(presence.select(pl.col("doc").alias("other"), "cluster"), on="cluster")
-        .filter(pl.col("doc") != pl.col("other"))
-        .group_by("doc", "other")
-        .agg(pl.len().alias("shared"))
+    # pairs of documents sharing a cluster, counted as integers: a self-join of the clusters'
+    # documents and a group-by on two columns took 0.8 s of 1.5 s at 1,000,000 paragraphs
+    runs = presence.group_by("cluster_id").agg(pl.col("doc").sort()).filter(pl.col("doc").list.len() > 1)["doc"]
+    starts = np.concatenate([[0], np.cumsum(runs.list.len().to_numpy())]).astype(np.int64)
+    pairs = ordered_pairs(runs.explode().to_numpy().astype(np.uint32, copy=False), starts)
+    counted = pl.Series("pair", pairs, dtype=pl.UInt64).value_counts(name="shared")
+    pair = counted["pair"].to_numpy()
+    shared = pl.DataFrame(
+        {"doc": (pair >> np.uint64(32)).astype(np.uint32), "other": (pair & np.uint64(0xFFFFFFFF)).astype(np.uint32), "shared": counted["shared"]}
     )
+    codes = ranks.select(pl.col("doc").cast(pl.UInt32), "doc_id", "n")
     return (
-        shared.join(ranks, on="doc")
-        .join(ranks.select(pl.col("doc").alias("other"), pl.col("rank").alias("rank_other")), on="other")
-        .filter((pl.col("shared") >= ratio * pl.col("n")) & (pl.col("rank_other") < pl.col("rank")))
-        .sort(["doc", "shared", "rank_other"], descending=[False, True, False])
+        shared.join(codes.select("doc", "n"), on="doc")
+        .filter(pl.col("shared") >= ratio * pl.col("n"))
+        .sort(["doc", "shared", "other"], descending=[False, True, False])
         .group_by("doc", maintain_order=True)
         .agg(pl.col("other").first())
-        .join(codes, on="doc")
+        .join(codes.select("doc", "doc_id"), on="doc")
         .join(codes.select(pl.col("doc").alias("other"), pl.col("doc_id").alias("duplicate_of")), on="other")
-        .sort("doc")
+        .sort("doc_id")
         .select("doc_id", "duplicate_of")
     )

@@ -18,6 +18,25 @@ SIGNATURE_KEYS = pl.Schema({"norm_key": pl.String, "anchors": pl.List(pl.UInt64)
 SHINGLES = pl.Schema({"shingles": pl.List(pl.UInt64)})
 
 
+def _band_columns(band_keys: pl.Series, has_bands: np.ndarray, bands: int) -> list[np.ndarray]:
+    """One contiguous array per band from rows' lists of band keys (0 where a row has none).
+
+    The lists are one row-major block; a transposed copy makes each band's keys contiguous.
+    Taking each band's column out of the row-major block, 42 strided reads per spill, cost
+    ~1 s of the main thread at 1,000,000 paragraphs."""
+    if not has_bands.any():
+        return [np.zeros(len(has_bands), dtype=np.uint64) for _ in range(bands)]
+    by_band = np.ascontiguousarray(band_keys.filter(pl.Series(has_bands)).explode().to_numpy().reshape(-1, bands).T)
+    if has_bands.all():
+        return list(by_band)
+    columns = []
+    for keys in by_band:
+        column = np.zeros(len(has_bands), dtype=np.uint64)
+        column[has_bands] = keys
+        columns.append(column)
+    return columns
+
+
 class SignatureStore:
     """The signatures of every distinct normalised text, once.
 
@@ -45,23 +64,23 @@ class SignatureStore:
 
     def add(self, keyed: pl.DataFrame) -> None:
         """Store the signatures of ``keyed``'s normalised texts not seen before (``norm_key, shingles, band_keys, anchors``)."""
-        fresh = keyed.select("norm_key", "shingles", "band_keys", "anchors").filter(pl.col("norm_key").is_first_distinct())
+        new = keyed.select(pl.col("norm_key").is_first_distinct())["norm_key"]
         if self._parts:
-            # the join builds its table on the few new keys and streams the many stored ones
-            known = self.frame.select("norm_key").join(fresh.select("norm_key"), on="norm_key", how="semi")["norm_key"]
-            fresh = fresh.filter(~pl.col("norm_key").is_in(known.implode()))
+            # the join builds its table on this batch's keys and streams the many stored ones
+            keys = keyed.select("norm_key")
+            known = self.frame.select("norm_key").join(keys.filter(new), on="norm_key", how="semi")["norm_key"]
+            new = new & ~keys["norm_key"].is_in(known.implode())
+        # one filter of the list columns (tens of MB per spill), on a mask made from the keys alone
+        fresh = keyed.select("norm_key", "shingles", "band_keys", "anchors").filter(new)
         if fresh.height == 0:
             return
         lengths = fresh["band_keys"].list.len().to_numpy()
         has_bands = lengths == self.bands if self.bands else np.zeros(fresh.height, dtype=bool)
         if self._band_table is not None:
-            matrix = np.zeros((fresh.height, self.bands), dtype=np.uint64)
-            if has_bands.any():
-                flat = fresh["band_keys"].filter(pl.Series(has_bands)).explode().to_numpy()
-                matrix[has_bands] = flat.reshape(-1, self.bands)
-            self._band_table.append(pl.DataFrame({f"band_{b}": matrix[:, b] for b in range(self.bands)}))
+            columns = _band_columns(fresh["band_keys"], has_bands, self.bands)
+            self._band_table.append(pl.DataFrame(dict(zip(self._band_table.schema, columns))))
             if self._kept_band_keys is not None:
-                self._kept_band_keys.append(np.unique(matrix[has_bands]))
+                self._kept_band_keys.append(np.unique(np.concatenate([column[has_bands] for column in columns])))
         self._shingles.append(fresh.select("shingles"))
         self._counts.append(fresh["shingles"].list.len().fill_null(0).to_numpy().astype(np.int64))
         self._has_bands.append(has_bands)

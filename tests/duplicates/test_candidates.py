@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cleaner.duplicates.banding import candidate_probability, choose_bands
 from cleaner.duplicates.candidates import bucket_pairs
@@ -39,3 +41,31 @@ def test_giant_buckets_become_stars() -> None:
     star = np.unique(bucket_pairs(rids, keys, max_bucket=5))
     assert len(star) == 9 + 1
     assert {int(code >> np.uint64(32)) for code in star} == {0, 10}
+
+
+def _reference_pairs(rids: list[int], keys: list[int], max_bucket: int) -> set[tuple[int, int]]:
+    buckets: dict[int, list[int]] = {}
+    for rid, key in zip(rids, keys):
+        buckets.setdefault(key >> 32, []).append(rid)
+    pairs = set()
+    for members in buckets.values():
+        distinct = sorted(set(members))
+        if len(members) > max_bucket:
+            pairs |= {(distinct[0], other) for other in distinct[1:]}
+        else:
+            pairs |= {(a, b) for i, a in enumerate(distinct) for b in distinct[i + 1 :]}
+    return pairs
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    entries=st.lists(st.tuples(st.integers(0, 30), st.sampled_from([0, 1, 2, 3, 2**40, 2**63 + 5])), max_size=60),
+    max_bucket=st.integers(1, 8),
+)
+def test_bucket_pairs_are_every_pair_sharing_a_key_and_stars_above_the_cap(entries: list[tuple[int, int]], max_bucket: int) -> None:
+    rids = [rid for rid, _ in entries]
+    keys = [(key << 20) % 2**64 | (rid % 7) for rid, key in entries]  # low bits differ: only the upper half counts
+    codes = bucket_pairs(np.array(rids, dtype=np.uint64), np.array(keys, dtype=np.uint64), max_bucket)
+    found = [(int(code >> np.uint64(32)), int(code & np.uint64(0xFFFFFFFF))) for code in codes]
+    assert all(a < b for a, b in found)
+    assert set(found) == _reference_pairs(rids, keys, max_bucket)
