@@ -1,4 +1,5 @@
-"""Tables that a process builds once, however many threads ask for them first."""
+"""Tables that a process builds once, however many threads ask for them first, and those that
+a machine builds once and keeps in the user's cache."""
 
 from __future__ import annotations
 

@@ -136,7 +136,7 @@ class SignatureSource(BandSource, Protocol):
     @property
     def shingle_counts(self) -> np.ndarray: ...
 
-    def shingles_of(self, rows: np.ndarray) -> pl.Series: ...
+    def shingle_values_of(self, rows: np.ndarray) -> np.ndarray: ...
 
     def rows_of(self, norm_keys: pl.Series) -> np.ndarray: ...
 
@@ -188,10 +188,12 @@ def near_duplicate_groups(
     paired = np.unique(np.concatenate([pairs["a"].to_numpy(), pairs["b"].to_numpy()]).astype(np.int64))
     store_rows = rows[paired]
     order = np.argsort(store_rows, kind="stable")
-    loaded = signatures.shingles_of(store_rows[order])
+    loaded = store_rows[order]
     position = np.full(len(rows), -1, dtype=np.int64)
     position[paired[order]] = np.arange(len(paired), dtype=np.int64)
-    shingles = ShingleSets.for_rows(loaded, position, signatures.shingle_counts[rows])
+    shingles = ShingleSets.from_flat(
+        signatures.shingle_values_of(loaded), signatures.shingle_counts[loaded], position, signatures.shingle_counts[rows]
+    )
     del loaded, position, order, store_rows
     lap("load_shingles")
     edges = verify_pairs(pairs, shingles, rule)

@@ -55,4 +55,3 @@ def shared_counts(values: np.ndarray, starts: np.ndarray, left: np.ndarray, righ
                 slot = (slot + 1) & (size - 1)
         shared[pair] = count
     return shared
-
