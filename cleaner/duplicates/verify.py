@@ -113,8 +113,10 @@ def verify_pairs(pairs: pl.DataFrame, shingles: ShingleSets, rule: MatchRule) ->
         (pl.col("shared") / (pl.col("size_a") + pl.col("size_b") - pl.col("shared"))).fill_nan(0.0).alias("jaccard"),
         (pl.col("shared") / pl.min_horizontal("size_a", "size_b")).fill_nan(0.0).alias("containment"),
     )
-    return (
-        scored.with_columns(rule.match_expr().alias("match"))
-        .select(*EDGES, pl.col("size_a").cast(pl.UInt32), pl.col("size_b").cast(pl.UInt32))
-        .sort("a", "b")
+    edges = scored.with_columns(rule.match_expr().alias("match")).select(
+        *EDGES, pl.col("size_a").cast(pl.UInt32), pl.col("size_b").cast(pl.UInt32)
     )
+    # candidate search gives its pairs in order already; sorting them again copied every
+    # column of the edges (0.5 GB at 10,000,000 paragraphs) at the run's peak
+    codes = (a.astype(np.uint64) << np.uint64(32)) | b.astype(np.uint64)
+    return edges if bool(np.all(codes[1:] > codes[:-1])) else edges.sort("a", "b")
