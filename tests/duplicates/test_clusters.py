@@ -77,3 +77,64 @@ def test_exact_groups_and_assignment_work_on_rows_not_keys() -> None:
     assert assignment["cluster_id"].to_list() == ["c" + "k" * 24, "c" + "j" * 24, "c" + "k" * 24, "c" + "k" * 24]
     assert assignment["is_canonical"].to_list() == [False, True, True, False]
     assert assignment["para_id"].to_list() == paragraphs["para_id"].to_list()
+
+
+def _score(first: set[int], second: set[int], rule: MatchRule) -> tuple[float, float, str | None]:
+    shared = len(first & second)
+    union = len(first) + len(second) - shared
+    jaccard = shared / union if union else 0.0
+    smaller = min(len(first), len(second))
+    containment = shared / smaller if smaller else 0.0
+    if jaccard >= rule.jaccard_threshold:
+        return jaccard, containment, "near"
+    if containment >= rule.containment_threshold and smaller >= rule.min_contained_words:
+        return jaccard, containment, "contained"
+    return jaccard, containment, None
+
+
+def _reference_stars(sets: list[set[int]], pairs: set[tuple[int, int]], rule: MatchRule) -> list[tuple[int, int, float, float, str]]:
+    """The documented star rule, one component at a time: the best-ranked node (the smallest
+    here) is the centre, members that match it join it, the others are clustered again among
+    themselves over the matching edges between them."""
+    matching = {pair for pair in pairs if _score(sets[pair[0]], sets[pair[1]], rule)[2] is not None}
+    assigned: dict[int, tuple[int, float, float, str]] = {}
+    active = set(range(len(sets)))
+    while active:
+        label = {node: node for node in active}
+        changed = True
+        while changed:
+            changed = False
+            for a, b in matching:
+                if a in active and b in active and label[a] != label[b]:
+                    label[a] = label[b] = min(label[a], label[b])
+                    changed = True
+        rejected = set()
+        for node in active:
+            centre = min(other for other in active if label[other] == label[node])
+            if node == centre:
+                assigned[node] = (node, 1.0, 1.0, "canonical")
+                continue
+            jaccard, containment, match = _score(sets[min(node, centre)], sets[max(node, centre)], rule)
+            if match is None:
+                rejected.add(node)
+            else:
+                assigned[node] = (centre, jaccard, containment, match)
+        active = rejected
+    return [(node, *assigned[node]) for node in range(len(sets))]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    sets=st.lists(st.sets(st.integers(0, 11), min_size=1, max_size=9), min_size=1, max_size=12),
+    pairs=st.sets(st.tuples(st.integers(0, 11), st.integers(0, 11)), max_size=40),
+    min_contained=st.sampled_from([1, 3, 8]),
+)
+def test_star_clusters_follow_the_documented_rule(sets: list[set[int]], pairs: set[tuple[int, int]], min_contained: int) -> None:
+    rule = MatchRule(jaccard_threshold=0.5, containment_threshold=0.8, min_contained_words=min_contained)
+    n = len(sets)
+    candidates = {(min(a % n, b % n), max(a % n, b % n)) for a, b in pairs if a % n != b % n}
+    shingles = _shingles({node: sorted(values) for node, values in enumerate(sets)})
+    frame = pl.DataFrame(sorted(candidates), schema={"a": pl.UInt32, "b": pl.UInt32}, orient="row")
+    edges = verify_pairs(frame, shingles, rule)
+    stars = star_clusters(np.arange(n), edges, shingles, rule)
+    assert stars.rows() == _reference_stars(sets, candidates, rule)
