@@ -94,15 +94,14 @@ def star_clusters(
     """
     components_of = components_of or components
     n = len(ranks)
-    a = edges["a"].to_numpy().astype(np.uint64)
-    b = edges["b"].to_numpy().astype(np.uint64)
-    codes = (a << np.uint64(32)) | b
-    order = np.argsort(codes, kind="stable")
-    codes = codes[order]
-    jaccard = edges["jaccard"].to_numpy()[order]
-    containment = edges["containment"].to_numpy()[order]
-    matches = _match_codes(edges["match"])[order]
-    del a, b, order
+    codes = (edges["a"].to_numpy().astype(np.uint64) << np.uint64(32)) | edges["b"].to_numpy().astype(np.uint64)
+    jaccard = edges["jaccard"].to_numpy()
+    containment = edges["containment"].to_numpy()
+    matches = _match_codes(edges["match"])
+    if not bool(np.all(codes[1:] > codes[:-1])):  # verification gives them sorted: no copies then
+        order = np.argsort(codes, kind="stable")
+        codes, jaccard, containment, matches = codes[order], jaccard[order], containment[order], matches[order]
+        del order
     centre_of = np.full(n, -1, dtype=np.int64)
     jaccard_of = np.ones(n, dtype=np.float64)
     containment_of = np.ones(n, dtype=np.float64)

@@ -138,3 +138,4 @@ def test_star_clusters_follow_the_documented_rule(sets: list[set[int]], pairs: s
     edges = verify_pairs(frame, shingles, rule)
     stars = star_clusters(np.arange(n), edges, shingles, rule)
     assert stars.rows() == _reference_stars(sets, candidates, rule)
+    assert star_clusters(np.arange(n), edges.reverse(), shingles, rule).equals(stars)  # edges in any order
