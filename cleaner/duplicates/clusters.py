@@ -70,103 +70,60 @@ ComponentLabels = Callable[[int, pl.DataFrame], np.ndarray]
 """``(n, edges) -> label per node``: :func:`components`, or an engine's (on a cluster)."""
 
 
-_MATCHES = (None, "near", "contained", "canonical")
-"""Codes of a pair's ``match`` inside :func:`star_clusters` (0: no match)."""
-
-
-def _match_codes(match: pl.Series) -> np.ndarray:
-    return match.replace_strict({"near": 1, "contained": 2}, default=0, return_dtype=pl.UInt8).to_numpy()
-
-
 def star_clusters(
     ranks: np.ndarray, edges: pl.DataFrame, shingles: ShingleSets, rule: MatchRule, components_of: ComponentLabels | None = None
 ) -> pl.DataFrame:
     """Assign each representative to a canonical representative, with no chaining.
 
-    ``ranks[rid]`` orders representatives by the canonical rule (lower first); ``edges`` are
-    the verified candidate pairs (:func:`~cleaner.duplicates.verify.verify_pairs`). Returns
-    ``rid, centre, jaccard, containment, match`` for every representative, in rid order.
-
-    Worked on arrays: each round's centres by sorting the active representatives by component
-    and rank, each member's score against its centre by a binary search of the sorted pair
-    codes. At 10,000,000 paragraphs the Polars frames joined on labels and pair codes took the
-    run to its peak (7.1 GB resident, sampled); on arrays this step stays under 6.7 GB.
+    ``ranks[rid]`` orders representatives by the canonical rule (lower first). Returns
+    ``rid, centre, jaccard, containment, match`` for every representative.
     """
     components_of = components_of or components
     n = len(ranks)
-    codes = (edges["a"].to_numpy().astype(np.uint64) << np.uint64(32)) | edges["b"].to_numpy().astype(np.uint64)
-    jaccard = edges["jaccard"].to_numpy()
-    containment = edges["containment"].to_numpy()
-    matches = _match_codes(edges["match"])
-    if not bool(np.all(codes[1:] > codes[:-1])):  # verification gives them sorted: no copies then
-        order = np.argsort(codes, kind="stable")
-        codes, jaccard, containment, matches = codes[order], jaccard[order], containment[order], matches[order]
-        del order
-    centre_of = np.full(n, -1, dtype=np.int64)
-    jaccard_of = np.ones(n, dtype=np.float64)
-    containment_of = np.ones(n, dtype=np.float64)
-    match_of = np.full(n, 3, dtype=np.uint8)
+    assigned: list[pl.DataFrame] = []
+    known = edges.filter(pl.col("match").is_not_null()).select("a", "b")
+    # scores keyed by one integer per pair (a << 32 | b): joins on it need far less memory
+    # than on two columns, and after each round only pairs among the rejected are kept
+    pair_code = (pl.col("a").cast(pl.UInt64) * (1 << 32) + pl.col("b").cast(pl.UInt64)).alias("code")
+    scores = edges.select(pair_code, "jaccard", "containment", "match")
     active = np.arange(n, dtype=np.int64)
-    known = codes[matches > 0]
+    labels = components_of(n, known)
     while len(active):
-        labels = components_of(n, _pairs_frame(known))[active]
-        by_component = np.lexsort((active, ranks[active], labels))
-        sorted_labels = labels[by_component]
-        opens = np.concatenate([[True], sorted_labels[1:] != sorted_labels[:-1]])
-        centre = np.empty(len(active), dtype=np.int64)
-        centre[by_component] = active[by_component][opens][np.cumsum(opens) - 1]
-        centres = active[centre == active]
-        centre_of[centres] = centres
-        member, member_centre = active[centre != active], centre[centre != active]
-        low, high = np.minimum(member, member_centre), np.maximum(member, member_centre)
-        wanted = (low.astype(np.uint64) << np.uint64(32)) | high.astype(np.uint64)
-        at = np.minimum(np.searchsorted(codes, wanted), max(len(codes) - 1, 0))
-        missing = np.unique(wanted[codes[at] != wanted]) if len(codes) else np.unique(wanted)
-        if len(missing):
-            fresh = verify_pairs(_pairs_frame(missing), shingles, rule)
-            codes = np.concatenate([codes, missing])
-            jaccard = np.concatenate([jaccard, fresh["jaccard"].to_numpy()])
-            containment = np.concatenate([containment, fresh["containment"].to_numpy()])
-            matches = np.concatenate([matches, _match_codes(fresh["match"])])
-            order = np.argsort(codes, kind="stable")
-            codes, jaccard, containment, matches = codes[order], jaccard[order], containment[order], matches[order]
-            at = np.searchsorted(codes, wanted)
-        accepted = matches[at] > 0
-        joined = member[accepted]
-        centre_of[joined] = member_centre[accepted]
-        jaccard_of[joined] = jaccard[at[accepted]]
-        containment_of[joined] = containment[at[accepted]]
-        match_of[joined] = matches[at[accepted]]
-        active = member[~accepted]
-        if len(active) == 0:
+        frame = pl.DataFrame({"rid": active, "label": labels[active], "rank": ranks[active]})
+        centres = frame.sort("rank", "rid").group_by("label", maintain_order=True).agg(pl.col("rid").first().alias("centre"))
+        frame = frame.join(centres, on="label")
+        members = frame.filter(pl.col("rid") != pl.col("centre"))
+        pairs = members.select(
+            pl.min_horizontal("rid", "centre").cast(pl.UInt32).alias("a"),
+            pl.max_horizontal("rid", "centre").cast(pl.UInt32).alias("b"),
+            "rid",
+            "centre",
+        ).with_columns(pair_code)
+        scored = pairs.join(scores, on="code", how="left")
+        missing = scored.filter(pl.col("jaccard").is_null()).select("a", "b").unique()
+        if missing.height:
+            fresh = verify_pairs(missing, shingles, rule).select(pair_code, "jaccard", "containment", "match")
+            scores = pl.concat([scores, fresh])
+            scored = pairs.join(scores, on="code", how="left")
+        accepted = scored.filter(pl.col("match").is_not_null())
+        centre_rows = frame.filter(pl.col("rid") == pl.col("centre")).select(
+            "rid", "centre", pl.lit(1.0).alias("jaccard"), pl.lit(1.0).alias("containment"), pl.lit("canonical").alias("match")
+        )
+        assigned.append(centre_rows)
+        assigned.append(accepted.select("rid", "centre", "jaccard", "containment", "match"))
+        rejected = scored.filter(pl.col("match").is_null())["rid"].to_numpy().astype(np.int64)
+        if len(rejected) == 0:
             break
-        # the rejected are clustered again among themselves, over the edges between them
         keep = np.zeros(n, dtype=bool)
-        keep[active] = True
-        known = known[_within(known, keep)]
-        both = _within(codes, keep)
-        codes, jaccard, containment, matches = codes[both], jaccard[both], containment[both], matches[both]
-    return pl.DataFrame(
-        {
-            "rid": np.arange(n, dtype=np.int64),
-            "centre": centre_of,
-            "jaccard": jaccard_of,
-            "containment": containment_of,
-            "match": pl.Series(match_of).replace_strict(dict(enumerate(_MATCHES)), return_dtype=pl.String),
-        }
-    )
-
-
-def _within(codes: np.ndarray, keep: np.ndarray) -> np.ndarray:
-    """Whether both sides of each pair code ``a << 32 | b`` are kept."""
-    return keep[(codes >> np.uint64(32)).astype(np.int64)] & keep[(codes & np.uint64(0xFFFFFFFF)).astype(np.int64)]
-
-
-def _pairs_frame(codes: np.ndarray) -> pl.DataFrame:
-    """``a, b`` of pair codes ``a << 32 | b``."""
-    return pl.DataFrame(
-        {"a": (codes >> np.uint64(32)).astype(np.uint32), "b": (codes & np.uint64(0xFFFFFFFF)).astype(np.uint32)}
-    )
+        keep[rejected] = True
+        sub = known.filter(keep[known["a"].to_numpy()] & keep[known["b"].to_numpy()])
+        codes = scores["code"].to_numpy()
+        scores = scores.filter(keep[(codes >> np.uint64(32)).astype(np.int64)] & keep[(codes & np.uint64(0xFFFFFFFF)).astype(np.int64)])
+        labels = components_of(n, sub)
+        known = sub
+        active = rejected
+    schema = {"rid": pl.Int64, "centre": pl.Int64, "jaccard": pl.Float64, "containment": pl.Float64, "match": pl.String}
+    return pl.concat([pl.DataFrame(schema=schema), *(a.cast(schema) for a in assigned)]).sort("rid")
 
 
 class SignatureSource(BandSource, Protocol):
@@ -179,7 +136,7 @@ class SignatureSource(BandSource, Protocol):
     @property
     def shingle_counts(self) -> np.ndarray: ...
 
-    def shingle_values_of(self, rows: np.ndarray) -> np.ndarray: ...
+    def shingles_of(self, rows: np.ndarray) -> pl.Series: ...
 
     def rows_of(self, norm_keys: pl.Series) -> np.ndarray: ...
 
@@ -231,12 +188,10 @@ def near_duplicate_groups(
     paired = np.unique(np.concatenate([pairs["a"].to_numpy(), pairs["b"].to_numpy()]).astype(np.int64))
     store_rows = rows[paired]
     order = np.argsort(store_rows, kind="stable")
-    loaded = store_rows[order]
+    loaded = signatures.shingles_of(store_rows[order])
     position = np.full(len(rows), -1, dtype=np.int64)
     position[paired[order]] = np.arange(len(paired), dtype=np.int64)
-    shingles = ShingleSets.from_flat(
-        signatures.shingle_values_of(loaded), signatures.shingle_counts[loaded], position, signatures.shingle_counts[rows]
-    )
+    shingles = ShingleSets.for_rows(loaded, position, signatures.shingle_counts[rows])
     del loaded, position, order, store_rows
     lap("load_shingles")
     edges = verify_pairs(pairs, shingles, rule)

@@ -117,30 +117,6 @@ class SignatureStore:
             start += size
         return pl.concat(pieces, rechunk=False).alias("shingles") if pieces else pl.Series("shingles", [], dtype=pl.List(pl.UInt64))
 
-    def shingle_values_of(self, rows: np.ndarray) -> np.ndarray:
-        """The shingles of ``rows`` (sorted, distinct), one set after another in one flat array
-        (set ``k`` holds :attr:`shingle_counts` ``[rows[k]]`` values).
-
-        Filled one row group at a time into an array sized in advance. Gathering them all as
-        lists first and flattening those held the sets twice at once: at 10,000,000 paragraphs
-        (5.7 million sets in some candidate pair, 2 GB flat) the run's peak went from 7.70 to
-        7.45 GB."""
-        counts = self.shingle_counts[rows]
-        values = np.empty(int(counts.sum()), dtype=np.uint64)
-        at = start = 0
-        for group, size in enumerate(self._shingles.row_group_sizes()):
-            low, high = np.searchsorted(rows, [start, start + size])
-            if high > low:
-                lists = self._shingles.piece(group).to_series().gather(rows[low:high] - start)
-                flat, lengths = schemas.flat_from_lists(lists)
-                if not np.array_equal(lengths, counts[low:high]):
-                    raise ValueError("stored shingle sets and their counts are out of step")
-                values[at : at + len(flat)] = flat
-                at += len(flat)
-                del lists, flat
-            start += size
-        return values
-
     def shingle_lists(self, rows: np.ndarray) -> pl.Series:
         """The shingle lists of ``rows`` in their order (repeats allowed)."""
         distinct, inverse = np.unique(rows, return_inverse=True)

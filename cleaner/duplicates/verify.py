@@ -65,12 +65,6 @@ class ShingleSets:
         """Sets of representatives whose lists (of distinct values) are ``distinct_lists[rows]``;
         a row of -1 means a set that was not loaded (its size comes from ``counts``)."""
         values, lengths = flat_from_lists(distinct_lists)
-        return cls.from_flat(values, lengths, rows, counts)
-
-    @classmethod
-    def from_flat(cls, values: np.ndarray, lengths: np.ndarray, rows: np.ndarray, counts: np.ndarray | None = None) -> ShingleSets:
-        """:meth:`for_rows` from the loaded sets already flat: ``values`` holds them one after
-        another, ``lengths`` their sizes."""
         starts = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
         if counts is None:
             counts = lengths[rows]

@@ -43,27 +43,3 @@ def test_signatures_are_stored_once_per_text_and_read_back_by_band(monkeypatch: 
     assert [lists.band(b).tolist() for b in range(3)] == [store.band(b).tolist() for b in range(3)]
     assert lists.has_bands.tolist() == store.has_bands.tolist()
 
-
-@pytest.mark.parametrize("memory_bytes", [0, 2**30])
-def test_shingle_values_of_rows_are_their_sets_one_after_another(monkeypatch: pytest.MonkeyPatch, memory_bytes: int) -> None:
-    monkeypatch.setattr(spill, "IN_MEMORY_BYTES", memory_bytes)
-    texts = 2 * spill.OUTPUT_ROW_GROUP_ROWS + 7  # three row groups
-    sizes = np.arange(texts) % 4  # empty sets too
-    starts = np.concatenate([[0], np.cumsum(sizes)])
-    flat = np.arange(int(sizes.sum()), dtype=np.uint64) * np.uint64(2654435761)
-    shingles = pl.Series([flat[starts[i] : starts[i + 1]] for i in range(texts)], dtype=pl.List(pl.UInt64))
-    store = SignatureStore(WorkFolder(), bands=2)
-    store.add(
-        pl.DataFrame(
-            {
-                "norm_key": [f"k{i}" for i in range(texts)],
-                "shingles": shingles,
-                "band_keys": pl.Series([[]] * texts, dtype=pl.List(pl.UInt64)),
-                "anchors": pl.Series([[]] * texts, dtype=pl.List(pl.UInt64)),
-            }
-        )
-    )
-    rows = np.array([0, 1, 3, 5, spill.OUTPUT_ROW_GROUP_ROWS - 1, spill.OUTPUT_ROW_GROUP_ROWS + 2, texts - 1], dtype=np.int64)
-    expected = np.concatenate([flat[starts[row] : starts[row + 1]] for row in rows])
-    assert store.shingle_values_of(rows).tolist() == expected.tolist()
-    assert store.shingle_counts[rows].tolist() == sizes[rows].tolist()
