@@ -226,7 +226,7 @@ class _ArrowStream:
     def __init__(self, data: pa.ChunkedArray | pa.RecordBatch | pa.Table) -> None:
         self._data = data
 
-    def __arrow_c_stream__(self, requested_schema: object = None) -> object:
+    def __arrow_c_stream__(self, requested_schema: object | None = None) -> object:
         return self._data.__arrow_c_stream__(requested_schema)
 
 
@@ -236,7 +236,7 @@ class _ArrowArray:
     def __init__(self, data: pa.Array) -> None:
         self._data = data
 
-    def __arrow_c_array__(self, requested_schema: object = None) -> object:
+    def __arrow_c_array__(self, requested_schema: object | None = None) -> tuple[object, object]:
         return self._data.__arrow_c_array__(requested_schema)
 
 

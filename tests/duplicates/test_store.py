@@ -42,4 +42,3 @@ def test_signatures_are_stored_once_per_text_and_read_back_by_band(monkeypatch: 
     lists = BandLists.from_lists(pl.Series([[1, 2, 3], [], [7, 8, 2**64 - 1], [4, 5, 6]], dtype=pl.List(pl.UInt64)))
     assert [lists.band(b).tolist() for b in range(3)] == [store.band(b).tolist() for b in range(3)]
     assert lists.has_bands.tolist() == store.has_bands.tolist()
-
