@@ -14,6 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from cleaner.tables import spill
 from cleaner.tables.spill import WORK_PREFIX, SpillTable, WorkFolder, remove_abandoned
 
 ROWS = pl.Schema({"id": pl.Int64, "text": pl.String})
@@ -89,3 +90,20 @@ def test_folders_of_killed_runs_are_removed_and_live_ones_kept(tmp_path: Path) -
     assert not dead.exists() and alive.exists() and unrelated.exists()
     work = WorkFolder(tmp_path)
     assert work.path.parent == tmp_path and work.path.name.startswith(f"{WORK_PREFIX}{os.getpid()}-")
+
+
+
+def test_a_write_that_fails_behind_the_caller_is_raised_not_lost(monkeypatch: pytest.MonkeyPatch) -> None:
+    def failing(*_: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(spill, "_write_groups", failing)
+    schema = pl.Schema({"x": pl.Int64})
+    many = SpillTable(WorkFolder(), "many", schema, row_group_rows=2, memory_bytes=0)
+    with pytest.raises(OSError, match="disk full"):
+        for start in range(0, 20, 2):  # more pieces than may wait: an append meets the failure
+            many.append(pl.DataFrame({"x": [start, start + 1]}))
+    last = SpillTable(WorkFolder(), "last", schema, row_group_rows=4, memory_bytes=0)
+    last.append(pl.DataFrame({"x": [1, 2, 3]}))  # less than a row group: written at close
+    with pytest.raises(OSError, match="disk full"):
+        last.close()
