@@ -138,6 +138,8 @@ class SignatureSource(BandSource, Protocol):
 
     def shingles_of(self, rows: np.ndarray) -> pl.Series: ...
 
+    def forget_keys(self) -> None: ...
+
     def rows_of(self, norm_keys: pl.Series) -> np.ndarray: ...
 
 
@@ -149,6 +151,7 @@ def near_duplicate_groups(
     max_bucket: int,
     components_of: ComponentLabels | None = None,
     on_step: Callable[[str], None] | None = None,
+    keep_keys: bool = True,
 ) -> tuple[pl.DataFrame, dict[str, Any]]:
     """Cluster paragraphs (their ``norm_keys`` and canonical ``ranks``) into :data:`MEMBERS`.
 
@@ -158,6 +161,8 @@ def near_duplicate_groups(
     sets are loaded after candidate search, for the representatives in some pair only. Also
     returns counts for the manifest (representatives, candidate pairs, edges by kind).
     ``on_step`` hears the name of each step as it begins (candidates, verification, clusters).
+    Without ``keep_keys``, the store's keys and anchors are dropped once candidate search has
+    read them (:meth:`~cleaner.duplicates.store.SignatureStore.forget_keys`).
     """
     clock = time.perf_counter()
     seconds: dict[str, float] = {}
@@ -183,6 +188,8 @@ def near_duplicate_groups(
     announce = on_step or (lambda name: None)
     announce("candidates")
     pairs = candidate_pairs(signatures, signatures.frame["anchors"], rows, max_bucket)
+    if not keep_keys:
+        signatures.forget_keys()
     lap("candidates")
     announce("verification")
     paired = np.unique(np.concatenate([pairs["a"].to_numpy(), pairs["b"].to_numpy()]).astype(np.int64))

@@ -63,7 +63,8 @@ def deduplicate(
     if config.near_duplicates and mapped.signatures is not None:
         mapped.signatures.add(indexed.rows.select("norm_key", "shingles", "band_keys", "anchors"))
         members, statistics = near_duplicate_groups(
-            candidates["norm_key"], ranks, mapped.signatures, config.match_rule(), config.max_bucket, components_of, on_step
+            candidates["norm_key"], ranks, mapped.signatures, config.match_rule(), config.max_bucket, components_of, on_step,
+            keep_keys=config.index_dir is not None,
         )
         if config.index_dir is None:
             mapped.signatures = None  # the largest thing in memory, and only the index needs it again

@@ -62,6 +62,7 @@ class SignatureStore:
         self._has_bands: list[np.ndarray] = []
         self._counts: list[np.ndarray] = []
         self._frame: pl.DataFrame | None = None
+        self._forgotten = False
 
     def add(self, keyed: pl.DataFrame) -> None:
         """Store the signatures of ``keyed``'s normalised texts not seen before (``norm_key, shingles, band_keys, anchors``)."""
@@ -88,9 +89,20 @@ class SignatureStore:
         self._parts.append(fresh.select(*SIGNATURE_KEYS).rechunk())
         self._frame = None
 
+    def forget_keys(self) -> None:
+        """Drop every text's key and sentence anchors (:attr:`frame`), for a run that will not
+        look a text up again once its candidate pairs are found: at 10,000,000 paragraphs they
+        are about 0.7 GB that verification and the star clustering, the run's peak, would
+        otherwise carry. Shingle sets, band keys and counts stay readable."""
+        self._parts = []
+        self._frame = None
+        self._forgotten = True
+
     @property
     def frame(self) -> pl.DataFrame:
         """``norm_key, anchors`` of every stored text, one chunk per addition."""
+        if self._forgotten:
+            raise RuntimeError("the signature store's keys were dropped (forget_keys)")
         if self._frame is None:
             self._frame = pl.concat(self._parts, rechunk=False) if self._parts else schemas.empty(SIGNATURE_KEYS)
         return self._frame

@@ -42,3 +42,8 @@ def test_signatures_are_stored_once_per_text_and_read_back_by_band(monkeypatch: 
     lists = BandLists.from_lists(pl.Series([[1, 2, 3], [], [7, 8, 2**64 - 1], [4, 5, 6]], dtype=pl.List(pl.UInt64)))
     assert [lists.band(b).tolist() for b in range(3)] == [store.band(b).tolist() for b in range(3)]
     assert lists.has_bands.tolist() == store.has_bands.tolist()
+    store.forget_keys()  # what a run without an index does once its candidates are found
+    with pytest.raises(RuntimeError, match="dropped"):
+        store.rows_of(pl.Series(["a"]))
+    assert store.shingles_of(np.array([0, 2])).to_list() == [shingles["a"], shingles["c"]]
+    assert store.shingle_counts.tolist() == [1, 1, 1, 1] and store.band(0).tolist() == [1, 0, 7, 4]
