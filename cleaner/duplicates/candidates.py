@@ -24,6 +24,7 @@ import numpy as np
 import polars as pl
 
 from cleaner.duplicates.banding import BandSource
+from cleaner.schemas import flat_from_lists
 
 PAIRS = pl.Schema({"a": pl.UInt32, "b": pl.UInt32})
 """Candidate pairs of representative indices, ``a < b``, unique."""
@@ -71,9 +72,8 @@ many bands, so merging in groups keeps memory near one group's pairs at little c
 
 def _anchor_pairs(anchors: pl.Series, rows: np.ndarray, rids: np.ndarray, max_bucket: int) -> np.ndarray:
     """Pairs of representatives (``rids``, paragraphs ``rows``) that share a sentence anchor."""
-    chosen = anchors.rechunk().gather(pl.Series(rows))
-    anchor_counts = chosen.list.len().to_numpy()
-    return bucket_pairs(np.repeat(rids, anchor_counts), chosen.explode().drop_nulls().to_numpy(), max_bucket)
+    values, counts = flat_from_lists(anchors.rechunk().gather(pl.Series(rows)))
+    return bucket_pairs(np.repeat(rids, counts), values, max_bucket)
 
 
 def candidate_pairs(bands: BandSource, anchors: pl.Series, rows: np.ndarray, max_bucket: int) -> pl.DataFrame:

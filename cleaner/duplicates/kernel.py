@@ -8,8 +8,9 @@ Polars' regex extraction, polars-hash and the join took 0.55 s). Per paragraph, 
 mixed once and then runs through all permutations while the signature stays in the CPU cache;
 band keys are folded from the signature before the next paragraph, so no ``(paragraphs,
 permutations)`` matrix is ever built: shingles, MinHash and band keys from the word hashes took
-0.67 s as NumPy array operations and take 0.15 s here. ``python benchmarks/dedup.py`` prints the rate from the
-normalised text on one core: about 420,000 paragraphs per second (660,000 from the word hashes).
+0.67 s as NumPy array operations and take 0.15 s here. ``python benchmarks/dedup.py`` prints the
+rate from the normalised text on one core: 387,000-420,000 paragraphs per second (585,000-660,000
+from the word hashes; the spread is the shared machine's).
 
 The functions are compiled once and cached on disk (:func:`cleaner.compiled.cache_folder`). A cold
 compile took 1.2-1.4 s, once per machine and numba version; loading from the cache costs each

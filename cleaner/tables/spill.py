@@ -316,12 +316,7 @@ class SpillTable:
         with this metadata, otherwise a rewrite one row group at a time."""
         self.close()
         wanted = dict(metadata or {})
-        if output_format == "parquet" and not self._on_disk:
-            schema = self._arrow.with_metadata(wanted or None)
-            with pq.ParquetWriter(path, schema, **self._options) as writer:
-                _write_groups(writer, self.frame(), self.row_group_rows, schema)
-            return
-        if output_format == "parquet" and self.intermediate:
+        if output_format == "parquet" and (not self._on_disk or self.intermediate):
             schema = self._arrow.with_metadata(wanted or None)
             with pq.ParquetWriter(path, schema, **self._options) as writer:
                 for piece in self.pieces():
