@@ -19,7 +19,9 @@ Prints, for a generated multi-source corpus with known edits (benchmarks/syndica
   shares with a large parent after ``fork``). The
   baseline is given ready-made shingles, so the ratio is conservative;
 * the signature kernel alone (normalised text to band keys, one core) in paragraphs per second,
-  and what loading it costs a fresh process with and without numba's cache;
+  compiled as in the ``cleaner`` command's processes (the machine's widest vectors) and as in a
+  library caller's (numba's defaults), and what loading it costs a fresh process with and
+  without numba's cache;
 * datatrove's MinHash pipeline (its four steps with ``LocalPipelineExecutor``, ``--workers``
   tasks; ``benchmarks/datatrove_peer.py``) on the same paragraphs, one record each, once, with
   the ratio (skipped, and said so, when datatrove is not installed).
@@ -46,6 +48,7 @@ import numpy as np
 import polars as pl
 from syndication import Generator, exact_pairs, write_jsonl
 
+from cleaner.compiled import COMMAND_PROCESS
 from cleaner.config import CleanConfig
 from cleaner.duplicates.banding import BandLists
 from cleaner.duplicates.candidates import candidate_pairs
@@ -169,21 +172,31 @@ faulting in fresh pages for its larger arrays (33,000 faults, measured)."""
 def measure_kernel(texts: list[str], params: SignatureParams) -> None:
     """The map stage's signature kernel alone, in a fresh process on one core
     (``POLARS_MAX_THREADS=1``), in batches of :data:`KERNEL_BATCH`: the normalised paragraphs'
-    bytes -> words and their hashes -> shingle hashes -> MinHash -> band keys (best of 5), and what loading it costs a fresh process, with an empty
-    cache (a compile) and with the cache it left."""
+    bytes -> words and their hashes -> shingle hashes -> MinHash -> band keys (best of 5), compiled
+    as the ``cleaner`` command's processes compile it and as a library caller's process does, and
+    what loading it costs a fresh process of the command, with an empty cache (a compile) and
+    with the cache it left."""
     with tempfile.TemporaryDirectory() as folder:
         pl.DataFrame({"n": texts}).write_parquet(Path(folder) / "texts.parquet")
         settings = [f"{key}={getattr(params, key)}" for key in ("num_perm", "seed", "shingle_words", "char_ngram", "min_words", "bands", "rows")]
-        done = subprocess.run([sys.executable, "-c", KERNEL_RATE, str(Path(folder) / "texts.parquet"), str(KERNEL_BATCH), *settings],
-                              env={**os.environ, "POLARS_MAX_THREADS": "1"}, capture_output=True, text=True, check=True)
-        hashing, kernel = map(float, done.stdout.split())
-        environment = {**os.environ, "NUMBA_CACHE_DIR": str(Path(folder) / "cache")}
+        rates = {}
+        for process, marker in (("the cleaner command's", {COMMAND_PROCESS: "1"}), ("a library caller's", {})):
+            environment = {key: value for key, value in os.environ.items() if key != COMMAND_PROCESS}
+            done = subprocess.run([sys.executable, "-c", KERNEL_RATE, str(Path(folder) / "texts.parquet"), str(KERNEL_BATCH), *settings],
+                                  env={**environment, **marker, "POLARS_MAX_THREADS": "1"}, capture_output=True, text=True, check=True)
+            rates[process] = tuple(map(float, done.stdout.split()))
+        hashing, kernel = rates["the cleaner command's"]
+        environment = {**os.environ, COMMAND_PROCESS: "1", "NUMBA_CACHE_DIR": str(Path(folder) / "cache")}
         loads = [float(subprocess.run([sys.executable, "-c", KERNEL_LOAD], env=environment, capture_output=True, text=True,
                                       check=True).stdout) for _ in range(2)]
     print(f"signature kernel alone (normalised text -> word hashes -> shingles -> MinHash -> band keys, one core, "
           f"batches of {KERNEL_BATCH:,}): "
           f"{len(texts) / (hashing + kernel):,.0f} paragraphs/s (target 400,000); from the word hashes on: "
           f"{len(texts) / kernel:,.0f}")
+    library = rates["a library caller's"]
+    print(f"  compiled as in a library caller's process (numba's own vector width, 256 bits on this kind of processor; "
+          f"``cleaner.compiled._prefer_full_width_vectors``): {len(texts) / sum(library):,.0f} paragraphs/s; from the word "
+          f"hashes on: {len(texts) / library[1]:,.0f}")
     print(f"  a fresh process loads the kernel in {loads[0]:.2f} s with an empty cache (compiles), {loads[1]:.2f} s from its cache")
 
 

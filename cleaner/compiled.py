@@ -48,8 +48,36 @@ def _load_numba_without_blas_probe() -> None:
         del sys.modules["scipy.linalg.cython_blas"]
 
 
+FULL_WIDTH_VECTORS = "-prefer-256-bit"
+"""The LLVM tuning flag that :func:`_prefer_full_width_vectors` turns off."""
+
+
+def _prefer_full_width_vectors() -> None:
+    """Let LLVM vectorise with the machine's widest registers (512 bits with AVX-512).
+
+    LLVM's tuning for recent Intel server processors asks for 256-bit vectors, to avoid the
+    clock slowdown that 512-bit instructions caused on older ones. MinHash's inner loop
+    (a 64-bit multiply, add and minimum for every shingle and permutation) then runs 4 lanes at
+    a time. With 8 (an Emerald Rapids virtual machine, 2 cores): the band-key kernel alone
+    325,000-333,000 -> 450,000-595,000 paragraphs per second (random shingles, 100,000 paragraphs,
+    three rounds each), the 1M-paragraph run's map stage 13.2-13.6 -> 11.9-12.3 s, alternating
+    runs, the same bytes in every table. Without AVX-512 the flag changes nothing. numba keys
+    its on-disk cache by these features, so the kernels compiled this way are cached apart. Like
+    the BLAS probe, this is done in the ``cleaner`` command's own processes only, and a
+    ``NUMBA_CPU_FEATURES`` the user set wins.
+    """
+    if numba.config.CPU_FEATURES is not None:
+        return
+    from numba.core.codegen import get_host_cpu_features
+
+    features = get_host_cpu_features()
+    if features:
+        numba.config.CPU_FEATURES = f"{features},{FULL_WIDTH_VECTORS}"
+
+
 if os.environ.get(COMMAND_PROCESS) == "1":
     _load_numba_without_blas_probe()
+    _prefer_full_width_vectors()
 
 
 def cache_folder() -> str:
