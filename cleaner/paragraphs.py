@@ -133,7 +133,6 @@ def keep_all_batch(documents: pl.DataFrame, min_chars: int = 1) -> tuple[pl.Data
     lines = (
         documents.select(
             pl.int_range(pl.len(), dtype=pl.UInt32).alias("doc"),
-            "doc_id",
             split_lines(pl.col("body")).alias("text"),
         )
         .with_columns(pl.int_ranges(1, pl.col("text").list.len() + 1, dtype=pl.Int32).alias("line"))
@@ -146,36 +145,36 @@ def keep_all_batch(documents: pl.DataFrame, min_chars: int = 1) -> tuple[pl.Data
         .with_columns(
             ((pl.col("line") - 1 != pl.col("line").shift(1)) | (pl.col("doc") != pl.col("doc").shift(1))).fill_null(True).alias("opens")
         )
-        .with_columns(pl.col("opens").cum_sum().alias("block"))
-        .with_columns(pl.len().over("block").alias("block_size"))
+        .with_columns(pl.col("opens").cum_sum().alias("block"), (pl.col("opens") & pl.col("opens").shift(-1).fill_null(True)).alias("alone"))
     )
-    single = kept.filter(pl.col("block_size") == 1).select(
+    single = kept.filter(pl.col("alone")).select(
         "doc", pl.col("clean").alias("text"), pl.col("line").alias("line_start"), pl.col("line").alias("line_end")
     )
-    runs = kept.filter(pl.col("block_size") > 1).group_by("block", maintain_order=True).agg(pl.first("doc"), "line", "clean")
+    runs = kept.filter(~pl.col("alone")).group_by("block", maintain_order=True).agg(pl.first("doc"), "line", "clean")
     grouped = [
         {"doc": doc, "text": paragraph.text, "line_start": paragraph.line_start, "line_end": paragraph.line_end}
         for doc, numbers, texts in runs.select("doc", "line", "clean").iter_rows()
         for paragraph in split_paragraphs(list(zip(numbers, texts)))
     ]
-    paragraphs = pl.concat([single, pl.DataFrame(grouped, schema=single.schema)]).sort("doc", "line_start")
+    paragraphs = pl.concat([single, pl.DataFrame(grouped, schema=single.schema)])
+    if grouped:
+        paragraphs = paragraphs.sort("doc", "line_start")
     too_short = paragraphs.filter(pl.col("text").str.len_chars() < min_chars)
-    short_lines = (
-        too_short.select("doc", pl.int_ranges("line_start", pl.col("line_end") + 1, dtype=pl.Int32).alias("line"))
-        .explode("line")
-        .join(lines, on=["doc", "line"], how="left")
-        .select("doc", "line", "text", pl.lit("too-short").alias("reason"))
+    removed = lines.filter(pl.col("clean") == "").select("doc", "line", "text", pl.lit("blank").alias("reason"))
+    if too_short.height:
+        short_lines = (
+            too_short.select("doc", pl.int_ranges("line_start", pl.col("line_end") + 1, dtype=pl.Int32).alias("line"))
+            .explode("line")
+            .join(lines, on=["doc", "line"], how="left")
+            .select("doc", "line", "text", pl.lit("too-short").alias("reason"))
+        )
+        removed = pl.concat([removed, short_lines]).sort("doc", "line")
+        paragraphs = paragraphs.filter(pl.col("text").str.len_chars() >= min_chars)
+    row = pl.int_range(pl.len(), dtype=pl.Int32)
+    first_of_document = (pl.col("doc") != pl.col("doc").shift(1)).fill_null(True)
+    paragraphs = paragraphs.with_columns(
+        (row - pl.when(first_of_document).then(row).forward_fill()).alias("position"),
+        documents["doc_id"].gather(paragraphs["doc"]).alias("doc_id"),
     )
-    removed = pl.concat(
-        [lines.filter(pl.col("clean") == "").select("doc", "line", "text", pl.lit("blank").alias("reason")), short_lines]
-    ).sort("doc", "line")
-    doc_ids = lines.select("doc", "doc_id").unique("doc")
-    paragraphs = (
-        paragraphs.filter(pl.col("text").str.len_chars() >= min_chars)
-        .with_columns(pl.int_range(pl.len(), dtype=pl.Int32).over("doc").alias("position"))
-        .join(doc_ids, on="doc", how="left", maintain_order="left")
-    )
-    return (
-        schemas.conform(paragraphs, schemas.PARAGRAPHS_RAW),
-        schemas.conform(removed.join(doc_ids, on="doc", how="left", maintain_order="left"), schemas.REMOVED),
-    )
+    removed = removed.with_columns(documents["doc_id"].gather(removed["doc"]).alias("doc_id"))
+    return schemas.conform(paragraphs, schemas.PARAGRAPHS_RAW), schemas.conform(removed, schemas.REMOVED)

@@ -15,6 +15,7 @@ from cleaner.normalize import (
     exact_form_expr,
     normalize_expr,
     normalize_series,
+    needs_collapsing,
     normalize_text,
     tokens,
     tokens_expr,
@@ -184,3 +185,19 @@ def test_normalize_series_skips_only_work_that_changes_nothing(texts: list[str |
     collapsed = [None if text is None else " ".join(text.split()) for text in texts]
     told = normalize_series(pl.Series(collapsed, dtype=pl.String), collapsed=pl.Series([True] * len(texts)))
     assert told.to_list() == [None if text is None else normalize_text(text) for text in collapsed]
+
+
+WHITESPACE_HEAVY = st.text(
+    alphabet=st.one_of(
+        st.sampled_from([chr(c) for c in range(0x3100) if chr(c).isspace()] + ["\u3000", "a", "é", "’", "\u200b", "\x00"]),
+        ALPHABET,
+    ),
+    max_size=30,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.none(), WHITESPACE_HEAVY, ASCII_HEAVY), max_size=12))
+def test_needs_collapsing_is_exactly_where_collapsing_changes_a_row(texts: list[str | None]) -> None:
+    found = needs_collapsing(pl.Series(texts, dtype=pl.String)).to_list()
+    assert found == [text is not None and " ".join(text.split()) != text for text in texts]
