@@ -58,7 +58,7 @@ def _prefer_full_width_vectors() -> None:
     LLVM's tuning for recent Intel server processors asks for 256-bit vectors, to avoid the
     clock slowdown that 512-bit instructions caused on older ones. MinHash's inner loop
     (a 64-bit multiply, add and minimum for every shingle and permutation) then runs 4 lanes at
-    a time. With 8 (an Emerald Rapids virtual machine, 2 cores): the band-key kernel alone
+    a time. With 8 lanes (an Emerald Rapids virtual machine, 2 cores): the band-key kernel alone
     325,000-333,000 -> 450,000-595,000 paragraphs per second (random shingles, 100,000 paragraphs,
     three rounds each), the 1M-paragraph run's map stage 13.2-13.6 -> 11.9-12.3 s, alternating
     runs, the same bytes in every table. Without AVX-512 the flag changes nothing. numba keys
