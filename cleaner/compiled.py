@@ -58,13 +58,14 @@ def _prefer_full_width_vectors() -> None:
     LLVM's tuning for recent Intel server processors asks for 256-bit vectors, to avoid the
     clock slowdown that 512-bit instructions caused on older ones. MinHash's inner loop
     (a 64-bit multiply, add and minimum for every shingle and permutation) then runs 4 lanes at
-    a time. With 8 lanes (an Emerald Rapids virtual machine, 2 cores): the band-key kernel alone
-    325,000-333,000 -> 450,000-595,000 paragraphs per second (random shingles, 100,000 paragraphs,
-    three rounds each), the 1M-paragraph run's map stage 13.2-13.6 -> 11.9-12.3 s, alternating
-    runs, the same bytes in every table. Without AVX-512 the flag changes nothing. numba keys
-    its on-disk cache by these features, so the kernels compiled this way are cached apart. Like
-    the BLAS probe, this is done in the ``cleaner`` command's own processes only, and a
-    ``NUMBA_CPU_FEATURES`` the user set wins.
+    a time. With 8 lanes (an Emerald Rapids virtual machine, 2 cores), the signature kernel from
+    the word hashes on (``benchmarks/dedup.py``'s measurement, five alternating pairs of fresh
+    processes) ran 1.14-1.70x as fast in four pairs and 0.93x in one; the 1M-paragraph run's map
+    stage went 13.2-13.6 -> 11.9-12.3 s (two runs each, alternating), the same bytes in every
+    table. Without AVX-512 the flag changes nothing. numba keys its on-disk cache by these
+    features, so the kernels compiled this way are cached apart. Like the BLAS probe, this is
+    done in the ``cleaner`` command's own processes only, and a ``NUMBA_CPU_FEATURES`` the user
+    set wins.
     """
     if numba.config.CPU_FEATURES is not None:
         return
