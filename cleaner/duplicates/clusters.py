@@ -175,8 +175,11 @@ def near_duplicate_groups(
 
     para_rows = signatures.rows_of(norm_keys)
     by_rank = np.argsort(ranks, kind="stable")
-    _, first = np.unique(para_rows[by_rank], return_index=True)
-    first.sort()
+    # where each stored text first comes in rank order: one pass, not np.unique's sort (1M: 0.17-0.21 -> 0.03 s)
+    first_place = np.full(len(signatures.shingle_counts), len(para_rows), dtype=np.int64)
+    np.minimum.at(first_place, para_rows[by_rank], np.arange(len(para_rows), dtype=np.int64))
+    first = np.sort(first_place[first_place < len(para_rows)])
+    del first_place
     representative = by_rank[first]  # the paragraph of each representative, best-ranked first
     del by_rank, first
     rows = para_rows[representative]
@@ -192,7 +195,11 @@ def near_duplicate_groups(
         signatures.forget_keys()
     lap("candidates")
     announce("verification")
-    paired = np.unique(np.concatenate([pairs["a"].to_numpy(), pairs["b"].to_numpy()]).astype(np.int64))
+    in_a_pair = np.zeros(len(rows), dtype=bool)  # a mask, not np.unique's sort of both sides of every pair
+    in_a_pair[pairs["a"].to_numpy()] = True
+    in_a_pair[pairs["b"].to_numpy()] = True
+    paired = np.flatnonzero(in_a_pair).astype(np.int64)
+    del in_a_pair
     store_rows = rows[paired]
     order = np.argsort(store_rows, kind="stable")
     loaded = signatures.shingles_of(store_rows[order])

@@ -10,12 +10,22 @@ measured on the exact shingle sets, not estimated from signatures. A pair is an 
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
 
 from cleaner.schemas import flat_from_lists, lists_from_flat
+
+VERIFY_THREADS = 2
+"""Threads that count the candidate pairs' shared shingles at once. Each probes its own small
+table and reads the shared sets, so the work divides evenly: verification of the 881,261
+candidate pairs of a 1,000,000-paragraph run took 1.26-1.46 s on one thread and 0.73-0.93 s on
+two (three runs each, alternating, on 2 cores; the same tables)."""
+PAIRS_PER_THREAD = 50_000
+"""Below this many pairs per thread, one call on the caller's thread: starting threads would cost
+more than it saves."""
 
 EDGES = pl.Schema(
     {"a": pl.UInt32, "b": pl.UInt32, "jaccard": pl.Float64, "containment": pl.Float64, "match": pl.String}
@@ -87,12 +97,22 @@ class ShingleSets:
         return lists_from_flat("shingles", lengths, self.values[first + np.arange(int(lengths.sum()), dtype=np.int64)])
 
     def shared(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        """Size of the intersection of the sets of ``a[i]`` and ``b[i]`` for each ``i``."""
+        """Size of the intersection of the sets of ``a[i]`` and ``b[i]`` for each ``i``, the
+        pairs cut into :data:`VERIFY_THREADS` runs counted on threads at once (the compiled
+        loop releases the GIL)."""
         from cleaner.duplicates.intersect import (
             shared_counts,  # numba loads only where a kernel runs
         )
 
-        return shared_counts(self.values, self.starts, self._loaded(a), self._loaded(b))
+        left, right = self._loaded(a), self._loaded(b)
+        if len(left) < VERIFY_THREADS * PAIRS_PER_THREAD:
+            return shared_counts(self.values, self.starts, left, right)
+        cuts = np.linspace(0, len(left), VERIFY_THREADS + 1).astype(np.int64)
+        with ThreadPoolExecutor(VERIFY_THREADS) as pool:
+            parts = pool.map(
+                lambda start, end: shared_counts(self.values, self.starts, left[start:end], right[start:end]), cuts[:-1], cuts[1:]
+            )
+            return np.concatenate(list(parts))
 
 
 def verify_pairs(pairs: pl.DataFrame, shingles: ShingleSets, rule: MatchRule) -> pl.DataFrame:

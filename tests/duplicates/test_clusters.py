@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 import polars as pl
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cleaner.duplicates.canonical import assign_canonical
 from cleaner.duplicates.clusters import components, exact_groups, star_clusters
+from cleaner.duplicates import verify
 from cleaner.duplicates.verify import MatchRule, ShingleSets, verify_pairs
 
 
@@ -26,6 +28,18 @@ def test_shingle_sets_gather_and_intersect_across_chunks_in_order(chunks: list[l
     assert sets.gather(rids).to_list() == lists.gather(rows[rids]).to_list()
     intersections = [len(set(lists[int(rows[x])]) & set(lists[int(rows[y])])) for x, y in zip(rids, rids[::-1])]
     assert sets.shared(rids, rids[::-1]).tolist() == intersections
+
+
+@pytest.mark.parametrize("pairs", [2, 7, 1000])
+def test_shared_shingles_counted_on_threads_equal_one_count(pairs: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = np.random.default_rng(pairs)
+    lists = pl.Series([np.unique(rng.integers(0, 60, rng.integers(0, 40))).astype(np.uint64) for _ in range(50)], dtype=pl.List(pl.UInt64))
+    sets = ShingleSets.from_lists(lists)
+    a, b = rng.integers(0, 50, pairs), rng.integers(0, 50, pairs)
+    expected = [len(set(lists[int(x)]) & set(lists[int(y)])) for x, y in zip(a, b)]
+    assert sets.shared(a, b).tolist() == expected
+    monkeypatch.setattr(verify, "PAIRS_PER_THREAD", 1)
+    assert sets.shared(a, b).tolist() == expected
 
 
 def _shingles(rows: dict[int, list[int]]) -> ShingleSets:
