@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from cleaner.duplicates import verify
 from cleaner.duplicates.canonical import assign_canonical
 from cleaner.duplicates.clusters import components, exact_groups, star_clusters
-from cleaner.duplicates import verify
 from cleaner.duplicates.verify import MatchRule, ShingleSets, verify_pairs
 
 
