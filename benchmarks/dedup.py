@@ -180,10 +180,10 @@ def measure_kernel(texts: list[str], params: SignatureParams) -> None:
         pl.DataFrame({"n": texts}).write_parquet(Path(folder) / "texts.parquet")
         settings = [f"{key}={getattr(params, key)}" for key in ("num_perm", "seed", "shingle_words", "char_ngram", "min_words", "bands", "rows")]
         rates = {}
+        unmarked = {key: value for key, value in os.environ.items() if key != COMMAND_PROCESS}
         for process, marker in (("the cleaner command's", {COMMAND_PROCESS: "1"}), ("a library caller's", {})):
-            environment = {key: value for key, value in os.environ.items() if key != COMMAND_PROCESS}
             done = subprocess.run([sys.executable, "-c", KERNEL_RATE, str(Path(folder) / "texts.parquet"), str(KERNEL_BATCH), *settings],
-                                  env={**environment, **marker, "POLARS_MAX_THREADS": "1"}, capture_output=True, text=True, check=True)
+                                  env={**unmarked, **marker, "POLARS_MAX_THREADS": "1"}, capture_output=True, text=True, check=True)
             rates[process] = tuple(map(float, done.stdout.split()))
         hashing, kernel = rates["the cleaner command's"]
         environment = {**os.environ, COMMAND_PROCESS: "1", "NUMBA_CACHE_DIR": str(Path(folder) / "cache")}

@@ -35,8 +35,11 @@ FOLD_FROM = [*_SINGLE_QUOTES, *_DOUBLE_QUOTES, *_DASHES, *_INVISIBLE]
 FOLD_TO = ["'"] * len(_SINGLE_QUOTES) + ['"'] * len(_DOUBLE_QUOTES) + ["-"] * len(_DASHES) + [""] * len(_INVISIBLE)
 _FOLD = {ord(source): target for source, target in zip(FOLD_FROM, FOLD_TO)}
 
-_OTHER_WHITESPACE = "\t\n\x0b\x0c\r\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
-"""Python's ``str.split()`` whitespace besides the space (as a regex class body)."""
+_ASCII_OTHER_WHITESPACE = "\t\n\x0b\x0c\r\x1c-\x1f"
+_NON_ASCII_WHITESPACE = "\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+_OTHER_WHITESPACE = _ASCII_OTHER_WHITESPACE + _NON_ASCII_WHITESPACE
+"""Python's ``str.split()`` whitespace besides the space (as regex class bodies: its ASCII and
+its non-ASCII characters, which :func:`needs_collapsing` looks for apart)."""
 WHITESPACE = f"[ {_OTHER_WHITESPACE}]+"
 WORD = r"[\p{L}\p{M}\p{N}]+"
 """A word for Polars' regex engine: letters, marks and numbers by Unicode category."""
@@ -61,10 +64,6 @@ def normalize_expr(text: pl.Expr) -> pl.Expr:
 
 
 _FOLDED_ASCII = [char for char in FOLD_FROM if char.isascii()]
-_ASCII_OTHER_WHITESPACE = "[\t\n\x0b\x0c\r\x1c-\x1f]"
-_NON_ASCII_WHITESPACE = "[\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
-
-
 def needs_collapsing(text: pl.Series) -> pl.Series:
     """Whether whitespace collapsing would change each row: a non-space whitespace character,
     two spaces in a row, or a space at either end (null rows: no).
@@ -75,14 +74,14 @@ def needs_collapsing(text: pl.Series) -> pl.Series:
     the 1M-paragraph benchmark corpus (281 MB, one thread) it took 0.72 s, these scans 0.28 s.
     """
     needs = (
-        text.str.contains(_ASCII_OTHER_WHITESPACE)
+        text.str.contains(f"[{_ASCII_OTHER_WHITESPACE}]")
         | text.str.contains("  ", literal=True)
         | text.str.starts_with(" ")
         | text.str.ends_with(" ")
     ).fill_null(False)
     unsure = ((text.str.len_bytes() != text.str.len_chars().cast(pl.UInt32)) & ~needs).fill_null(False).arg_true()
     if len(unsure):
-        needs = needs.scatter(unsure, text.gather(unsure).str.contains(_NON_ASCII_WHITESPACE))
+        needs = needs.scatter(unsure, text.gather(unsure).str.contains(f"[{_NON_ASCII_WHITESPACE}]"))
     return needs
 
 
