@@ -10,7 +10,6 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 import polars_hash
-import pyarrow as pa
 import xxhash
 
 from cleaner import schemas
@@ -56,9 +55,8 @@ def norm_keys(exact: pl.Series) -> pl.Series:
     text = np.empty((rows, 32), dtype=np.uint8)
     text[:, 0::2] = _HEX_DIGITS[octets >> 4]
     text[:, 1::2] = _HEX_DIGITS[octets & 15]
-    offsets = np.arange(0, 32 * (rows + 1), 32, dtype=np.int64)
-    strings = pa.LargeStringArray.from_buffers(rows, pa.py_buffer(offsets), pa.py_buffer(text))
-    return pl.Series("norm_key", strings, dtype=pl.String)
+    # through NumPy's fixed-width bytes: a Series made from an Arrow array imports pyarrow.compute (0.06 s)
+    return pl.Series("norm_key", text.view("S32").reshape(rows), dtype=pl.Binary).cast(pl.String)
 
 
 EXACT_KEY_RULE = "words-v1"
