@@ -374,3 +374,28 @@ def test_the_command_sets_polars_allocator_before_polars_loads(monkeypatch: pyte
         capture_output=True, text=True, check=True, cwd=REPO,
     )
     assert loaded.stdout.strip() == "False"  # the setting is in place before Polars is imported
+
+
+IMPORTS_AFTER_A_RUN = """
+import sys
+from cleaner.__main__ import main
+sys.argv = ["cleaner", *sys.argv[1:]]
+try:
+    main()
+except SystemExit as stop:
+    assert not stop.code, stop.code
+print("pyarrow.compute" in sys.modules)
+"""
+
+
+def test_a_run_of_the_command_never_imports_pyarrow_compute(tmp_path: Path) -> None:
+    """Arrow's compute module costs every run 0.055 s to import (a cast, or a Series made from an
+    Arrow array, imports it); the command's runs, deduplication and tables included, need none of it."""
+    records = tmp_path / "records.jsonl"
+    write_jsonl(records, [{"id": f"d{i}", "text": f"{ARTICLE}\n\nA closing line of story {i} for the record."} for i in range(40)])
+    done = subprocess.run(
+        [sys.executable, "-c", IMPORTS_AFTER_A_RUN, "clean", str(records), "-o", str(tmp_path / "out"), "--no-strip", "-q"],
+        capture_output=True, text=True, cwd=REPO, timeout=300, check=True,
+    )
+    assert done.stdout.strip() == "False"
+    assert (tmp_path / "out" / "clusters.parquet").exists()
