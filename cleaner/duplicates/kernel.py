@@ -70,9 +70,7 @@ def _signature(buffers: np.ndarray, shingles: np.ndarray, a: np.ndarray, b: np.n
         mixed = _fmix64(shingle)
         source, target = buffers[current], buffers[1 - current]
         for p in range(a.shape[0]):
-            value = a[p] * mixed + b[p]
-            kept = source[p]
-            target[p] = value if value < kept else kept
+            target[p] = min(source[p], a[p] * mixed + b[p])
         current = 1 - current
     return buffers[current]
 
