@@ -86,8 +86,16 @@ def star_clusters(
     # than on two columns, and after each round only pairs among the rejected are kept
     pair_code = (pl.col("a").cast(pl.UInt64) * (1 << 32) + pl.col("b").cast(pl.UInt64)).alias("code")
     scores = edges.select(pair_code, "jaccard", "containment", "match")
-    active = np.arange(n, dtype=np.int64)
     labels = components_of(n, known)
+    # a representative in no verified pair is its own centre: only the others go through the rounds
+    paired = np.zeros(n, dtype=bool)
+    paired[known["a"].to_numpy()] = True
+    paired[known["b"].to_numpy()] = True
+    alone = np.flatnonzero(~paired)
+    assigned.append(pl.DataFrame({"rid": alone, "centre": alone, "jaccard": np.ones(len(alone)), "containment": np.ones(len(alone)),
+                                  "match": pl.repeat("canonical", len(alone), eager=True)}))
+    active = np.flatnonzero(paired).astype(np.int64)
+    del paired, alone
     while len(active):
         frame = pl.DataFrame({"rid": active, "label": labels[active], "rank": ranks[active]})
         centres = frame.sort("rank", "rid").group_by("label", maintain_order=True).agg(pl.col("rid").first().alias("centre"))
