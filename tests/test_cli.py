@@ -389,8 +389,8 @@ print("pyarrow.compute" in sys.modules)
 
 
 def test_a_run_of_the_command_never_imports_pyarrow_compute(tmp_path: Path) -> None:
-    """Arrow's compute module costs every run 0.055 s to import (a cast, or a Series made from an
-    Arrow array, imports it); the command's runs, deduplication and tables included, need none of it."""
+    """Arrow's compute module costs a run 0.055 s to import (a cast, or a Series made from an
+    Arrow array, imports it); a run on plain text, deduplication and tables included, needs none of it."""
     records = tmp_path / "records.jsonl"
     write_jsonl(records, [{"id": f"d{i}", "text": f"{ARTICLE}\n\nA closing line of story {i} for the record."} for i in range(40)])
     done = subprocess.run(
