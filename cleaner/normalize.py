@@ -64,6 +64,8 @@ def normalize_expr(text: pl.Expr) -> pl.Expr:
 
 
 _FOLDED_ASCII = [char for char in FOLD_FROM if char.isascii()]
+
+
 def needs_collapsing(text: pl.Series) -> pl.Series:
     """Whether whitespace collapsing would change each row: a non-space whitespace character,
     two spaces in a row, or a space at either end (null rows: no).

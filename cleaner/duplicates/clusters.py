@@ -66,6 +66,15 @@ def components(n: int, edges: pl.DataFrame) -> np.ndarray:
     return smallest_node_labels(n, edges["a"].to_numpy().astype(np.int64), edges["b"].to_numpy().astype(np.int64))
 
 
+def in_some_pair(n: int, pairs: pl.DataFrame) -> np.ndarray:
+    """Whether each of ``n`` nodes is an end of some pair (``a``, ``b``): a mask, not np.unique's
+    sort of both sides of every pair (1.76 million ends: 0.74 -> 0.014 s)."""
+    mask = np.zeros(n, dtype=bool)
+    mask[pairs["a"].to_numpy()] = True
+    mask[pairs["b"].to_numpy()] = True
+    return mask
+
+
 ComponentLabels = Callable[[int, pl.DataFrame], np.ndarray]
 """``(n, edges) -> label per node``: :func:`components`, or an engine's (on a cluster)."""
 
@@ -88,9 +97,7 @@ def star_clusters(
     scores = edges.select(pair_code, "jaccard", "containment", "match")
     labels = components_of(n, known)
     # a representative in no verified pair is its own centre: only the others go through the rounds
-    paired = np.zeros(n, dtype=bool)
-    paired[known["a"].to_numpy()] = True
-    paired[known["b"].to_numpy()] = True
+    paired = in_some_pair(n, known)
     alone = np.flatnonzero(~paired)
     assigned.append(pl.DataFrame({"rid": alone, "centre": alone, "jaccard": np.ones(len(alone)), "containment": np.ones(len(alone)),
                                   "match": pl.repeat("canonical", len(alone), eager=True)}))
@@ -203,11 +210,7 @@ def near_duplicate_groups(
         signatures.forget_keys()
     lap("candidates")
     announce("verification")
-    in_a_pair = np.zeros(len(rows), dtype=bool)  # a mask, not np.unique's sort of both sides of every pair
-    in_a_pair[pairs["a"].to_numpy()] = True
-    in_a_pair[pairs["b"].to_numpy()] = True
-    paired = np.flatnonzero(in_a_pair).astype(np.int64)
-    del in_a_pair
+    paired = np.flatnonzero(in_some_pair(len(rows), pairs)).astype(np.int64)
     store_rows = rows[paired]
     order = np.argsort(store_rows, kind="stable")
     loaded = signatures.shingles_of(store_rows[order])
