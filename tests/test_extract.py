@@ -10,7 +10,9 @@ from cleaner.extract import (
     apply_text_rules,
     comment_thread_reasons,
     extract_html,
+    Candidates,
     extract_main_text,
+    lead_only_in,
     parse_page,
     prefers_second,
     read_candidates,
@@ -31,6 +33,19 @@ def test_readability_wins_unless_it_found_almost_nothing_or_the_wrong_element() 
     assert not prefers_second(minutes, minutes + " " + elsewhere[:60])  # longer, but mostly the same text
     assert prefers_second(minutes, minutes + " " + elsewhere, disagreement=0.3)  # half of it new
     assert not prefers_second(minutes, minutes + " " + elsewhere, length_ratio=3.0)  # not three times as long
+
+
+def test_trafilatura_s_lines_before_the_first_one_both_share_lead_readability_s_text() -> None:
+    body = "The council met on Monday to agree the budget for the new school year.\n\nRoads come next, said the mayor, once the schools are paid for."
+    trafilatura = "Council agrees the school budget\n\nThe vote was close, and the roads must wait\n" + body.upper() + "\nMore from Local News"
+    assert lead_only_in(trafilatura, body) == ["Council agrees the school budget", "The vote was close, and the roads must wait"]
+    assert lead_only_in("Mayor\n" + body, body) == ["Mayor"]  # a line under four words is one gram
+    assert lead_only_in(body, body) == []  # the first line is shared
+    assert lead_only_in("Volunteers counted birds in the park for the survey", body) == []  # nothing shared: another part of the page
+    candidates = Candidates(body, trafilatura, {}, 0)
+    assert candidates.take(False).text == "Council agrees the school budget\n\nThe vote was close, and the roads must wait\n\n" + body
+    assert candidates.take(True).text == trafilatura
+    assert Candidates("", "Mayor", {}, 0).take(False).extractor == "none"  # no shared line, no lead: nothing
 
 
 def test_text_rules_over_a_batch_of_pages_decide_as_for_each_page_alone() -> None:
