@@ -10,8 +10,9 @@ per-page 4-gram precision and recall averaged over pages) scores:
 * readability-lxml's ``summary()`` rendered by html-text (the strongest anchor), and cleaner's
   readability pass (``cleaner.extract.readability_text``: the same algorithm on a tree parsed
   once, without the link-rewriting pass of its cleaner), with the pages where their texts differ;
-* cleaner's ``extract_html`` (readability-lxml, trafilatura when that finds almost nothing,
-  then the phrase patterns): its kept paragraphs, and the title line it moved to metadata,
+* cleaner's ``extract_html`` (readability-lxml led by trafilatura's lines above the first line
+  both share, or trafilatura's text when readability read another part of the page; then the
+  text rules): its kept paragraphs, and the title line it moved to metadata,
   which the gold of every set includes when the page shows it.
 
 Speed is pages per second of the call alone, one process (page already decoded). The worst set
