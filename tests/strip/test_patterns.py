@@ -33,6 +33,9 @@ CLUTTER_LINES = [
     ("Support independent journalism today", "subscribe"),
     ("Pingback: Another blog post about this", "comments"),
     ("Warning: Undefined variable $title in /var/www/theme/header.php on line 12", "widget"),
+    ("Nous utilisons des cookies pour mesurer l'audience.", "subscribe"),
+    ("Utilizamos cookies propias y de terceros.", "subscribe"),
+    ("Aceitar todos os cookies", "subscribe"),
 ]
 
 
@@ -47,6 +50,8 @@ CONTENT_LINES = [
     "Prices rose > 5% in May and > 7% in June, the office said.",
     "The vet was glad to donate the supplies to the shelter.",
     "Die Polizei bittet um Hinweise. (Quelle: Polizeipräsidium)",
+    "Bake the cookies for twelve minutes, then let them cool.",  # the word alone is no cookie notice
+    "The browser keeps cookies for the other domain apart.",
 ]
 
 
