@@ -78,8 +78,8 @@ chooses this point too, so its held-out figures are the same. readability-lxml's
 page (with trafilatura's lead, :func:`lead_only_in`): 0.920 / 0.894 / 0.959 / 0.897;
 trafilatura's: 0.915 / 0.833 / 0.932 / 0.924. Before the lead was added the sets chose 1.5
 and 0.3, and held out scored 0.913 / 0.889 / 0.955 / 0.907. The sets disagree on which
-extractor is better; picking the better one per page would give (before the lead) 0.943 / 0.922 / 0.969 / 0.947,
-which a logistic model on the two texts' shapes did not approach."""
+extractor is better; picking the better one per page would give (before the lead) 0.943 /
+0.922 / 0.969 / 0.947, which a logistic model on the two texts' shapes did not approach."""
 _WORD = re.compile(r"\w+")
 METADATA_FIELDS = ("title", "author", "date", "sitename", "language", "url")
 TITLE_WITHIN = 3
@@ -105,7 +105,7 @@ def prefers_second(first: str, second: str, *, length_ratio: float = LENGTH_RATI
 def lead_only_in(second: str, first: str) -> list[str]:
     """The lines of ``second`` before its first line that ``first`` also has (half or more of
     the line's lower-cased word 4-grams in ``first``'s; a line under four words counts as one
-    gram). None when the two share no line: then they read different parts of the page.
+    gram). Empty when the two share no line: then they read different parts of the page.
 
     readability-lxml starts at the element it scored best, and misses what stands before it in
     the article: the headline over a subtitle, the standfirst, the dateline. trafilatura's text
@@ -130,6 +130,8 @@ def lead_only_in(second: str, first: str) -> list[str]:
 
 
 def _line_grams(line: str) -> set[tuple[str, ...]]:
+    """A line's lower-cased word 4-grams; a shorter line is one gram of all its words, so that
+    a short headline or dateline counts as shared only where the other text has it whole."""
     words = _WORD.findall(line.lower())
     if len(words) < 4:
         return {tuple(words)} if words else set()
@@ -306,8 +308,8 @@ class Candidates:
 
     def take(self, second: bool) -> MainText:
         """trafilatura's text if ``second``, else readability-lxml's after the lines that
-        trafilatura's text has before anything the two share (:func:`lead_only_in`); "none"
-        when empty."""
+        trafilatura's text has before anything the two share (:func:`lead_only_in`; the page
+        is still readability's: the lead only completes its top); "none" when empty."""
         if second:
             text, extractor = self.trafilatura, SECOND
         else:

@@ -7,10 +7,10 @@ import json
 
 from cleaner.decode import decode_bytes
 from cleaner.extract import (
+    Candidates,
     apply_text_rules,
     comment_thread_reasons,
     extract_html,
-    Candidates,
     extract_main_text,
     lead_only_in,
     parse_page,
