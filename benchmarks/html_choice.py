@@ -1,16 +1,23 @@
-"""HTML mode's one choice between its two extractors, chosen leaving one set out.
+"""HTML mode's choice between its two extractors, chosen leaving one set out.
 
     python benchmarks/html_choice.py [--shared ../shared] [--limit N] [--workers N]
 
 cleaner reads every page with readability-lxml and trafilatura and keeps trafilatura's text
-when ``cleaner.extract.prefers_second`` says so, which takes two values: the length ratio and
-the disagreement share. This script reads both texts of every page of four sets once
-(extraction-wide's dragnet, cleaneval and readability, scored by the set's ``score.py``, token
-F1, the title line included as ``html_wide.py`` does; extraction-dev, snippet F1), runs the
-text rules on each of the two outcomes, and scores every point of the grid on every set. Then,
-for each set, the point whose worst set among the other three is best is the one that set would
-have shipped with; the figure printed for the set comes from that point: a run that did not
-see it. The shipped point is the one with the best worst set over all four.
+when ``cleaner.extract.second_is_closer`` says so: when it is closer than readability's to a
+third reading of the page (the text rules on the page's whole visible text). This script reads
+both texts and the visible text of every page of four sets once (extraction-wide's dragnet,
+cleaneval and readability, scored by the set's ``score.py``, token F1, the title line included
+as ``html_wide.py`` does; extraction-dev, snippet F1), runs the text rules on each of the two
+outcomes, and scores every rule of a family on every set:
+
+* ``third reading``: the shipped rule, nothing tuned;
+* ``longer and new (R, S)``: the earlier rule on the two texts alone, trafilatura's text when
+  readability's has under 8 words, or when trafilatura's has at least ``R`` times readability's
+  word 4-grams and a share ``S`` or more of them is not in readability's; a grid of ``R`` and ``S``.
+
+Then, for each set, the rule whose worst set among the other three is best is the one that set
+would have shipped with; the figure printed for the set comes from that rule: a run that did not
+see it. The shipped rule is the one with the best worst set over all four.
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ import argparse
 import gzip
 import itertools
 import math
+import re
 from multiprocessing import Pool
 from pathlib import Path
 from typing import Any
@@ -35,25 +43,51 @@ from devset import (
 
 from cleaner.decode import decode_bytes
 from cleaner.extract import (
-    DISAGREEMENT,
-    LENGTH_RATIO,
+    VIEW_OPTIONS,
     Candidates,
     ExtractResult,
     apply_text_rules,
-    prefers_second,
     read_candidates,
+    second_is_closer,
 )
+from cleaner.strip import strip_texts
 
 LENGTH_RATIOS = (1.0, 1.5, 2.0, 3.0, math.inf)
 SHARES = (0.0, 0.1, 0.3, 0.5, 0.7)
 WIDE_SETS = ("dragnet", "cleaneval", "readability")
-Point = tuple[float, float]
+THIRD_READING = "third reading"
+Rule = str
+_WORD = re.compile(r"\w+")
 
 
-def outcomes(candidates: list[Candidates], point: Point) -> list[bool]:
-    """Per page, whether trafilatura's text is chosen at this grid point."""
-    ratio, share = point
-    return [prefers_second(page.readability, page.trafilatura, length_ratio=ratio, disagreement=share) for page in candidates]
+def longer_and_new(first: str, second: str, length_ratio: float, disagreement: float) -> bool:
+    """The rule before the third reading (on the two texts alone): trafilatura's text when
+    readability's has under 8 words and trafilatura's is longer, or when trafilatura's has at
+    least ``length_ratio`` times readability's word 4-grams and ``disagreement`` or more of
+    them are not in readability's."""
+    if len(_WORD.findall(first)) < 8:
+        return len(second.strip()) > len(first.strip())
+    mine, theirs = _shingles(first), _shingles(second)
+    if not theirs or len(theirs) < length_ratio * len(mine):
+        return False
+    return 1 - len(mine & theirs) / len(theirs) >= disagreement
+
+
+def _shingles(text: str) -> set[tuple[str, ...]]:
+    words = _WORD.findall(text)
+    return set(zip(words, words[1:], words[2:], words[3:]))
+
+
+def rules() -> list[Rule]:
+    return [THIRD_READING] + [f"longer and new ({ratio}, {share})" for ratio, share in itertools.product(LENGTH_RATIOS, SHARES)]
+
+
+def outcomes(candidates: list[Candidates], views: list[str], rule: Rule) -> list[bool]:
+    """Per page, whether trafilatura's text is chosen by ``rule``."""
+    if rule == THIRD_READING:
+        return [second_is_closer(page.take(False).text, page.trafilatura, view) for page, view in zip(candidates, views)]
+    ratio, share = (float(value) for value in rule[rule.index("(") + 1 : -1].split(", "))
+    return [longer_and_new(page.readability, page.trafilatura, ratio, share) for page in candidates]
 
 
 def finished(candidates: list[Candidates], second: bool) -> list[ExtractResult]:
@@ -62,20 +96,22 @@ def finished(candidates: list[Candidates], second: bool) -> list[ExtractResult]:
 
 
 class Scored:
-    """One set: its pages' candidates and, per page, the score parts of each outcome, so that
-    any per-page mix of outcomes scores without extracting or tokenising again."""
+    """One set: its pages' candidates, the text rules' reading of each page's visible text, and,
+    per page, the score parts of each outcome, so that any per-page mix of outcomes scores
+    without extracting or tokenising again."""
 
     def __init__(self, name: str, candidates: list[Candidates], parts: Any, aggregate: Any) -> None:
         self.name = name
         self.candidates = candidates
         self.aggregate = aggregate
+        self.views = [view.text for view in strip_texts([page.page_text for page in candidates], options=VIEW_OPTIONS)]
         self.parts = {second: parts(finished(candidates, second)) for second in (False, True)}
 
     def score(self, picks: list[bool]) -> float:
         return self.aggregate([self.parts[pick][index] for index, pick in enumerate(picks)])
 
-    def f1(self, point: Point) -> float:
-        return self.score(outcomes(self.candidates, point))
+    def f1(self, rule: Rule) -> float:
+        return self.score(outcomes(self.candidates, self.views, rule))
 
 
 def wide_parts(scorer: Any, gold: dict, ids: list[str]) -> Any:
@@ -134,32 +170,32 @@ def main() -> None:
     print(f"dev: {len(dev)} pages read", flush=True)
 
     print()
-    table = {point: {scored.name: scored.f1(point) for scored in sets} for point in itertools.product(LENGTH_RATIOS, SHARES)}
+    table = {rule: {scored.name: scored.f1(rule) for scored in sets} for rule in rules()}
     names = [scored.name for scored in sets]
-    print(f"{'length ratio':>12} {'share':>5} " + " ".join(f"{name:>11}" for name in names) + f" {'mean':>7} {'worst':>7}")
-    for (ratio, share), row in table.items():
+    print(f"{'rule':<28} " + " ".join(f"{name:>11}" for name in names) + f" {'mean':>7} {'worst':>7}")
+    for rule, row in table.items():
         values = [row[name] for name in names]
-        print(f"{ratio:>12} {share:>5} " + " ".join(f"{v:>11.4f}" for v in values) + f" {sum(values) / len(values):>7.4f} {min(values):>7.4f}")
-    for second, label in ((False, "readability-lxml's"), (True, "trafilatura's")):
+        print(f"{rule:<28} " + " ".join(f"{v:>11.4f}" for v in values) + f" {sum(values) / len(values):>7.4f} {min(values):>7.4f}")
+    for second, label in ((False, "readability-lxml's (with trafilatura's lead)"), (True, "trafilatura's")):
         alone = ", ".join(f"{scored.name} {scored.score([second] * len(scored.candidates)):.4f}" for scored in sets)
         print(f"{label} text on every page, then the text rules: {alone}")
 
     print("\nleft out    chosen on the other three (best worst set)   held-out F1")
     held_out = {}
     for name in names:
-        point = best_point(table, [n for n in names if n != name])
-        held_out[name] = table[point][name]
-        print(f"{name:<11} ratio {point[0]} share {point[1]:<31} {held_out[name]:.4f}")
+        rule = best_rule(table, [n for n in names if n != name])
+        held_out[name] = table[rule][name]
+        print(f"{name:<11} {rule:<44} {held_out[name]:.4f}")
     worst = min(held_out, key=held_out.__getitem__)
-    shipped = best_point(table, names)
     print(f"worst set held out: {worst}, F1 {held_out[worst]:.4f}")
-    print(f"best worst set over all four: ratio {shipped[0]} share {shipped[1]}; shipped: ratio {LENGTH_RATIO} share {DISAGREEMENT}")
+    print(f"best worst set over all four: {best_rule(table, names)}; shipped: {THIRD_READING}")
 
 
-def best_point(table: dict[Point, dict[str, float]], names: list[str]) -> Point:
-    """The grid point whose worst set among ``names`` scores best (the worst set is the
-    headline figure), then the best mean; then the lower ratio and the higher share."""
-    return max(table, key=lambda p: (min(table[p][n] for n in names), sum(table[p][n] for n in names), -p[0], p[1]))
+def best_rule(table: dict[Rule, dict[str, float]], names: list[str]) -> Rule:
+    """The rule whose worst set among ``names`` scores best (the worst set is the headline
+    figure), then the best mean; then the earlier in :func:`rules` (the third reading first)."""
+    order = {rule: index for index, rule in enumerate(table)}
+    return max(table, key=lambda r: (min(table[r][n] for n in names), sum(table[r][n] for n in names), -order[r]))
 
 
 if __name__ == "__main__":

@@ -32,7 +32,7 @@ from cleaner.strip import (
 from cleaner.strip.language import guess_languages, iso_code
 
 if TYPE_CHECKING:  # trafilatura's import costs each worker 0.1 s: text-only runs skip it
-    from cleaner.extract import ExtractResult, MainText
+    from cleaner.extract import Candidates, ExtractResult
 
 
 @dataclass(frozen=True)
@@ -160,14 +160,15 @@ def clean_text_document(
     )
 
 
-def extract_html_document(doc: dict[str, Any], config: CleanConfig) -> MainText:
-    """One page's main text and metadata (the extractors: the part of a page's work that the
-    per-document time limit guards); :func:`add_html_document` applies the text rules' verdicts."""
-    from cleaner.extract import extract_main_text
+def extract_html_document(doc: dict[str, Any], config: CleanConfig) -> Candidates:
+    """One page's two extractions, visible text and metadata (the part of a page's work that the
+    per-document time limit guards); a batch's pages then choose their main texts together
+    (``extract.choose_main_texts``), and :func:`add_html_document` applies the text rules' verdicts."""
+    from cleaner.extract import read_candidates
 
     if len(doc["body"]) > config.max_document_bytes:
         raise ValueError(f"HTML larger than the limit of {config.max_document_bytes:,} characters")
-    return extract_main_text(doc["body"], url=doc["url"])
+    return read_candidates(doc["body"], url=doc["url"])
 
 
 def add_html_document(doc: dict[str, Any], result: ExtractResult, config: CleanConfig, out: dict[str, list[dict[str, Any]]]) -> str | None:
@@ -209,7 +210,7 @@ def clean_batch(
     stripped_at = dict(zip(text_rows, stripped.results)) if stripped is not None else {}
     failed: set[int] = set()
     unknown_languages: list[tuple[dict[str, Any], str]] = []
-    extracted: dict[int, MainText] = {}
+    extracted: dict[int, Candidates] = {}
     staged: dict[int, dict[str, list[dict[str, Any]]]] = {}
     for row, doc in enumerate(documents):
         staged[row] = {"meta": [], "paragraphs": [], "removed": []}
@@ -224,9 +225,10 @@ def clean_batch(
             failed.add(row)
             del staged[row]
     if extracted:
-        from cleaner.extract import apply_text_rules
+        from cleaner.extract import apply_text_rules, choose_main_texts
 
-        for row, result in zip(extracted, apply_text_rules(list(extracted.values()), strip_options(config))):
+        main_texts = choose_main_texts(list(extracted.values()))
+        for row, result in zip(extracted, apply_text_rules(main_texts, strip_options(config))):
             if (text := add_html_document(documents[row], result, config, staged[row])) is not None:
                 unknown_languages.append((staged[row]["meta"][0], text))
     for rows_of_document in staged.values():

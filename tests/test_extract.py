@@ -9,30 +9,28 @@ from cleaner.decode import decode_bytes
 from cleaner.extract import (
     Candidates,
     apply_text_rules,
+    choose_main_texts,
     comment_thread_reasons,
     extract_html,
     extract_main_text,
     lead_only_in,
     parse_page,
-    prefers_second,
     read_candidates,
     readability_text,
+    second_is_closer,
 )
 from tests.conftest import SAMPLES
 
 STORY = "the council met on monday to agree the budget for the new school year and the roads " * 3
 
 
-def test_readability_wins_unless_it_found_almost_nothing_or_the_wrong_element() -> None:
-    assert not prefers_second(STORY, STORY)  # agreement: readability's text
-    assert not prefers_second(STORY, STORY[: len(STORY) // 2])  # trafilatura found less
-    assert prefers_second("Share this", STORY)  # readability found almost nothing
+def test_the_text_closer_to_the_page_s_third_reading_wins() -> None:
     elsewhere = " ".join(f"volunteers counted {n} birds in park number {n} for the survey" for n in range(12))
-    assert prefers_second(STORY, elsewhere)  # as long or longer, and none of it in readability's text
-    minutes = " ".join(f"the council met on day {n} and agreed budget line {n} for the roads" for n in range(12))
-    assert not prefers_second(minutes, minutes + " " + elsewhere[:60])  # longer, but mostly the same text
-    assert prefers_second(minutes, minutes + " " + elsewhere, disagreement=0.3)  # half of it new
-    assert not prefers_second(minutes, minutes + " " + elsewhere, length_ratio=3.0)  # not three times as long
+    assert not second_is_closer(STORY, elsewhere, STORY)  # the third reading agrees with readability
+    assert second_is_closer(STORY, elsewhere, elsewhere + " " + STORY[:40])  # ... or with trafilatura
+    assert not second_is_closer(STORY, elsewhere, "")  # nothing to go by: readability's
+    assert second_is_closer("", elsewhere, "")  # unless readability found nothing
+    assert not second_is_closer(STORY, STORY, STORY)  # a tie goes to readability
 
 
 def test_trafilatura_s_lines_before_the_first_one_both_share_lead_readability_s_text() -> None:
@@ -58,7 +56,8 @@ def test_text_rules_over_a_batch_of_pages_decide_as_for_each_page_alone() -> Non
     one_by_one = [extract_html(page, guess_language=False) for page in pages]
     together = apply_text_rules([extract_main_text(page) for page in pages])
     assert together == one_by_one
-    assert any(reason == "byline" for _, reason in together[0].removed + together[1].removed)
+    readability_s = apply_text_rules([read_candidates(page).take(False) for page in pages[:2]])
+    assert any(reason == "byline" for page in readability_s for _, reason in page.removed)  # "By NAME · DATE" under the headline
     assert together[3].extractor == "none" and together[3].removed[0][1] == "extraction-empty"
 
 
@@ -93,9 +92,10 @@ def test_one_read_gives_both_texts_and_the_choice_between_them() -> None:
     assert candidates.readability and candidates.trafilatura and candidates.metadata["title"]
     assert candidates.take(True).text == candidates.trafilatura and candidates.take(True).extractor == "trafilatura"
     assert candidates.take(False).text == candidates.readability
-    assert candidates.choose() == extract_main_text(page)
-    never = candidates.choose(length_ratio=float("inf"))
-    assert never.extractor == "readability"
+    assert candidates.page_text and "beetle" in candidates.page_text.lower()
+    assert choose_main_texts([candidates]) == [extract_main_text(page)]
+    assert candidates.choose(candidates.trafilatura).extractor == "trafilatura"
+    assert candidates.choose(candidates.readability).extractor == "readability"
 
 
 ARTICLE_PAGE = """<html><head><title>Budget agreed</title>{ld}</head><body><nav><a href="/">Home</a></nav>
@@ -156,7 +156,7 @@ def test_a_comment_thread_inside_the_articles_element_is_removed_as_comments() -
         "<aside><h3>Most read</h3><ul><li><a>Man arrested after town centre disturbance</a></li></ul></aside>"
         "<footer>© 2025 The Daily Harbour · <a>Privacy</a></footer></body></html>"
     )
-    result = extract_html(page)
+    result = apply_text_rules([read_candidates(page).take(False)])[0]  # readability's text holds the thread
     assert [paragraph.text for paragraph in result.paragraphs] == CYCLE_LANE
     reasons = {text: reason for text, reason in result.removed}
     assert all(reasons[text] == "comments" for _, _, text in READERS)
