@@ -11,13 +11,13 @@ per-page 4-gram precision and recall averaged over pages) scores:
   readability pass (``cleaner.extract.readability_text``: the same algorithm on a tree parsed
   once, without the link-rewriting pass of its cleaner), with the pages where their texts differ;
 * cleaner's ``extract_html`` (readability-lxml led by trafilatura's lines above the first line
-  both share, or trafilatura's text when readability read another part of the page; then the
-  text rules): its kept paragraphs, and the title line it moved to metadata,
+  both share, or trafilatura's text when it is closer to the text rules' reading of the whole
+  page; then the text rules): its kept paragraphs, and the title line it moved to metadata,
   which the gold of every set includes when the page shows it.
 
 Speed is pages per second of the call alone, one process (page already decoded). The worst set
-is the headline figure; ``cleaner.extract.MIN_MAIN_WORDS`` is the one threshold chosen on
-these sets (its docstring gives the leave-one-set-out choices).
+is the headline figure. Nothing in cleaner's HTML choice is tuned on these sets; the rule itself
+was chosen among others leaving each set out (``benchmarks/html_choice.py``).
 """
 
 from __future__ import annotations

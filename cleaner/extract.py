@@ -4,9 +4,10 @@ Two extractors read each page, parsed once (:func:`parse_page`, :func:`read_cand
 readability-lxml (Mozilla Readability's algorithm) finds the article element, rendered to text
 by html-text (ScrapingHub's: the spacing a browser would show); trafilatura (comments left out)
 reads the page too. Its first lines lead readability's text where readability started below
-them (:func:`lead_only_in`), and its text is taken instead when it is closer to a third reading
-of the page, the text rules on the page's whole visible text (:func:`second_is_closer`). The metadata (title, author, date, site) is trafilatura's, from the same
-call as its text, except the author: a byline at the top of the text ("By NAME, OUTLET | DATE")
+them (:func:`lead_only_in`), and its text is taken instead when it is closer to a third
+reading of the page, the text rules on the page's whole visible text (:func:`second_is_closer`).
+The metadata (title, author, date, site) is trafilatura's, from the same call as its text,
+except the author: a byline at the top of the text ("By NAME, OUTLET | DATE")
 comes first (on the 10 extraction-dev pages where the two differ, the byline is right on 6 and
 trafilatura on 2). A reader comment thread kept with the article is removed as in text mode.
 
