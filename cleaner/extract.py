@@ -88,8 +88,8 @@ def second_is_closer(first: str, second: str, view: str) -> bool:
     and neither is right more often across sets. A rule on the two texts alone (trafilatura's
     when at least as long and 70% or more of it new) held out 0.9192 / 0.9094 / 0.9552 and
     0.9179 on extraction-dev (Dragnet / CleanEval / Readability); the third reading, with
-    nothing tuned, 0.9226 / 0.9100 / 0.9551 and 0.9256 (``benchmarks/html_choice.py``, which
-    chooses among these rules leaving each set out). With the learned line model in the third
+    nothing tuned, 0.9227 / 0.9096 / 0.9551 and 0.9261 (``benchmarks/html_choice.py``, which
+    chooses among these rules leaving each set out: every set left out chooses this one). With the learned line model in the third
     reading, the line model's thresholds chosen leaving each set out: 0.9222 / 0.9092 / 0.9548
     (and extraction-dev, which the model learned from), so the reading is rules only."""
     view_grams = _text_grams(view)
@@ -308,8 +308,8 @@ class Candidates:
     def choose(self, view: str) -> MainText:
         """The page's main text: readability-lxml's (with trafilatura's lead), or trafilatura's
         when :func:`second_is_closer` to ``view`` (the text rules' reading of :attr:`page_text`)."""
-        first = self.take(False).text
-        return self.take(second_is_closer(first, self.trafilatura, view))
+        first = self.take(False)
+        return self.take(True) if second_is_closer(first.text, self.trafilatura, view) else first
 
     def take(self, second: bool) -> MainText:
         """trafilatura's text if ``second``, else readability-lxml's after the lines that
@@ -354,7 +354,9 @@ thresholds were chosen on the very sets that measure this choice (see :func:`sec
 
 def choose_main_texts(pages: list[Candidates]) -> list[MainText]:
     """Each page's main text (:meth:`Candidates.choose`): the text rules read every page's
-    visible text in one call (1.8 ms a page in a batch; a call for one page costs a few ms more)."""
+    visible text in one call. The call has a fixed cost of about 25 ms, then about 2 ms a page
+    (extraction-dev's pages); in a whole run it is 9% of a worker's time (py-spy), and a
+    caller with many pages should pass them together."""
     views = strip_texts([page.page_text for page in pages], options=VIEW_OPTIONS) if pages else []
     return [page.choose(view.text) for page, view in zip(pages, views)]
 
