@@ -27,6 +27,7 @@ import gzip
 import itertools
 import math
 import re
+from dataclasses import dataclass
 from multiprocessing import Pool
 from pathlib import Path
 from typing import Any
@@ -55,8 +56,19 @@ from cleaner.strip import strip_texts
 LENGTH_RATIOS = (1.0, 1.5, 2.0, 3.0, math.inf)
 SHARES = (0.0, 0.1, 0.3, 0.5, 0.7)
 WIDE_SETS = ("dragnet", "cleaneval", "readability")
-THIRD_READING = "third reading"
-Rule = str
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One rule of the family: the third reading, or the earlier rule at a grid point."""
+
+    grid: tuple[float, float] | None = None
+
+    def __str__(self) -> str:
+        return "third reading" if self.grid is None else f"longer and new {self.grid}"
+
+
+THIRD_READING = Rule()
 _WORD = re.compile(r"\w+")
 
 
@@ -79,14 +91,14 @@ def _shingles(text: str) -> set[tuple[str, ...]]:
 
 
 def rules() -> list[Rule]:
-    return [THIRD_READING] + [f"longer and new ({ratio}, {share})" for ratio, share in itertools.product(LENGTH_RATIOS, SHARES)]
+    return [THIRD_READING] + [Rule(point) for point in itertools.product(LENGTH_RATIOS, SHARES)]
 
 
 def outcomes(candidates: list[Candidates], views: list[str], rule: Rule) -> list[bool]:
     """Per page, whether trafilatura's text is chosen by ``rule``."""
-    if rule == THIRD_READING:
+    if rule.grid is None:
         return [second_is_closer(page.take(False).text, page.trafilatura, view) for page, view in zip(candidates, views)]
-    ratio, share = (float(value) for value in rule[rule.index("(") + 1 : -1].split(", "))
+    ratio, share = rule.grid
     return [longer_and_new(page.readability, page.trafilatura, ratio, share) for page in candidates]
 
 
@@ -175,7 +187,7 @@ def main() -> None:
     print(f"{'rule':<28} " + " ".join(f"{name:>11}" for name in names) + f" {'mean':>7} {'worst':>7}")
     for rule, row in table.items():
         values = [row[name] for name in names]
-        print(f"{rule:<28} " + " ".join(f"{v:>11.4f}" for v in values) + f" {sum(values) / len(values):>7.4f} {min(values):>7.4f}")
+        print(f"{rule!s:<28} " + " ".join(f"{v:>11.4f}" for v in values) + f" {sum(values) / len(values):>7.4f} {min(values):>7.4f}")
     for second, label in ((False, "readability-lxml's (with trafilatura's lead)"), (True, "trafilatura's")):
         alone = ", ".join(f"{scored.name} {scored.score([second] * len(scored.candidates)):.4f}" for scored in sets)
         print(f"{label} text on every page, then the text rules: {alone}")
@@ -185,7 +197,7 @@ def main() -> None:
     for name in names:
         rule = best_rule(table, [n for n in names if n != name])
         held_out[name] = table[rule][name]
-        print(f"{name:<11} {rule:<44} {held_out[name]:.4f}")
+        print(f"{name:<11} {rule!s:<44} {held_out[name]:.4f}")
     worst = min(held_out, key=held_out.__getitem__)
     print(f"worst set held out: {worst}, F1 {held_out[worst]:.4f}")
     print(f"best worst set over all four: {best_rule(table, names)}; shipped: {THIRD_READING}")
