@@ -76,6 +76,27 @@ def test_the_readability_pass_gives_readability_lxml_s_own_text() -> None:
         assert ours and ours == _stock_readability(parse_page(html))
 
 
+MISUSED_MARKUP = [
+    "<div class='story'>{story}<span>{story}<img src='a.png'></span><em>{story}</em><br>{story}</div>",
+    "<div id='comments-sidebar'><article><p>{story}</p></article></div><div><p>{story}</p><p>{story}</p></div>",
+    "<div><pre>{story}<span class='comment'>{story}</span></pre><p>{story}</p><p>{story}</p></div><div class='menu'>{story}</div>",
+    "<div><i>{story}<picture><source></picture></i>{story}<b>{story}<p>{story}</p></b><p>{story}</p></div>",
+    "<div><div><span>{story}</span> loose {story}</div><table><tr><td>{story}</td></tr></table></div>",
+    "<div><span data<div='1'>{story}</span><span>{story}</span></div><div class='ad-break'>{story}</div>",
+]
+"""Pages where readability-lxml's passes (unlikely candidates; ``<div>`` into paragraphs) have
+something to do: inline elements holding a block, loose text, an unlikely name around an
+``<article>`` or ``<pre>``, a block tag found by its prefix, and ``<`` in an attribute's name
+(the pass readability-lxml's own way)."""
+
+
+def test_the_readability_pass_is_readability_lxml_s_on_pages_its_passes_change() -> None:
+    for body in MISUSED_MARKUP:
+        html = "<html><body>" + body.format(story=STORY) + "</body></html>"
+        ours = readability_text(html)
+        assert ours and ours == _stock_readability(parse_page(html)), body
+
+
 def test_a_page_that_starts_as_a_fragment_is_read_as_a_whole_document() -> None:
     # one <div> around everything, no <html>: trafilatura's loader rejects it as "dubious"
     fragment = '<div id="page"><div id="shell"><b>Local news</b>\n<p>' + STORY + "</p><p>" + STORY.upper() + "</p></div></div>"
