@@ -19,11 +19,12 @@ from cleaner.normalize import normalize_text
 from cleaner.strip import line_model
 from cleaner.strip.comments import mark_comment_threads
 from cleaner.strip.features import DATE, PROSE_MIN_WORDS, unit_features, with_scores
+from cleaner.strip.language import compiled_batch
 from cleaner.strip.options import StripOptions
 from cleaner.strip.patterns import compiled_rules
 from cleaner.strip.regions import (
     RegionUnits,
-    article_regions,
+    batch_article_regions,
     bridged,
     mark_promotions_outside,
 )
@@ -69,10 +70,7 @@ def classify(
     features = mark_teaser_lists(mark_comment_threads(with_scores(features, languages, template_lines)))
     bounds = np.searchsorted(features["doc"].to_numpy(), np.arange(len(texts) + 1)).tolist()
     units = RegionUnits(features, rules)
-    regions = [
-        [[bounds[doc] + start, bounds[doc] + end] for start, end in article_regions(units.score[bounds[doc] : bounds[doc + 1]])]
-        for doc in range(len(texts))
-    ]
+    regions = batch_article_regions(features["score"].to_numpy(), bounds, compiled_batch(features["normalized"]))
     peeled = units.trim_edges(regions)
     regions = [bridged(doc_regions, units, peeled[doc]) for doc, doc_regions in enumerate(regions)]
     decided = decide_units(features, regions, peeled, bounds, titles, options)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
 import polars as pl
 
 from cleaner.strip.features import BARRIER_SCORE
@@ -40,6 +41,12 @@ topic" box, rather than the teasers or comments under it (dev set: recall 0.885 
 precision 0.854 -> 0.850)."""
 
 
+LEAST_SECONDARY_SCORE = 150.0
+SECONDARY_SHARE = 0.1
+"""A secondary region scores at least the larger of these: a few lines of prose, and a tenth of
+the main region."""
+
+
 def article_regions(scores: Sequence[float]) -> list[tuple[int, int]]:
     """The main region plus strong secondary regions: not cut off from it by a barrier, or
     cut off but carrying a good share of the article (:data:`BARRIER_CROSSING_SHARE`)."""
@@ -47,7 +54,7 @@ def article_regions(scores: Sequence[float]) -> list[tuple[int, int]]:
     if total <= 0:
         return []
     regions = [(start, end)]
-    threshold = max(150.0, 0.1 * total)
+    threshold = max(LEAST_SECONDARY_SCORE, SECONDARY_SHARE * total)
     pending = [(0, start, "before"), (end, len(scores), "after")]
     while pending:
         lo, hi, side = pending.pop()
@@ -63,6 +70,27 @@ def article_regions(scores: Sequence[float]) -> list[tuple[int, int]]:
         regions.append((a, b))
         pending.extend([(lo, a, side), (b, hi, side)])
     return sorted(regions)
+
+
+def batch_article_regions(scores: np.ndarray, bounds: Sequence[int], compiled: bool) -> list[list[list[int]]]:
+    """:func:`article_regions` of every document of a batch (``scores`` of all units, document
+    ``d``'s from ``bounds[d]`` to ``bounds[d + 1]``), as ``[start, end]`` global unit indices.
+    ``compiled``: one loop over the batch (:mod:`cleaner.strip.region_scan`), for the large
+    batches whose words are counted by the compiled loops too."""
+    if not compiled:
+        score_list: list[float] = scores.tolist()
+        return [
+            [[bounds[doc] + start, bounds[doc] + end] for start, end in article_regions(score_list[bounds[doc] : bounds[doc + 1]])]
+            for doc in range(len(bounds) - 1)
+        ]
+    from cleaner.strip.region_scan import batch_regions
+
+    found, offsets = batch_regions(
+        np.ascontiguousarray(scores, dtype=np.float64), np.asarray(bounds, dtype=np.int64),
+        BARRIER_SCORE, BARRIER_CROSSING_SHARE, LEAST_SECONDARY_SCORE, SECONDARY_SHARE,
+    )
+    rows, cuts = found.tolist(), offsets.tolist()
+    return [rows[cuts[doc] : cuts[doc + 1]] for doc in range(len(bounds) - 1)]
 
 
 GAP_UNITS = 2
@@ -117,11 +145,11 @@ class RegionUnits:
 
     def __init__(self, units: pl.DataFrame, rules: Sequence[RuleGroup]) -> None:
         self.rules = rules
+        self.short_line_rules = tuple(group for group in rules if not group.any_length)
         self.normalized = units["normalized"]
         self.n_words: list[int] = units["n_words"].to_list()
         self.rule: list[str | None] = units["rule"].to_list()
         self.pattern: list[str | None] = units["pattern"].to_list()
-        self.score: list[float] = units["score"].to_list()
         self.bullet: list[bool] = units["bullet"].to_list()
         self.lead_in: list[bool] = (units["text"].str.ends_with(":") & (units["n_words"] >= LEAD_IN_WORDS)).to_list()
 
@@ -163,14 +191,20 @@ class RegionUnits:
 
     def edge_reasons(self, indices: list[int]) -> list[str | None]:
         """The promotion, form or footer reason (:data:`EDGE_REASONS`) of each unit, if it has one:
-        a short line's pattern, or for a long one the edge groups matched now."""
+        a short line's pattern, or for a long one the edge groups matched now.
+
+        A long line was already matched against the groups of any length (its ``rule``); when
+        none matched, only the short-line groups are left to try. Screening it with the
+        any-length groups again took a quarter of these searches on the dev pages (all calls
+        of a batch: 121-132 ms, now 93)."""
         long_lines = [i for i in indices if self.n_words[i] > SHORT_LINE_WORDS]
         found: dict[int, str | None] = {}
-        if long_lines:
-            normalized = self.normalized.gather(long_lines)
-            everywhere = pl.Series([True] * len(long_lines))
-            patterns = pattern_columns(normalized, everywhere, self.rules, EDGE_REASONS)["pattern"].to_list()
-            found = dict(zip(long_lines, patterns))
+        unmatched = [i for i in long_lines if self.rule[i] is None]
+        matched = [i for i in long_lines if self.rule[i] is not None]
+        for lines, rules in ((unmatched, self.short_line_rules), (matched, self.rules)):
+            if lines:
+                everywhere = pl.Series([True] * len(lines))
+                found.update(zip(lines, pattern_columns(self.normalized.gather(lines), everywhere, rules, EDGE_REASONS)["pattern"].to_list()))
         reasons = [found[i] if i in found else self.rule[i] for i in indices]
         return [reason if reason in EDGE_REASONS else None for reason in reasons]
 

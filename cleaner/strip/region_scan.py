@@ -1,0 +1,85 @@
+"""The compiled search for the article regions of a large batch (:func:`regions.article_regions`
+for every document at once).
+
+In Python, Kadane's search ran once per document and once more per stretch beside each region
+found: 4,167 calls on the dev pages, 42-67 ms of a 1.3 s batch, with the scores made a list of
+floats first. Here one loop reads the batch's score array: 1.4-2.2 ms. The arithmetic is the same (IEEE
+doubles, added in the same order), so the regions are the same; a test compares both ways.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from cleaner.compiled import compiled
+
+
+@compiled
+def batch_regions(
+    scores: np.ndarray, bounds: np.ndarray, barrier: float, crossing_share: float, least_threshold: float, threshold_share: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(regions, offsets)``: every document's regions as ``[start, end)`` rows of global unit
+    indices (``bounds[d]`` to ``bounds[d + 1]`` are document ``d``'s units), sorted within a
+    document; document ``d``'s are rows ``offsets[d]`` to ``offsets[d + 1]``."""
+    n_docs = bounds.shape[0] - 1
+    regions = np.empty((scores.shape[0] + 1, 2), dtype=np.int64)
+    offsets = np.zeros(n_docs + 1, dtype=np.int64)
+    pending = np.empty((2 * scores.shape[0] + 4, 3), dtype=np.int64)  # lo, hi, side (0: before, 1: after)
+    count = 0
+    for doc in range(n_docs):
+        lo_doc, hi_doc = bounds[doc], bounds[doc + 1]
+        start, end, total = _best_run(scores, lo_doc, hi_doc)
+        first = count
+        if total > 0:
+            regions[count, 0], regions[count, 1] = start, end
+            count += 1
+            threshold = max(least_threshold, threshold_share * total)
+            depth = 0
+            pending[depth] = (lo_doc, start, 0)
+            pending[depth + 1] = (end, hi_doc, 1)
+            depth = 2
+            while depth > 0:
+                depth -= 1
+                lo, hi, side = pending[depth, 0], pending[depth, 1], pending[depth, 2]
+                if hi - lo <= 0:
+                    continue
+                a, b, sub_total = _best_run(scores, lo, hi)
+                if sub_total < threshold:
+                    continue
+                if sub_total < crossing_share * total:
+                    between_lo, between_hi = (b, start) if side == 0 else (end, a)
+                    crossed = False
+                    for index in range(between_lo, between_hi):
+                        if scores[index] <= barrier:
+                            crossed = True
+                            break
+                    if crossed:
+                        continue
+                regions[count, 0], regions[count, 1] = a, b
+                count += 1
+                pending[depth] = (lo, a, side)
+                pending[depth + 1] = (b, hi, side)
+                depth += 2
+        for i in range(first + 1, count):  # insertion sort by start: the regions are disjoint
+            key_start, key_end = regions[i, 0], regions[i, 1]
+            j = i - 1
+            while j >= first and regions[j, 0] > key_start:
+                regions[j + 1] = regions[j]
+                j -= 1
+            regions[j + 1, 0], regions[j + 1, 1] = key_start, key_end
+        offsets[doc + 1] = count
+    return regions[:count], offsets
+
+
+@compiled
+def _best_run(scores: np.ndarray, lo: int, hi: int) -> tuple[int, int, float]:
+    """:func:`regions.best_run` of ``scores[lo:hi]``, as global indices."""
+    best_start, best_end, best_total = lo, lo, 0.0
+    start, total = lo, 0.0
+    for index in range(lo, hi):
+        if total <= 0:
+            start, total = index, 0.0
+        total += scores[index]
+        if total > best_total:
+            best_start, best_end, best_total = start, index + 1, total
+    return best_start, best_end, best_total
