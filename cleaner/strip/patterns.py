@@ -252,14 +252,26 @@ def pattern_columns(
 
 @once
 def _pattern_thread() -> ThreadPoolExecutor:
-    """The thread that matches pattern groups in Rust's engine.
+    """The thread that screens lines with the pattern groups in Rust's engine.
 
-    Polars keeps the 32 regular expressions a thread compiled last; stripping a batch uses
-    about 50 (the groups' screens and expressions, and the line features'), so in one thread
-    each batch compiled them all again: about 90 ms per batch. On a thread of their own the
-    30 pattern expressions stay compiled, and so do the 20 of the line features in the caller's.
+    Polars keeps the 32 regular expressions a thread compiled last, and with them the states
+    their automata built while matching. Stripping a batch uses about 60: the groups' 7
+    screens, their 30 expressions (and prefilters), and the line features' 20. In one thread
+    each batch compiled them all again (about 90 ms a batch). Even the screens and expressions
+    together (33) were one too many for one thread: each batch compiled them again, and Rust's
+    lazy automata built their states anew. So the screens run here, the groups' own expressions
+    on :func:`_expression_thread`, and the line features in the caller's thread: each stays
+    under 32. All pattern matching of a batch of the dev pages (median of 12 batches, two runs
+    each way): 278-300 ms with screens and expressions on one thread, 250-259 on two.
     """
     return ThreadPoolExecutor(1, thread_name_prefix="cleaner-patterns")
+
+
+@once
+def _expression_thread() -> ThreadPoolExecutor:
+    """The thread that matches each group's own expression on its screen's candidate lines
+    (:func:`_pattern_thread` says why not on the same thread)."""
+    return ThreadPoolExecutor(1, thread_name_prefix="cleaner-pattern-groups")
 
 
 def _screened_hits(
@@ -282,10 +294,15 @@ def _screened_hits(
             continue
         union = "|".join(f"(?:{rules[member].prefilter or rules[member].expression})" for member in screen)
         screened = np.flatnonzero(lines.str.contains(union).fill_null(False).to_numpy())
-        candidates = lines.gather(screened)
-        for member in members:
-            hits[member] = rows_of[screened[_exact_hits(candidates, rules[member])]]
+        groups = [rules[member] for member in members]
+        matched = _expression_thread().submit(_groups_hits, lines.gather(screened), groups).result()
+        for member, hit in zip(members, matched):
+            hits[member] = rows_of[screened[hit]]
     return hits
+
+
+def _groups_hits(candidates: pl.Series, groups: list[RuleGroup]) -> list[np.ndarray]:
+    return [_exact_hits(candidates, group) for group in groups]
 
 
 def _exact_hits(candidates: pl.Series, group: RuleGroup) -> np.ndarray:
