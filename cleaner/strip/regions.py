@@ -86,7 +86,7 @@ def batch_article_regions(scores: np.ndarray, bounds: Sequence[int], compiled: b
     from cleaner.strip.region_scan import batch_regions
 
     found, offsets = batch_regions(
-        np.ascontiguousarray(scores, dtype=np.float64), np.asarray(bounds, dtype=np.int64),
+        np.array(scores, dtype=np.float64), np.array(bounds, dtype=np.int64),  # writable copies: one compiled signature
         BARRIER_SCORE, BARRIER_CROSSING_SHARE, LEAST_SECONDARY_SCORE, SECONDARY_SHARE,
     )
     rows, cuts = found.tolist(), offsets.tolist()
