@@ -25,6 +25,7 @@ import numpy as np
 import polars as pl
 
 from cleaner.once import cached_bits, once
+from cleaner.schemas import utf8_buffers
 
 _SINGLE_QUOTES = "\u2018\u2019\u201a\u201b\u2032\u2035\u00b4\u0060"
 _DOUBLE_QUOTES = "\u201c\u201d\u201e\u201f\u2033\u2036\u00ab\u00bb"
@@ -66,15 +67,25 @@ def normalize_expr(text: pl.Expr) -> pl.Expr:
 _FOLDED_ASCII = [char for char in FOLD_FROM if char.isascii()]
 
 
+COMPILED_SCAN_BYTES = 100_000
+"""From this many bytes on, :func:`needs_collapsing` runs as one compiled pass
+(:mod:`cleaner.whitespace_scan`); a few lines do not pay numba's start."""
+
+
 def needs_collapsing(text: pl.Series) -> pl.Series:
     """Whether whitespace collapsing would change each row: a non-space whitespace character,
     two spaces in a row, or a space at either end (null rows: no).
 
-    Each test is its own scan, and the non-ASCII whitespace is looked for only in rows that
-    have a non-ASCII character. One regular expression of all of them (a class and an
-    alternation) stops Rust's engine from scanning for single bytes: on the 1.9 million lines of
-    the 1M-paragraph benchmark corpus (281 MB, one thread) it took 0.72 s, these scans 0.28 s.
+    A large batch is read in one compiled pass over its bytes. Otherwise each test is its own
+    scan, and the non-ASCII whitespace is looked for only in rows that have a non-ASCII
+    character. One regular expression of all of them (a class and an alternation) stops Rust's
+    engine from scanning for single bytes: on the 1.9 million lines of the 1M-paragraph
+    benchmark corpus (281 MB, one thread) it took 0.72 s, these scans 0.28 s.
     """
+    if (text.str.len_bytes().sum() or 0) >= COMPILED_SCAN_BYTES:
+        from cleaner.whitespace_scan import uncollapsed_rows
+
+        return pl.Series(text.name, uncollapsed_rows(*utf8_buffers(text)))
     needs = (
         text.str.contains(f"[{_ASCII_OTHER_WHITESPACE}]")
         | text.str.contains("  ", literal=True)

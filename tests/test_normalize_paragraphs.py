@@ -5,7 +5,7 @@ from __future__ import annotations
 import unicodedata
 
 import polars as pl
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from cleaner.duplicates.keys import norm_key
@@ -13,9 +13,9 @@ from cleaner.normalize import (
     WORD,
     exact_form,
     exact_form_expr,
+    needs_collapsing,
     normalize_expr,
     normalize_series,
-    needs_collapsing,
     normalize_text,
     tokens,
     tokens_expr,
@@ -201,3 +201,24 @@ WHITESPACE_HEAVY = st.text(
 def test_needs_collapsing_is_exactly_where_collapsing_changes_a_row(texts: list[str | None]) -> None:
     found = needs_collapsing(pl.Series(texts, dtype=pl.String)).to_list()
     assert found == [text is not None and " ".join(text.split()) != text for text in texts]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.none(), WHITESPACE_HEAVY, ASCII_HEAVY), max_size=12))
+@example(["a  b", "a b", " a", "a ", "", "a\u3000", "\u2029", "abcdefg  hijklmno", "abcdefgh  ijklmnop", "abc\x1fdefghij", "abcdefgh ijklmnop"])
+def test_the_compiled_whitespace_check_is_exactly_where_collapsing_changes_a_row(texts: list[str | None]) -> None:
+    from cleaner.schemas import utf8_buffers
+    from cleaner.whitespace_scan import uncollapsed_rows
+
+    found = uncollapsed_rows(*utf8_buffers(pl.Series(texts, dtype=pl.String))).tolist()
+    assert found == [text is not None and " ".join(text.split()) != text for text in texts]
+
+
+def test_the_compiled_whitespace_check_knows_every_code_point() -> None:
+    """Every character between two letters, and the large batches that take the compiled pass."""
+    from cleaner.normalize import COMPILED_SCAN_BYTES
+
+    texts = [f"a{chr(code)}b" for code in range(0x110000) if not 0xD800 <= code < 0xE000]
+    series = pl.Series(texts, dtype=pl.String)
+    assert series.str.len_bytes().sum() >= COMPILED_SCAN_BYTES
+    assert needs_collapsing(series).to_list() == [" ".join(text.split()) != text for text in texts]
