@@ -25,7 +25,6 @@ import numpy as np
 import polars as pl
 
 from cleaner.once import cached_bits, once
-from cleaner.schemas import utf8_buffers
 
 _SINGLE_QUOTES = "\u2018\u2019\u201a\u201b\u2032\u2035\u00b4\u0060"
 _DOUBLE_QUOTES = "\u201c\u201d\u201e\u201f\u2033\u2036\u00ab\u00bb"
@@ -83,6 +82,7 @@ def needs_collapsing(text: pl.Series) -> pl.Series:
     benchmark corpus (281 MB, one thread) it took 0.72 s, these scans 0.28 s.
     """
     if (text.str.len_bytes().sum() or 0) >= COMPILED_SCAN_BYTES:
+        from cleaner.schemas import utf8_buffers  # with pyarrow: only for a large batch
         from cleaner.whitespace_scan import uncollapsed_rows
 
         return pl.Series(text.name, uncollapsed_rows(*utf8_buffers(text)))
