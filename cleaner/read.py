@@ -7,6 +7,7 @@ the file (and record), and reading goes on: one bad file never stops a run.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
@@ -69,6 +70,8 @@ def _iter_json_lines(
             if raw is None:
                 errors.append(ErrorRow(item.path, line_number, f"record {too_large(limit)}"))
                 continue
+            if line_number == 1 and raw.startswith(codecs.BOM_UTF8):
+                raw = raw[len(codecs.BOM_UTF8):]  # Windows tools start UTF-8 files with a byte order mark
             if not raw.strip():
                 continue
             try:
@@ -82,12 +85,46 @@ def _iter_json_lines(
                 continue
             if REPLACEMENT in text and replaced_lines(text, raw):
                 errors.append(ErrorRow(item.path, line_number, "bytes that are not UTF-8 replaced by U+FFFD", "recovered"))
+            if b"\\u" in raw and _SURROGATE_ESCAPE.search(raw):
+                value = _checked_surrogates(value, item.path, line_number, errors)
             yield line_number, value
     except (OSError, EOFError, zlib.error) as exc:
         errors.append(ErrorRow(item.path, line_number + 1, f"input ends abruptly after line {line_number}: {exc}"))
     finally:
         if stream is not sys.stdin.buffer:
             stream.close()
+
+
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+SURROGATES_REPLACED = "lone UTF-16 surrogate escapes (\\ud800-\\udfff without their pair) replaced by U+FFFD"
+
+
+def without_surrogates(value: Any) -> tuple[Any, bool]:
+    """``value`` with every lone surrogate in its strings (keys too) replaced by U+FFFD, and
+    whether there was one. JSON's ``\\ud800`` escape decodes to one, and so may a string a
+    library caller passes; UTF-8 cannot encode it, so Arrow would refuse the whole batch."""
+    if isinstance(value, str):
+        if value.isascii() or not _LONE_SURROGATE.search(value):
+            return value, False
+        return _LONE_SURROGATE.sub("\ufffd", value), True
+    if isinstance(value, list):
+        items = [without_surrogates(item) for item in value]
+        return ([item for item, _ in items], True) if any(changed for _, changed in items) else (value, False)
+    if isinstance(value, Mapping):
+        pairs = [(without_surrogates(key), without_surrogates(inner)) for key, inner in value.items()]
+        if not any(key_changed or changed for (_, key_changed), (_, changed) in pairs):
+            return value, False
+        return {key: inner for (key, _), (inner, _) in pairs}, True
+    return value, False
+
+
+def _checked_surrogates(value: Any, path: str, record: int, errors: list[ErrorRow]) -> Any:
+    """``value`` without lone surrogates; their replacement is noted in ``errors`` as recovered."""
+    value, replaced = without_surrogates(value)
+    if replaced:
+        errors.append(ErrorRow(path, record, SURROGATES_REPLACED, "recovered"))
+    return value
 
 
 PROGRESS_LINES = 4096
@@ -175,12 +212,13 @@ def _iter_records(
             stream.close()
         first = head.lstrip()[:1]
         if first == b"[":
-            yield from iter_json_array(item, limit=limit)
+            for number, value in iter_json_array(item, limit=limit):
+                yield number, _checked_surrogates(value, item.path, number, errors)
             return
         if first == b"{" and b"\n" in head.strip():
             data = read_bytes(item, limit)
             try:
-                yield 1, json.loads(decode_bytes(data)[0])
+                yield 1, _checked_surrogates(json.loads(decode_bytes(data)[0]), item.path, 1, errors)
                 return
             except ValueError:
                 pass
@@ -262,7 +300,8 @@ def _iter_table_rows(item: InputFile, limit: int) -> Iterator[tuple[int, Any]]:
             raise InputError(f"cannot read Parquet: {exc}") from exc
         return
     csv.field_size_limit(min(limit, sys.maxsize))
-    encoding = _sniff_encoding(item)
+    encoding, head = _sniff_encoding(item)
+    delimiter = csv_delimiter(head.decode(encoding, errors="replace").removeprefix("\ufeff").partition("\n")[0])
     number = 0
     try:
         strict = not _quotes_balanced(item)
@@ -270,7 +309,9 @@ def _iter_table_rows(item: InputFile, limit: int) -> Iterator[tuple[int, Any]]:
         raise InputError(f"cannot read file: {exc}") from exc
     stream = open_text_stream(item)
     try:
-        reader = csv.DictReader(io.TextIOWrapper(stream, encoding=encoding, errors="replace", newline=""), strict=strict)
+        # utf-8-sig: a byte order mark (Excel writes one) would otherwise start the first column's name
+        text = io.TextIOWrapper(stream, encoding="utf-8-sig" if encoding == "utf-8" else encoding, errors="replace", newline="")
+        reader = csv.DictReader(text, strict=strict, delimiter=delimiter)
         number = 0
         for number, row in enumerate(reader, start=1):
             yield number, row
@@ -291,8 +332,9 @@ def _quotes_balanced(item: InputFile, chunk: int = 1 << 20) -> bool:
     return count % 2 == 0
 
 
-def _sniff_encoding(item: InputFile, size: int = 262_144) -> str:
-    """The encoding of a file judged from its first ``size`` bytes (a cut UTF-8 sequence is forgiven)."""
+def _sniff_encoding(item: InputFile, size: int = 262_144) -> tuple[str, bytes]:
+    """The encoding of a file judged from its first ``size`` bytes (a cut UTF-8 sequence is
+    forgiven), and those bytes."""
     stream = open_text_stream(item)
     try:
         head = stream.read(size)
@@ -302,11 +344,26 @@ def _sniff_encoding(item: InputFile, size: int = 262_144) -> str:
         stream.close()
     try:
         head.decode("utf-8")
-        return "utf-8"
+        return "utf-8", head
     except UnicodeDecodeError as exc:
         if exc.start >= len(head) - 3 and len(head) == size:
-            return "utf-8"
-    return decode_bytes(head)[1]
+            return "utf-8", head
+    return decode_bytes(head)[1], head
+
+
+_OTHER_DELIMITERS = ";\t|"
+
+
+def csv_delimiter(header: str) -> str:
+    """The field delimiter of a CSV file, read from its header line: a comma, unless the header
+    has none outside quotes and exactly one of semicolon (spreadsheets in locales with a decimal
+    comma), tab or bar. Only the header is read: a text column's commas would mislead a guess
+    made on the rows (``csv.Sniffer``)."""
+    names = re.sub(r'"[^"]*"', "", header)
+    if "," in names:
+        return ","
+    found = [mark for mark in _OTHER_DELIMITERS if mark in names]
+    return found[0] if len(found) == 1 else ","
 
 
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
@@ -354,8 +411,10 @@ def _iter_warc(item: InputFile, errors: list[ErrorRow], limit: int) -> Iterator[
                     "url": headers.get_header("WARC-Target-URI"),
                     "warc_date": headers.get_header("WARC-Date"),
                 }
-    except (ArchiveLoadFailed, OSError, EOFError, zlib.error, ValueError) as exc:
-        errors.append(ErrorRow(item.path, number + 1, f"corrupt web archive after record {number}: {exc}"))
+    except (ArchiveLoadFailed, OSError, EOFError, zlib.error, ValueError, LookupError, AttributeError, TypeError) as exc:
+        # warcio trips over damaged headers with whatever error the missing piece gives
+        # (a response without WARC-Target-URI: AttributeError on None)
+        errors.append(ErrorRow(item.path, number + 1, f"corrupt web archive after record {number}: {_exception_text(exc)}"))
     if skipped:
         errors.append(
             ErrorRow(item.path, None, f"{skipped} archive record(s) are not HTML responses (requests, metadata, other media)", "ignored")
@@ -592,6 +651,17 @@ def read_file(
                 errors.append(ErrorRow(item.path, number, str(exc)))
     except InputError as exc:
         errors.append(ErrorRow(item.path, None, str(exc)))
+    except MemoryError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a parser's own bug on a hostile file loses that file, not the run
+        errors.append(ErrorRow(item.path, None, f"cannot read file: {_exception_text(exc)}"))
+
+
+def _exception_text(exc: BaseException) -> str:
+    """An exception as an error row says it: its message, and its kind when the message alone
+    would not say what went wrong."""
+    message = str(exc)
+    return message if isinstance(exc, (OSError, ValueError, InputError)) and message else f"{type(exc).__name__}: {message}"
 
 
 def iter_raw_documents(
@@ -657,6 +727,7 @@ def iter_record_documents(
             if not isinstance(record, Mapping):
                 errors.append(ErrorRow(item.path, number, "record is not a mapping"))
                 continue
+            record = _checked_surrogates(record, item.path, number, errors)
             try:
                 doc = _within(_document(item, number, record, config.fields), config.max_document_bytes)
             except InputError as exc:

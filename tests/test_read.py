@@ -21,6 +21,7 @@ from cleaner.read import (
     FILES_TO_READ,
     READ_ROWS,
     count_newlines,
+    csv_delimiter,
     host_of,
     iter_raw_documents,
     read_file_rows,
@@ -332,3 +333,74 @@ def test_a_json_lines_file_read_in_parts_gives_what_it_gives_whole(tmp_path_fact
     path = tmp_path_factory.mktemp("parts") / "in.jsonl"
     path.write_bytes(("\n".join(lines) + ("\n" if final_newline and lines else "")).encode("utf-8"))
     assert _rows_in_pieces(path, cuts, max_chars=1) == _rows_in_pieces(path, [])  # a frame per document: places run on across frames
+
+
+def test_lone_surrogates_become_replacement_characters_and_are_noted(tmp_path: Path) -> None:
+    # JSON's \ud800 escape without its pair decodes to a code point UTF-8 cannot hold; a pair stays one emoji
+    (tmp_path / "a.jsonl").write_bytes(
+        b'{"id": "lone", "text": "half \\ud800 of a pair", "tag": "x\\udfff"}\n'
+        b'{"id": "pair", "text": "a whole pair \\ud83d\\ude00"}\n'
+    )
+    (tmp_path / "b.json").write_bytes(b'[{"id": "in-array", "text": "array \\uDC00 text"}]')
+    docs, errors = read_all(tmp_path)
+    assert [(d["doc_id"], d["body"]) for d in docs] == [
+        ("lone", "half \ufffd of a pair"), ("pair", "a whole pair \U0001f600"), ("in-array", "array \ufffd text"),
+    ]
+    assert json.loads(docs[0]["metadata"]) == {"tag": "x\ufffd"}
+    assert [(Path(e.path).name, e.record, e.action) for e in errors] == [("a.jsonl", 1, "recovered"), ("b.json", 1, "recovered")]
+    assert all("surrogate" in e.error for e in errors)
+
+
+def test_lone_surrogates_in_a_library_callers_records_do_not_stop_the_run() -> None:
+    result = clean([{"id": "a", "text": ARTICLE + " \udfff", "title": "t\ud800", "extra": {"k\ud800": 1}}], workers=1)
+    assert result.documents.height == 1
+    assert "\ufffd" in result.documents["title"][0]
+    assert result.errors.select("record", "action").rows() == [(1, "recovered")]
+
+
+def test_a_byte_order_mark_does_not_cost_the_first_record_or_column(tmp_path: Path) -> None:
+    (tmp_path / "a.jsonl").write_bytes(b'\xef\xbb\xbf{"id": "first", "text": "one"}\r\n{"id": "second", "text": "two"}\r\n')
+    (tmp_path / "b.csv").write_bytes(b'\xef\xbb\xbfid,text\nrow-id,"three, with a comma"\n')
+    docs, errors = read_all(tmp_path)
+    assert errors == []
+    assert [(d["doc_id"], d["body"]) for d in docs] == [("first", "one"), ("second", "two"), ("row-id", "three, with a comma")]
+
+
+@pytest.mark.parametrize("delimiter", [";", "\t", "|"])
+def test_csv_delimiter_is_read_from_the_header(tmp_path: Path, delimiter: str) -> None:
+    (tmp_path / "a.csv").write_text(f"id{delimiter}text\nr1{delimiter}prose, with commas, in it\n", encoding="utf-8")
+    docs, errors = read_all(tmp_path)
+    assert errors == []
+    assert [(d["doc_id"], d["body"]) for d in docs] == [("r1", "prose, with commas, in it")]
+
+
+def test_csv_delimiter_guess_keeps_the_comma_when_the_header_is_unclear() -> None:
+    assert csv_delimiter("id,text") == ","
+    assert csv_delimiter('"a;b",text') == ","
+    assert csv_delimiter('"x,y";text') == ";"
+    assert csv_delimiter("id;text|more") == ","
+    assert csv_delimiter("text") == ","
+
+
+def test_an_archive_record_that_trips_its_parser_is_an_error_and_the_run_goes_on(tmp_path: Path) -> None:
+    # a response without WARC-Target-URI: warcio fails with AttributeError on None
+    (tmp_path / "a.warc").write_bytes(b"WARC/1.0\r\nWARC-Type: response\r\nContent-Length: 99\r\n\r\nHTTP/1.1 200 OK\r\n\r\n<html>")
+    (tmp_path / "b.txt").write_text(ARTICLE, encoding="utf-8")
+    docs, errors = read_all(tmp_path)
+    assert [d["doc_id"] for d in docs] == ["b.txt"]
+    assert [(Path(e.path).name, e.action) for e in errors] == [("a.warc", "skipped")]
+    assert "corrupt web archive" in errors[0].error
+
+
+def test_an_unexpected_parser_failure_loses_the_file_not_the_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from cleaner import read
+
+    def broken(*_args: object) -> object:
+        raise IndexError("a parser's own bug")
+
+    monkeypatch.setattr(read, "_iter_table_rows", broken)
+    (tmp_path / "a.csv").write_text("text\nrow\n", encoding="utf-8")
+    (tmp_path / "b.txt").write_text(ARTICLE, encoding="utf-8")
+    docs, errors = read_all(tmp_path)
+    assert [d["doc_id"] for d in docs] == ["b.txt"]
+    assert [(Path(e.path).name, e.error) for e in errors] == [("a.csv", "cannot read file: IndexError: a parser's own bug")]
