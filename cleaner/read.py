@@ -70,8 +70,8 @@ def _iter_json_lines(
             if raw is None:
                 errors.append(ErrorRow(item.path, line_number, f"record {too_large(limit)}"))
                 continue
-            if line_number == 1 and raw.startswith(codecs.BOM_UTF8):
-                raw = raw[len(codecs.BOM_UTF8):]  # Windows tools start UTF-8 files with a byte order mark
+            if line_number == 1:
+                raw = _without_byte_order_mark(raw)
             if not raw.strip():
                 continue
             try:
@@ -93,6 +93,15 @@ def _iter_json_lines(
     finally:
         if stream is not sys.stdin.buffer:
             stream.close()
+
+
+def _without_byte_order_mark(first_line: bytes) -> bytes:
+    """The first line of a JSON-lines file without the UTF-8 byte order mark Windows tools put
+    first. A UTF-16 file (PowerShell 5's ``Out-File``) is refused whole, with what to do: read
+    as UTF-8, every line of it would be a malformed-JSON error."""
+    if first_line.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise InputError("the file is UTF-16 (its byte order mark says so); JSON lines are UTF-8: convert it (iconv -f UTF-16 -t UTF-8)")
+    return first_line.removeprefix(codecs.BOM_UTF8)
 
 
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")

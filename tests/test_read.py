@@ -366,6 +366,13 @@ def test_a_byte_order_mark_does_not_cost_the_first_record_or_column(tmp_path: Pa
     assert [(d["doc_id"], d["body"]) for d in docs] == [("first", "one"), ("second", "two"), ("row-id", "three, with a comma")]
 
 
+def test_a_utf16_json_lines_file_is_one_error_that_says_what_to_do(tmp_path: Path) -> None:
+    (tmp_path / "a.jsonl").write_bytes('{"text": "one"}\r\n{"text": "two"}\r\n'.encode("utf-16"))
+    docs, errors = read_all(tmp_path)
+    assert docs == []
+    assert [(e.record, "UTF-16" in e.error and "iconv" in e.error) for e in errors] == [(None, True)]
+
+
 @pytest.mark.parametrize("delimiter", [";", "\t", "|"])
 def test_csv_delimiter_is_read_from_the_header(tmp_path: Path, delimiter: str) -> None:
     (tmp_path / "a.csv").write_text(f"id{delimiter}text\nr1{delimiter}prose, with commas, in it\n", encoding="utf-8")
