@@ -73,9 +73,34 @@ def _raw_documents(
     return iter_raw_documents(list(chained()), config, errors, kinds, on_bytes)
 
 
+ACCEPTED = "a path, a list of paths, an iterable of record dicts, or a frame of records (Polars, pandas, Arrow, PySpark)"
+
+
+def check_input_kind(inputs: Inputs) -> None:
+    """Refuse, with what is accepted, inputs of a kind nothing can read: ``None``, a number, a
+    single record dict (iterating it would read its keys as file names), a list that mixes
+    paths and records. An iterator is not looked into: that would consume it."""
+    frame_like = isinstance(inputs, (pl.DataFrame, pl.LazyFrame)) or type(inputs).__module__.startswith(("pandas.", "pyarrow"))
+    if isinstance(inputs, (str, os.PathLike)) or frame_like or is_spark_dataframe(inputs):
+        return
+    if isinstance(inputs, Mapping):
+        raise TypeError(f"inputs are one record (a {type(inputs).__name__}); pass a list of records: [record]")
+    if isinstance(inputs, (bytes, bytearray)) or not isinstance(inputs, Iterable):
+        raise TypeError(f"inputs must be {ACCEPTED}, not {type(inputs).__name__}")
+    if isinstance(inputs, (list, tuple)) and inputs:
+        records = isinstance(inputs[0], Mapping)
+        for position, item in enumerate(inputs):
+            if records == isinstance(item, Mapping) and (records or isinstance(item, (str, os.PathLike))):
+                continue
+            first = "" if position == 0 else f", where inputs[0] is {'a record' if records else 'a path'}"
+            raise TypeError(f"inputs[{position}] is of type {type(item).__name__}{first}: inputs must be {ACCEPTED}")
+
+
 def check_inputs(inputs: Inputs, config: CleanConfig) -> None:
-    """Refuse, before any work, path inputs that do not exist and folders that hold no file
-    cleaner reads: a typo must not give an empty dataset and exit 0."""
+    """Refuse, before any work, inputs of a kind nothing can read (:func:`check_input_kind`),
+    path inputs that do not exist and folders that hold no file cleaner reads: a typo must not
+    give an empty dataset and exit 0."""
+    check_input_kind(inputs)
     if not isinstance(inputs, (str, os.PathLike, list, tuple)):
         return
     paths = [inputs] if isinstance(inputs, (str, os.PathLike)) else [i for i in inputs if isinstance(i, (str, os.PathLike))]

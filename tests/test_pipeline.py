@@ -247,3 +247,20 @@ def test_public_names_are_listed_once_and_load_on_first_use() -> None:
     assert all(callable(getattr(cleaner, name)) for name in cleaner.__all__ if name != "__version__")
     probe = "import sys, cleaner.batch; print('cleaner.pipeline' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.strip() == "False"
+
+
+@pytest.mark.parametrize(
+    ("inputs", "message"),
+    [
+        (None, "not NoneType"),
+        (3, "not int"),
+        (b"folder", "not bytes"),
+        ({"text": "one record"}, "pass a list of records"),
+        ([1, 2], r"inputs\[0\] is of type int"),
+        (["a.txt", {"text": "x"}], r"inputs\[1\] is of type dict, where inputs\[0\] is a path"),
+        ([{"text": "x"}, "a.txt"], r"inputs\[1\] is of type str, where inputs\[0\] is a record"),
+    ],
+)
+def test_inputs_of_a_kind_nothing_reads_are_refused_with_what_is_accepted(inputs: object, message: str) -> None:
+    with pytest.raises(TypeError, match=message):
+        cleaner.clean(inputs, workers=1)
