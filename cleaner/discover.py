@@ -7,15 +7,18 @@ listed in ``errors`` as ``ignored``, so that nothing disappears without a trace.
 
 from __future__ import annotations
 
+import bz2
 import gzip
+import io
 import json
+import lzma
 import os
 import re
 import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from cleaner.duplicates.index import is_index_folder
 from cleaner.tables.place import is_cleaner_output
@@ -45,10 +48,8 @@ class InputFile:
     @property
     def stem(self) -> str:
         name = Path(self.relative).name
-        for suffix in (".gz",):
-            if name.endswith(suffix):
-                name = name[: -len(suffix)]
-        return Path(name).stem
+        suffix = compression_suffix(name)
+        return Path(name[: -len(suffix)] if suffix else name).stem
 
     @property
     def folder_source(self) -> str | None:
@@ -79,14 +80,73 @@ def printable(path: str) -> str:
     return path
 
 
+COMPRESSIONS = {".gz": "gzip", ".bz2": "bzip2", ".xz": "xz", ".zst": "Zstandard"}
+COMPRESSION_SUFFIXES = tuple(COMPRESSIONS)
+"""Compressed files read as the file inside: gzip, bzip2 and xz by Python's own modules,
+Zstandard (``.jsonl.zst``, as many corpora ship) by pyarrow's codec: no new dependency."""
+
+DECOMPRESSION_ERRORS: tuple[type[BaseException], ...] = (OSError, EOFError, zlib.error, lzma.LZMAError)
+"""What a damaged or truncated compressed file raises while it is read (pyarrow's errors
+are ``OSError`` or ``ValueError``, which every reader already handles)."""
+
+
+def compression_suffix(name: str) -> str | None:
+    """The compression ending of a file name (``.gz``, ``.bz2``, ``.xz``, ``.zst``), if any."""
+    lower = name.lower()
+    return next((suffix for suffix in COMPRESSION_SUFFIXES if lower.endswith(suffix)), None)
+
+
+READ_BUFFER = 1 << 16
+"""Bytes read from a file at a time: lines of JSON are read one by one, and with Python's
+8 KB default a 290 MB file took 0.13 s of reading calls instead of 0.07 s."""
+
+
+class _ZstandardReader(io.BufferedReader):
+    """A buffered Zstandard stream that remembers the file under it, for reading progress."""
+
+    on_disk: Any = None
+
+
+def open_decompressed(path: str) -> IO[bytes]:
+    """A file's bytes, decompressed by its ending; the stream owns the file (closing it closes
+    the file). :func:`position_on_disk` tells how far into the file on disk it has read."""
+    suffix = compression_suffix(path)
+    if suffix == ".gz":
+        return gzip.open(path, "rb")  # type: ignore[return-value]
+    if suffix == ".bz2":
+        return bz2.open(path, "rb")
+    if suffix == ".xz":
+        return lzma.open(path, "rb")
+    if suffix == ".zst":
+        import pyarrow as pa
+
+        raw = pa.OSFile(path, "rb")
+        stream = _ZstandardReader(pa.CompressedInputStream(raw, "zstd"), READ_BUFFER)  # type: ignore[arg-type]
+        stream.on_disk = raw
+        return stream
+    return open(path, "rb", buffering=READ_BUFFER)
+
+
+def position_on_disk(stream: IO[bytes]) -> int:
+    """How many bytes of the file on disk a stream from :func:`open_decompressed` has read:
+    what reading progress counts (a compressed file's size is its size on disk)."""
+    for name in ("fileobj", "_fp", "on_disk"):  # gzip's, bz2's and lzma's, and the Zstandard reader's file
+        inner = getattr(stream, name, None)
+        if inner is not None:
+            return inner.tell()
+    return stream.tell()
+
+
 def file_kind(name: str) -> tuple[str | None, bool]:
-    """Classify a file name by extension (``.gz`` allowed on top of any supported one)."""
+    """Classify a file name by extension (a compression ending, :data:`COMPRESSION_SUFFIXES`,
+    allowed on top of any supported one; web archives: ``.gz`` only, which warcio reads)."""
     lower = name.lower()
     if lower.endswith((".warc", ".warc.gz", ".wet", ".wet.gz")):
         return "warc", lower.endswith(".gz")
-    compressed = lower.endswith(".gz")
-    if compressed:
-        lower = lower[:-3]
+    suffix = compression_suffix(lower)
+    compressed = suffix is not None
+    if suffix is not None:
+        lower = lower[: -len(suffix)]
     ext = os.path.splitext(lower)[1]
     if ext in TEXT_EXTENSIONS:
         return "text", compressed
@@ -133,7 +193,7 @@ def discover(inputs: Iterable[str | os.PathLike[str]], errors: list[ErrorRow], f
 
 def supported_extensions() -> str:
     """The file endings cleaner reads, as a user reads them."""
-    return ", ".join(sorted(SUPPORTED_EXTENSIONS)) + " (optionally .gz)"
+    return ", ".join(sorted(SUPPORTED_EXTENSIONS)) + " (optionally compressed: " + ", ".join(COMPRESSION_SUFFIXES) + ")"
 
 
 def _walk(root: str, errors: list[ErrorRow], follow_symlinks: bool) -> list[InputFile]:
@@ -183,7 +243,7 @@ def _walk(root: str, errors: list[ErrorRow], follow_symlinks: bool) -> list[Inpu
                 errors.append(ErrorRow(entry.path, None, "unsupported file type", "ignored"))
             elif FOLDER_DOCUMENTATION.match(entry.name):
                 errors.append(ErrorRow(entry.path, None, "folder documentation; name the file to clean it", "ignored"))
-            elif kind == "records" and _is_sidecar(entry.path, compressed, names):
+            elif kind == "records" and _is_sidecar(entry.path, names):
                 errors.append(
                     ErrorRow(entry.path, None, "annotation file: its records refer to files beside it; name it to clean it", "ignored")
                 )
@@ -205,14 +265,13 @@ def made_by_cleaner(folder: Path) -> bool:
     return folder.name.startswith(CLEANER_FOLDER_PREFIXES) or is_cleaner_output(folder) or is_index_folder(folder)
 
 
-def _is_sidecar(path: str, compressed: bool, sibling_names: set[str]) -> bool:
+def _is_sidecar(path: str, sibling_names: set[str]) -> bool:
     """Whether a JSON Lines file annotates its sibling files (first record's ``file`` names one)."""
     try:
-        opener = gzip.open if compressed else open
-        with opener(path, "rb") as handle:
+        with open_decompressed(path) as handle:
             first = handle.readline(1_000_000)
         record = json.loads(first)
-    except (OSError, ValueError, EOFError, zlib.error, RecursionError):
+    except (*DECOMPRESSION_ERRORS, ValueError, RecursionError):
         return False
     if not isinstance(record, dict):
         return False

@@ -15,7 +15,6 @@ import math
 import os
 import re
 import sys
-import zlib
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -39,7 +38,17 @@ from cleaner.decode import (
     replaced_lines,
     too_large,
 )
-from cleaner.discover import STDIN, STDIN_NAME, ErrorRow, InputFile, discover, printable
+from cleaner.discover import (
+    DECOMPRESSION_ERRORS,
+    STDIN,
+    STDIN_NAME,
+    ErrorRow,
+    InputFile,
+    compression_suffix,
+    discover,
+    position_on_disk,
+    printable,
+)
 from cleaner.record_metadata import other_fields, read_field_names
 
 # --- records ----------------------------------------------------------------------------------
@@ -54,11 +63,10 @@ def _iter_json_lines(
 ) -> Iterator[tuple[int, Any]]:
     """Yield ``(line_number, value)`` for every JSON line; bad lines become errors naming the
     line. A line longer than ``limit`` bytes is skipped (read through, never held whole).
-    ``at_byte`` hears how far into the file (on disk: compressed bytes for a gzip file) the
+    ``at_byte`` hears how far into the file (on disk: compressed bytes for a compressed file) the
     reading is, every :data:`PROGRESS_LINES` lines: one JSON-lines file is often the whole input.
     ``span``: only the lines that start in that part of an uncompressed file."""
     stream = open_text_stream(item)
-    on_disk = getattr(stream, "fileobj", None) or stream  # a GzipFile reads its file ahead of itself
     line_number = 0
     try:
         lines_before = _first_line_of(stream, span) if span is not None else 0
@@ -66,7 +74,7 @@ def _iter_json_lines(
         line_number = lines_before
         for line_number, raw in enumerate(lines, start=lines_before + 1):
             if at_byte is not None and line_number % PROGRESS_LINES == 0:
-                _tell(on_disk, at_byte)
+                _tell(stream, at_byte)
             if raw is None:
                 errors.append(ErrorRow(item.path, line_number, f"record {too_large(limit)}"))
                 continue
@@ -88,7 +96,7 @@ def _iter_json_lines(
             if b"\\u" in raw and _SURROGATE_ESCAPE.search(raw):
                 value = _checked_surrogates(value, item.path, line_number, errors)
             yield line_number, value
-    except (OSError, EOFError, zlib.error) as exc:
+    except DECOMPRESSION_ERRORS as exc:
         errors.append(ErrorRow(item.path, line_number + 1, f"input ends abruptly after line {line_number}: {exc}"))
     finally:
         if stream is not sys.stdin.buffer:
@@ -142,7 +150,7 @@ PROGRESS_LINES = 4096
 
 def _tell(stream: IO[bytes], at_byte: Callable[[int], None]) -> None:
     try:
-        at_byte(stream.tell())
+        at_byte(position_on_disk(stream))  # a compressed stream reads its file ahead of itself
     except (OSError, ValueError):  # standard input from a pipe has no position
         pass
 
@@ -205,6 +213,12 @@ def _decode_line(raw: bytes) -> str:
         return decode_bytes(raw)[0]
 
 
+def _without_compression(path: str) -> str:
+    lower = path.lower()
+    suffix = compression_suffix(lower)
+    return lower[: -len(suffix)] if suffix else lower
+
+
 def _iter_records(
     item: InputFile, errors: list[ErrorRow], limit: int, at_byte: Callable[[int], None] | None = None, span: Span | None = None
 ) -> Iterator[tuple[int, Any]]:
@@ -213,7 +227,7 @@ def _iter_records(
     if span is not None:
         yield from _iter_json_lines(item, errors, limit, span=span)
         return
-    if item.path != STDIN and item.path.lower().removesuffix(".gz").endswith(".json"):
+    if item.path != STDIN and _without_compression(item.path).endswith(".json"):
         stream = open_text_stream(item)
         try:
             head = stream.read(65_536)
@@ -283,7 +297,7 @@ def iter_json_array(item: InputFile, chunk_size: int = 1 << 20, limit: int = 1 <
                 yield number, value
             if not chunk:
                 raise InputError(f"JSON array ends abruptly after element {number}")
-    except (OSError, EOFError, zlib.error) as exc:
+    except DECOMPRESSION_ERRORS as exc:
         raise InputError(f"input ends abruptly after element {number}: {exc}") from exc
     finally:
         stream.close()
@@ -314,7 +328,7 @@ def _iter_table_rows(item: InputFile, limit: int) -> Iterator[tuple[int, Any]]:
     number = 0
     try:
         strict = not _quotes_balanced(item)
-    except (OSError, EOFError, zlib.error) as exc:
+    except DECOMPRESSION_ERRORS as exc:
         raise InputError(f"cannot read file: {exc}") from exc
     stream = open_text_stream(item)
     try:
@@ -326,7 +340,7 @@ def _iter_table_rows(item: InputFile, limit: int) -> Iterator[tuple[int, Any]]:
             yield number, row
     except csv.Error as exc:
         raise InputError(f"malformed CSV after row {number}: {exc}") from exc
-    except (OSError, EOFError, zlib.error) as exc:
+    except DECOMPRESSION_ERRORS as exc:
         raise InputError(f"input ends abruptly after row {number}: {exc}") from exc
     finally:
         stream.close()
@@ -347,7 +361,7 @@ def _sniff_encoding(item: InputFile, size: int = 262_144) -> tuple[str, bytes]:
     stream = open_text_stream(item)
     try:
         head = stream.read(size)
-    except (OSError, EOFError, zlib.error) as exc:
+    except DECOMPRESSION_ERRORS as exc:
         raise InputError(f"cannot read file: {exc}") from exc
     finally:
         stream.close()
@@ -420,7 +434,7 @@ def _iter_warc(item: InputFile, errors: list[ErrorRow], limit: int) -> Iterator[
                     "url": headers.get_header("WARC-Target-URI"),
                     "warc_date": headers.get_header("WARC-Date"),
                 }
-    except (ArchiveLoadFailed, OSError, EOFError, zlib.error, ValueError, LookupError, AttributeError, TypeError) as exc:
+    except (ArchiveLoadFailed, *DECOMPRESSION_ERRORS, ValueError, LookupError, AttributeError, TypeError) as exc:
         # warcio trips over damaged headers with whatever error the missing piece gives
         # (a response without WARC-Target-URI: AttributeError on None)
         errors.append(ErrorRow(item.path, number + 1, f"corrupt web archive after record {number}: {_exception_text(exc)}"))

@@ -261,20 +261,32 @@ def test_records_without_the_text_field_show_their_fields_and_the_option_to_try(
     assert nested.documents["doc_id"].to_list() == ["n"] and "Millbrook" in nested.documents["text"][0]
 
 
-@pytest.mark.parametrize("compressed", [False, True])
-def test_reading_progress_moves_within_a_large_json_lines_file(tmp_path: Path, compressed: bool) -> None:
+def compress(data: bytes, suffix: str) -> bytes:
+    """``data`` as a file ending in ``suffix`` holds it (pyarrow writes Zstandard frames as the zstd tool does)."""
+    import bz2
+    import gzip
+    import lzma
+
+    import pyarrow as pa
+
+    if suffix == ".zst":
+        sink = pa.BufferOutputStream()
+        with pa.CompressedOutputStream(sink, "zstd") as out:
+            out.write(data)
+        return sink.getvalue().to_pybytes()
+    return {"": bytes, ".gz": gzip.compress, ".bz2": bz2.compress, ".xz": lzma.compress}[suffix](data)
+
+
+@pytest.mark.parametrize("suffix", ["", ".gz", ".bz2", ".xz", ".zst"])
+def test_reading_progress_moves_within_a_large_json_lines_file(tmp_path: Path, suffix: str) -> None:
     from cleaner.discover import discover
     from cleaner.read import PROGRESS_LINES, file_size
 
-    noise = random.Random(0)  # text that gzip cannot shrink much, so that its file is read in many steps
+    noise = random.Random(0)  # text that no codec can shrink much, so that its file is read in many steps
     lines = "".join(
         json.dumps({"id": str(n), "text": f"Paragraph {n}: {noise.getrandbits(256):x}."}) + "\n" for n in range(3 * PROGRESS_LINES + 5)
     )
-    path = tmp_path / ("big.jsonl.gz" if compressed else "big.jsonl")
-    if compressed:
-        write_gz(path, lines.encode("utf-8"))
-    else:
-        path.write_text(lines, encoding="utf-8")
+    (tmp_path / f"big.jsonl{suffix}").write_bytes(compress(lines.encode("utf-8"), suffix))
     small = tmp_path / "small.jsonl"
     small.write_text(json.dumps({"id": "last", "text": "One more."}) + "\n", encoding="utf-8")
     heard: list[int] = []
@@ -411,3 +423,27 @@ def test_an_unexpected_parser_failure_loses_the_file_not_the_run(tmp_path: Path,
     docs, errors = read_all(tmp_path)
     assert [d["doc_id"] for d in docs] == ["b.txt"]
     assert [(Path(e.path).name, e.error) for e in errors] == [("a.csv", "cannot read file: IndexError: a parser's own bug")]
+
+
+@pytest.mark.parametrize("suffix", [".gz", ".bz2", ".xz", ".zst"])
+def test_every_supported_compression_is_read_as_the_file_inside(tmp_path: Path, suffix: str) -> None:
+    records = "".join(json.dumps({"id": f"r{n}", "text": f"Record {n}."}) + "\n" for n in range(3)).encode("utf-8")
+    (tmp_path / f"feed.jsonl{suffix}").write_bytes(compress(records, suffix))
+    (tmp_path / f"page.txt{suffix}").write_bytes(compress(ARTICLE.encode("utf-8"), suffix))
+    (tmp_path / f"rows.csv{suffix}").write_bytes(compress(b"id,text\ncsv-row,From a table.\n", suffix))
+    docs, errors = read_all(tmp_path)
+    assert errors == []
+    assert [(d["doc_id"], d["source"]) for d in docs] == [
+        ("r0", "feed"), ("r1", "feed"), ("r2", "feed"), (f"page.txt{suffix}", "page"), ("csv-row", "rows"),
+    ]
+    assert docs[3]["body"] == ARTICLE
+
+
+@pytest.mark.parametrize("suffix", [".gz", ".bz2", ".xz", ".zst"])
+def test_a_damaged_compressed_file_is_an_error_naming_it_and_the_run_goes_on(tmp_path: Path, suffix: str) -> None:
+    (tmp_path / f"a.jsonl{suffix}").write_bytes(b"not compressed data at all")
+    (tmp_path / f"b.txt{suffix}").write_bytes(compress(ARTICLE.encode("utf-8"), suffix)[:-12])
+    (tmp_path / "c.txt").write_text(ARTICLE, encoding="utf-8")
+    docs, errors = read_all(tmp_path)
+    assert [d["doc_id"] for d in docs] == ["c.txt"]
+    assert [Path(e.path).name for e in errors] == [f"a.jsonl{suffix}", f"b.txt{suffix}"]
