@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import codecs
 import re
-import sys
 from typing import IO
 
 import charset_normalizer
@@ -21,6 +20,7 @@ from cleaner.discover import (
     InputFile,
     compression_suffix,
     open_decompressed,
+    open_standard_input,
 )
 
 
@@ -125,7 +125,7 @@ def too_large(limit: int) -> str:
 def open_text_stream(item: InputFile) -> IO[bytes]:
     """The file's bytes as a stream, decompressed (standard input for ``-``)."""
     if item.path == STDIN:
-        return sys.stdin.buffer
+        return open_standard_input()
     try:
         return open_decompressed(item.path)
     except OSError as exc:

@@ -14,6 +14,7 @@ import json
 import lzma
 import os
 import re
+import sys
 import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -120,11 +121,38 @@ def open_decompressed(path: str) -> IO[bytes]:
     if suffix == ".zst":
         import pyarrow as pa
 
-        raw = pa.OSFile(path, "rb")
-        stream = _ZstandardReader(pa.CompressedInputStream(raw, "zstd"), READ_BUFFER)  # type: ignore[arg-type]
-        stream.on_disk = raw
-        return stream
+        return _zstandard(pa.OSFile(path, "rb"))
     return open(path, "rb", buffering=READ_BUFFER)
+
+
+def _zstandard(raw: Any) -> IO[bytes]:
+    import pyarrow as pa
+
+    stream = _ZstandardReader(pa.CompressedInputStream(raw, "zstd"), READ_BUFFER)
+    stream.on_disk = raw
+    return stream
+
+
+_MAGIC = ((b"\x1f\x8b", ".gz"), (b"BZh", ".bz2"), (b"\xfd7zXZ\x00", ".xz"), (b"\x28\xb5\x2f\xfd", ".zst"))
+"""How each supported compression's stream starts (``curl ... | cleaner clean -`` has no name to go by)."""
+
+
+def open_standard_input() -> IO[bytes]:
+    """Standard input's bytes, decompressed when they start as a compressed stream does."""
+    stdin = sys.stdin.buffer
+    head = stdin.peek(8)[:8] if hasattr(stdin, "peek") else b""
+    suffix = next((suffix for magic, suffix in _MAGIC if head.startswith(magic)), None)
+    if suffix == ".gz":
+        return gzip.GzipFile(fileobj=stdin, mode="rb")  # type: ignore[return-value]
+    if suffix == ".bz2":
+        return bz2.BZ2File(stdin, "rb")
+    if suffix == ".xz":
+        return lzma.LZMAFile(stdin, "rb")
+    if suffix == ".zst":
+        import pyarrow as pa
+
+        return _zstandard(pa.PythonFile(stdin, mode="r"))
+    return stdin
 
 
 def position_on_disk(stream: IO[bytes]) -> int:

@@ -146,6 +146,15 @@ def test_stdin(monkeypatch: pytest.MonkeyPatch) -> None:
     assert [(e.path, e.record) for e in errors] == [("-", 2)]
 
 
+@pytest.mark.parametrize("suffix", ["", ".gz", ".bz2", ".xz", ".zst"])
+def test_compressed_standard_input_is_known_by_how_it_starts(monkeypatch: pytest.MonkeyPatch, suffix: str) -> None:
+    data = compress(b'{"text": "from a pipe"}\n{"text": "second"}\n', suffix)
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BufferedReader(io.BytesIO(data))))
+    docs, errors = read_all("-")
+    assert errors == []
+    assert [d["body"] for d in docs] == ["from a pipe", "second"]
+
+
 def test_bad_files_among_good_ones(tmp_path: Path) -> None:
     (tmp_path / "good.txt").write_text("fine", encoding="utf-8")
     (tmp_path / "empty.txt").write_text("", encoding="utf-8")
