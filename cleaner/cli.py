@@ -11,10 +11,13 @@ Exit codes: 0 the run finished (input problems are listed in the ``errors`` tabl
 
 from __future__ import annotations
 
+import errno
 import gc
 import json
 import logging
+import os
 import sys
+import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -367,6 +370,15 @@ class _Delivery(NamedTuple):
     report: bool
 
 
+def _full_disk_hint(exc: OSError, config: CleanConfig) -> str:
+    """Where the run's intermediate files went, when a disk filled up: the error (often
+    Arrow's) does not name the file it was writing."""
+    if exc.errno != errno.ENOSPC and "No space left" not in str(exc):
+        return ""
+    folder = config.work_dir if config.work_dir is not None else tempfile.gettempdir()
+    return f"; the run's intermediate files go to the work folder {os.fspath(folder)!r}: free space there or choose another with --work-dir"
+
+
 def _run_and_write(
     inputs: tuple[str, ...],
     output: str,
@@ -381,7 +393,7 @@ def _run_and_write(
     except CleanerError as exc:
         raise _refuse(exc) from exc
     except OSError as exc:  # the work folder's disk filled up, a file vanished under the run...
-        raise click.ClickException(f"the run failed: {exc} (nothing was written)") from exc
+        raise click.ClickException(f"the run failed: {exc}{_full_disk_hint(exc, config)} (nothing was written)") from exc
     except KeyboardInterrupt:
         click.echo("\ninterrupted: nothing was written", err=True)
         raise click.exceptions.Exit(INTERRUPTED_EXIT_CODE) from None

@@ -287,6 +287,21 @@ def test_ctrl_c_exits_130_and_writes_nothing(tmp_path: Path, monkeypatch: pytest
     assert result.exit_code == 130 and "nothing was written" in result.output and not (tmp_path / "out").exists()
 
 
+def test_a_full_disk_names_the_work_folder_and_writes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import errno
+
+    from cleaner import cli as cli_module
+
+    def disk_full(*args: object, **kwargs: object) -> None:
+        raise OSError(errno.ENOSPC, "Error writing bytes to file")  # as Arrow words it: no file named
+
+    monkeypatch.setattr(cli_module, "clean", disk_full)
+    work = tmp_path / "scratch"
+    result = CliRunner().invoke(cli, ["clean", str(SAMPLES), "-o", str(tmp_path / "out"), "--work-dir", str(work)])
+    assert result.exit_code == 1 and not (tmp_path / "out").exists()
+    assert f"work folder '{work}'" in result.output and "--work-dir" in result.output and "nothing was written" in result.output
+
+
 def test_strip_reads_each_record_of_a_records_file(tmp_path: Path) -> None:
     write_jsonl(tmp_path / "feed.jsonl", [{"id": "one", "text": ARTICLE}, {"id": "two", "html": "<html><body><p>" + ARTICLE + "</p></body></html>"}, {"id": "bad"}])
     result = CliRunner().invoke(cli, ["strip", str(tmp_path / "feed.jsonl")])
