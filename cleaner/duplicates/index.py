@@ -17,6 +17,7 @@ built with; a run with different ones is refused rather than silently compared.
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import tempfile
@@ -331,16 +332,22 @@ class DedupIndex:
         """A part holding ``rows``, written under the index's lock and listed only by
         :meth:`IndexUpdate.commit`: a run writes its part before its output and lists it after,
         so that a full disk fails the run before anything is in place."""
+        created = not self.path.exists()
         self.path.mkdir(parents=True, exist_ok=True)
         with locked_folder(self.path):
-            self.check(config)
-            meta = self.meta() or {"format": FORMAT_VERSION, "compatibility": compatibility(config), "parts": []}
-            self._remove_orphans(meta)
-            update = IndexUpdate(self, meta, rows)
             try:
-                yield update
+                self.check(config)
+                meta = self.meta() or {"format": FORMAT_VERSION, "compatibility": compatibility(config), "parts": []}
+                self._remove_orphans(meta)
+                update = IndexUpdate(self, meta, rows)
+                try:
+                    yield update
+                finally:
+                    update.discard()
             finally:
-                update.discard()
+                if created and not self.meta_path.exists():
+                    with contextlib.suppress(OSError):
+                        self.path.rmdir()  # a first update that failed leaves no empty folder posing as an index
 
     def _remove_orphans(self, meta: dict[str, Any]) -> None:
         """Remove what killed writers left: parts ``meta.json`` does not list, staged files."""
@@ -427,6 +434,10 @@ class IndexUpdate:
             try:
                 self.rows.write_parquet(self.staged, compression="zstd", row_group_size=ROW_GROUP_ROWS)
                 _fsync(self.staged)
+            except pl.exceptions.ComputeError as exc:  # Polars reports a failed write (a full disk) so
+                self.discard()
+                full = "No space left" in str(exc)
+                raise OSError(errno.ENOSPC if full else errno.EIO, f"cannot write a part of the index {str(index.path)!r}: {exc}") from exc
             except BaseException:
                 self.discard()
                 raise

@@ -21,7 +21,7 @@ from cleaner.config import CleanConfig
 from cleaner.duplicates.index import INDEX_ROWS, DedupIndex, TodaysKeys
 from cleaner.errors import IndexCorruptError
 from cleaner.schemas import OUTPUT_TABLES
-from tests.conftest import BASE, PARAGRAPHS, syndicated_records
+from tests.conftest import BASE, PARAGRAPHS, syndicated_records, write_jsonl
 
 WIRE = [BASE, PARAGRAPHS[2], "The harbour master said ferries would resume their normal timetable by the weekend at the latest."]
 
@@ -120,16 +120,31 @@ def test_a_failing_index_update_writes_neither_the_output_nor_the_index(tmp_path
     _run(tmp_path, "day1", [{"id": "wire", "text": "\n\n".join(WIRE)}], index)
     before = json.loads((index / "meta.json").read_text())
 
-    def disk_full(self: pl.DataFrame, *args: object, **kwargs: object) -> None:
-        raise OSError(28, "No space left on device")
-
     result = _day([{"id": "copy", "text": BASE}], index)
-    monkeypatch.setattr(pl.DataFrame, "write_parquet", disk_full)
-    with pytest.raises(OSError, match="No space"):
+    monkeypatch.setattr(pl.DataFrame, "write_parquet", _disk_full)
+    with pytest.raises(OSError, match="cannot write a part of the index .*No space"):
         result.write(tmp_path / "day2", update_index=True)
     monkeypatch.undo()
     assert not (tmp_path / "day2").exists() and json.loads((index / "meta.json").read_text()) == before
     assert sorted(path.name for path in index.iterdir()) == ["meta.json", "part-000000.parquet"]
+
+
+def _disk_full(self: pl.DataFrame, *args: object, **kwargs: object) -> None:
+    # what Polars raises when the disk fills up under write_parquet
+    raise pl.exceptions.ComputeError("parquet: File out of specification: underlying IO error: No space left on device (os error 28)")
+
+
+def test_a_first_index_update_that_fails_leaves_no_empty_folder_posing_as_an_index(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    index = tmp_path / "new" / "index"
+    result = _day([{"id": "copy", "text": BASE}], index)
+    monkeypatch.setattr(pl.DataFrame, "write_parquet", _disk_full)
+    write_jsonl(tmp_path / "day.jsonl", [{"id": "copy", "text": BASE}])
+    failed = CliRunner().invoke(cli, ["clean", str(tmp_path / "day.jsonl"), "-o", str(tmp_path / "out"), "--index", str(index)])
+    assert failed.exit_code == 1 and "cannot write a part of the index" in failed.output and "nothing was written" in failed.output
+    assert not index.exists() and not (tmp_path / "out").exists()
+    monkeypatch.undo()
+    result.write(tmp_path / "day1", update_index=True)
+    assert DedupIndex(index).verify() == []
 
 
 def test_a_document_sent_again_supersedes_its_entries_and_keeps_its_clusters(tmp_path: Path) -> None:
