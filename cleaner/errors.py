@@ -9,6 +9,8 @@ the way, an engine that cannot start. Each class keeps the builtin base it had (
 
 from __future__ import annotations
 
+import errno
+
 USAGE_EXIT_CODE = 2
 """Click's code for a usage error: the run was asked for something it cannot do."""
 FATAL_EXIT_CODE = 1
@@ -84,3 +86,11 @@ class UnknownParagraphError(CleanerError, KeyError):
 
 class OutputUnreadableError(CleanerError, RuntimeError):
     """A table of an output folder cannot be read (``cleaner report`` of a damaged folder)."""
+
+
+def write_failure(exc: Exception, what: str) -> OSError:
+    """A failed write that Polars reports as a ``ComputeError`` (a full disk: "No space left on
+    device" inside its message), as the ``OSError`` every other write raises, naming ``what``
+    was being written: callers, and the command line, handle one kind of failed write."""
+    full = "No space left" in str(exc)
+    return OSError(errno.ENOSPC if full else errno.EIO, f"cannot write {what}: {exc}")

@@ -17,7 +17,6 @@ built with; a run with different ones is refused rather than silently compared.
 from __future__ import annotations
 
 import contextlib
-import errno
 import json
 import os
 import tempfile
@@ -35,7 +34,7 @@ from cleaner import __version__
 from cleaner.config import CleanConfig
 from cleaner.duplicates.keys import EXACT_KEY_RULE
 from cleaner.duplicates.store import SignatureStore
-from cleaner.errors import IndexCorruptError, IndexMismatchError
+from cleaner.errors import IndexCorruptError, IndexMismatchError, write_failure
 from cleaner.tables.place import locked_folder
 from cleaner.tables.spill import SpillTable
 
@@ -434,10 +433,9 @@ class IndexUpdate:
             try:
                 self.rows.write_parquet(self.staged, compression="zstd", row_group_size=ROW_GROUP_ROWS)
                 _fsync(self.staged)
-            except pl.exceptions.ComputeError as exc:  # Polars reports a failed write (a full disk) so
+            except pl.exceptions.ComputeError as exc:
                 self.discard()
-                full = "No space left" in str(exc)
-                raise OSError(errno.ENOSPC if full else errno.EIO, f"cannot write a part of the index {str(index.path)!r}: {exc}") from exc
+                raise write_failure(exc, f"a part of the index {str(index.path)!r}") from exc
             except BaseException:
                 self.discard()
                 raise

@@ -21,6 +21,7 @@ from urllib.parse import quote
 import polars as pl
 
 from cleaner.config import Layout, OutputFormat
+from cleaner.errors import write_failure
 from cleaner.schemas import OUTPUT_TABLES
 from cleaner.tables.place import MANIFEST, check_writable, put_in_place, staging_folder
 from cleaner.tables.spill import OUTPUT_ROW_GROUP_ROWS
@@ -40,14 +41,17 @@ def _write_table(
     df: pl.DataFrame | SpilledTable, path: Path, output_format: OutputFormat, metadata: Mapping[str, str] | None
 ) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    if not isinstance(df, pl.DataFrame):
-        df.write_to(path, output_format, metadata)
-    elif output_format == "parquet":
-        df.write_parquet(
-            path, compression="zstd", statistics=True, row_group_size=OUTPUT_ROW_GROUP_ROWS, metadata=dict(metadata or {})
-        )
-    else:
-        df.write_ndjson(path)
+    try:
+        if not isinstance(df, pl.DataFrame):
+            df.write_to(path, output_format, metadata)
+        elif output_format == "parquet":
+            df.write_parquet(
+                path, compression="zstd", statistics=True, row_group_size=OUTPUT_ROW_GROUP_ROWS, metadata=dict(metadata or {})
+            )
+        else:
+            df.write_ndjson(path)
+    except pl.exceptions.ComputeError as exc:
+        raise write_failure(exc, path.name) from exc
 
 
 HIVE_NULL = "__HIVE_DEFAULT_PARTITION__"
