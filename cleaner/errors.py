@@ -42,6 +42,11 @@ class OutputExistsError(CleanerError, FileExistsError):
     exit_code = USAGE_EXIT_CODE
 
 
+class OutputNotWritableError(CleanerError, PermissionError):
+    """The output's folder cannot be written (no permission, a read-only file system): found
+    before the work, not after it."""
+
+
 class OutputOverlapError(CleanerError, ValueError):
     """The output (or index) folder is an input or contains one: writing it could delete inputs."""
 

@@ -34,7 +34,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from cleaner.errors import OutputExistsError, OutputOverlapError
+from cleaner.errors import OutputExistsError, OutputNotWritableError, OutputOverlapError
 from cleaner.once import once
 
 TEMP_PREFIX = ".cleaner-tmp-"
@@ -145,9 +145,15 @@ def put_in_place(staging: Path, target: Path, *, overwrite: bool) -> None:
 
 def check_writable(target: Path, *, overwrite: bool) -> None:
     """Fail early, before any work, when ``target`` could not be written (checked again when
-    the output is put in place)."""
+    the output is put in place): it is in the way, or the folder it goes in (the nearest one
+    that exists) cannot be written, which a long run would otherwise find at its very end."""
     if os.path.lexists(target):
         _check_replaceable(target, overwrite)
+    folder = target.absolute().parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise OutputNotWritableError(f"cannot write the output {str(target)!r}: the folder {str(folder)!r} is not writable")
 
 
 def _check_replaceable(target: Path, overwrite: bool) -> None:

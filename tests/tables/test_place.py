@@ -136,3 +136,20 @@ def test_a_work_folder_whose_owner_holds_its_lock_is_never_removed(tmp_path: Pat
         os.close(holder)
     remove_abandoned(tmp_path)
     assert not foreign.exists() and live.path.exists()
+
+
+def test_an_output_folder_that_cannot_be_written_is_refused_before_any_work(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from cleaner import cli as cli_module
+
+    locked = tmp_path / "read-only"
+    locked.mkdir()
+    real_access = os.access
+    monkeypatch.setattr(place.os, "access", lambda path, mode: Path(path) != locked and real_access(path, mode))  # as a read-only mount answers
+
+    def no_work(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the run started")
+
+    monkeypatch.setattr(cli_module, "clean", no_work)
+    result = CliRunner().invoke(cli, ["clean", str(SAMPLES), "-o", str(locked / "new" / "out")])
+    assert result.exit_code == 1 and f"the folder '{locked}' is not writable" in result.output
+    assert list(locked.iterdir()) == []
