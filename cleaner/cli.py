@@ -41,7 +41,7 @@ from cleaner.pipeline import clean
 from cleaner.progress import Progress, progress_for
 from cleaner.read import read_file
 from cleaner.strip import StripOptions, load_pattern_file, strip_text
-from cleaner.tables.place import check_locations, check_writable
+from cleaner.tables.place import check_index_writable, check_locations, check_writable
 
 if TYPE_CHECKING:
     from cleaner.extract import ExtractResult
@@ -311,6 +311,8 @@ def clean_command(
     try:
         check_locations(output, inputs, index_dir)
         check_writable(Path(output), overwrite=overwrite)
+        if index_dir is not None:
+            check_index_writable(Path(index_dir))
     except CleanerError as exc:
         raise _refuse(exc) from exc
     try:

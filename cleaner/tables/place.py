@@ -149,11 +149,21 @@ def check_writable(target: Path, *, overwrite: bool) -> None:
     that exists) cannot be written, which a long run would otherwise find at its very end."""
     if os.path.lexists(target):
         _check_replaceable(target, overwrite)
-    folder = target.absolute().parent
+    _check_folder_writable(target.absolute().parent, f"the output {str(target)!r}")
+
+
+def check_index_writable(index_dir: Path) -> None:
+    """Fail before the work when a run could not add its part to the index ``index_dir``."""
+    _check_folder_writable(index_dir.absolute(), f"the index {str(index_dir)!r}")
+
+
+def _check_folder_writable(folder: Path, what: str) -> None:
+    """Refuse ``what`` when ``folder``, or the nearest folder above it that exists, cannot be
+    written (a permission, a read-only mount)."""
     while not folder.exists() and folder != folder.parent:
         folder = folder.parent
     if not os.access(folder, os.W_OK | os.X_OK):
-        raise OutputNotWritableError(f"cannot write the output {str(target)!r}: the folder {str(folder)!r} is not writable")
+        raise OutputNotWritableError(f"cannot write {what}: the folder {str(folder)!r} is not writable")
 
 
 def _check_replaceable(target: Path, overwrite: bool) -> None:

@@ -138,7 +138,7 @@ def test_a_work_folder_whose_owner_holds_its_lock_is_never_removed(tmp_path: Pat
     assert not foreign.exists() and live.path.exists()
 
 
-def test_an_output_folder_that_cannot_be_written_is_refused_before_any_work(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_output_or_index_folder_that_cannot_be_written_is_refused_before_any_work(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from cleaner import cli as cli_module
 
     locked = tmp_path / "read-only"
@@ -151,5 +151,7 @@ def test_an_output_folder_that_cannot_be_written_is_refused_before_any_work(tmp_
 
     monkeypatch.setattr(cli_module, "clean", no_work)
     result = CliRunner().invoke(cli, ["clean", str(SAMPLES), "-o", str(locked / "new" / "out")])
-    assert result.exit_code == 1 and f"the folder '{locked}' is not writable" in result.output
-    assert list(locked.iterdir()) == []
+    assert result.exit_code == 1 and f"cannot write the output '{locked / 'new' / 'out'}': the folder '{locked}' is not writable" in result.output
+    index = CliRunner().invoke(cli, ["clean", str(SAMPLES), "-o", str(tmp_path / "out"), "--index", str(locked / "index")])
+    assert index.exit_code == 1 and f"cannot write the index '{locked / 'index'}': the folder '{locked}' is not writable" in index.output
+    assert list(locked.iterdir()) == [] and not (tmp_path / "out").exists()
