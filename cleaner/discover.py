@@ -87,8 +87,8 @@ COMPRESSION_SUFFIXES = tuple(COMPRESSIONS)
 Zstandard (``.jsonl.zst``, as many corpora ship) by pyarrow's codec: no new dependency."""
 
 DECOMPRESSION_ERRORS: tuple[type[BaseException], ...] = (OSError, EOFError, zlib.error, lzma.LZMAError)
-"""What a damaged or truncated compressed file raises while it is read (pyarrow's errors
-are ``OSError`` or ``ValueError``, which every reader already handles)."""
+"""What a damaged or truncated compressed file raises while it is read (pyarrow's Zstandard
+reader raises ``OSError``: "ZSTD decompress failed", "Truncated compressed stream")."""
 
 
 def compression_suffix(name: str) -> str | None:

@@ -125,7 +125,7 @@ def without_surrogates(value: Any) -> tuple[Any, bool]:
         if value.isascii() or not _LONE_SURROGATE.search(value):
             return value, False
         return _LONE_SURROGATE.sub("\ufffd", value), True
-    if isinstance(value, list):
+    if isinstance(value, (list, tuple)):
         items = [without_surrogates(item) for item in value]
         return ([item for item, _ in items], True) if any(changed for _, changed in items) else (value, False)
     if isinstance(value, Mapping):

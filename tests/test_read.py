@@ -373,7 +373,7 @@ def test_lone_surrogates_become_replacement_characters_and_are_noted(tmp_path: P
 
 
 def test_lone_surrogates_in_a_library_callers_records_do_not_stop_the_run() -> None:
-    result = clean([{"id": "a", "text": ARTICLE + " \udfff", "title": "t\ud800", "extra": {"k\ud800": 1}}], workers=1)
+    result = clean([{"id": "a", "text": ARTICLE + " \udfff", "title": "t\ud800", "extra": {"k\ud800": 1}, "tags": ("x\udc00",)}], workers=1)
     assert result.documents.height == 1
     assert "\ufffd" in result.documents["title"][0]
     assert result.errors.select("record", "action").rows() == [(1, "recovered")]
