@@ -28,7 +28,13 @@ from click.core import ParameterSource
 from cleaner import __version__
 from cleaner.config import CleanConfig, FieldMap
 from cleaner.decode import InputError, decode_bytes, read_bytes, too_large
-from cleaner.discover import ErrorRow, InputFile, file_kind
+from cleaner.discover import (
+    DECOMPRESSION_ERRORS,
+    ErrorRow,
+    InputFile,
+    file_kind,
+    open_standard_input,
+)
 from cleaner.duplicates.index import DedupIndex
 from cleaner.errors import (
     USAGE_EXIT_CODE,
@@ -485,13 +491,13 @@ def strip_command(
     limit = DEFAULTS.max_document_bytes
     try:
         if file == "-":
-            data = sys.stdin.buffer.read(limit + 1)
+            data = open_standard_input().read(limit + 1)  # compressed or not
             if len(data) > limit:
                 raise InputError(too_large(limit))
         else:
             data = read_bytes(InputFile(file, file, "html" if is_html else "text", compressed), limit)
         text, _ = decode_bytes(data, html=is_html)
-    except (OSError, EOFError, InputError) as exc:
+    except (*DECOMPRESSION_ERRORS, InputError) as exc:
         raise click.ClickException(f"{file}: {exc}") from exc
     _print_document(text, is_html, options, explain)
 

@@ -140,7 +140,9 @@ _MAGIC = ((b"\x1f\x8b", ".gz"), (b"BZh", ".bz2"), (b"\xfd7zXZ\x00", ".xz"), (b"\
 def open_standard_input() -> IO[bytes]:
     """Standard input's bytes, decompressed when they start as a compressed stream does."""
     stdin = sys.stdin.buffer
-    head = stdin.peek(8)[:8] if hasattr(stdin, "peek") else b""
+    if not hasattr(stdin, "peek"):  # a stand-in for standard input (a test runner's bytes)
+        stdin = io.BufferedReader(stdin)
+    head = stdin.peek(8)[:8]
     suffix = next((suffix for magic, suffix in _MAGIC if head.startswith(magic)), None)
     if suffix == ".gz":
         return gzip.GzipFile(fileobj=stdin, mode="rb")  # type: ignore[return-value]

@@ -302,6 +302,16 @@ def test_a_full_disk_names_the_work_folder_and_writes_nothing(tmp_path: Path, mo
     assert f"work folder '{work}'" in result.output and "--work-dir" in result.output and "nothing was written" in result.output
 
 
+def test_strip_reads_compressed_standard_input() -> None:
+    import gzip
+
+    result = CliRunner().invoke(cli, ["strip", "-"], input=gzip.compress(ARTICLE.encode("utf-8")))
+    assert result.exit_code == 0, result.output
+    assert "The town of Millbrook opened" in result.output
+    damaged = CliRunner().invoke(cli, ["strip", "-"], input=gzip.compress(ARTICLE.encode("utf-8"))[:-20])
+    assert damaged.exit_code == 1 and "Error: -:" in damaged.output
+
+
 def test_strip_reads_each_record_of_a_records_file(tmp_path: Path) -> None:
     write_jsonl(tmp_path / "feed.jsonl", [{"id": "one", "text": ARTICLE}, {"id": "two", "html": "<html><body><p>" + ARTICLE + "</p></body></html>"}, {"id": "bad"}])
     result = CliRunner().invoke(cli, ["strip", str(tmp_path / "feed.jsonl")])
