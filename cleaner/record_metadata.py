@@ -7,11 +7,17 @@ struct column whose fields are every name seen in the run, sorted. A field's typ
 its values share (bool, integer, float: integers and floats together are floats, text);
 anything else (nested objects, lists, values of mixed types) is kept as JSON text, so that
 the table has one schema whatever the order of the records.
+
+Records whose keys are data (a date or a URL per key) would make a struct of as many fields as
+records, mostly null: 5,000 records with a key each took 1.1 GB to write as a 5,000-field
+struct. Past :data:`MAX_METADATA_FIELDS` names in a run, the column is each record's JSON text
+instead, with nothing dropped.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import math
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
@@ -22,6 +28,7 @@ import polars as pl
 from cleaner.config import FieldMap
 
 METADATA_COLUMN = "metadata"
+log = logging.getLogger("cleaner")
 
 
 @lru_cache(maxsize=64)
@@ -62,8 +69,14 @@ _DTYPES: dict[frozenset[type], pl.DataType] = {
 }
 
 
-def metadata_dtype(texts: Iterable[str | None]) -> pl.Struct | None:
-    """The struct type of the run's ``metadata`` column (``None``: no record had other fields)."""
+MAX_METADATA_FIELDS = 1_000
+"""Most field names the ``metadata`` struct gets; past it the column is JSON text."""
+
+
+def metadata_dtype(texts: Iterable[str | None]) -> pl.Struct | pl.String | None:
+    """The type of the run's ``metadata`` column: a struct of every other field seen, or text
+    (each record's JSON) past :data:`MAX_METADATA_FIELDS` of them (``None``: no record had other
+    fields)."""
     kinds: dict[str, set[type]] = {}
     for text in texts:
         if text is None:
@@ -74,10 +87,19 @@ def metadata_dtype(texts: Iterable[str | None]) -> pl.Struct | None:
                 found.add(kind)
     if not kinds:
         return None
+    if len(kinds) > MAX_METADATA_FIELDS:
+        log.warning(
+            "records carry %d different other fields (over %d): the documents' metadata column holds each record's JSON text",
+            len(kinds), MAX_METADATA_FIELDS,
+        )
+        return pl.String()
     return pl.Struct({key: _DTYPES.get(frozenset(kinds[key]), pl.String()) for key in sorted(kinds)})
 
 
-def metadata_column(texts: pl.Series, dtype: pl.Struct) -> pl.Series:
-    """The ``metadata`` struct column of ``texts`` (the JSON of :func:`other_fields`); a value of a
-    field typed as text is printed as JSON prints it (``1`` -> ``"1"``, ``true`` -> ``"true"``)."""
+def metadata_column(texts: pl.Series, dtype: pl.Struct | pl.String) -> pl.Series:
+    """The ``metadata`` column of ``texts`` (the JSON of :func:`other_fields`): a struct, where a
+    value of a field typed as text is printed as JSON prints it (``1`` -> ``"1"``, ``true`` ->
+    ``"true"``), or the JSON text itself."""
+    if not isinstance(dtype, pl.Struct):
+        return texts.cast(pl.String).alias(METADATA_COLUMN)
     return texts.str.json_decode(dtype).alias(METADATA_COLUMN)

@@ -148,9 +148,9 @@ DOCUMENTS = pl.Schema(
     }
 )
 
-def documents_schema(record_fields: pl.Struct | None) -> pl.Schema:
-    """:data:`DOCUMENTS`, with the ``metadata`` struct column when the run's records had fields
-    cleaner does not read (``cleaner.record_metadata``): Parquet cannot store a struct of no field."""
+def documents_schema(record_fields: pl.Struct | pl.String | None) -> pl.Schema:
+    """:data:`DOCUMENTS`, with the ``metadata`` column when the run's records had fields cleaner
+    does not read (``cleaner.record_metadata``): Parquet cannot store a struct of no field."""
     if record_fields is None:
         return DOCUMENTS
     return pl.Schema({**DOCUMENTS, "metadata": record_fields})

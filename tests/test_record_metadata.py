@@ -5,11 +5,17 @@ from __future__ import annotations
 import json
 
 import polars as pl
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from cleaner.config import FieldMap
-from cleaner.record_metadata import metadata_column, metadata_dtype, other_fields, read_field_names
+from cleaner.record_metadata import (
+    metadata_column,
+    metadata_dtype,
+    other_fields,
+    read_field_names,
+)
 
 READ = read_field_names(FieldMap(text="body,text", id="doc.id"))
 
@@ -51,3 +57,19 @@ def test_the_type_and_every_value_do_not_depend_on_record_order(rows: list[dict]
         if text is not None:
             assert set(value) == {field.name for field in dtype.fields}
             assert set(json.loads(text)) <= set(value)
+
+
+def test_past_the_most_fields_a_struct_gets_the_column_is_each_records_json(monkeypatch: pytest.MonkeyPatch) -> None:
+    import cleaner
+    from cleaner import record_metadata
+
+    monkeypatch.setattr(record_metadata, "MAX_METADATA_FIELDS", 3)
+    few = [json.dumps({"a": 1}), json.dumps({"b": "x", "c": True}), None]
+    assert isinstance(metadata_dtype(few), pl.Struct)
+    many = [*few, json.dumps({"day-2024-01-01": 5})]  # keys that are data: one more name than allowed
+    dtype = metadata_dtype(many)
+    assert dtype == pl.String()
+    assert metadata_column(pl.Series(many), dtype).to_list() == many  # nothing dropped
+    records = [{"id": f"r{n}", "text": f"Story number {n} about the harbour.", f"key{n}": n} for n in range(5)]
+    documents = cleaner.clean(records, workers=1).documents
+    assert documents.schema["metadata"] == pl.String and json.loads(documents["metadata"][4]) == {"key4": 4}

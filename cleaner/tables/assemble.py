@@ -28,7 +28,7 @@ the records' other fields as JSON, which become the ``metadata`` struct column."
 class _DocumentWriter:
     """Appends documents in order, each with the body of its paragraphs (empty without any)."""
 
-    def __init__(self, documents: pl.DataFrame, out: SpillTable, metadata: pl.Struct | None) -> None:
+    def __init__(self, documents: pl.DataFrame, out: SpillTable, metadata: pl.Struct | pl.String | None) -> None:
         self.documents = documents
         self.metadata = metadata
         self.index = documents.select("doc_id").with_row_index("index")
