@@ -124,6 +124,7 @@ def clean(
     mapped = map_documents(inputs, config, templates, engine, progress)
     if mapped.documents.height == 0 and not config.allow_empty:
         raise EmptyRunError(empty_run_message(inputs, mapped.errors))
+    warn_absent_preferred(config.prefer_sources, mapped.documents["source"])
     timings["read_strip_extract"] = time.perf_counter() - started - timings["site_templates"]
     log.info(
         "read, strip and extract: %d documents, %d paragraphs, %d input errors (%.2f s)",
@@ -168,6 +169,16 @@ def clean(
     dedup = dedup_section(config, indexed.rows.height, deduplicated.statistics)
     result.manifest = manifest(config, inputs, timings, run_counts, memory, dedup)
     return result
+
+
+def warn_absent_preferred(preferred: tuple[str, ...], sources: pl.Series) -> None:
+    """Warn about each ``prefer_sources`` name no document of the run has: a misspelt outlet
+    would otherwise change no canonical choice, silently."""
+    present = set(sources.unique().to_list()) if preferred else set()
+    for source in preferred:
+        if source not in present:
+            shown = ", ".join(sorted(map(str, present))[:10]) + (", ..." if len(present) > 10 else "")
+            log.warning("--prefer %r: no document of this run has that source (sources: %s)", source, shown)
 
 
 def todays_keys(mapped: MappedDocuments) -> TodaysKeys | None:

@@ -264,3 +264,11 @@ def test_public_names_are_listed_once_and_load_on_first_use() -> None:
 def test_inputs_of_a_kind_nothing_reads_are_refused_with_what_is_accepted(inputs: object, message: str) -> None:
     with pytest.raises(TypeError, match=message):
         cleaner.clean(inputs, workers=1)
+
+
+def test_a_preferred_source_no_document_has_is_warned_about(caplog: pytest.LogCaptureFixture) -> None:
+    records = [{"id": "a", "text": ARTICLE, "source": "harbor-gazette"}]
+    with caplog.at_level("WARNING", logger="cleaner"):
+        cleaner.clean(records, workers=1, prefer_sources=("harbour-gazette", "harbor-gazette"))
+    warnings = [record.getMessage() for record in caplog.records if record.levelname == "WARNING"]
+    assert warnings == ["--prefer 'harbour-gazette': no document of this run has that source (sources: harbor-gazette)"]
