@@ -10,8 +10,8 @@ the table has one schema whatever the order of the records.
 
 Records whose keys are data (a date or a URL per key) would make a struct of as many fields as
 records, mostly null: a run of 5,000 records with a key each peaked at 1.07 GB with a
-5,000-field struct, and at 0.34 GB with the JSON text. Past :data:`MAX_METADATA_FIELDS` names in a run, the column is each record's JSON text
-instead, with nothing dropped.
+5,000-field struct, and at 0.34 GB with the JSON text. Past :data:`MAX_METADATA_FIELDS` names
+in a run, the column is each record's JSON text instead, with nothing dropped.
 """
 
 from __future__ import annotations
