@@ -218,7 +218,28 @@ def discover(inputs: Iterable[str | os.PathLike[str]], errors: list[ErrorRow], f
                 found.append(InputFile(arg, printable(os.path.basename(arg)), kind, compressed))
         else:
             errors.append(ErrorRow(arg, None, "no such file or directory"))
-    return found
+    return _each_file_once(found, errors)
+
+
+def _each_file_once(files: list[InputFile], errors: list[ErrorRow]) -> list[InputFile]:
+    """``files`` without a file met again (named twice, or both by name and inside a folder
+    given too, or through a link or a hard link): read twice, its documents would be counted
+    twice and renamed ``id#2``. The repeat is listed as ``ignored``."""
+    first_name: dict[tuple[int, int], str] = {}
+    once = []
+    for item in files:
+        try:
+            status = os.stat(item.path) if item.path != STDIN else None
+        except OSError:
+            status = None  # reading it will say what is wrong
+        if status is not None:
+            identity = (status.st_dev, status.st_ino)
+            if identity in first_name:
+                errors.append(ErrorRow(item.path, None, f"the same file as {printable(first_name[identity])!r}, read once", "ignored"))
+                continue
+            first_name[identity] = item.path
+        once.append(item)
+    return once
 
 
 def supported_extensions() -> str:

@@ -111,13 +111,28 @@ def test_links_out_of_the_input_folder_are_followed_only_when_asked(tmp_path: Pa
     folder.mkdir()
     (folder / "good.txt").write_text(ARTICLE.replace("Millbrook", "Greywater"))
     (folder / "secret.txt").symlink_to(outside / "secret.txt")
+    (folder / "other.txt").symlink_to(outside / "secret.txt")
     (folder / "inside.txt").symlink_to(folder / "good.txt")
     result = cleaner.clean(folder, workers=1)
-    assert sorted(result.documents["doc_id"].to_list()) == ["good.txt", "inside.txt"]
+    assert sorted(result.documents["doc_id"].to_list()) == ["good.txt"]
     assert "outside the input folder" in _errors(result)["secret.txt"][0]
+    assert _errors(result)["inside.txt"] == [f"ignored: the same file as '{folder / 'good.txt'}', read once"]  # a link inside: one document
     runner = CliRunner()
     followed = runner.invoke(cli, ["clean", str(folder), "-o", str(tmp_path / "out"), "--follow-symlinks", "--workers", "1"])
-    assert followed.exit_code == 0 and pl.read_parquet(tmp_path / "out" / "documents.parquet").height == 3
+    assert followed.exit_code == 0
+    assert sorted(pl.read_parquet(tmp_path / "out" / "documents.parquet")["doc_id"].to_list()) == ["good.txt", "other.txt"]
+
+
+def test_a_file_named_twice_or_also_inside_a_folder_given_is_read_once(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.txt").write_text(ARTICLE)
+    os.link(folder / "a.txt", folder / "hard-link.txt")
+    result = cleaner.clean([folder / "a.txt", folder / "a.txt", folder], workers=1)
+    assert result.documents["doc_id"].to_list() == ["a.txt"]
+    assert result.errors.select("path", "action").rows() == [
+        (str(folder / "a.txt"), "ignored"), (str(folder / "a.txt"), "ignored"), (str(folder / "hard-link.txt"), "ignored"),
+    ]
 
 
 def test_a_paragraph_in_every_document_costs_no_quadratic_memory() -> None:
