@@ -225,15 +225,16 @@ def _each_file_once(files: list[InputFile], errors: list[ErrorRow]) -> list[Inpu
     """``files`` without a file met again (named twice, or both by name and inside a folder
     given too, or through a link or a hard link): read twice, its documents would be counted
     twice and renamed ``id#2``. The repeat is listed as ``ignored``."""
-    first_name: dict[tuple[int, int], str] = {}
+    first_name: dict[tuple[int, int, int, int], str] = {}
     once = []
     for item in files:
         try:
             status = os.stat(item.path) if item.path != STDIN else None
         except OSError:
             status = None  # reading it will say what is wrong
-        if status is not None:
-            identity = (status.st_dev, status.st_ino)
+        if status is not None and status.st_ino:  # some network and FUSE mounts give every file inode 0
+            # size and modification time too: a mount that reuses inode numbers must not make two files one
+            identity = (status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns)
             if identity in first_name:
                 errors.append(ErrorRow(item.path, None, f"the same file as {printable(first_name[identity])!r}, read once", "ignored"))
                 continue

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import polars as pl
+import pytest
 from click.testing import CliRunner
 
 import cleaner
@@ -157,3 +158,17 @@ def test_the_cap_applies_to_rows_of_tables_and_to_cleaner_strip(tmp_path: Path) 
     (tmp_path / "bomb.txt.gz").write_bytes(gzip.compress(b"a " * 15_000_000))
     refused = CliRunner().invoke(cli, ["strip", str(tmp_path / "bomb.txt.gz")])
     assert refused.exit_code == 1 and "limit" in refused.output
+
+
+def test_files_on_a_mount_without_inode_numbers_are_all_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from types import SimpleNamespace
+
+    from cleaner import discover
+
+    for name in ("a.txt", "b.txt"):
+        (tmp_path / name).write_text(ARTICLE.replace("Millbrook", name))
+    real_stat = os.stat
+    monkeypatch.setattr(discover.os, "stat", lambda path, **kwargs: SimpleNamespace(**{
+        **{field: getattr(real_stat(path, **kwargs), field) for field in ("st_mode", "st_dev", "st_size", "st_mtime_ns")}, "st_ino": 0,
+    }))
+    assert [item.relative for item in discover.discover([tmp_path, tmp_path / "a.txt"], [], False)] == ["a.txt", "b.txt", "a.txt"]
