@@ -48,9 +48,7 @@ class InputFile:
 
     @property
     def stem(self) -> str:
-        name = Path(self.relative).name
-        suffix = compression_suffix(name)
-        return Path(name[: -len(suffix)] if suffix else name).stem
+        return Path(without_compression(Path(self.relative).name)).stem
 
     @property
     def folder_source(self) -> str | None:
@@ -97,6 +95,12 @@ def compression_suffix(name: str) -> str | None:
     return next((suffix for suffix in COMPRESSION_SUFFIXES if lower.endswith(suffix)), None)
 
 
+def without_compression(name: str) -> str:
+    """A file name without its compression ending: the name of the file inside."""
+    suffix = compression_suffix(name)
+    return name[: -len(suffix)] if suffix else name
+
+
 READ_BUFFER = 1 << 16
 """Bytes read from a file at a time: lines of JSON are read one by one, and with Python's
 8 KB default a 290 MB file took 0.13 s of reading calls instead of 0.07 s."""
@@ -112,22 +116,20 @@ def open_decompressed(path: str) -> IO[bytes]:
     """A file's bytes, decompressed by its ending; the stream owns the file (closing it closes
     the file). :func:`position_on_disk` tells how far into the file on disk it has read."""
     suffix = compression_suffix(path)
+    return _decompressing(path, suffix) if suffix else open(path, "rb", buffering=READ_BUFFER)
+
+
+def _decompressing(source: str | IO[bytes], suffix: str) -> IO[bytes]:
+    """A decompressing stream over ``source``, a path (which the stream then owns) or a stream."""
     if suffix == ".gz":
-        return gzip.open(path, "rb")  # type: ignore[return-value]
+        return gzip.open(source, "rb")  # type: ignore[return-value]
     if suffix == ".bz2":
-        return bz2.open(path, "rb")
+        return bz2.open(source, "rb")
     if suffix == ".xz":
-        return lzma.open(path, "rb")
-    if suffix == ".zst":
-        import pyarrow as pa
-
-        return _zstandard(pa.OSFile(path, "rb"))
-    return open(path, "rb", buffering=READ_BUFFER)
-
-
-def _zstandard(raw: Any) -> IO[bytes]:
+        return lzma.open(source, "rb")
     import pyarrow as pa
 
+    raw = pa.OSFile(source, "rb") if isinstance(source, str) else pa.PythonFile(source, mode="r")
     stream = _ZstandardReader(pa.CompressedInputStream(raw, "zstd"), READ_BUFFER)
     stream.on_disk = raw
     return stream
@@ -144,17 +146,7 @@ def open_standard_input() -> IO[bytes]:
         stdin = io.BufferedReader(stdin)
     head = stdin.peek(8)[:8]
     suffix = next((suffix for magic, suffix in _MAGIC if head.startswith(magic)), None)
-    if suffix == ".gz":
-        return gzip.GzipFile(fileobj=stdin, mode="rb")  # type: ignore[return-value]
-    if suffix == ".bz2":
-        return bz2.BZ2File(stdin, "rb")
-    if suffix == ".xz":
-        return lzma.LZMAFile(stdin, "rb")
-    if suffix == ".zst":
-        import pyarrow as pa
-
-        return _zstandard(pa.PythonFile(stdin, mode="r"))
-    return stdin
+    return _decompressing(stdin, suffix) if suffix else stdin
 
 
 def position_on_disk(stream: IO[bytes]) -> int:
@@ -173,10 +165,8 @@ def file_kind(name: str) -> tuple[str | None, bool]:
     lower = name.lower()
     if lower.endswith((".warc", ".warc.gz", ".wet", ".wet.gz")):
         return "warc", lower.endswith(".gz")
-    suffix = compression_suffix(lower)
-    compressed = suffix is not None
-    if suffix is not None:
-        lower = lower[: -len(suffix)]
+    compressed = compression_suffix(lower) is not None
+    lower = without_compression(lower)
     ext = os.path.splitext(lower)[1]
     if ext in TEXT_EXTENSIONS:
         return "text", compressed

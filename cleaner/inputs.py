@@ -52,7 +52,7 @@ def _raw_documents(
 ) -> Iterator[dict[str, Any]]:
     frame = as_polars_frame(inputs)
     if frame is not None:
-        return iter_record_documents(frame.iter_rows(named=True), config, errors)
+        return iter_record_documents(frame.iter_rows(named=True), config, errors, from_frame=True)
     if is_spark_dataframe(inputs):
         return iter_record_documents((row.asDict(recursive=True) for row in inputs.toLocalIterator()), config, errors)
     if isinstance(inputs, (str, os.PathLike)):

@@ -44,10 +44,10 @@ from cleaner.discover import (
     STDIN_NAME,
     ErrorRow,
     InputFile,
-    compression_suffix,
     discover,
     position_on_disk,
     printable,
+    without_compression,
 )
 from cleaner.record_metadata import other_fields, read_field_names
 
@@ -213,12 +213,6 @@ def _decode_line(raw: bytes) -> str:
         return decode_bytes(raw)[0]
 
 
-def _without_compression(path: str) -> str:
-    lower = path.lower()
-    suffix = compression_suffix(lower)
-    return lower[: -len(suffix)] if suffix else lower
-
-
 def _iter_records(
     item: InputFile, errors: list[ErrorRow], limit: int, at_byte: Callable[[int], None] | None = None, span: Span | None = None
 ) -> Iterator[tuple[int, Any]]:
@@ -227,7 +221,7 @@ def _iter_records(
     if span is not None:
         yield from _iter_json_lines(item, errors, limit, span=span)
         return
-    if item.path != STDIN and _without_compression(item.path).endswith(".json"):
+    if item.path != STDIN and without_compression(item.path.lower()).endswith(".json"):
         stream = open_text_stream(item)
         try:
             head = stream.read(65_536)
@@ -740,9 +734,11 @@ def file_size(item: InputFile) -> int:
 
 
 def iter_record_documents(
-    records: Iterable[Mapping[str, Any]], config: CleanConfig, errors: list[ErrorRow]
+    records: Iterable[Mapping[str, Any]], config: CleanConfig, errors: list[ErrorRow], *, from_frame: bool = False
 ) -> Iterator[dict[str, Any]]:
-    """Raw documents from in-memory records (library use); record numbers stand in for paths."""
+    """Raw documents from in-memory records (library use); record numbers stand in for paths.
+    ``from_frame``: rows of an Arrow-backed frame, whose strings are valid UTF-8 already (a
+    caller's dicts may hold lone surrogates: :func:`without_surrogates`)."""
     item = InputFile("<records>", "<records>", "records", False)
 
     def documents() -> Iterator[dict[str, Any]]:
@@ -750,7 +746,8 @@ def iter_record_documents(
             if not isinstance(record, Mapping):
                 errors.append(ErrorRow(item.path, number, "record is not a mapping"))
                 continue
-            record = _checked_surrogates(record, item.path, number, errors)
+            if not from_frame:
+                record = _checked_surrogates(record, item.path, number, errors)
             try:
                 doc = _within(_document(item, number, record, config.fields), config.max_document_bytes)
             except InputError as exc:
