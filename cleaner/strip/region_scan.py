@@ -1,5 +1,6 @@
-"""The compiled search for the article regions of a large batch (:func:`regions.article_regions`
-for every document at once).
+"""The compiled searches of a large batch: the article regions (:func:`regions.article_regions`
+for every document at once), and the best run of lines turned down (:func:`best_rejected_runs`,
+for :func:`results.strip_confidence`).
 
 In Python, Kadane's search ran once per document and once more per stretch beside each region
 found: 4,167 calls on the dev pages, 42-67 ms of a 1.3 s batch, with the scores made a list of
@@ -88,3 +89,28 @@ def _best_run(scores: np.ndarray, lo: int, hi: int) -> tuple[int, int, float]:
         if total > best_total:
             best_start, best_end, best_total = start, index + 1, total
     return best_start, best_end, best_total
+
+
+@compiled
+def best_rejected_runs(doc: np.ndarray, scores: np.ndarray, kept: np.ndarray, n_docs: int) -> np.ndarray:
+    """Each document's best-scoring run of consecutive lines not kept (0.0 when none scores
+    above 0): the strongest article that was turned down. ``doc`` is sorted.
+
+    Within each stretch of lines not kept, a run ending at a line scores its prefix sum minus
+    the lowest prefix sum before it (0 included): the arithmetic of the Polars way
+    (:func:`results.strip_confidence`), in the same order, so the figures are equal bit for bit
+    (a test compares them). One loop instead of two windowed passes over the batch: 55 -> 1 ms
+    of the dev pages' 1.15 s.
+    """
+    rejected = np.zeros(n_docs)
+    prefix, lowest, previous_doc = 0.0, 0.0, -1
+    for line in range(doc.shape[0]):
+        if kept[line] or doc[line] != previous_doc:
+            prefix, lowest = 0.0, 0.0
+        previous_doc = doc[line]
+        if kept[line]:
+            continue
+        prefix += scores[line]
+        rejected[doc[line]] = max(rejected[doc[line]], prefix - lowest)
+        lowest = min(lowest, prefix)
+    return rejected

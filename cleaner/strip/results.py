@@ -19,7 +19,7 @@ from cleaner.normalize import input_lines
 from cleaner.paragraphs import Paragraph, split_paragraphs, split_wrapped
 from cleaner.strip.decide import Classified
 from cleaner.strip.inline import clean_inline_series
-from cleaner.strip.language import iso_code
+from cleaner.strip.language import compiled_batch, iso_code
 from cleaner.strip.units import line_blocks
 
 
@@ -81,7 +81,7 @@ LINE_DECISIONS = pl.Schema(
 """One row per input line of a batch (``doc``: the text's index in the batch)."""
 
 
-def strip_confidence(doc: np.ndarray, scores: np.ndarray, kept: np.ndarray, n_docs: int) -> np.ndarray:
+def strip_confidence(doc: np.ndarray, scores: np.ndarray, kept: np.ndarray, n_docs: int, *, compiled: bool = False) -> np.ndarray:
     """How clearly the kept text stands out, per document: ``K / (K + A)``, where ``K`` is the
     kept lines' summed score and ``A`` the best-scoring run of lines not kept (the strongest
     article that was turned down). 1.0: nothing else on the page reads like an article; 0.5: a
@@ -95,9 +95,23 @@ def strip_confidence(doc: np.ndarray, scores: np.ndarray, kept: np.ndarray, n_do
 
     The best rejected run is Kadane's search done for every document at once: within each
     stretch of lines not kept, a run ending at a line scores its prefix sum minus the lowest
-    prefix sum before it.
+    prefix sum before it. ``compiled`` (a large batch): one compiled loop
+    (:func:`region_scan.best_rejected_runs`, the same figures); otherwise Polars' windows, which
+    do not load numba for a small batch.
     """
     kept_score = np.maximum(np.bincount(doc, weights=np.where(kept, scores, 0.0), minlength=n_docs), 0.0)
+    if compiled:
+        from cleaner.strip.region_scan import best_rejected_runs
+
+        rejected = best_rejected_runs(doc.astype(np.int64), scores.astype(np.float64), kept.astype(np.bool_), n_docs)
+    else:
+        rejected = _best_rejected_runs(doc, scores, kept, n_docs)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(kept_score > 0, kept_score / (kept_score + rejected), 0.0)
+
+
+def _best_rejected_runs(doc: np.ndarray, scores: np.ndarray, kept: np.ndarray, n_docs: int) -> np.ndarray:
+    """:func:`region_scan.best_rejected_runs` with Polars' windows."""
     stretch = np.cumsum(kept | np.concatenate([[True], doc[1:] != doc[:-1]])) if len(doc) else doc
     runs = (
         pl.DataFrame({"doc": doc, "stretch": stretch, "score": scores})
@@ -109,8 +123,7 @@ def strip_confidence(doc: np.ndarray, scores: np.ndarray, kept: np.ndarray, n_do
     )
     rejected = np.zeros(n_docs)
     rejected[runs["doc"].to_numpy()] = np.maximum(runs["run"].to_numpy(), 0.0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(kept_score > 0, kept_score / (kept_score + rejected), 0.0)
+    return rejected
 
 
 def decision_frame(results: Sequence[StripResult]) -> pl.DataFrame:
@@ -150,7 +163,9 @@ def batch_results(classified: Classified, reasons: list[str], content: np.ndarra
         (pl.col("reason") == "kept").alias("keep")
     )
     line_docs = np.repeat(np.arange(len(line_counts)), line_counts)
-    confidence = strip_confidence(line_docs, score, decided["keep"].to_numpy(), len(line_counts))
+    confidence = strip_confidence(
+        line_docs, score, decided["keep"].to_numpy(), len(line_counts), compiled=compiled_batch(classified.features["normalized"])
+    )
     kept = line_blocks(decided.filter(pl.col("keep")).select("doc", "line", pl.col("cleaned").alias("text")))
     kept_docs = np.searchsorted(kept["doc"].to_numpy(), np.arange(len(line_counts) + 1)).tolist()
     kept_line, kept_text, kept_block, kept_wrapped = (kept[name].to_list() for name in ("line", "text", "block", "wrapped"))

@@ -289,10 +289,21 @@ def test_strip_confidence_says_how_clearly_one_article_stands_out() -> None:
     kept = np.array([True, True, False, False, False] * 2)
     doc = np.repeat([0, 1], 5)
     scores = np.array([100.0, 100.0, -50.0, 150.0, 50.0, 100.0, 100.0, -1e9, 10.0, -20.0])
-    a_rival_article, a_weak_block = strip_confidence(doc, scores, kept, 2)
-    assert a_rival_article == pytest.approx(200 / 400) and a_weak_block == pytest.approx(200 / 210)
+    for compiled in (False, True):
+        a_rival_article, a_weak_block = strip_confidence(doc, scores, kept, 2, compiled=compiled)
+        assert a_rival_article == pytest.approx(200 / 400) and a_weak_block == pytest.approx(200 / 210)
     assert strip_text("Home\nNews\nSport\n").confidence == 0.0  # nothing kept
     assert strip_text(BUDGET_STORY, options=StripOptions(strip=False)).confidence is None
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(st.tuples(st.booleans(), st.floats(-1e4, 1e4, allow_nan=False)), max_size=30), min_size=1, max_size=8))
+def test_the_compiled_confidence_equals_the_polars_one_bit_for_bit(documents: list[list[tuple[bool, float]]]) -> None:
+    doc = np.repeat(np.arange(len(documents)), [len(lines) for lines in documents])
+    kept = np.array([keep for lines in documents for keep, _ in lines], dtype=bool)
+    scores = np.array([score for lines in documents for _, score in lines], dtype=np.float64)
+    in_polars = strip_confidence(doc, scores, kept, len(documents), compiled=False)
+    assert strip_confidence(doc, scores, kept, len(documents), compiled=True).tobytes() == in_polars.tobytes()
 
 
 ARTICLE_PARAGRAPHS = [
