@@ -29,6 +29,7 @@ HTML_EXTENSIONS = {".html", ".htm", ".xhtml"}
 RECORD_EXTENSIONS = {".jsonl", ".ndjson", ".json"}
 TABLE_EXTENSIONS = {".parquet", ".csv"}
 WARC_EXTENSIONS = {".warc", ".wet"}
+WARC_SUFFIXES = tuple(sorted(WARC_EXTENSIONS))
 SUPPORTED_EXTENSIONS = TEXT_EXTENSIONS | HTML_EXTENSIONS | RECORD_EXTENSIONS | TABLE_EXTENSIONS | WARC_EXTENSIONS
 FOLDER_DOCUMENTATION = re.compile(r"^(?:readme|license|licence|copying|changelog|contributing|notice)(?:\.[a-z0-9]+)*$", re.I)
 """Files that document a folder rather than belong to it; read only when named explicitly."""
@@ -161,12 +162,12 @@ def position_on_disk(stream: IO[bytes]) -> int:
 
 def file_kind(name: str) -> tuple[str | None, bool]:
     """Classify a file name by extension (a compression ending, :data:`COMPRESSION_SUFFIXES`,
-    allowed on top of any supported one; web archives: ``.gz`` only, which warcio reads)."""
+    allowed on top of any supported one, web archives included)."""
     lower = name.lower()
-    if lower.endswith((".warc", ".warc.gz", ".wet", ".wet.gz")):
-        return "warc", lower.endswith(".gz")
     compressed = compression_suffix(lower) is not None
     lower = without_compression(lower)
+    if lower.endswith(WARC_SUFFIXES):
+        return "warc", compressed
     ext = os.path.splitext(lower)[1]
     if ext in TEXT_EXTENSIONS:
         return "text", compressed

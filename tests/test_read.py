@@ -448,6 +448,38 @@ def test_every_supported_compression_is_read_as_the_file_inside(tmp_path: Path, 
     assert docs[3]["body"] == ARTICLE
 
 
+def uncompressed_warc(records: list[tuple[str, str, bytes]]) -> bytes:
+    """A web archive of ``(url, record type, payload)`` records, not compressed."""
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    buffer = io.BytesIO()
+    writer = WARCWriter(buffer, gzip=False)
+    for url, kind, payload in records:
+        if kind == "response":
+            headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=utf-8")], protocol="HTTP/1.1")
+            writer.write_record(writer.create_warc_record(url, kind, payload=io.BytesIO(payload), http_headers=headers))
+        else:
+            writer.write_record(writer.create_warc_record(url, kind, payload=io.BytesIO(payload), warc_content_type="text/plain"))
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("suffix", [".bz2", ".xz", ".zst"])
+def test_web_archives_compressed_whole_are_read_as_the_archive_inside(tmp_path: Path, suffix: str) -> None:
+    page = f"<html><body><article><p>{ARTICLE.splitlines()[8]}</p></article></body></html>".encode()
+    (tmp_path / f"crawl.warc{suffix}").write_bytes(compress(uncompressed_warc([("https://www.paper.example/a", "response", page)]), suffix))
+    (tmp_path / f"crawl.warc.wet{suffix}").write_bytes(
+        compress(uncompressed_warc([("https://news.example/b", "conversion", ARTICLE.encode())]), suffix)
+    )
+    (tmp_path / f"damaged.warc{suffix}").write_bytes(compress(uncompressed_warc([("https://x.example/c", "response", page)]), suffix)[:-20])
+    docs, errors = read_all(tmp_path)
+    assert sorted((d["source"], d["content_type"], d["url"]) for d in docs) == [
+        ("news.example", "text", "https://news.example/b"), ("paper.example", "html", "https://www.paper.example/a"),
+    ]
+    assert [d["body"] for d in docs if d["content_type"] == "text"] == [ARTICLE]
+    assert [(Path(e.path).name, e.error.split(" after")[0]) for e in errors] == [(f"damaged.warc{suffix}", "corrupt web archive")]
+
+
 @pytest.mark.parametrize("suffix", [".gz", ".bz2", ".xz", ".zst"])
 def test_a_damaged_compressed_file_is_an_error_naming_it_and_the_run_goes_on(tmp_path: Path, suffix: str) -> None:
     (tmp_path / f"a.jsonl{suffix}").write_bytes(b"not compressed data at all")
