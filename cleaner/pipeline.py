@@ -216,6 +216,8 @@ def clean_on_spark(
     if run.documents == 0 and not config.allow_empty:
         raise EmptyRunError(empty_run_message(inputs, run.errors))
     log.info("read, strip, extract and deduplicate on Spark: %d documents, %d paragraphs", run.documents, run.counts["paragraphs"])
+    if config.prefer_sources:
+        warn_absent_preferred(config.prefer_sources, run.stored["documents"].column("source"))
     timings["total"] = time.perf_counter() - started
     result = CleanResult(stored=run.stored, errors=run.errors, config=config)
     memory = {"driver": peak_memory_mb()}

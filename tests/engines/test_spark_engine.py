@@ -107,6 +107,16 @@ def test_a_spark_dataframe_of_records_is_cleaned_like_the_same_polars_frame(spar
         assert getattr(distributed, name).equals(getattr(local, name)), name
 
 
+@spark_only
+def test_a_preferred_source_no_document_has_is_warned_about_on_spark(tmp_path: Path, spark, caplog: pytest.LogCaptureFixture) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "harbor-gazette").mkdir()
+    (tmp_path / "harbor-gazette" / "story.txt").write_text(ARTICLE, encoding="utf-8")
+    with caplog.at_level("WARNING", logger="cleaner"):
+        cleaner.clean(tmp_path, engine="spark", spark=spark, prefer_sources=("harbour-gazette", "harbor-gazette"))
+    warnings = [record.getMessage() for record in caplog.records if record.levelname == "WARNING" and "--prefer" in record.getMessage()]
+    assert warnings == ["--prefer 'harbour-gazette': no document of this run has that source (sources: harbor-gazette)"]
+
+
 def test_the_spark_engine_without_pyspark_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(__import__("sys").modules, "pyspark", None)
     monkeypatch.setitem(__import__("sys").modules, "pyspark.sql", None)
