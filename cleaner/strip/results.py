@@ -103,7 +103,7 @@ def strip_confidence(doc: np.ndarray, scores: np.ndarray, kept: np.ndarray, n_do
     if compiled:
         from cleaner.strip.region_scan import best_rejected_runs
 
-        rejected = best_rejected_runs(doc.astype(np.int64), scores.astype(np.float64), kept.astype(np.bool_), n_docs)
+        rejected = best_rejected_runs(doc.astype(np.int64, copy=False), scores.astype(np.float64, copy=False), kept.astype(np.bool_, copy=False), n_docs)
     else:
         rejected = _best_rejected_runs(doc, scores, kept, n_docs)
     with np.errstate(invalid="ignore", divide="ignore"):
