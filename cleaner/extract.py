@@ -6,8 +6,8 @@ by html-text (ScrapingHub's: the spacing a browser would show); trafilatura (com
 reads the page too. Its first lines lead readability's text where readability started below
 them (:func:`lead_only_in`), and its text is taken instead when it is closer to a third
 reading of the page, the text rules on the page's whole visible text (:func:`second_is_closer`).
-The metadata (title, author, date, site) is trafilatura's, from the same call as its text,
-except the author: a byline at the top of the text ("By NAME, OUTLET | DATE")
+The metadata (title, author, date, site) is trafilatura's (:func:`page_metadata`: its reader
+less the fields cleaner does not keep), except the author: a byline at the top of the text ("By NAME, OUTLET | DATE")
 comes first (on the 10 extraction-dev pages where the two differ, the byline is right on 6 and
 trafilatura on 2). A reader comment thread kept with the article is removed as in text mode.
 
@@ -28,10 +28,22 @@ import html_text
 import lxml.etree
 import lxml.html
 import trafilatura
+from htmldate import find_date
 from lxml_html_clean import Cleaner
 from readability import Document
 from readability.readability import REGEXES as READABILITY_PATTERNS
 from readability.readability import Unparseable
+from trafilatura.metadata import (
+    META_URL,
+    examine_meta,
+    extract_author,
+    extract_meta_json,
+    extract_sitename,
+    extract_title,
+    extract_url,
+)
+from trafilatura.settings import Document as TrafilaturaDocument
+from trafilatura.settings import set_date_params
 from trafilatura.utils import load_html
 
 from cleaner.dates import iso_date
@@ -288,26 +300,59 @@ def readability_text(html: str, tree: lxml.html.HtmlElement | None = None) -> st
 
 def _trafilatura(page: lxml.html.HtmlElement, url: str | None) -> tuple[str, dict[str, str | None]]:
     """trafilatura's main text (comments left out: they are not article text) and metadata
-    (title, author, date, site, language, URL) of a parsed page, from one call: they share its
-    work, and it copies the tree before changing it. Its own fallback extractors (a readability
-    port, jusText) are skipped (``fast``): readability-lxml runs anyway. Measured:
+    (title, author, date, site, URL) of a parsed page. Its own fallback extractors (a
+    readability port, jusText) are skipped (``fast``): readability-lxml runs anyway. Measured:
     extraction-dev 26% faster, snippet F1 0.9135 -> 0.9120; extraction-wide token F1 dragnet
-    0.911 -> 0.914, cleaneval 0.908 = 0.908, readability 0.958 -> 0.955, 26-40% faster."""
+    0.911 -> 0.914, cleaneval 0.908 = 0.908, readability 0.958 -> 0.955, 26-40% faster.
+    trafilatura copies the tree before changing it. The metadata is read apart from the text, so
+    a page whose text trafilatura rejects (too short: 11 of extraction-wide's 2,221 pages)
+    keeps its title and date."""
     metadata: dict[str, str | None] = dict.fromkeys(METADATA_FIELDS)
     try:
+        found = page_metadata(page, url)
+        metadata.update(title=found.title, author=found.author, date=iso_date(found.date), sitename=found.sitename, url=found.url)
+    except (lxml.etree.LxmlError, ValueError, TypeError):
+        pass  # the page keeps its text without metadata
+    try:
         document = trafilatura.bare_extraction(
-            page, url=url, fast=True, with_metadata=True, deduplicate=False, include_comments=False, include_tables=True,
-            include_images=False,
+            page, url=url or metadata["url"], fast=True, with_metadata=False, deduplicate=False, include_comments=False,
+            include_tables=True, include_images=False,
         )
     except (lxml.etree.LxmlError, ValueError, TypeError):
         return "", metadata
-    if document is None:
-        return "", metadata
-    metadata.update(
-        title=document.title, author=document.author, date=iso_date(document.date), sitename=document.sitename,
-        language=document.language, url=document.url,
-    )
-    return document.text or "", metadata
+    return (document.text or "") if document is not None else "", metadata
+
+
+def page_metadata(page: lxml.html.HtmlElement, url: str | None = None) -> TrafilaturaDocument:
+    """trafilatura's ``extract_metadata``, step for step, less the fields cleaner does not keep
+    (categories, tags, licence, host name): those took 4.6% of a whole ``cleaner clean --workers
+    1`` on extraction-dev's pages (py-spy), as much as its title, meta tags and JSON-LD
+    together. The date search is trafilatura's default, htmldate's extensive one.
+    ``tests/test_extract.py`` compares the kept fields with ``extract_metadata``'s."""
+    metadata = examine_meta(page)
+    if metadata.author and " " not in metadata.author:
+        metadata.author = None
+    try:
+        metadata = extract_meta_json(page, metadata)
+    except Exception:  # noqa: BLE001, S110 - trafilatura guards its JSON-LD reader the same way: a bug there costs the fields, not the page
+        pass
+    if not metadata.title:
+        metadata.title = extract_title(page)
+    if not metadata.author:
+        metadata.author = extract_author(page)
+    if not metadata.url:
+        metadata.url = extract_url(page, url)
+    metadata.date = find_date(page, **{**set_date_params(True), "url": metadata.url})
+    if not metadata.sitename:
+        metadata.sitename = extract_sitename(page)
+    if metadata.sitename:
+        metadata.sitename = metadata.sitename.lstrip("@")
+        if metadata.sitename and "." not in metadata.sitename and not metadata.sitename[0].isupper():
+            metadata.sitename = metadata.sitename.title()
+    elif metadata.url and (from_url := META_URL.match(metadata.url)):
+        metadata.sitename = from_url[1]
+    metadata.clean_and_trim()
+    return metadata
 
 
 def structured_author(page: lxml.html.HtmlElement) -> str | None:

@@ -14,6 +14,7 @@ from cleaner.extract import (
     extract_html,
     extract_main_text,
     lead_only_in,
+    page_metadata,
     parse_page,
     read_candidates,
     readability_text,
@@ -205,3 +206,30 @@ def test_a_blogs_front_page_with_a_comment_counter_under_each_post_keeps_its_pos
     ) + "</main></body></html>"
     kept = [paragraph.text for paragraph in extract_html(page).paragraphs]
     assert all(text in kept for _, text in posts)
+
+
+def test_the_page_metadata_is_trafilaturas_for_every_field_cleaner_keeps() -> None:
+    from trafilatura.metadata import extract_metadata
+
+    stated = {"@type": "NewsArticle", "headline": "Budget agreed", "datePublished": "2024-03-05",
+              "author": {"@type": "Person", "name": "Ada Quill"}, "publisher": {"@type": "Organization", "name": "gazette"}}
+    pages = [
+        (SAMPLES / "valley-courier" / "greywater-beetle.html").read_text(encoding="utf-8"),
+        decode_bytes(gzip.decompress((SAMPLES / "valley-courier" / "kessel-bridge.html.gz").read_bytes()), html=True)[0],
+        _page(stated),
+        _page({"@type": "Article"}).replace(
+            "<head>",
+            '<head><meta property="og:site_name" content="@riverside"><meta name="author" content="desk">'
+            '<link rel="canonical" href="https://news.example.org/2023/11/02/budget">',
+        ),
+        "<html><body><p>" + STORY + "</p><p>Posted on 12 January 2022</p></body></html>",
+    ]
+    for html in pages:
+        tree = parse_page(html)
+        assert tree is not None
+        ours, theirs = page_metadata(tree), extract_metadata(tree)
+        for name in ("title", "author", "date", "sitename", "url"):
+            assert getattr(ours, name) == getattr(theirs, name), (name, html[:80])
+    stated_page, tagged_page = page_metadata(parse_page(pages[2])), page_metadata(parse_page(pages[3]))
+    assert stated_page.date == "2024-03-05"  # from the JSON-LD
+    assert (tagged_page.sitename, tagged_page.url) == ("Riverside", "https://news.example.org/2023/11/02/budget")  # "@" dropped, capitalised
