@@ -5,11 +5,15 @@ from __future__ import annotations
 import gzip
 import json
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from cleaner.decode import decode_bytes
 from cleaner.extract import (
     Candidates,
     apply_text_rules,
     choose_main_texts,
+    cleaned_length,
     comment_thread_reasons,
     extract_html,
     extract_main_text,
@@ -233,3 +237,20 @@ def test_the_page_metadata_is_trafilaturas_for_every_field_cleaner_keeps() -> No
     stated_page, tagged_page = page_metadata(parse_page(pages[2])), page_metadata(parse_page(pages[3]))
     assert stated_page.date == "2024-03-05"  # from the JSON-LD
     assert (tagged_page.sitename, tagged_page.url) == ("Riverside", "https://news.example.org/2023/11/02/budget")  # "@" dropped, capitalised
+
+
+WHITESPACE_HEAVY = st.lists(
+    st.one_of(
+        st.sampled_from([" ", "\t", "\n", "\r", "\xa0", "\u2009", "\x0b", "\x1f", "a", "b.", "\u00e9"]),
+        st.integers(min_value=250, max_value=300).map(lambda n: " \t" * (n // 2) + "\n" * (n % 2)),
+    ),
+    max_size=60,
+).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(WHITESPACE_HEAVY)
+def test_the_cleaned_length_is_readability_lxml_s_cleaned_text_s_length(text: str) -> None:
+    from readability.readability import clean
+
+    assert cleaned_length(text) == len(clean(text))
