@@ -230,8 +230,8 @@ def pattern_columns(
     group already claimed too (cheaper than gathering the undecided ones for every group).
     """
     short_rows = np.flatnonzero(short.fill_null(False).to_numpy())
-    in_rust = len(normalized) >= SMALL_BATCH_LINES or normalized.str.len_bytes().sum() >= SMALL_BATCH_BYTES
     wanted = [reasons is None or group.reason in reasons for group in rules]
+    in_rust = len(normalized) >= SMALL_BATCH_LINES or normalized.str.len_bytes().sum() >= RUST_BYTES_PER_GROUP * sum(wanted)
     if in_rust:
         hits = _pattern_thread().submit(_screened_hits, normalized, short_rows, tuple(rules), wanted, True).result()
     else:
@@ -346,11 +346,15 @@ def screens(rules: tuple[RuleGroup, ...]) -> list[tuple[int, ...]]:
 
 
 SMALL_BATCH_LINES = 2_000
-SMALL_BATCH_BYTES = 50_000
-"""Below this many lines and bytes, patterns run in Python's engine: Rust's compiles each
-expression for every call (about 1 ms a group), which only a large batch pays back. Python's
-engine costs about 0.35 us per byte for the edge groups, so a few thousand long lines (the
-edges of a batch's article regions: 2,555 lines, 0.8 MB) take 277 ms there and 27 ms in Rust."""
+RUST_BYTES_PER_GROUP = 1_000
+"""Below this many lines, and bytes for each group the call wants, patterns run in Python's
+engine: Rust's compiles each expression for every call (about 0.8 ms a group), which only a
+large batch pays back, and Python's costs about 0.85 us a byte whatever the number of groups.
+Measured on calls of 50-page batches of the dev pages' visible texts (both engines, best of
+two), Python's is faster up to about 10 KB for the 10 edge groups (at 12.8 KB: 11.4 against
+16.2 ms; at 18.3 KB: 15.8 against 15.3; at 42 KB: 35 against 17.5) and about 20 KB for all 26
+(at 14 KB: 18.3 against 27.4 ms; at 54 KB: 47.7 against 30.1). One threshold of 50 KB for
+every call kept those calls in Python's engine; the HTML view's edge calls cost a third more."""
 
 
 def _python_hits(texts: pl.Series, group: RuleGroup) -> np.ndarray:

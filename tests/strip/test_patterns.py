@@ -115,7 +115,7 @@ def test_adversarial_lines_stay_linear(symbol: str) -> None:
 
 
 def test_small_and_large_batches_decide_alike(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Below ``SMALL_BATCH_LINES`` and ``SMALL_BATCH_BYTES`` patterns run in Python's engine and
+    """Below ``SMALL_BATCH_LINES`` and ``RUST_BYTES_PER_GROUP`` patterns run in Python's engine and
     words and languages are counted by Polars and NumPy; above, Rust's engine (groups screened
     together) and the compiled loops do it: the decisions must not depend on which, nor on how
     the groups are screened."""
@@ -123,7 +123,7 @@ def test_small_and_large_batches_decide_alike(monkeypatch: pytest.MonkeyPatch) -
 
     texts = [ARTICLE, *(path.read_text(encoding="utf-8") for path in sorted(SEEDS.glob("*.txt")))]
     texts.append(ARTICLE.replace("Share this article", "Gesponsert von der Bäckerei Müller\nNewsletter abonnieren"))
-    monkeypatch.setattr(patterns, "SMALL_BATCH_BYTES", 10**12)
+    monkeypatch.setattr(patterns, "RUST_BYTES_PER_GROUP", 10**12)
     small = strip_texts(texts, options=StripOptions(extra_patterns=(("promo", r"\bbäckerei müller\b"),)))
     monkeypatch.setattr(patterns, "SMALL_BATCH_LINES", 0)
     monkeypatch.setattr(language, "COMPILED_BATCH_BYTES", 0)
