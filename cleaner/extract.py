@@ -7,8 +7,8 @@ reads the page too. Its first lines lead readability's text where readability st
 them (:func:`lead_only_in`), and its text is taken instead when it is closer to a third
 reading of the page, the text rules on the page's whole visible text (:func:`second_is_closer`).
 The metadata (title, author, date, site) is trafilatura's (:func:`page_metadata`: its reader
-less the fields cleaner does not keep), except the author: a byline at the top of the text ("By NAME, OUTLET | DATE")
-comes first (on the 10 extraction-dev pages where the two differ, the byline is right on 6 and
+less the fields cleaner does not keep), except the author: a byline at the top of the text
+("By NAME, OUTLET | DATE") comes first (on the 10 extraction-dev pages where the two differ, the byline is right on 6 and
 trafilatura on 2). A reader comment thread kept with the article is removed as in text mode.
 
 trafilatura runs with ``deduplicate`` off: its cache is process-wide, so a page's output would
@@ -358,7 +358,7 @@ def _trafilatura(page: lxml.html.HtmlElement, url: str | None) -> tuple[str, dic
 def page_metadata(page: lxml.html.HtmlElement, url: str | None = None) -> TrafilaturaDocument:
     """trafilatura's ``extract_metadata``, step for step, less the fields cleaner does not keep
     (categories, tags, licence, host name): those took 4.6% of a whole ``cleaner clean --workers
-    1`` on extraction-dev's pages (py-spy), as much as its title, meta tags and JSON-LD
+    1`` on extraction-dev's pages (py-spy), four times its title, meta tags and JSON-LD
     together. The date search is trafilatura's default, htmldate's extensive one.
     ``tests/test_extract.py`` compares the kept fields with ``extract_metadata``'s."""
     metadata = examine_meta(page)

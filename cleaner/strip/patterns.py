@@ -348,8 +348,10 @@ def screens(rules: tuple[RuleGroup, ...]) -> list[tuple[int, ...]]:
 SMALL_BATCH_LINES = 2_000
 RUST_BYTES_PER_GROUP = 1_000
 """Below this many lines, and bytes for each group the call wants, patterns run in Python's
-engine: Rust's compiles each expression for every call (about 0.8 ms a group), which only a
-large batch pays back, and Python's costs about 0.85 us a byte whatever the number of groups.
+engine. Rust's costs about 0.8 ms a group for every call, however few the lines: Polars spends
+about 0.2 ms on any operation here (a ``str.contains`` of 4 lines with the expression already
+compiled), and each group takes several, on the pattern threads. Python's costs about 0.85 us
+a byte whatever the number of groups.
 Measured on calls of 50-page batches of the dev pages' visible texts (both engines, best of
 two), Python's is faster up to about 10 KB for the 10 edge groups (at 12.8 KB: 11.4 against
 16.2 ms; at 18.3 KB: 15.8 against 15.3; at 42 KB: 35 against 17.5) and about 20 KB for all 26
