@@ -117,9 +117,16 @@ def _dice(one: set[tuple[str, ...]], other: set[tuple[str, ...]]) -> float:
 
 
 def _text_grams(text: str) -> set[tuple[str, ...]]:
+    """The union of the lines' :func:`_line_grams`, gathered into one set: a set a line, then
+    their union, took 6.6-9.1 s against 6.0-6.6 for the 9,633 texts of the four sets' cached
+    candidates (the same grams; the choice is 3.5% of a worker's time, py-spy)."""
     grams: set[tuple[str, ...]] = set()
     for line in text.splitlines():
-        grams |= _line_grams(line)
+        words = _WORD.findall(line.lower())
+        if len(words) >= 4:
+            grams.update(zip(words, words[1:], words[2:], words[3:]))
+        elif words:
+            grams.add(tuple(words))
     return grams
 
 
