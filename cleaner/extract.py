@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import html_text
@@ -122,11 +123,7 @@ def _text_grams(text: str) -> set[tuple[str, ...]]:
     candidates (the same grams; the choice is 3.5% of a worker's time, py-spy)."""
     grams: set[tuple[str, ...]] = set()
     for line in text.splitlines():
-        words = _WORD.findall(line.lower())
-        if len(words) >= 4:
-            grams.update(zip(words, words[1:], words[2:], words[3:]))
-        elif words:
-            grams.add(tuple(words))
+        grams.update(_grams_of(line))
     return grams
 
 
@@ -158,10 +155,15 @@ def lead_only_in(second: str, first: str) -> list[str]:
 def _line_grams(line: str) -> set[tuple[str, ...]]:
     """A line's lower-cased word 4-grams; a shorter line is one gram of all its words, so that
     a short headline or dateline counts as shared only where the other text has it whole."""
+    return set(_grams_of(line))
+
+
+def _grams_of(line: str) -> Iterable[tuple[str, ...]]:
+    """:func:`_line_grams`, not yet a set."""
     words = _WORD.findall(line.lower())
     if len(words) < 4:
-        return {tuple(words)} if words else set()
-    return set(zip(words, words[1:], words[2:], words[3:]))
+        return [tuple(words)] if words else []
+    return zip(words, words[1:], words[2:], words[3:])
 
 
 class _Readability(Document):
