@@ -81,6 +81,10 @@ class WorkerStartError(CleanerError, RuntimeError):
     """Worker processes die before doing any work, so isolating documents cannot help."""
 
 
+class ReaderDiedError(CleanerError, RuntimeError):
+    """The process reading a large input ended without finishing it (killed, or out of memory)."""
+
+
 class WorkFolderError(CleanerError, RuntimeError):
     """The folder for a run's intermediate files cannot be created or written."""
 

@@ -40,6 +40,7 @@ from cleaner.duplicates.index import (
 )
 from cleaner.duplicates.stage import Deduplicated, deduplicate
 from cleaner.engines import Engine, is_spark_dataframe, make_engine
+from cleaner.engines.reader import batches_read_apart, paths_to_read_apart
 from cleaner.errors import EmptyRunError
 from cleaner.inputs import (
     TEXT_KINDS,
@@ -273,7 +274,11 @@ def map_documents(
     if progress is not None:
         progress.stage("reading", input_bytes(inputs, config))
         on_bytes = progress.advance
-    batches = document_batches(raw_documents(inputs, config, read_errors, on_bytes=on_bytes), config.batch_size, config.batch_chars, info)
+    paths = paths_to_read_apart(inputs, config)
+    if paths is not None:
+        batches = batches_read_apart(paths, config, read_errors, info, on_bytes)
+    else:
+        batches = document_batches(raw_documents(inputs, config, read_errors, on_bytes=on_bytes), config.batch_size, config.batch_chars, info)
     outputs = engine.map_batches(
         partial(clean_batch, config=config, templates=templates), batches, releases_gil=partial(releases_gil, config=config)
     )
