@@ -91,9 +91,9 @@ def batches_read_apart(
     ``errors``, ``info`` and ``on_bytes`` hear what they would hear from reading in this
     process, batch by batch. An error that ends the reading there is raised here; a reading
     process that dies raises :class:`~cleaner.errors.ReaderDiedError`, unless it died before
-sending anything (a script without a ``__main__`` guard, whose import starts a run again): the
-files are then read here. The process holds at
-    most the batch it is sending: a pipe's send waits for this side to take the last one.
+    sending anything (a script without a ``__main__`` guard, whose import starts a run again):
+    the files are then read here. The process holds at most the batch it is sending: a pipe's
+    send waits for this side to take the last one.
     """
     context = multiprocessing.get_context("spawn")  # fork is unsafe once Polars has started threads
     receiver, sender = context.Pipe(duplex=False)
@@ -131,7 +131,7 @@ files are then read here. The process holds at
             process.terminate()
         process.join()
     log.warning(
-        "the process to read the inputs died as it started (exit code %s), so they are read here; in a script, call "
+        "the process to read the inputs died before reading anything (exit code %s), so they are read here; in a script, call "
         "cleaner under `if __name__ == \"__main__\":` (new processes import the main module)", process.exitcode,
     )
     yield from document_batches(raw_documents(paths, config, errors, on_bytes=on_bytes), config.batch_size, config.batch_chars, info)
