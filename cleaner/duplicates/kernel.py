@@ -158,20 +158,35 @@ def minhash_band_keys(
     the NumPy definition did; the caller drops them. Every permutation is computed, even those
     no band reads (2 of the default 128): the loop over permutations runs 8 at a time, and 126
     left a tail that cost 8% more than 128.
+
+    The signature is computed with the permutations in row order (position ``k * bands + band``
+    holds permutation ``band * rows + k``), so that the ``k``-th fold of every band reads one
+    contiguous run and the bands fold side by side in vector registers, instead of one band's
+    chain of dependent folds at a time: 100,000 generated paragraphs in batches of 8,192,
+    209-211 -> 180-182 ms on an AMD Zen 3 machine (MinHash alone: 164-167 ms), the same keys.
     """
     n = counts.shape[0]
     keys = np.empty((n, bands), dtype=np.uint64)
+    order = np.arange(a.shape[0])
+    for k in range(rows):
+        for band in range(bands):
+            order[k * bands + band] = band * rows + k
+    a_by_row = a[order]
+    b_biased = b[order] + _SIGN_BIT
+    band_seeds = np.empty(bands, dtype=np.uint64)
+    for band in range(bands):
+        band_seeds[band] = _fold(_FOLD_SEED, uint64(band))
     buffers = np.empty((2, a.shape[0]), dtype=np.int64)
-    b_biased = b + _SIGN_BIT
+    values = np.empty(bands, dtype=np.uint64)
     start = 0
     for row in range(n):
-        signature = _signature(buffers, shingles[start : start + counts[row]], a, b_biased)
+        signature = _signature(buffers, shingles[start : start + counts[row]], a_by_row, b_biased)
         start += counts[row]
-        for band in range(bands):
-            value = _fold(_FOLD_SEED, uint64(band))
-            for k in range(band * rows, (band + 1) * rows):
-                value = _fold(value, _unbiased(signature[k]))
-            keys[row, band] = value
+        values[:] = band_seeds
+        for k in range(rows):
+            for band in range(bands):
+                values[band] = _fold(values[band], _unbiased(signature[k * bands + band]))
+        keys[row, :] = values
     return keys
 
 
