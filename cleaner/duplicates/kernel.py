@@ -11,13 +11,15 @@ permutations)`` matrix is ever built: shingles, MinHash and band keys from the w
 0.67 s as NumPy array operations and take 0.15 s here. ``python benchmarks/dedup.py`` prints the
 rate from the normalised text on one core: 387,000-420,000 paragraphs per second (585,000-660,000
 from the word hashes; the spread is the shared machine's) on an Intel machine with AVX-512; on an
-AMD Zen 3 machine (AVX2, no 64-bit vector multiply) 268,000-277,000 (380,000-388,000), where
-255,000-262,000 (355,000-365,000) before :func:`_signature` kept its minima biased, in the same
-session, and 176,000-178,000 (219,000-223,000) before it wrote into a second row.
+AMD Zen 3 machine (AVX2, no 64-bit vector multiply) 284,000-302,000 (422,000-439,000), where
+245,000-277,000 (356,000-389,000) before :func:`minhash_band_keys` folded the bands side by
+side (alternating runs), 255,000-262,000 (355,000-365,000) before :func:`_signature` kept its
+minima biased, and 176,000-178,000 (219,000-223,000) before it wrote into a second row.
 
 The functions are compiled once and cached on disk (:func:`cleaner.compiled.cache_folder`). A cold
-compile took 1.2-1.4 s, once per machine and numba version; loading from the cache costs each
-process 0.5 s, numba's own start included (``benchmarks/dedup.py`` prints both).
+compile took 1.2-1.4 s on the Intel machine, 2.75-2.85 s on the AMD one (2.0-2.1 s before the
+band-parallel folds), once per machine and numba version; loading from the cache costs each
+process 0.5-0.75 s, numba's own start included (``benchmarks/dedup.py`` prints both).
 
 Everything is wrapping 64-bit unsigned arithmetic, bit for bit the definitions in
 ``signatures`` (``fold_hashes``, ``fmix64``, datasketch's ``affine64``) and the ``xxhash``
@@ -164,6 +166,8 @@ def minhash_band_keys(
     contiguous run and the bands fold side by side in vector registers, instead of one band's
     chain of dependent folds at a time: 100,000 generated paragraphs in batches of 8,192,
     209-211 -> 180-182 ms on an AMD Zen 3 machine (MinHash alone: 164-167 ms), the same keys.
+    Copies are plain loops: slice assignments (``values[:] = ...``) made the first compile
+    2.7 s longer.
     """
     n = counts.shape[0]
     keys = np.empty((n, bands), dtype=np.uint64)
@@ -182,11 +186,13 @@ def minhash_band_keys(
     for row in range(n):
         signature = _signature(buffers, shingles[start : start + counts[row]], a_by_row, b_biased)
         start += counts[row]
-        values[:] = band_seeds
+        for band in range(bands):
+            values[band] = band_seeds[band]
         for k in range(rows):
             for band in range(bands):
                 values[band] = _fold(values[band], _unbiased(signature[k * bands + band]))
-        keys[row, :] = values
+        for band in range(bands):
+            keys[row, band] = values[band]
     return keys
 
 
