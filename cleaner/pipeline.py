@@ -280,7 +280,8 @@ def map_documents(
     else:
         batches = document_batches(raw_documents(inputs, config, read_errors, on_bytes=on_bytes), config.batch_size, config.batch_chars, info)
     outputs = engine.map_batches(
-        partial(clean_batch, config=config, templates=templates), batches, releases_gil=partial(releases_gil, config=config)
+        partial(clean_batch, config=config, templates=templates), batches, releases_gil=partial(releases_gil, config=config),
+        read_apart=paths is not None,
     )
     for output in outputs:
         collector.add(output)

@@ -40,9 +40,12 @@ class Engine(Protocol):
         function: BatchFunction,
         batches: Iterator[pl.DataFrame],
         releases_gil: Callable[[pl.DataFrame], bool] | None = None,
+        read_apart: bool = False,
     ) -> Iterator[BatchOutput]:
         """``function`` of every batch, in order; ``releases_gil(batch)`` says that a batch's
-        work is Polars and numpy kernels only (an engine may run such batches on threads)."""
+        work is Polars and numpy kernels only (an engine may run such batches on threads);
+        ``read_apart``, that ``batches`` come from another process (``engines.reader``), so
+        threads here do not share the GIL with the reading."""
         ...
 
     def components(self, n: int, edges: pl.DataFrame) -> np.ndarray: ...

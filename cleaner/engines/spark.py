@@ -190,11 +190,12 @@ class SparkEngine:
         function: BatchFunction,
         batches: Iterator[pl.DataFrame],
         releases_gil: Callable[[pl.DataFrame], bool] | None = None,
+        read_apart: bool = False,
     ) -> Iterator[BatchOutput]:
         """One Spark job over all the documents. Spark retries a task whose Python worker
         died, and a document that fails raises no further than ``batch.clean_batch``, which
-        reports it in ``errors``. ``releases_gil`` is a local-engine choice (threads);
-        Spark's executors run every batch."""
+        reports it in ``errors``. ``releases_gil`` and ``read_apart`` are local-engine
+        choices (threads); Spark's executors run every batch."""
         with self.exchange() as work:
             mapped_dir = self.map_to_folder(function, batches, Path(work))
             if mapped_dir is None:

@@ -86,6 +86,12 @@ def test_only_the_first_batches_that_release_the_gil_go_to_threads() -> None:
     assert not any(decisions[THREADED_BATCHES:])
 
 
+def test_every_batch_that_releases_the_gil_goes_to_threads_without_a_limit() -> None:
+    route = FirstBatchesOnThreads(lambda raw: raw.height == 1, limit=None)
+    decisions = [route(_raw(1 if i % 3 else 2)) for i in range(THREADED_BATCHES + 6)]
+    assert decisions == [i % 3 != 0 for i in range(THREADED_BATCHES + 6)]
+
+
 def test_the_local_engine_is_made_from_the_configuration() -> None:
     engine = make_engine(CleanConfig(workers=3))
     assert isinstance(engine, LocalEngine) and engine.workers == 3

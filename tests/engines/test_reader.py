@@ -16,7 +16,7 @@ from polars.testing import assert_frame_equal
 import cleaner
 from cleaner.config import CleanConfig
 from cleaner.discover import ErrorRow
-from cleaner.engines import reader
+from cleaner.engines import local, pool, reader
 from cleaner.engines.reader import batches_read_apart, paths_to_read_apart
 from cleaner.errors import ReaderDiedError
 from tests.conftest import ARTICLE, PARAGRAPHS, REPO
@@ -130,3 +130,24 @@ def test_the_reading_process_is_gone_when_its_batches_are_not_all_taken(tmp_path
     assert isinstance(next(batches), pl.DataFrame)
     batches.close()
     assert not [child for child in multiprocessing.active_children() if child.name == "cleaner-reader"]
+
+
+def test_with_the_input_read_apart_every_batch_runs_on_threads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past ``THREADED_BATCHES`` the map goes to worker processes, unless the input is read apart."""
+    folder = _corpus(tmp_path / "in")
+    pools: list[int] = []
+    real_pool = pool.new_pool
+
+    def counted(workers: int) -> object:
+        pools.append(workers)
+        return real_pool(workers)
+
+    monkeypatch.setattr(pool, "new_pool", counted)
+    monkeypatch.setattr(local, "THREADED_BATCHES", 1)
+    monkeypatch.setattr(reader, "READ_AHEAD_BYTES", 0)
+    apart = cleaner.clean(folder, workers=2, strip=False, batch_size=3)
+    assert pools == []
+    monkeypatch.setattr(reader, "READ_AHEAD_BYTES", 1 << 62)
+    here = cleaner.clean(folder, workers=2, strip=False, batch_size=3)
+    assert pools == [2]
+    assert_frame_equal(apart.paragraphs, here.paragraphs)
