@@ -196,3 +196,16 @@ def document_batches(
     if batch:
         info.append(schemas.frame(batch, schemas.DOCUMENT_INFO))
         yield schemas.frame(batch, schemas.RAW_DOCUMENTS)
+
+
+def batches_of(
+    inputs: Inputs,
+    config: CleanConfig,
+    errors: list[ErrorRow],
+    info: list[pl.DataFrame],
+    on_bytes: Callable[[int], None] | None = None,
+) -> Iterator[pl.DataFrame]:
+    """The map stage's batches of ``inputs`` (:func:`raw_documents` grouped by
+    :func:`document_batches` as ``config`` sizes them), read in this process."""
+    documents = raw_documents(inputs, config, errors, on_bytes=on_bytes)
+    return document_batches(documents, config.batch_size, config.batch_chars, info)

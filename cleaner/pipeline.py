@@ -46,9 +46,9 @@ from cleaner.inputs import (
     TEXT_KINDS,
     Inputs,
     as_polars_frame,
+    batches_of,
     check_inputs,
     describe_inputs,
-    document_batches,
     input_bytes,
     raw_documents,
     rereadable,
@@ -271,14 +271,16 @@ def map_documents(
     searches_index = config.index_dir is not None and DedupIndex(config.index_dir).has_entries()
     collector = MapCollector(WorkFolder(config.work_dir), bands, parquet_metadata(config), keep_band_keys=searches_index)
     on_bytes = None
+    size = None
     if progress is not None:
-        progress.stage("reading", input_bytes(inputs, config))
+        size = input_bytes(inputs, config)
+        progress.stage("reading", size)
         on_bytes = progress.advance
-    paths = paths_to_read_apart(inputs, config)
+    paths = paths_to_read_apart(inputs, config, size)
     if paths is not None:
         batches = batches_read_apart(paths, config, read_errors, info, on_bytes)
     else:
-        batches = document_batches(raw_documents(inputs, config, read_errors, on_bytes=on_bytes), config.batch_size, config.batch_chars, info)
+        batches = batches_of(inputs, config, read_errors, info, on_bytes)
     outputs = engine.map_batches(
         partial(clean_batch, config=config, templates=templates), batches, releases_gil=partial(releases_gil, config=config),
         read_apart=paths is not None,

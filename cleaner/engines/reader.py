@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import pickle
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -28,14 +29,7 @@ from cleaner.config import CleanConfig
 from cleaner.discover import ErrorRow
 from cleaner.engines.pool import exit_with_parent
 from cleaner.errors import ReaderDiedError
-from cleaner.inputs import (
-    Inputs,
-    PathLike,
-    document_batches,
-    file_paths,
-    input_bytes,
-    raw_documents,
-)
+from cleaner.inputs import Inputs, PathLike, batches_of, file_paths, input_bytes
 
 log = logging.getLogger("cleaner")
 
@@ -47,17 +41,20 @@ corpora on 2 cores: 29 MB (forced apart) 1.52-1.63 -> 1.83-2.04 s; 146 MB 5.47-5
 291 MB 9.67-11.30 -> 8.60-10.22 s. So the break-even is near 64 MB."""
 
 
-def paths_to_read_apart(inputs: Inputs, config: CleanConfig) -> list[PathLike] | None:
+def paths_to_read_apart(inputs: Inputs, config: CleanConfig, size: int | None = None) -> list[PathLike] | None:
     """The input paths, when they are worth a reading process: files (not standard input, not
     records) of :data:`READ_AHEAD_BYTES` or more, for a map stage on this process's threads
     (the local engine, two workers or more, ``--no-strip``). Otherwise ``None``: a map stage on
-    worker processes does not share this process's GIL with the reading."""
+    worker processes does not share this process's GIL with the reading. ``size``: the
+    inputs' bytes (``inputs.input_bytes``), when the caller has them already."""
     if config.engine != "local" or config.strip or config.resolved_workers() < 2:
         return None
     paths = file_paths(inputs)
-    if paths is None or (input_bytes(paths, config) or 0) < READ_AHEAD_BYTES:
+    if paths is None:
         return None
-    return paths
+    if size is None:
+        size = input_bytes(paths, config)
+    return paths if (size or 0) >= READ_AHEAD_BYTES else None
 
 
 @dataclass(frozen=True)
@@ -86,7 +83,7 @@ def batches_read_apart(
     info: list[pl.DataFrame],
     on_bytes: Callable[[int], None] | None = None,
 ) -> Iterator[pl.DataFrame]:
-    """``inputs.document_batches`` of the files ``paths``, read by a process of their own.
+    """``inputs.batches_of`` the files ``paths``, read by a process of their own.
 
     ``errors``, ``info`` and ``on_bytes`` hear what they would hear from reading in this
     process, batch by batch. An error that ends the reading there is raised here; a reading
@@ -134,7 +131,7 @@ def batches_read_apart(
         "the process to read the inputs died before reading anything (exit code %s), so they are read here; in a script, call "
         "cleaner under `if __name__ == \"__main__\":` (new processes import the main module)", process.exitcode,
     )
-    yield from document_batches(raw_documents(paths, config, errors, on_bytes=on_bytes), config.batch_size, config.batch_chars, info)
+    yield from batches_of(paths, config, errors, info, on_bytes)
 
 
 def _read_into(paths: list[str], config: CleanConfig, sender: Connection, parent: int) -> None:
@@ -142,21 +139,21 @@ def _read_into(paths: list[str], config: CleanConfig, sender: Connection, parent
     exit_with_parent(parent)
     errors: list[ErrorRow] = []
     info: list[pl.DataFrame] = []
-    reported = 0
-    read = [0]
+    reported = unsent_bytes = 0
 
     def count(bytes_read: int) -> None:
-        read[0] += bytes_read
+        nonlocal unsent_bytes
+        unsent_bytes += bytes_read
 
     def news() -> tuple[list[ErrorRow], int]:
-        nonlocal reported
-        found, bytes_read = errors[reported:], read[0]
-        reported, read[0] = len(errors), 0
+        """The errors and bytes read since the last message."""
+        nonlocal reported, unsent_bytes
+        found, bytes_read = errors[reported:], unsent_bytes
+        reported, unsent_bytes = len(errors), 0
         return found, bytes_read
 
     try:
-        documents = raw_documents(paths, config, errors, on_bytes=count)
-        for frame in document_batches(documents, config.batch_size, config.batch_chars, info):
+        for frame in batches_of(paths, config, errors, info, count):
             sender.send(_Batch(frame, info.pop(), *news()))
         sender.send(_End(*news()))
     except BrokenPipeError:
@@ -169,8 +166,6 @@ def _read_into(paths: list[str], config: CleanConfig, sender: Connection, parent
 
 def _picklable(error: BaseException) -> BaseException:
     """``error``, or a :class:`RuntimeError` with its traceback when it cannot cross processes."""
-    import pickle
-
     try:
         pickle.loads(pickle.dumps(error))
     except Exception:  # noqa: BLE001 - any failure to pickle means: send its text instead

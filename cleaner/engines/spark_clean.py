@@ -33,7 +33,7 @@ from cleaner.duplicates.canonical import ASSIGNMENT
 from cleaner.engines import spark_dedup
 from cleaner.engines.spark import FILE_ROWS, SparkEngine, ordered_parts
 from cleaner.engines.spark_read import read_on_cluster
-from cleaner.inputs import Inputs, document_batches, input_bytes, raw_documents
+from cleaner.inputs import Inputs, batches_of, input_bytes
 from cleaner.manifest import parquet_metadata
 from cleaner.progress import Progress
 from cleaner.tables.assemble import assemble_streams, with_document_fields
@@ -90,8 +90,7 @@ def clean_on_cluster(
             if progress is not None:
                 progress.stage("reading", input_bytes(inputs, config))
                 on_bytes = progress.advance
-            documents = raw_documents(inputs, config, read_errors, on_bytes=on_bytes)
-            batches = document_batches(documents, config.batch_size, config.batch_chars, info)
+            batches = batches_of(inputs, config, read_errors, info, on_bytes)
             mapped_dir = engine.map_to_folder(partial(function, templates=templates), batches, work)
         mapped = _collect_documents(mapped_dir, config, info, read_errors)
         timings["read_strip_extract"] = time.perf_counter() - started
