@@ -4,8 +4,8 @@
 map stage's output stays in the work folder as Parquet, in document order; deduplication
 runs as the DataFrame jobs of ``spark_dedup``, and each paragraph's cluster is sorted into
 document order there. The driver streams the texts and the clusters side by side, a few
-thousand rows at a time, into the same spill tables the local engine fills
-(``tables.assemble.assemble_streams``), so the files are the same bytes. What the driver
+thousand rows at a time, into the same spill tables the local engine fills, one table after
+another (``tables.assemble.assemble_streams``), so the files are the same bytes. What the driver
 keeps is per document (identity, metadata found, errors) and a few counts; nothing per
 paragraph. The text itself is never shuffled.
 
@@ -16,13 +16,15 @@ is computed twice and a failed task is retried from there.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 import polars as pl
+import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from cleaner import schemas
@@ -95,7 +97,7 @@ def clean_on_cluster(
         mapped = _collect_documents(mapped_dir, config, info, read_errors)
         timings["read_strip_extract"] = time.perf_counter() - started
         if mapped.documents.height == 0:
-            empty = assemble_streams([], [], mapped.documents, mapped.folder, parquet_metadata(config))
+            empty = assemble_streams(list, list, mapped.documents, mapped.folder, parquet_metadata(config))
             return ClusterRun({**empty, "removed": mapped.removed}, mapped.errors, _no_counts(mapped), {}, 0)
         if progress is not None:
             progress.stage("deduplicate")
@@ -131,27 +133,38 @@ class _Jobs:
     def _measure(self, name: str) -> None:
         self.written[name] = sum(path.stat().st_size for path in (self.work / name).glob("*.parquet"))
 
-    def pieces(self, name: str, frame: Any, schema: pl.Schema) -> Iterator[pl.DataFrame]:
-        """``frame`` (sorted) written, then read back in order a few rows at a time."""
+    def sorted_pieces(self, name: str, frame: Any, schema: pl.Schema) -> Callable[[], Iterator[pl.DataFrame]]:
+        """``frame`` (sorted) written, and a function that reads it back in order, a few rows
+        at a time, as often as it is called."""
         frame.write.option("maxRecordsPerFile", FILE_ROWS).parquet(str(self.work / name))
         self._measure(name)
-        for part in ordered_parts(self.work / name):
-            for batch in pq.ParquetFile(part).iter_batches(batch_size=READ_BATCH_ROWS):
-                yield schemas.conform(pl.from_arrow(batch), schema)  # type: ignore[arg-type]
+
+        def pieces() -> Iterator[pl.DataFrame]:
+            for part in ordered_parts(self.work / name):
+                for batch in pq.ParquetFile(part).iter_batches(batch_size=READ_BATCH_ROWS):
+                    yield schemas.conform(pl.from_arrow(batch), schema)  # type: ignore[arg-type]
+
+        return pieces
 
 
 def mapped_rows(mapped_dir: Path, name: str, schema: pl.Schema) -> Iterator[pl.DataFrame]:
     """The ``schema`` fields of one of the map output's frames (``batch.BATCH_FRAMES``), streamed
     from the executors' files in document order, a few rows at a time: the map stage left
-    them in that order. Only those fields are read from the files."""
+    them in that order. Only those fields are read from the files.
+
+    The rows are picked out by Arrow, which copies them, before Polars sees them: a Polars
+    frame filtered from the whole batch kept that batch's buffers alive: the 125,000
+    documents' metadata of 1,000,000 paragraphs (2 MB) held 355 MB of the driver, and 52 MB
+    picked out by Arrow."""
     fields = [f"{name}.{field}" for field in schema]
     for part in ordered_parts(mapped_dir):
         for batch in pq.ParquetFile(part).iter_batches(batch_size=READ_BATCH_ROWS, columns=fields):
-            rows = pl.from_arrow(batch)
-            assert isinstance(rows, pl.DataFrame)
-            rows = rows.filter(pl.col(name).is_not_null())
-            if rows.height:
-                yield schemas.conform(rows.select(pl.col(name).struct.unnest()), schema)
+            found = batch.column(name)
+            found = found.filter(pc.is_valid(found))
+            if len(found):
+                rows = pl.from_arrow(pa.Table.from_arrays(found.flatten(), names=[field.name for field in found.type]))
+                assert isinstance(rows, pl.DataFrame)
+                yield schemas.conform(rows, schema)
 
 
 def _collect_documents(
@@ -220,7 +233,7 @@ def _tables(
     jobs: _Jobs, mapped_dir: Path, assigned: Any, documents: Any, mapped: MappedDocuments, config: CleanConfig
 ) -> dict[str, SpillTable]:
     """The clusters sorted on the cluster and the texts as the map stage left them, streamed
-    side by side into the output tables."""
+    side by side into the output tables, one table after another."""
     from pyspark.sql import functions as F
 
     provenance = jobs.save("provenance", spark_dedup.provenance(assigned, documents))
@@ -238,10 +251,9 @@ def _tables(
         found.select("doc_id", pl.col("n_paragraphs").cast(pl.Int32)),
         found.select("doc_id", "duplicate_of").filter(pl.col("duplicate_of").is_not_null()),
     )
-    texts = mapped_rows(mapped_dir, "paragraphs", schemas.PARAGRAPH_TEXTS)
-    return assemble_streams(
-        texts, jobs.pieces("assigned_in_order", ordered, ASSIGNED_IN_ORDER), documents_fields, mapped.folder, parquet_metadata(config)
-    )
+    texts = partial(mapped_rows, mapped_dir, "paragraphs", schemas.PARAGRAPH_TEXTS)
+    clusters = jobs.sorted_pieces("assigned_in_order", ordered, ASSIGNED_IN_ORDER)
+    return assemble_streams(texts, clusters, documents_fields, mapped.folder, parquet_metadata(config))
 
 
 ASSIGNED_IN_ORDER = pl.Schema(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import polars as pl
@@ -55,20 +56,30 @@ def _streams(result: cleaner.CleanResult, text_rows: int, cluster_rows: int) -> 
 def test_tables_assembled_from_two_streams_equal_the_whole_run() -> None:
     result = cleaner.clean(SAMPLES, workers=1)
     texts, assigned = _streams(result, 3, 7)
-    tables = assemble_streams(iter(texts), iter(assigned), _as_read(result.documents), WorkFolder())
+    passes = {"texts": 0, "assigned": 0}
+
+    def stream(name: str, pieces: list[pl.DataFrame]) -> Callable[[], Iterator[pl.DataFrame]]:
+        def start() -> Iterator[pl.DataFrame]:
+            passes[name] += 1
+            return iter(pieces)
+
+        return start
+
+    tables = assemble_streams(stream("texts", texts), stream("assigned", assigned), _as_read(result.documents), WorkFolder())
     for name in ("paragraphs", "clusters", "documents"):
         assert tables[name].frame().equals(getattr(result, name)), name
+    assert passes == {"texts": 3, "assigned": 2}, "one table at a time: a pass over the streams for each"
 
 
 def test_streams_out_of_step_are_an_error_not_a_wrong_table() -> None:
     result = cleaner.clean(SAMPLES, workers=1)
     texts, assigned = _streams(result, 4, 4)
     with pytest.raises(ValueError, match="out of step"):
-        assemble_streams(iter(texts), iter(assigned[:-1]), _as_read(result.documents), WorkFolder())
+        assemble_streams(lambda: texts, lambda: assigned[:-1], _as_read(result.documents), WorkFolder())
     with pytest.raises(ValueError, match="out of step"):
-        assemble_streams(iter(texts[:-1]), iter(assigned), _as_read(result.documents), WorkFolder())
+        assemble_streams(lambda: texts[:-1], lambda: assigned, _as_read(result.documents), WorkFolder())
     with pytest.raises(ValueError, match="out of step"):
-        assemble_streams(iter(texts), iter(assigned[1:] + assigned[:1]), _as_read(result.documents), WorkFolder())
+        assemble_streams(lambda: texts, lambda: assigned[1:] + assigned[:1], _as_read(result.documents), WorkFolder())
 
 
 def test_a_run_in_memory_and_a_spilled_run_give_the_same_tables(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
