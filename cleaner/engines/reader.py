@@ -104,9 +104,9 @@ def batches_read_apart(
         while True:
             try:
                 message = receiver.recv()
-            except EOFError:
+            except (EOFError, OSError) as ended:  # OSError: a message cut short, it died while sending
                 process.join()
-                if heard:
+                if heard or not isinstance(ended, EOFError):
                     raise ReaderDiedError(
                         f"the process reading the inputs ended without finishing (exit code {process.exitcode}: "
                         "out of memory, or killed)"
