@@ -51,6 +51,7 @@ from collections.abc import Sequence
 import numpy as np
 import polars as pl
 
+from cleaner.gc_paused import gc_paused
 from cleaner.strip import line_model
 from cleaner.strip.decide import classify, line_model_inputs, model_features
 from cleaner.strip.inline import clean_inline
@@ -114,6 +115,16 @@ def strip_batch(
     if not options.strip or not texts:
         results = [keep_all(text) for text in texts]
         return StrippedBatch(results, decision_frame(results))
+    with gc_paused():
+        return _stripped(texts, options, titles, template_lines)
+
+
+def _stripped(
+    texts: Sequence[str],
+    options: StripOptions,
+    titles: Sequence[str | None] | None,
+    template_lines: Sequence[frozenset[int]] | None,
+) -> StrippedBatch:
     classified = classify(texts, options, titles, template_lines)
     reasons = pl.Series("reason", classified.reasons, dtype=pl.String)
     content = np.full(len(reasons), np.nan)
