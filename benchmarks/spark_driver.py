@@ -30,7 +30,7 @@ TABLES = ("documents", "paragraphs", "clusters", "removed", "errors")
 
 MEASURE = """
 import sys, time
-from cleaner.cli import main
+from cleaner.__main__ import main  # the command as users run it, with its allocator settings
 sys.argv = ["cleaner", *sys.argv[1:]]
 started = time.perf_counter()
 try:
