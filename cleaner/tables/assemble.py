@@ -173,18 +173,26 @@ def assemble_streams(
     1,000,000 paragraphs. Replayed from the executors' files, one table at a time peaks at
     599-617 MB instead of 774-802 MB, in 4.9-5.0 s instead of 3.6-4.1 s."""
     out, writer = _output_tables(documents, folder, metadata)
-    for piece, assigned_piece in _aligned(iter(texts()), iter(assigned())):
-        out["paragraphs"].append(schemas.conform(piece.hstack(assigned_piece.drop("para_id", "doc_id")), schemas.PARAGRAPHS))
+    for rows in _with_clusters(texts, assigned):
+        out["paragraphs"].append(schemas.conform(rows, schemas.PARAGRAPHS))
     out["paragraphs"].close()
-    for piece, assigned_piece in _aligned(iter(texts()), iter(assigned())):
-        canonicals = piece.hstack(assigned_piece.drop("para_id", "doc_id")).filter(pl.col("is_canonical"))
-        out["clusters"].append(schemas.conform(canonicals.rename({"para_id": "canonical_para_id"}), schemas.CLUSTERS))
+    for rows in _with_clusters(texts, assigned):
+        canonicals = rows.filter(pl.col("is_canonical")).rename({"para_id": "canonical_para_id"})
+        out["clusters"].append(schemas.conform(canonicals, schemas.CLUSTERS))
     out["clusters"].close()
     bodies = _BodyWriter(writer)
     for piece in texts():
         bodies.add(piece)
     bodies.finish()
     return _closed(out)
+
+
+def _with_clusters(
+    texts: Callable[[], Iterable[pl.DataFrame]], assigned: Callable[[], Iterable[pl.DataFrame]]
+) -> Iterator[pl.DataFrame]:
+    """One pass over both streams: each piece of texts with its paragraphs' clusters beside it."""
+    for piece, assigned_piece in _aligned(iter(texts()), iter(assigned())):
+        yield piece.hstack(assigned_piece.drop("para_id", "doc_id"))
 
 
 def _aligned(first: Iterator[pl.DataFrame], second: Iterator[pl.DataFrame]) -> Iterator[tuple[pl.DataFrame, pl.DataFrame]]:
