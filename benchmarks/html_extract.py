@@ -7,7 +7,8 @@ is a true positive, a ``without`` snippet found a false positive; see text_strip
 metadata accuracy (title, author, date, site name against the expectations where known) and pages per
 second, for trafilatura's default, trafilatura with ``favor_precision``, readability-lxml
 (rendered by html-text) and cleaner's extraction (``cleaner.extract.extract_html``: the two
-extractors' texts, one chosen or led by the other's first lines, then cleaner's text rules). Then whole jobs on the pages, each
+extractors' texts, one chosen or led by the other's first lines, completed by the other's lines that
+the page's third reading confirms, then cleaner's text rules). Then whole jobs on the pages, each
 a fresh process (as users run them): trafilatura alone (:data:`TRAFILATURA_JOB`), and the whole
 ``cleaner clean`` command with 1 worker and with ``--workers`` processes, with the ratio of
 the first two.

@@ -23,6 +23,7 @@ from cleaner.extract import (
     read_candidates,
     readability_text,
     second_is_closer,
+    with_confirmed_lines,
 )
 from tests.conftest import SAMPLES
 
@@ -36,6 +37,26 @@ def test_the_text_closer_to_the_page_s_third_reading_wins() -> None:
     assert not second_is_closer(STORY, elsewhere, "")  # nothing to go by: readability's
     assert second_is_closer("", elsewhere, "")  # unless readability found nothing
     assert not second_is_closer(STORY, STORY, STORY)  # a tie goes to readability
+
+
+def test_the_other_extractor_s_lines_that_the_third_reading_confirms_complete_the_chosen_text() -> None:
+    first = "The council met on Monday to agree the budget for the new school year."
+    second = "Roads come next, said the mayor, once the schools are paid for."
+    dates = "The dates are: March 3, April 7 and May 12"
+    chosen = f"{first}\n\n{second}"
+    other = f"{first}\n{dates}\nTuesday\n{second}\nShare this story on social media now"
+    view = f"Menu\n{first}\n{dates}\nTuesday\n{second}"
+    # the list and the one-word line the view has too go where the other text has them; the
+    # share widget only the other text has stays out
+    assert with_confirmed_lines(chosen, other, view) == f"{first}\n\n{dates}\n\nTuesday\n\n{second}"
+    assert with_confirmed_lines(chosen, other, chosen) == chosen  # the view confirms nothing new
+    assert with_confirmed_lines(chosen, "", view) == chosen
+    assert with_confirmed_lines("", other, view) == ""  # an empty choice stays empty: the choice decides that
+    lead = "Council agrees the school budget"
+    with_lead = with_confirmed_lines(chosen, f"{lead}\n{other}", f"{lead}\n{view}")
+    assert with_lead.split("\n\n")[0] == lead  # before any shared line: at the top
+    shouted = with_confirmed_lines(chosen, other.upper(), view)
+    assert shouted == f"{first}\n\n{dates.upper()}\n\nTUESDAY\n\n{second}"  # compared lower-cased; added as the other text has it
 
 
 def test_trafilatura_s_lines_before_the_first_one_both_share_lead_readability_s_text() -> None:
