@@ -52,7 +52,9 @@ def test_a_dying_worker_costs_only_its_item() -> None:
 
 def test_items_marked_for_threads_run_in_this_process_in_order_beside_a_dying_worker() -> None:
     # a worker's death breaks every item the pool still held: those are recomputed by ``isolate``
-    # (pid -1), the item that kills its worker again included (-3)
+    # (pid -1), the item that kills its worker again included (-3). Which odd items the pool still
+    # held depends on timing (item 1 or 5 sometimes was: seen in CI), so they are only checked
+    # never to run in this process
     def isolate(item: int) -> tuple[int, int]:
         return -1, -item if item == 3 else item * 10
 
@@ -61,7 +63,7 @@ def test_items_marked_for_threads_run_in_this_process_in_order_beside_a_dying_wo
     assert [value for _, value in results] == [0, 10, 20, -3, 40, 50, 60, 70, 80, 90]
     here = os.getpid()
     assert all(pid == here for pid, value in results if value % 20 == 0)
-    assert all(pid not in (here, -1) for pid, value in results if value % 20 == 10)
+    assert all(pid != here for pid, value in results if value % 20 == 10)
 
 
 def test_isolating_a_batch_cleans_its_documents_one_by_one() -> None:
