@@ -57,6 +57,10 @@ def test_the_other_extractor_s_lines_that_the_third_reading_confirms_complete_th
     assert with_lead.split("\n\n")[0] == lead  # before any shared line: at the top
     shouted = with_confirmed_lines(chosen, other.upper(), view)
     assert shouted == f"{first}\n\n{dates.upper()}\n\nTUESDAY\n\n{second}"  # compared lower-cased; added as the other text has it
+    # the page's choice applies it: readability's text chosen, trafilatura's confirmed lines added
+    clutter = "Share this story on social media now\nSign up for the morning newsletter from the desk\nMore stories from the city desk this week"
+    chose = Candidates(chosen, f"{other}\n{clutter}", {}, 0).choose(view)
+    assert (chose.extractor, chose.text) == ("readability", f"{first}\n\n{dates}\n\nTuesday\n\n{second}")
 
 
 def test_trafilatura_s_lines_before_the_first_one_both_share_lead_readability_s_text() -> None:

@@ -53,7 +53,7 @@ def test_a_dying_worker_costs_only_its_item() -> None:
 def test_items_marked_for_threads_run_in_this_process_in_order_beside_a_dying_worker() -> None:
     # a worker's death breaks every item the pool still held: those are recomputed by ``isolate``
     # (pid -1), the item that kills its worker again included (-3). Which odd items the pool still
-    # held depends on timing (item 1 or 5 sometimes was: seen in CI), so they are only checked
+    # held depends on timing (an odd one sometimes was: seen in CI), so they are only checked
     # never to run in this process
     def isolate(item: int) -> tuple[int, int]:
         return -1, -item if item == 3 else item * 10
