@@ -25,6 +25,7 @@ import logging
 import re
 from collections import Counter
 from collections.abc import Iterable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
 
 import html_text
@@ -91,6 +92,10 @@ TITLE_WITHIN = 3
 metadata (a cookie notice or a kicker may come first)."""
 
 
+_Grams = AbstractSet[tuple[str, ...]]
+"""Word 4-grams of a text: a set, or the keys of a :class:`_Reading`'s ``first_line_of``."""
+
+
 def second_is_closer(first: str, second: str, view: str) -> bool:
     """Whether trafilatura's text (``second``) is the page's main text rather than
     readability-lxml's (``first``, with trafilatura's lead): whether it is the closer of the
@@ -112,14 +117,14 @@ def second_is_closer(first: str, second: str, view: str) -> bool:
     return _second_is_closer(_text_grams(first), _text_grams(second), _text_grams(view))
 
 
-def _second_is_closer(mine: set[tuple[str, ...]], theirs: set[tuple[str, ...]], view_grams: set[tuple[str, ...]]) -> bool:
+def _second_is_closer(mine: _Grams, theirs: _Grams, view_grams: _Grams) -> bool:
     closer, nearer = _dice(theirs, view_grams), _dice(mine, view_grams)
     if closer == nearer:
         return not mine and bool(theirs)
     return closer > nearer
 
 
-def _dice(one: set[tuple[str, ...]], other: set[tuple[str, ...]]) -> float:
+def _dice(one: _Grams, other: _Grams) -> float:
     return 2 * len(one & other) / (len(one) + len(other)) if one or other else 0.0
 
 
@@ -172,21 +177,39 @@ def with_confirmed_lines(chosen: str, other: str, view: str) -> str:
     Also taking out the chosen text's lines that neither other reading has lowered every set
     (Dragnet 0.9241, CleanEval 0.9065, Readability 0.9536), so nothing is taken out; and where
     the view must hold 30% to 100% of a line, every set moved by 0.0006 at most."""
-    return _with_confirmed_lines(chosen, other, _text_grams(view))
+    merged = _with_confirmed_lines(_Reading.of(chosen), _Reading.of(other), _text_grams(view))
+    return chosen if merged is None else merged
 
 
-def _with_confirmed_lines(chosen: str, other: str, view_grams: set[tuple[str, ...]]) -> str:
-    if not chosen.strip() or not other.strip():
-        return chosen
-    lines = [line for line in chosen.splitlines() if line.strip()]
-    first_line_of: dict[tuple[str, ...], int] = {}
-    for index, line in enumerate(lines):
-        for gram in _grams_of(line):
-            first_line_of.setdefault(gram, index)
+@dataclass(frozen=True)
+class _Reading:
+    """A text's non-blank lines, each line's :func:`_line_grams`, and the first line that holds
+    each gram (its keys are the text's :func:`_text_grams`): made once per text of a page, for
+    the choice and for :func:`with_confirmed_lines`."""
+
+    lines: list[str]
+    grams: list[set[tuple[str, ...]]]
+    first_line_of: dict[tuple[str, ...], int]
+
+    @classmethod
+    def of(cls, text: str) -> _Reading:
+        lines = [line for line in text.splitlines() if line.strip()]
+        grams = [_line_grams(line) for line in lines]
+        first_line_of: dict[tuple[str, ...], int] = {}
+        for index, line_grams in enumerate(grams):
+            for gram in line_grams:
+                first_line_of.setdefault(gram, index)
+        return cls(lines, grams, first_line_of)
+
+
+def _with_confirmed_lines(chosen: _Reading, other: _Reading, view_grams: set[tuple[str, ...]]) -> str | None:
+    """:func:`with_confirmed_lines` of two readings; ``None`` when it adds nothing."""
+    if not chosen.lines or not other.lines:
+        return None
+    first_line_of = chosen.first_line_of
     after: dict[int, list[str]] = {}
     last_shared: set[tuple[str, ...]] = set()
-    for line in other.splitlines():
-        grams = _line_grams(line)
+    for line, grams in zip(other.lines, other.grams):
         if not grams:
             continue
         if 2 * sum(gram in first_line_of for gram in grams) >= len(grams):
@@ -194,9 +217,9 @@ def _with_confirmed_lines(chosen: str, other: str, view_grams: set[tuple[str, ..
         elif 2 * len(grams & view_grams) >= len(grams):
             after.setdefault(_place_of(last_shared, first_line_of), []).append(line.strip())
     if not after:
-        return chosen
+        return None
     merged = after.get(-1, [])
-    for index, line in enumerate(lines):
+    for index, line in enumerate(chosen.lines):
         merged.append(line)
         merged.extend(after.get(index, []))
     return "\n\n".join(merged)
@@ -539,11 +562,13 @@ class Candidates:
         completed by the other extractor's lines that ``view`` confirms
         (:func:`with_confirmed_lines`)."""
         first = self.take(False)
+        mine, theirs = _Reading.of(first.text), _Reading.of(self.trafilatura)
         view_grams = _text_grams(view)
-        second = _second_is_closer(_text_grams(first.text), _text_grams(self.trafilatura), view_grams)
-        chosen = self.take(True) if second else first
-        text = _with_confirmed_lines(chosen.text, self.readability if second else self.trafilatura, view_grams)
-        return chosen if text == chosen.text else replace(chosen, text=text)
+        second = _second_is_closer(mine.first_line_of.keys(), theirs.first_line_of.keys(), view_grams)
+        chosen, other = (theirs, _Reading.of(self.readability)) if second else (mine, theirs)
+        main = self.take(True) if second else first
+        merged = _with_confirmed_lines(chosen, other, view_grams)
+        return main if merged is None else replace(main, text=merged)
 
     def take(self, second: bool) -> MainText:
         """trafilatura's text if ``second``, else readability-lxml's after the lines that
