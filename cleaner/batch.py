@@ -218,6 +218,8 @@ def clean_batch(
             with time_limit(config.document_timeout):
                 if doc["content_type"] == "html":
                     extracted[row] = extract_html_document(doc, config)
+                    if extracted[row].cut_short:
+                        out["errors"].append(_cut_short(doc))
                 else:
                     clean_text_document(doc, config, staged[row], templates, stripped_at.get(row))
         except Exception as exc:  # one document must never take its batch down
@@ -253,6 +255,14 @@ def clean_batch(
         removed=_in_document_order([*stripped_removed, schemas.frame(out["removed"], schemas.REMOVED), kept_removed], raw),
         errors=schemas.frame(out["errors"], schemas.ERRORS),
     )
+
+
+def _cut_short(doc: dict[str, Any]) -> dict[str, Any]:
+    from cleaner.extract import UNLIMITED_DEPTH_LIMIT
+
+    error = (f"document {doc['doc_id']!r}: HTML nested {UNLIMITED_DEPTH_LIMIT:,} elements deep, where the parser stops: "
+             "only the page before that point was read")
+    return {"path": doc["path"], "record": None, "error": error, "action": "truncated"}
 
 
 def _document_failed(doc: dict[str, Any], exc: Exception, out: dict[str, list[dict[str, Any]]]) -> None:

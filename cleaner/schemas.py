@@ -104,7 +104,7 @@ ERRORS = pl.Schema(
         "path": pl.String,
         "record": pl.Int64,
         "error": pl.String,
-        "action": pl.String,  # "skipped": nothing cleaned; "renamed"/"recovered": cleaned, with a caveat
+        "action": pl.String,  # "skipped": nothing cleaned; "renamed"/"recovered"/"truncated": cleaned, with a caveat
     }
 )
 

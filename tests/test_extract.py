@@ -137,6 +137,25 @@ def test_a_page_that_starts_as_a_fragment_is_read_as_a_whole_document() -> None:
     assert parse_page("   ") is None
 
 
+def _nested(depth: int) -> str:
+    return ("<html><body><nav><a href='/'>Home</a> <a href='/news'>News</a></nav>" + "<div>" * depth + "<p>" + STORY + "</p><p>"
+            + STORY.upper() + "</p>" + "</div>" * depth + "<footer>Contact the newsroom</footer></body></html>")
+
+
+def test_a_page_nested_past_the_parser_s_usual_depth_limit_is_read_whole() -> None:
+    # libxml2 stops at the 256th level without a word: the article and the footer were lost
+    for depth in (100, 300, 2000):
+        tree = parse_page(_nested(depth))
+        assert tree is not None and "contact the newsroom" in tree.text_content().lower(), depth
+        candidates = read_candidates(_nested(depth))
+        assert not candidates.cut_short and "council met on monday" in extract_main_text(_nested(depth)).text, depth
+
+
+def test_a_page_nested_past_the_parser_s_hard_limit_is_marked_cut_short() -> None:
+    candidates = read_candidates(_nested(3000))
+    assert candidates.cut_short and "council met" not in candidates.page_text
+
+
 def test_one_read_gives_both_texts_and_the_choice_between_them() -> None:
     page = (SAMPLES / "valley-courier" / "greywater-beetle.html").read_text(encoding="utf-8")
     candidates = read_candidates(page)

@@ -72,6 +72,19 @@ def test_utf8_with_a_few_bad_bytes_stays_utf8_and_is_noted(tmp_path: Path) -> No
     assert "Brücke" in cleaner.clean(tmp_path, workers=1).documents["text"][0]
 
 
+def test_a_page_nested_deeper_than_the_parser_reads_is_cleaned_in_part_and_noted(tmp_path: Path) -> None:
+    paragraphs = "".join(f"<p>{line}</p>" for line in ARTICLE.split("\n\n"))
+    for name, depth in (("deep.html", 600), ("deeper.html", 2500)):
+        (tmp_path / name).write_text("<html><body><nav>Home | World</nav>" + "<div>" * depth + paragraphs + "</div>" * depth + "</body></html>")
+    result = cleaner.clean(tmp_path, workers=1)
+    assert _errors(result) == {"deeper.html": [(
+        "truncated: document 'deeper.html': HTML nested 2,048 elements deep, where the parser stops: "
+        "only the page before that point was read"
+    )]}
+    texts = dict(result.documents.select("doc_id", "text").iter_rows())
+    assert "town of Millbrook opened" in texts["deep.html"] and "Millbrook" not in (texts["deeper.html"] or "")
+
+
 def test_odd_file_names_pipes_and_deep_json_do_not_stop_the_run(tmp_path: Path) -> None:
     folder = tmp_path / "in"
     folder.mkdir()
