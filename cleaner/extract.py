@@ -48,7 +48,7 @@ from trafilatura.metadata import (
 )
 from trafilatura.settings import Document as TrafilaturaDocument
 from trafilatura.settings import set_date_params
-from trafilatura.utils import load_html
+from trafilatura.utils import load_html, repair_faulty_html
 
 from cleaner.dates import iso_date
 from cleaner.normalize import normalize_text
@@ -542,6 +542,8 @@ def _parsed_page(html: str) -> tuple[lxml.html.HtmlElement | None, bool]:
     page's end (at :data:`UNLIMITED_DEPTH_LIMIT`)."""
     if not html.strip():
         return None, False
+    if may_hold_a_huge_text_node(html):
+        return _parsed_without_limits(html, None)
     tree = load_html(html)
     if tree is None or tree.tag != "html":
         try:
@@ -550,11 +552,30 @@ def _parsed_page(html: str) -> tuple[lxml.html.HtmlElement | None, bool]:
             pass
     if tree is None or not reached_depth_limit(tree):
         return tree, False
+    return _parsed_without_limits(html, tree)
+
+
+def _parsed_without_limits(html: str, tree: lxml.html.HtmlElement | None) -> tuple[lxml.html.HtmlElement | None, bool]:
+    """The page parsed with ``huge_tree`` (after trafilatura's repairs of markup libxml2
+    trips on), and whether it still reaches the hard depth limit; ``tree`` if it cannot be."""
+    markup = repair_faulty_html(html, html[:50].lower()).encode("utf-8", "surrogatepass")
     try:
-        deep = lxml.html.document_fromstring(html.encode("utf-8"), parser=_UNLIMITED_DOCUMENT_PARSER)
+        unlimited = lxml.html.document_fromstring(markup, parser=_UNLIMITED_DOCUMENT_PARSER)
     except (lxml.etree.ParserError, ValueError):
-        return tree, True
-    return deep, reached_depth_limit(deep, UNLIMITED_DEPTH_LIMIT)
+        return tree, tree is not None
+    return unlimited, reached_depth_limit(unlimited, UNLIMITED_DEPTH_LIMIT)
+
+
+TEXT_NODE_LIMIT = 10_000_000
+"""libxml2 stops at a text node of 10,000,000 bytes (without ``huge_tree``): the whole page read
+empty, though the size cap (``max_document_bytes``) lets pages of 20 MB through."""
+
+
+def may_hold_a_huge_text_node(html: str) -> bool:
+    """Whether the page is large enough to hold a text node past :data:`TEXT_NODE_LIMIT`
+    (UTF-8 takes up to 4 bytes a character): such a page is parsed without libxml2's limits
+    from the start. None of the 3,211 development pages is."""
+    return len(html) * 4 > TEXT_NODE_LIMIT and len(html.encode("utf-8", "surrogatepass")) > TEXT_NODE_LIMIT
 
 
 _UNLIMITED_DOCUMENT_PARSER = lxml.html.HTMLParser(

@@ -156,6 +156,13 @@ def test_a_page_nested_past_the_parser_s_hard_limit_is_marked_cut_short() -> Non
     assert candidates.cut_short and "council met" not in candidates.page_text
 
 
+def test_a_page_with_a_text_node_past_the_parser_s_usual_limit_is_read_whole() -> None:
+    # libxml2 stops at a text node of 10 MB: the page read empty
+    page = "<html><body><pre>" + "a log line of a very long dump\n" * 350_000 + "</pre><p>" + STORY + "</p></body></html>"
+    tree = parse_page(page)
+    assert tree is not None and tree.text_content().endswith(STORY)
+
+
 def test_one_read_gives_both_texts_and_the_choice_between_them() -> None:
     page = (SAMPLES / "valley-courier" / "greywater-beetle.html").read_text(encoding="utf-8")
     candidates = read_candidates(page)
