@@ -12,6 +12,7 @@ import re
 from typing import IO
 
 import charset_normalizer
+import webencodings
 
 from cleaner.discover import (
     COMPRESSIONS,
@@ -46,16 +47,18 @@ def decode_bytes(data: bytes, *, html: bool = False) -> tuple[str, str]:
     for bom, encoding in _BOMS:
         if data.startswith(bom):
             return data.decode(encoding, errors="replace"), encoding
-    if b"\x00" in data[:8192] and data[:8192].count(b"\x00") > len(data[:8192]) // 100:
-        raise InputError("binary content (NUL bytes), not text")
+    head = data[:8192]
+    if b"\x00" in head and head.count(b"\x00") > len(head) // 100:
+        unmarked = _utf16_without_bom(data)
+        if unmarked is None:
+            raise InputError("binary content (NUL bytes), not text")
+        return unmarked
     if html:
         match = _META_CHARSET.search(data[:4096])
         if match:
-            declared = match.group(1).decode("ascii", "ignore").lower()
+            declared = declared_encoding(match.group(1).decode("ascii", "ignore"))
             try:
-                codecs.lookup(declared)
-                text = data.decode(declared)
-                return text, declared
+                return data.decode(declared), declared
             except (LookupError, UnicodeDecodeError):
                 pass
     try:
@@ -67,13 +70,66 @@ def decode_bytes(data: bytes, *, html: bool = False) -> tuple[str, str]:
         return mostly, "utf-8"
     if len(data) < SHORT_INPUT_BYTES:
         try:
-            return data.decode("cp1252"), "cp1252"
+            western = data.decode("cp1252")
         except UnicodeDecodeError:
-            pass
+            western = None
+        if western is not None and _reads_as_western(western):
+            return western, "cp1252"
     best = charset_normalizer.from_bytes(data[:262144]).best()
     if best is None:
         raise InputError("binary content: no text encoding fits")
     return data.decode(best.encoding, errors="replace"), best.encoding
+
+
+def declared_encoding(label: str) -> str:
+    """The Python codec for a page's declared charset, as browsers read it (the WHATWG Encoding
+    standard's labels, through ``webencodings``): ``iso-8859-1``, ``latin1`` and ``ascii`` mean
+    Windows-1252, whose curly quotes and dashes stand at bytes Latin-1 reads as invisible C1
+    controls; ``gb2312`` means GBK, ``shift_jis`` Windows-932. A UTF-16 label in a page whose
+    bytes spelled it in ASCII cannot be true, and means UTF-8 (HTML's prescan rule), as does
+    ``x-user-defined`` Windows-1252. An unknown label is returned as given (a Python codec name,
+    or a :class:`LookupError` when decoded)."""
+    found = webencodings.lookup(label.strip())
+    if found is None:
+        return label.strip().lower()
+    if found.name in ("utf-16le", "utf-16be"):
+        return "utf-8"
+    if found.name == "x-user-defined":
+        return "cp1252"
+    return str(found.codec_info.name)
+
+
+def _reads_as_western(text: str) -> bool:
+    """Whether a short text decoded as Windows-1252 reads as a Western European language: its
+    accented letters do not outnumber its plain ones. French, German or Portuguese text has a
+    few accented letters in a hundred; Cyrillic, Greek, Hebrew or Arabic in their Windows
+    encodings decode as nothing but accented Latin letters ("Ãîðîäñêîé"), and are left to
+    charset-normalizer's detection, which names them even in a line (and reads short French as
+    Baltic, which is why Windows-1252 comes first)."""
+    accented = sum(1 for char in text if ord(char) > 127 and char.isalpha())
+    plain = sum(1 for char in text if char.isascii() and char.isalpha())
+    return accented <= plain
+
+
+def _utf16_without_bom(data: bytes) -> tuple[str, str] | None:
+    """Text saved as UTF-16 without a byte-order mark, told from binary content by where its NUL
+    bytes stand: mostly-ASCII UTF-16 has one after (little-endian) or before (big-endian) every
+    character, at one parity of position only, which binary data rarely keeps to. ``None``
+    unless the bytes decode strictly as that UTF-16 into text without control characters
+    (other than whitespace): 16-bit numbers (a sound file) keep to one parity too."""
+    head = data[: 8192 - 8192 % 2]
+    even, odd = head[0::2].count(0), head[1::2].count(0)
+    if min(even, odd) > 0 or max(even, odd) < len(head) // 4:
+        return None
+    encoding = "utf-16-le" if odd else "utf-16-be"
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError:
+        return None
+    return None if _CONTROL.search(text, 0, 4096) else (text, encoding)
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 
 
 REPLACEMENT = "\ufffd"
