@@ -594,6 +594,11 @@ def _found(record: Mapping[str, Any], spec: str) -> bool:
     return any(_walk(record, path) is not _MISSING for path in _field_paths(spec))
 
 
+HEADER_WORDS = 5
+"""A field name of five words or more is a sentence, not a name: a CSV file without a header
+row had its first row of data read as one."""
+
+
 def _suggestion(record: Mapping[str, Any]) -> str:
     """The record's fields, and the one that most looks like the text (its longest string,
     nested objects included) as the option to try."""
@@ -607,6 +612,9 @@ def _suggestion(record: Mapping[str, Any]) -> str:
                 walk(inner, f"{path}.{key}" if path else str(key), depth + 1)
 
     walk(record, "", 0)
+    if any(len(str(key).split()) >= HEADER_WORDS for key in record):
+        return ("its field names read like text: the first row of a CSV file is its header, which names the columns "
+                "(such as id,text)")
     names = ", ".join(str(key) for key in list(record)[:12]) + (", ..." if len(record) > 12 else "")
     if not strings:
         return f"records have {names}"
@@ -689,6 +697,8 @@ def read_file(
             rows = _iter_records(item, errors, limit, at_byte, span)
         else:
             rows = _iter_table_rows(item, limit)
+        reported = len(errors)
+        number = 0
         for number, record in rows:
             if not isinstance(record, Mapping):
                 errors.append(ErrorRow(item.path, number, "record is not a JSON object"))
@@ -697,6 +707,8 @@ def read_file(
                 yield _within(_document(item, number, record, fields), limit)
             except InputError as exc:
                 errors.append(ErrorRow(item.path, number, str(exc)))
+        if number == 0 and span is None and len(errors) == reported:
+            raise InputError("no records in the file")
     except InputError as exc:
         errors.append(ErrorRow(item.path, None, str(exc)))
     except MemoryError:

@@ -488,3 +488,22 @@ def test_a_damaged_compressed_file_is_an_error_naming_it_and_the_run_goes_on(tmp
     docs, errors = read_all(tmp_path)
     assert [d["doc_id"] for d in docs] == ["c.txt"]
     assert [Path(e.path).name for e in errors] == [f"a.jsonl{suffix}", f"b.txt{suffix}"]
+
+
+def test_a_records_file_without_a_single_record_is_reported(tmp_path: Path) -> None:
+    (tmp_path / "header-only.csv").write_text("id,text\n", encoding="utf-8")
+    (tmp_path / "blank.jsonl").write_text("\n\n  \n", encoding="utf-8")
+    (tmp_path / "good.jsonl").write_text('{"id": "g", "text": "one"}\n', encoding="utf-8")
+    docs, errors = read_all(tmp_path)
+    assert [d["doc_id"] for d in docs] == ["g"]
+    assert sorted((Path(e.path).name, e.record, e.error) for e in errors) == [
+        ("blank.jsonl", None, "no records in the file"), ("header-only.csv", None, "no records in the file")
+    ]
+
+
+def test_a_csv_file_without_a_header_row_is_told_so(tmp_path: Path) -> None:
+    sentence = "The council met on Monday to agree the budget for the new school year."
+    (tmp_path / "rows.csv").write_text(f"{sentence}\nAnother row of the file, a sentence too.\n", encoding="utf-8")
+    docs, errors = read_all(tmp_path)
+    assert docs == [] and len(errors) == 1
+    assert "first row of a CSV file is its header" in errors[0].error and errors[0].record == 1
