@@ -35,7 +35,7 @@ from cleaner.config import CleanConfig
 from cleaner.duplicates.keys import EXACT_KEY_RULE
 from cleaner.duplicates.store import SignatureStore
 from cleaner.errors import IndexCorruptError, IndexMismatchError, write_failure
-from cleaner.tables.place import locked_folder
+from cleaner.tables.place import locked_folder, shared_as_created
 from cleaner.tables.spill import SpillTable
 
 FORMAT_VERSION = 1
@@ -429,6 +429,7 @@ class IndexUpdate:
         if self.rows.height:
             handle, staged = tempfile.mkstemp(prefix=STAGED_PREFIX, suffix=".tmp", dir=index.path)
             os.close(handle)
+            shared_as_created(staged)
             self.staged = Path(staged)
             try:
                 self.rows.write_parquet(self.staged, compression="zstd", row_group_size=ROW_GROUP_ROWS)
@@ -454,6 +455,7 @@ class IndexUpdate:
         meta = {**self.meta, "parts": [*parts, part.name], "version": __version__}
         meta["paragraphs"] = int(meta.get("paragraphs", 0)) + self.rows.height
         handle, temporary = tempfile.mkstemp(prefix=META_STAGED_PREFIX, dir=self.index.path)
+        shared_as_created(temporary)
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             json.dump(meta, stream, indent=2, sort_keys=True)
             stream.flush()

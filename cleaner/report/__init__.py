@@ -18,6 +18,7 @@ import polars as pl
 from cleaner.errors import InputNotFoundError, OutputExistsError, OutputUnreadableError
 from cleaner.report.page import GENERATOR, render_report
 from cleaner.schemas import OUTPUT_TABLES
+from cleaner.tables.place import shared_as_created
 from cleaner.tables.write import MANIFEST, scan_output
 
 REPORT = "report.html"
@@ -62,7 +63,7 @@ def write_report(out_dir: str | os.PathLike[str]) -> Path:
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as out:
             out.write(page)
-        os.chmod(partial, 0o644)  # mkstemp makes it private; a report is read like the tables beside it
+        shared_as_created(partial)  # mkstemp makes it private; a report is read like the tables beside it
         os.replace(partial, target)
     finally:
         Path(partial).unlink(missing_ok=True)

@@ -118,10 +118,32 @@ def locked_folder(folder: Path) -> Iterator[None]:
 
 
 def staging_folder(target: Path) -> Path:
-    """A fresh folder beside ``target`` to write the output into."""
+    """A fresh folder beside ``target`` to write the output into, with the permissions a new
+    folder gets (:func:`shared_as_created`), not ``mkdtemp``'s private ones: the output is renamed
+    into place, and with them another account (a downstream job's) could not read it."""
     parent = target.absolute().parent
     parent.mkdir(parents=True, exist_ok=True)
-    return Path(tempfile.mkdtemp(prefix=f"{TEMP_PREFIX}{target.name}-", dir=parent))
+    staging = Path(tempfile.mkdtemp(prefix=f"{TEMP_PREFIX}{target.name}-", dir=parent))
+    shared_as_created(staging, folder=True)
+    return staging
+
+
+def shared_as_created(path: str | os.PathLike[str], *, folder: bool = False) -> None:
+    """Give a file made by ``mkstemp`` (or a folder by ``mkdtemp``), private to its owner until
+    it is complete, the permissions ``open`` (``mkdir``) would have given it: 0o666 (0o777) less
+    the process's umask."""
+    os.chmod(path, (0o777 if folder else 0o666) & ~_umask())
+
+
+def _umask() -> int:
+    """The process's umask, read without setting it (``os.umask`` sets it, for every thread)
+    where Linux shows it, else set and restored at once."""
+    with contextlib.suppress(OSError, StopIteration, ValueError):
+        with open("/proc/self/status", encoding="ascii") as status:
+            return int(next(line for line in status if line.startswith("Umask:")).split()[1], 8)
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def put_in_place(staging: Path, target: Path, *, overwrite: bool) -> None:

@@ -155,3 +155,21 @@ def test_an_output_or_index_folder_that_cannot_be_written_is_refused_before_any_
     index = CliRunner().invoke(cli, ["clean", str(SAMPLES), "-o", str(tmp_path / "out"), "--index", str(locked / "index")])
     assert index.exit_code == 1 and f"cannot write the index '{locked / 'index'}': the folder '{locked}' is not writable" in index.output
     assert list(locked.iterdir()) == [] and not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o077])
+def test_the_output_the_index_and_the_report_get_the_permissions_of_new_files(tmp_path: Path, umask: int) -> None:
+    # the staging folder (mkdtemp) and the index's parts (mkstemp) are private until complete;
+    # renamed into place so, a downstream job under another account could not read them
+    (tmp_path / "a.txt").write_text(ARTICLE)
+    previous = os.umask(umask)
+    try:
+        result = cleaner.clean(tmp_path / "a.txt", workers=1, index_dir=tmp_path / "index")
+        result.write(tmp_path / "out", update_index=True, report=True)
+    finally:
+        os.umask(previous)
+    folders = [tmp_path / "out", tmp_path / "index"]
+    files = [path for folder in folders for path in folder.iterdir()]
+    assert {"report.html", "meta.json", "part-000000.parquet"} <= {path.name for path in files}
+    assert {oct(folder.stat().st_mode & 0o777) for folder in folders} == {oct(0o777 & ~umask)}
+    assert {oct(path.stat().st_mode & 0o777) for path in files} == {oct(0o666 & ~umask)}
