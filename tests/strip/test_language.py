@@ -108,3 +108,12 @@ def test_stopword_ids_do_not_depend_on_the_string_hash_seed() -> None:
         for seed in ("1", "2", "3")
     }
     assert len(digests) == 1
+
+
+def test_english_words_in_a_list_of_another_script_do_not_make_english_that_language() -> None:
+    # Marathi's list holds "article", "paragraph", "second", "same"... from Wikipedia: this text
+    # had more of them than English's list has, and came out Marathi
+    text = "A first article paragraph with enough words in it to count.\n\nA second paragraph of the same article, also with words."
+    assert guess_languages([text]) == ["English"]
+    marathi = "मुंबई ही महाराष्ट्राची राजधानी आहे आणि ते भारतातील सर्वात मोठे शहर आहे. या शहराची लोकसंख्या खूप आहे."
+    assert guess_languages([marathi]) == ["Marathi"]
