@@ -154,9 +154,19 @@ def main() -> None:
         f"dropped {int((rules & ~revised).sum())} (p < {DROP_PROBABILITY})"
     )
     if args.write:
-        model = train(units)
-        MODEL.write_text(json.dumps(model.to_json(), indent=1) + "\n", encoding="utf-8")
+        MODEL.write_text(model_text(units), encoding="utf-8")
         print(f"wrote {MODEL}")
+
+
+def model_text(units: pl.DataFrame) -> str:
+    """The model fitted on every labelled unit, as ``cleaner/data/line_model.json`` holds it."""
+    return json.dumps(train(units).to_json(), indent=1) + "\n"
+
+
+def fitted_on(dev: Path) -> str:
+    """:func:`model_text` of the extraction dev set at ``dev``: what ``--write`` would ship."""
+    pages = load_pages(dev, lambda page: f"textmode/{page}.txt", lambda path: path.read_text(encoding="utf-8"))
+    return model_text(labelled_units(pages))
 
 
 if __name__ == "__main__":
