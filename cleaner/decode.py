@@ -53,18 +53,22 @@ def decode_bytes(data: bytes, *, html: bool = False) -> tuple[str, str]:
         if unmarked is None:
             raise InputError("binary content (NUL bytes), not text")
         return unmarked
+    try:
+        utf8: str | None = data.decode("utf-8")
+    except UnicodeDecodeError:
+        utf8 = None
     if html:
         match = _META_CHARSET.search(data[:4096])
         if match:
             declared = declared_encoding(match.group(1).decode("ascii", "ignore"))
+            if utf8 is not None and _has_multibyte(data):
+                return utf8, "utf-8"
             try:
                 return data.decode(declared), declared
             except (LookupError, UnicodeDecodeError):
                 pass
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
+    if utf8 is not None:
+        return utf8, "utf-8"
     mostly = _mostly_utf8(data)
     if mostly is not None:
         return mostly, "utf-8"
@@ -79,6 +83,16 @@ def decode_bytes(data: bytes, *, html: bool = False) -> tuple[str, str]:
     if best is None:
         raise InputError("binary content: no text encoding fits")
     return data.decode(best.encoding, errors="replace"), best.encoding
+
+
+def _has_multibyte(data: bytes) -> bool:
+    """Whether ``data`` (valid UTF-8) holds a character beyond ASCII. Such bytes are UTF-8 whatever
+    the page declares: text in a legacy encoding is valid UTF-8 only by a string of accidents
+    (an accented capital followed by a symbol, each time), while pages saved as UTF-8 by a
+    crawler keep the charset they were served with. Declared and UTF-8 agree on every
+    extraction-dev page, where a declared legacy charset always comes with bytes that are not
+    UTF-8."""
+    return not data.isascii()
 
 
 def declared_encoding(label: str) -> str:

@@ -22,6 +22,14 @@ def test_a_page_declared_latin1_reads_its_curly_quotes_as_windows_1252() -> None
     assert not any(0x80 <= ord(char) <= 0x9F for char in text)
 
 
+def test_a_page_saved_as_utf8_is_read_as_utf8_whatever_charset_it_still_declares() -> None:
+    # a crawler decodes with the server's charset, saves UTF-8 and leaves the page's meta as it was
+    text, encoding = decode_bytes(_page("iso-8859-1", QUOTED + " Café crème").encode("utf-8"), html=True)
+    assert QUOTED + " Café crème" in text and encoding == "utf-8"
+    ascii_only, declared = decode_bytes(_page("iso-8859-1", "plain words").encode("ascii"), html=True)
+    assert "plain words" in ascii_only and declared == "cp1252"
+
+
 def test_declared_labels_follow_the_whatwg_encoding_standard() -> None:
     assert [declared_encoding(label) for label in ("ISO-8859-1", "latin1", "us-ascii", "gb2312", "shift_jis", "utf-16", "UTF-8")] == [
         "cp1252", "cp1252", "cp1252", "gbk", "cp932", "utf-8", "utf-8"
