@@ -8,6 +8,7 @@ the file (and record), and reading goes on: one bad file never stops a run.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import io
 import json
@@ -32,6 +33,7 @@ from cleaner.dates import iso_date
 from cleaner.decode import (
     REPLACEMENT,
     InputError,
+    declared_encoding,
     decode_bytes,
     open_text_stream,
     read_bytes,
@@ -470,12 +472,26 @@ class _EndsLoudly:
 
 
 def _decode_payload(payload: bytes, content_type: str, *, html: bool) -> str:
-    """An archived payload as text: the charset its response declared, else detected."""
+    """An archived payload as text: the charset its response declared (read as browsers read
+    the label, :func:`~cleaner.decode.declared_encoding`; bytes that are valid UTF-8 beyond
+    ASCII are UTF-8 whatever a server configured by default declares), else detected as a
+    file's bytes are."""
     declared = re.search(r"charset=([\w.:-]+)", content_type, re.IGNORECASE)
+    if declared is not None and (payload.isascii() or not _is_utf8(payload)):
+        with contextlib.suppress(LookupError, UnicodeDecodeError):
+            return payload.decode(declared_encoding(declared.group(1)))
     try:
-        return payload.decode(declared.group(1)) if declared else decode_bytes(payload, html=html)[0]
-    except (LookupError, UnicodeDecodeError, InputError):
-        return payload.decode("utf-8", errors="replace")  # a wrong charset or binary bytes: damaged text, not a lost archive
+        return decode_bytes(payload, html=html)[0]
+    except InputError:
+        return payload.decode("utf-8", errors="replace")  # binary bytes: damaged text, not a lost archive
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _clean_str(value: Any) -> str | None:

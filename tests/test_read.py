@@ -507,3 +507,24 @@ def test_a_csv_file_without_a_header_row_is_told_so(tmp_path: Path) -> None:
     docs, errors = read_all(tmp_path)
     assert docs == [] and len(errors) == 1
     assert "first row of a CSV file is its header" in errors[0].error and errors[0].record == 1
+
+
+def test_an_archived_response_s_charset_is_read_as_browsers_read_it(tmp_path: Path) -> None:
+    from io import BytesIO
+
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    quoted = "\u201cThe library opens on Saturday\u201d \u2013 the council said, and caf\u00e9s will stay open late."
+    responses = (
+        ("latin1", f"<html><body><p>{quoted}</p></body></html>".encode("cp1252"), "text/html; charset=ISO-8859-1"),
+        ("utf8", f"<html><body><p>{quoted}</p></body></html>".encode("utf-8"), "text/html; charset=iso-8859-1"),  # a server's default
+        ("unknown", f"<html><body><p>{quoted}</p></body></html>".encode("utf-8"), "text/html; charset=x-no-such-charset"),
+    )
+    with open(tmp_path / "crawl.warc.gz", "wb") as handle:
+        writer = WARCWriter(handle, gzip=True)
+        for name, body, content_type in responses:
+            headers = StatusAndHeaders("200 OK", [("Content-Type", content_type)], protocol="HTTP/1.1")
+            writer.write_record(writer.create_warc_record(f"https://paper.example/{name}", "response", payload=BytesIO(body), http_headers=headers))
+    docs, errors = read_all(tmp_path)
+    assert errors == [] and [quoted in d["body"] for d in docs] == [True, True, True]
