@@ -131,7 +131,7 @@ def _utf16_without_bom(data: bytes) -> tuple[str, str] | None:
     character, at one parity of position only, which binary data rarely keeps to. ``None``
     unless the bytes decode strictly as that UTF-16 into text without control characters
     (other than whitespace): 16-bit numbers (a sound file) keep to one parity too."""
-    head = data[: 8192 - 8192 % 2]
+    head = data[:8192]  # an even length: a character is two bytes
     even, odd = head[0::2].count(0), head[1::2].count(0)
     if min(even, odd) > 0 or max(even, odd) < len(head) // 4:
         return None
