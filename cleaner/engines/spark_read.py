@@ -49,6 +49,7 @@ from cleaner.read import (
 from cleaner.strip.templates import (
     LINE_COUNTS,
     SOURCE_TOTALS,
+    copy_keys,
     documents_needed,
     template_keys,
     template_line_counts,
@@ -94,6 +95,16 @@ def _count_template_lines(batches: Iterator[Any]) -> Iterator[Any]:
         assert isinstance(documents, pl.DataFrame)
         counts = template_line_counts(documents)
         yield from counts.with_columns(pl.col("key").reinterpret(signed=True)).to_arrow().to_batches()
+
+
+def _copy_keys(batches: Iterator[Any]) -> Iterator[Any]:
+    """Run on an executor: each text document's ``order``, ``source`` and its
+    :func:`~cleaner.strip.templates.copy_keys` key (as a signed 64-bit integer, which Spark carries)."""
+    for batch in batches:
+        documents = pl.from_arrow(batch)
+        assert isinstance(documents, pl.DataFrame)
+        keys = copy_keys(documents).reinterpret(signed=True).alias("copy")
+        yield from documents.select("order", "source").with_columns(keys).to_arrow().to_batches()
 
 
 def read_on_cluster(spark: Any, inputs: Inputs, config: CleanConfig, save: Any, *, templates: bool) -> ReadOnCluster:
@@ -235,8 +246,13 @@ def _templates(documents: Any, config: CleanConfig) -> dict[str, frozenset[int]]
 
     if not (config.strip and config.site_templates):
         return {}
-    text = documents.filter((F.col("content_type") == "text") & F.col("file_kind").isin(*sorted(TEXT_KINDS))).select("source", "body")
-    counts = text.mapInArrow(_count_template_lines, _schema(LINE_COUNTS)).groupBy("source", "key").agg(F.sum("documents").alias("documents"))
+    text = documents.filter((F.col("content_type") == "text") & F.col("file_kind").isin(*sorted(TEXT_KINDS)))
+    text = text.select("order", "source", "body")
+    keyed = text.mapInArrow(_copy_keys, "order long, source string, copy long")
+    firsts = keyed.groupBy("source", "copy").agg(F.min("order").alias("order")).select("order")
+    text = text.join(firsts, "order", "left_semi").select("source", "body")  # the first of each document's copies, as locally
+    counts = text.mapInArrow(_count_template_lines, _schema(LINE_COUNTS))
+    counts = counts.groupBy("source", "key").agg(F.sum("documents").alias("documents"))
     totals = pl.from_arrow(text.groupBy("source").agg(F.count(F.lit(1)).alias("documents")).toArrow())
     assert isinstance(totals, pl.DataFrame)
     totals = schemas.conform(totals, SOURCE_TOTALS)

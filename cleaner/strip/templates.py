@@ -7,6 +7,12 @@ occurs; lines found in at least ``min_documents`` documents and ``min_share`` of
 source's documents are that source's template, removed with reason ``template``.
 Long lines are never template candidates: a paragraph repeated across documents is
 syndicated content, which deduplication handles.
+
+Copies of one document (the same article captured twice by a crawl, sent again in a later
+dump) are one document here: they repeat every line of the article, and three captures of a
+story made its shorter sentences that source's "template", stripped before deduplication could
+see them. Documents of a source with the same sentences (:func:`copy_keys`) count once, the
+first of them in input order.
 """
 
 from __future__ import annotations
@@ -73,18 +79,30 @@ def find_templates(
     totals: Counter[str] = Counter()
     counts: list[pl.DataFrame] = []
     chunk: list[tuple[str, str]] = []
+    seen: set[int] = set()
+
+    def count(chunk: list[tuple[str, str]]) -> None:
+        frame = pl.DataFrame(chunk, schema={"source": pl.String, "body": pl.String}, orient="row")
+        lines = normalized_lines(frame)
+        first = []
+        for key in copy_keys(frame, lines).to_list():
+            first.append(key not in seen)
+            seen.add(key)
+        kept = pl.Series(first, dtype=pl.Boolean)
+        totals.update(frame["source"].filter(kept).to_list())
+        counts.append(_line_counts(lines.filter(pl.Series(kept.gather(lines["doc"])))))
+
     for doc in documents:
         if doc.get("content_type") != "text":
             continue
-        totals[doc["source"]] += 1
         chunk.append((doc["source"], doc["body"]))
         if len(chunk) == CHUNK_DOCUMENTS:
-            counts.append(_chunk_counts(chunk))
+            count(chunk)
             chunk = []
             if len(counts) == _COMPACT_EVERY:
                 counts = [_merged(counts)]
     if chunk:
-        counts.append(_chunk_counts(chunk))
+        count(chunk)
     if not counts:
         return {}
     totals_frame = pl.DataFrame({"source": list(totals), "documents": list(totals.values())}, schema=SOURCE_TOTALS)
@@ -113,13 +131,24 @@ def template_keys(counts: pl.DataFrame, totals: pl.DataFrame, min_documents: int
 def template_line_counts(documents: pl.DataFrame) -> pl.DataFrame:
     """:data:`LINE_COUNTS` of a chunk of text documents (``source``, ``body``): in how many of
     them each short line occurs, to be summed with other chunks' by source and key."""
+    return _line_counts(normalized_lines(documents))
+
+
+def normalized_lines(documents: pl.DataFrame) -> pl.DataFrame:
+    """``doc`` (the row of ``documents``), ``source`` and ``normalized`` of every line of the
+    documents (``source``, ``body``), as the stripper splits them: read once for the copy keys
+    and the line counts."""
     lines = (
-        documents.select(pl.col("source").cast(pl.String), pl.col("body").cast(pl.String).alias("line"))
+        documents.select(pl.col("source").cast(pl.String).fill_null(""), pl.col("body").cast(pl.String).alias("line"))
         .with_row_index("doc")
         .with_columns(split_lines(pl.col("line")))
         .explode("line")
     )
-    keyed = lines.select("doc", "source", normalized_line_keys(normalize_series(lines["line"])))
+    return lines.select("doc", "source", normalize_series(lines["line"]).fill_null("").alias("normalized"))
+
+
+def _line_counts(lines: pl.DataFrame) -> pl.DataFrame:
+    keyed = lines.select("doc", "source", normalized_line_keys(lines["normalized"]))
     return (
         keyed.drop_nulls("key")
         .unique(["doc", "key"])
@@ -128,8 +157,33 @@ def template_line_counts(documents: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _chunk_counts(chunk: list[tuple[str, str]]) -> pl.DataFrame:
-    return template_line_counts(pl.DataFrame(chunk, schema={"source": pl.String, "body": pl.String}, orient="row"))
+COPY_KEY_WORDS = 8
+"""A line of this many words or more is a sentence, which copies of a document share and other
+documents of the same source do not; shorter lines (menus, timestamps, labels) do not tell them
+apart."""
+
+
+def copy_keys(documents: pl.DataFrame, lines: pl.DataFrame | None = None) -> pl.Series:
+    """A key per document (``source``, ``body``) that copies of it share: XXH3-64 of its source
+    and its lines of :data:`COPY_KEY_WORDS` words or more, normalised, in order (of all its
+    lines when it has none). A capture of the same article under another timestamp or menu
+    keeps its key; two articles of one outlet that share a long boilerplate line (a cookie
+    notice) still differ in their own sentences. ``lines``: the documents'
+    :func:`normalized_lines`, when already made."""
+    lines = normalized_lines(documents) if lines is None else lines
+    sentence = pl.col("normalized").str.count_matches(" ", literal=True) >= COPY_KEY_WORDS - 1
+    joined = (
+        lines.filter(pl.col("normalized") != "")
+        .group_by("doc")
+        .agg(pl.col("normalized").filter(sentence).str.join("\n").alias("sentences"), pl.col("normalized").str.join("\n").alias("all"))
+        .select("doc", pl.when(pl.col("sentences") != "").then(pl.col("sentences")).otherwise(pl.col("all")).alias("normalized"))
+    )
+    text = (
+        documents.select(pl.col("source").cast(pl.String).fill_null("")).with_row_index("doc")
+        .join(joined, on="doc", how="left", maintain_order="left")
+        .select(pl.concat_str(pl.col("source"), pl.col("normalized").fill_null(""), separator="\n").alias("copy"))
+    )
+    return text.select(polars_hash.col("copy").nchash.xxh3_64())["copy"]
 
 
 def _merged(counts: list[pl.DataFrame]) -> pl.DataFrame:

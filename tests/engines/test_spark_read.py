@@ -84,7 +84,9 @@ def test_site_templates_found_on_the_executors_are_the_drivers(tmp_path: Path, s
         (inputs / outlet).mkdir(parents=True)
         for number in range(6):
             menu = f"Home\nWorld\nSports at {outlet}\nSubscribe to {outlet} today\n"
-            (inputs / outlet / f"{number}.txt").write_text(f"{menu}Story {number} of {outlet}.\n{ARTICLE} Number {number}.\n")
+            story = f"Story {number} of {outlet} is about the council's long debate on the roads."
+            (inputs / outlet / f"{number}.txt").write_text(f"{menu}{story}\n{ARTICLE} Number {number}.\n")
+        (inputs / outlet / "6.txt").write_text((inputs / outlet / "5.txt").read_text())  # a copy counts once, as locally
     local = cleaner.clean(inputs, workers=1)
     distributed = cleaner.clean(inputs, workers=1, engine="spark", spark=spark)
     _same_run(local, distributed)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import polars as pl
+
 from cleaner import StripOptions, strip_text
 from tests.conftest import ARTICLE
 
@@ -20,3 +22,17 @@ def test_site_template_lines_are_found_per_source() -> None:
     result = strip_text(docs[0]["body"] + "\n" + ARTICLE, options=StripOptions(template_lines=templates["bugle"]))
     assert {text: reason for _, text, reason in result.removed}["The Weekly Bugle"] == "template"
     assert line_key("x " * 40) is None
+
+
+def test_copies_of_one_article_do_not_make_its_short_sentences_a_template() -> None:
+    from cleaner.strip.templates import copy_keys, find_templates, line_key
+
+    story = "The council agreed the budget on Monday.\nRoads come first, the mayor said after the vote."
+    captures = [f"Home | Town | Sport\nUpdated {hours} hours ago\n{story}" for hours in range(5)]
+    others = [f"Home | Town | Sport\nUpdated today\nStory {n} is about a different part of the town and its people." for n in range(3)]
+    docs = [{"source": "bugle", "content_type": "text", "body": body} for body in captures + others]
+    template = find_templates(docs, min_documents=3)["bugle"]
+    assert line_key("Home | Town | Sport") in template
+    assert line_key("The council agreed the budget on Monday.") not in template  # five captures, one article
+    keys = copy_keys(pl.DataFrame({"source": ["bugle"] * len(docs), "body": captures + others}))
+    assert keys.n_unique() == 4 and keys[:5].n_unique() == 1
