@@ -55,6 +55,16 @@ def test_canonical_rule_prefers_earliest_date_then_given_sources() -> None:
     assert dup == {"late": "early", "early": None, "undated": "early"}
 
 
+def test_a_date_that_does_not_exist_is_no_date_for_the_canonical_rule() -> None:
+    records = [
+        {"id": "dated", "source": "A", "date": "2026-03-02", "text": ARTICLE},
+        {"id": "impossible", "source": "B", "date": "2021-13-45", "text": ARTICLE},
+    ]
+    result = cleaner.clean(records, workers=1)
+    assert result.paragraphs.filter(pl.col("is_canonical"))["doc_id"].unique().to_list() == ["dated"]
+    assert result.documents.filter(pl.col("doc_id") == "impossible")["date"].item() == "2021-13-45"  # kept as written
+
+
 def test_clean_frame_uses_named_columns() -> None:
     frame = pl.DataFrame({"key": ["a", "b"], "body": [ARTICLE, ARTICLE.replace("Millbrook", "Eastbrook")], "outlet": ["x", "y"]})
     result = cleaner.clean_frame(frame, text_col="body", id_col="key", source_col="outlet", workers=1)

@@ -23,8 +23,10 @@ import polars as pl
 
 from cleaner import schemas
 
-ISO_DATE = r"^\d{4}-\d{2}-\d{2}"
-"""A date the canonical rule can order: ISO 8601 (``dates.py`` writes every date it parses so)."""
+ISO_DATE = r"^\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])"
+"""A date the canonical rule can order: ISO 8601 (``dates.py`` writes every date it parses so)
+with a month and a day in range: a record's "2021-13-45", kept as written, is no date and does
+not come before every dated copy. The same expression runs in Polars and in Spark (Java)."""
 RANK_COLUMNS = ["_not_previous", "_document_rank", "_neg_words", "_neg_chars", "_doc_code", "position"]
 """The canonical order: the document-level steps (date, preferred source) and ``doc_id`` are
 integer ranks of the documents, so sorting millions of paragraphs never compares strings."""
