@@ -63,6 +63,7 @@ from cleaner.strip.comments import (
     opens_thread,
 )
 from cleaner.strip.features import byline_author, is_dateline
+from cleaner.strip.inline import without_reference_marks
 from cleaner.strip.language import guess_languages, iso_code
 
 PRIMARY = "readability"
@@ -701,6 +702,10 @@ def apply_text_rules(pages: list[MainText], options: StripOptions | None = None)
     paragraphs = [split_unnumbered(page.text) if page.text.strip() else [] for page in pages]
     lines = [paragraph.text for page in paragraphs for paragraph in page]
     flat = pattern_reasons(lines, options) if options.strip else [None] * len(lines)
+    if options.strip:
+        unmarked = without_reference_marks(lines)
+        flat = [reason or (None if text else "citation") for reason, text in zip(flat, unmarked)]
+        paragraphs = _with_texts(paragraphs, unmarked)
     results = []
     start = 0
     for page, page_paragraphs in zip(pages, paragraphs):
@@ -708,6 +713,13 @@ def apply_text_rules(pages: list[MainText], options: StripOptions | None = None)
         start += len(page_paragraphs)
         results.append(_page_result(page, page_paragraphs, reasons))
     return results
+
+
+def _with_texts(paragraphs: list[list[Paragraph]], texts: list[str]) -> list[list[Paragraph]]:
+    """``paragraphs`` (pages of them) with their texts replaced, in order, by ``texts``; a
+    paragraph left empty keeps its text (it goes to ``removed`` whole, with its reason)."""
+    flat = iter(texts)
+    return [[paragraph._replace(text=next(flat) or paragraph.text) for paragraph in page] for page in paragraphs]
 
 
 def _page_result(page: MainText, paragraphs: list[Paragraph], reasons: list[str | None]) -> ExtractResult:

@@ -163,6 +163,20 @@ def test_a_page_with_a_text_node_past_the_parser_s_usual_limit_is_read_whole() -
     assert tree is not None and tree.text_content().endswith(STORY)
 
 
+def test_bracketed_references_are_cut_from_extracted_paragraphs_and_names_with_digits_kept() -> None:
+    page = (
+        "<html><body><article><h1>Rivers of the county</h1><p>The Wend is the longest river in the county.<sup>[1]</sup> "
+        "It floods most winters, officials said.<sup>[2]</sup><sup>[citation needed]</sup></p><p>[3]</p>"
+        "<p>Gauges on the river run Windows7, and report over eth0, every five minutes of the day and night.</p></article></body></html>"
+    )
+    result = apply_text_rules([extract_main_text(page)])[0]
+    assert [p.text for p in result.paragraphs] == [
+        "The Wend is the longest river in the county. It floods most winters, officials said.",
+        "Gauges on the river run Windows7, and report over eth0, every five minutes of the day and night.",
+    ]
+    assert ("[3]", "citation") in result.removed
+
+
 def test_one_read_gives_both_texts_and_the_choice_between_them() -> None:
     page = (SAMPLES / "valley-courier" / "greywater-beetle.html").read_text(encoding="utf-8")
     candidates = read_candidates(page)

@@ -35,6 +35,22 @@ def clean_inline_series(texts: pl.Series) -> pl.Series:
     cleaned = texts.gather(rows).to_frame("t").select(clean_inline_expr(pl.col("t")))["t"]
     return texts.clone().scatter(rows, cleaned)  # scatter writes in place: the caller's series stays as it was
 
+def without_reference_marks(texts: list[str]) -> list[str]:
+    """``texts`` without bracketed references (``[1]``, ``[2–4]``, ``[citation needed]``), the one
+    citation marker that keeps its shape in text extracted from HTML: a superscript flattened
+    into a word (``eth0``, ``Windows7,``, ``Angular2.`` on the development pages) cannot be told
+    from a name there, so only brackets go (:func:`clean_inline_expr` cuts the rest from text
+    dumps)."""
+    rows = [row for row, text in enumerate(texts) if "[" in text]
+    if not rows:
+        return texts
+    cleaned = pl.Series([texts[row] for row in rows], dtype=pl.String).str.replace_all(_CITATION_BRACKET, "").str.strip_chars()
+    unmarked = list(texts)
+    for row, text in zip(rows, cleaned.to_list()):
+        unmarked[row] = text
+    return unmarked
+
+
 def clean_inline_expr(text: pl.Expr) -> pl.Expr:
     """Cut clutter out of kept lines: a slug prefix of 3 to 8 short segments before at least
     40 characters of text, bracketed references and citation numbers glued to a word."""
