@@ -139,7 +139,7 @@ def normalized_lines(documents: pl.DataFrame) -> pl.DataFrame:
     documents (``source``, ``body``), as the stripper splits them: read once for the copy keys
     and the line counts."""
     lines = (
-        documents.select(pl.col("source").cast(pl.String).fill_null(""), pl.col("body").cast(pl.String).alias("line"))
+        documents.select(pl.col("source").cast(pl.String), pl.col("body").cast(pl.String).alias("line"))
         .with_row_index("doc")
         .with_columns(split_lines(pl.col("line")))
         .explode("line")
