@@ -59,14 +59,8 @@ def decode_bytes(data: bytes, *, html: bool = False) -> tuple[str, str]:
         utf8 = None
     if html:
         match = _META_CHARSET.search(data[:4096])
-        if match:
-            declared = declared_encoding(match.group(1).decode("ascii", "ignore"))
-            if utf8 is not None and _has_multibyte(data):
-                return utf8, "utf-8"
-            try:
-                return data.decode(declared), declared
-            except (LookupError, UnicodeDecodeError):
-                pass
+        if match and (found := decode_declared(data, match.group(1).decode("ascii", "ignore"), utf8)) is not None:
+            return found
     if utf8 is not None:
         return utf8, "utf-8"
     mostly = _mostly_utf8(data)
@@ -85,14 +79,24 @@ def decode_bytes(data: bytes, *, html: bool = False) -> tuple[str, str]:
     return data.decode(best.encoding, errors="replace"), best.encoding
 
 
-def _has_multibyte(data: bytes) -> bool:
-    """Whether ``data`` (valid UTF-8) holds a character beyond ASCII. Such bytes are UTF-8 whatever
-    the page declares: text in a legacy encoding is valid UTF-8 only by a string of accidents
-    (an accented capital followed by a symbol, each time), while pages saved as UTF-8 by a
-    crawler keep the charset they were served with. Declared and UTF-8 agree on every
-    extraction-dev page, where a declared legacy charset always comes with bytes that are not
-    UTF-8."""
-    return not data.isascii()
+def decode_declared(data: bytes, label: str, utf8: str | None = None) -> tuple[str, str] | None:
+    """``data`` decoded as its declared charset ``label`` says (:func:`declared_encoding`), or
+    ``None`` when that does not fit. Bytes that are valid UTF-8 beyond ASCII are UTF-8 whatever
+    is declared: text in a legacy encoding is valid UTF-8 only by a string of accidents (an
+    accented capital followed by a symbol, each time), while pages saved as UTF-8 by a crawler,
+    and servers left at their default, keep a charset that is not the bytes'. Declared and
+    UTF-8 agree on every extraction-dev page, where a declared legacy charset always comes with
+    bytes that are not UTF-8. ``utf8``: ``data`` already decoded as UTF-8, if it is valid."""
+    if not data.isascii():
+        try:
+            return (utf8 if utf8 is not None else data.decode("utf-8")), "utf-8"
+        except UnicodeDecodeError:
+            pass
+    declared = declared_encoding(label)
+    try:
+        return data.decode(declared), declared
+    except (LookupError, UnicodeDecodeError):
+        return None
 
 
 def declared_encoding(label: str) -> str:

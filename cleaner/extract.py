@@ -593,8 +593,7 @@ def _path_down(levels: int) -> lxml.etree.XPath:
     return lxml.etree.XPath("/" + "/".join(["*"] * levels))
 
 
-_AT_DEPTH_LIMIT = _path_down(DEPTH_LIMIT)
-_AT_UNLIMITED_DEPTH_LIMIT = _path_down(UNLIMITED_DEPTH_LIMIT)
+_AT_LIMIT = {limit: _path_down(limit) for limit in (DEPTH_LIMIT, UNLIMITED_DEPTH_LIMIT)}
 
 
 def reached_depth_limit(tree: lxml.html.HtmlElement, limit: int = DEPTH_LIMIT) -> bool:
@@ -603,7 +602,7 @@ def reached_depth_limit(tree: lxml.html.HtmlElement, limit: int = DEPTH_LIMIT) -
     without a word. A page nested 256 deep (generated markup) is parsed again without the usual
     limits, which reach 2,048 levels. The test is one XPath in C: 0.2 ms a page of
     extraction-dev, whose deepest page has 43 levels."""
-    return bool((_AT_DEPTH_LIMIT if limit == DEPTH_LIMIT else _AT_UNLIMITED_DEPTH_LIMIT)(tree))
+    return bool(_AT_LIMIT[limit](tree))
 
 
 @dataclass(frozen=True)

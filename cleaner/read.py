@@ -8,7 +8,6 @@ the file (and record), and reading goes on: one bad file never stops a run.
 from __future__ import annotations
 
 import codecs
-import contextlib
 import csv
 import io
 import json
@@ -33,8 +32,8 @@ from cleaner.dates import iso_date
 from cleaner.decode import (
     REPLACEMENT,
     InputError,
-    declared_encoding,
     decode_bytes,
+    decode_declared,
     open_text_stream,
     read_bytes,
     replaced_lines,
@@ -472,26 +471,15 @@ class _EndsLoudly:
 
 
 def _decode_payload(payload: bytes, content_type: str, *, html: bool) -> str:
-    """An archived payload as text: the charset its response declared (read as browsers read
-    the label, :func:`~cleaner.decode.declared_encoding`; bytes that are valid UTF-8 beyond
-    ASCII are UTF-8 whatever a server configured by default declares), else detected as a
-    file's bytes are."""
+    """An archived payload as text: the charset its response declared
+    (:func:`~cleaner.decode.decode_declared`), else detected as a file's bytes are."""
     declared = re.search(r"charset=([\w.:-]+)", content_type, re.IGNORECASE)
-    if declared is not None and (payload.isascii() or not _is_utf8(payload)):
-        with contextlib.suppress(LookupError, UnicodeDecodeError):
-            return payload.decode(declared_encoding(declared.group(1)))
+    if declared is not None and (found := decode_declared(payload, declared.group(1))) is not None:
+        return found[0]
     try:
         return decode_bytes(payload, html=html)[0]
     except InputError:
         return payload.decode("utf-8", errors="replace")  # binary bytes: damaged text, not a lost archive
-
-
-def _is_utf8(data: bytes) -> bool:
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return True
 
 
 def _clean_str(value: Any) -> str | None:
