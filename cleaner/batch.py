@@ -30,6 +30,7 @@ from cleaner.strip import (
     strip_text,
 )
 from cleaner.strip.language import guess_languages, iso_code
+from cleaner.tidy import tidy_series
 
 if TYPE_CHECKING:  # trafilatura's import costs each worker 0.1 s: text-only runs skip it
     from cleaner.extract import Candidates, ExtractResult
@@ -201,6 +202,7 @@ def clean_batch(
     at a time (``paragraphs.keep_all_batch``); outputs keep the documents' order either way.
     """
     templates = templates or {}
+    raw = _tidied_texts(raw)
     whole_batch = raw.filter(pl.col("content_type") != "html") if not config.strip else raw.clear()
     one_by_one = raw.filter(pl.col("content_type") == "html") if not config.strip else raw
     out: dict[str, list[dict[str, Any]]] = {"meta": [], "paragraphs": [], "removed": [], "errors": []}
@@ -255,6 +257,17 @@ def clean_batch(
         removed=_in_document_order([*stripped_removed, schemas.frame(out["removed"], schemas.REMOVED), kept_removed], raw),
         errors=schemas.frame(out["errors"], schemas.ERRORS),
     )
+
+
+def _tidied_texts(raw: pl.DataFrame) -> pl.DataFrame:
+    """``raw`` with its text documents' bodies tidied (``tidy.tidy_series``: NFC, no invisible
+    characters) before anything reads their lines; a page's extracted text is tidied by
+    ``extract.apply_text_rules``, its markup is not touched."""
+    rows = (raw["content_type"] != "html").arg_true()
+    if len(rows) == 0:
+        return raw
+    body = raw["body"]
+    return raw.with_columns(body.scatter(rows, tidy_series(body.gather(rows))))
 
 
 def _cut_short(doc: dict[str, Any]) -> dict[str, Any]:

@@ -65,6 +65,7 @@ from cleaner.strip.comments import (
 from cleaner.strip.features import byline_author, is_dateline
 from cleaner.strip.inline import without_reference_marks
 from cleaner.strip.language import guess_languages, iso_code
+from cleaner.tidy import tidy_text
 
 PRIMARY = "readability"
 SECOND = "trafilatura"
@@ -698,7 +699,8 @@ def apply_text_rules(pages: list[MainText], options: StripOptions | None = None)
     12 ms for one page's few lines (Python's regex engine, which small inputs use) and under
     1 ms a page over a batch of pages (Rust's, compiled once for the batch)."""
     options = options or StripOptions()
-    paragraphs = [split_unnumbered(page.text) if page.text.strip() else [] for page in pages]
+    texts = [tidy_text(page.text) for page in pages]
+    paragraphs = [split_unnumbered(text) if text.strip() else [] for text in texts]
     lines = [paragraph.text for page in paragraphs for paragraph in page]
     flat = pattern_reasons(lines, options) if options.strip else [None] * len(lines)
     if options.strip:
