@@ -635,6 +635,8 @@ def _document(
     """Apply the identity and source rules to one record."""
     text = _body_text(record, fields.text, "\n\n")
     html = _body_text(record, fields.html, "\n", html=True)
+    if html is None and text is not None and is_html_document(text):
+        text, html = None, text
     if text is None and html is None:
         if _found(record, fields.text) or _found(record, fields.html):
             raise InputError("record is empty")
@@ -664,6 +666,19 @@ def _document(
     }
 
 
+_HTML_DOCUMENT = re.compile(r"\s*(?:<!--(?:(?!-->).)*-->\s*)*<(?:!doctype\s+html|html[\s>])", re.IGNORECASE | re.DOTALL)
+"""A comment cannot hold its own end, so the comments before the page split one way only (a
+lazy ``.*?`` could take several comments for one and backtrack through every split)."""
+
+
+def is_html_document(text: str) -> bool:
+    """Whether a text body is an HTML page (it opens with ``<!DOCTYPE html`` or ``<html``,
+    after blanks and comments): a scraper's page saved as ``.txt``, or a record that put the
+    page under ``text``. Such a body is extracted as HTML, where as text its markup became
+    paragraphs. Markup further in (an article quoting a tag) leaves a text as text."""
+    return _HTML_DOCUMENT.match(text, 0, 4096) is not None
+
+
 def _within(document: dict[str, Any], limit: int) -> dict[str, Any]:
     """``document``, unless its body is over the size cap (a record of a Parquet file, a frame)."""
     if len(document["body"]) > limit:
@@ -686,6 +701,8 @@ def read_file(
         if item.kind in ("text", "html"):
             data = read_bytes(item, limit)
             text, _ = decode_bytes(data, html=item.kind == "html")
+            if item.kind == "text" and is_html_document(text):
+                text, _ = decode_bytes(data, html=True)  # its meta charset, if the bytes are not UTF-8
             text = text.replace("\x00", "")
             if not text.strip():
                 raise InputError("empty file")

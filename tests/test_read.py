@@ -56,6 +56,18 @@ def test_html_formats(tmp_path: Path) -> None:
     assert "caf\u00e9" in docs[1]["body"]
 
 
+def test_a_page_saved_as_text_is_read_as_html(tmp_path: Path) -> None:
+    greek = "\u0397 \u03b2\u03bf\u03c5\u03bb\u03ae \u03c3\u03c5\u03bd\u03b5\u03b4\u03c1\u03af\u03b1\u03c3\u03b5"
+    page = f"<!-- saved -->\n<!DOCTYPE html><html><head><meta charset=iso-8859-7><title>T</title></head><body><p>{greek}</p></body></html>"
+    (tmp_path / "page.txt").write_bytes(page.encode("iso-8859-7"))
+    (tmp_path / "about.txt").write_text("<p> opens a paragraph in HTML; <html> holds the page.", encoding="utf-8")
+    write_jsonl(tmp_path / "r.jsonl", [{"id": "r", "text": "<html lang=en><body><p>two</p></body></html>"}])
+    docs, errors = read_all(tmp_path)
+    assert errors == []
+    assert [(d["doc_id"], d["content_type"]) for d in docs] == [("about.txt", "text"), ("page.txt", "html"), ("r", "html")]
+    assert greek in docs[1]["body"]  # the page's own charset, not a guess
+
+
 def test_record_formats(tmp_path: Path) -> None:
     records = [{"text": "one"}, {"html": "<p>two</p>", "id": "custom"}]
     write_jsonl(tmp_path / "r.jsonl", records)
