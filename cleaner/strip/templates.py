@@ -26,6 +26,7 @@ import polars_hash
 import xxhash
 
 from cleaner.normalize import normalize_series, normalize_text, split_lines
+from cleaner.tidy import tidy_series
 
 MAX_TEMPLATE_WORDS = 20
 MAX_TEMPLATE_CHARS = 1_000
@@ -136,15 +137,16 @@ def template_line_counts(documents: pl.DataFrame) -> pl.DataFrame:
 
 def normalized_lines(documents: pl.DataFrame) -> pl.DataFrame:
     """``doc`` (the row of ``documents``), ``source`` and ``normalized`` of every line of the
-    documents (``source``, ``body``), as the stripper splits them: read once for the copy keys
-    and the line counts."""
+    documents (``source``, ``body``), as the stripper splits them and tidied as it reads them
+    (``tidy``: a direction mark it drops must not make a template line another line): read
+    once for the copy keys and the line counts."""
     lines = (
         documents.select(pl.col("source").cast(pl.String), pl.col("body").cast(pl.String).alias("line"))
         .with_row_index("doc")
         .with_columns(split_lines(pl.col("line")))
         .explode("line")
     )
-    return lines.select("doc", "source", normalize_series(lines["line"]).fill_null("").alias("normalized"))
+    return lines.select("doc", "source", normalize_series(tidy_series(lines["line"])).fill_null("").alias("normalized"))
 
 
 def _line_counts(lines: pl.DataFrame) -> pl.DataFrame:

@@ -36,3 +36,12 @@ def test_copies_of_one_article_do_not_make_its_short_sentences_a_template() -> N
     assert line_key("The council agreed the budget on Monday.") not in template  # five captures, one article
     keys = copy_keys(pl.DataFrame({"source": ["bugle"] * len(docs), "body": captures + others}))
     assert keys.n_unique() == 4 and keys[:5].n_unique() == 1
+
+
+def test_a_template_line_is_one_line_whether_or_not_a_direction_mark_opens_it() -> None:
+    import cleaner
+
+    stories = [f"Story {n} is about the town council and its long debate on the roads and the new bridge." for n in range(4)]
+    records = [{"id": str(n), "source": "bugle", "text": f"\u200fThe Weekly Bugle\n\n{story}\n\n{ARTICLE}"} for n, story in enumerate(stories)]
+    removed = cleaner.clean(records, workers=1).removed
+    assert removed.filter(pl.col("line") == 1)["reason"].to_list() == ["template"] * 4
