@@ -253,6 +253,36 @@ def test_a_comment_thread_inside_the_articles_element_is_removed_as_comments() -
     assert all(reasons[text] == "comments" for _, _, text in READERS)
 
 
+KNITTING = [
+    "The knitting circle at the town library met again this week after a long summer break, and twelve members came with projects.",
+    "Most of them brought scarves for the winter market, where the circle sells its work each December to pay for new yarn.",
+    "The oldest member, who has knitted for sixty years, showed the younger ones how to turn a heel without counting every stitch.",
+    "The library has offered the circle its reading room on Tuesday evenings for the rest of the year, free of charge.",
+]
+KNITTERS = [
+    ("Ellen", "September 10, 2012 11:40 AM", "What a lovely story, our circle meets on Thursdays and would love to visit."),
+    ("Toni", "September 10, 2012 12:11 PM", "I learned to turn a heel the same way from my grandmother, and still count."),
+    ("Gina", "September 10, 2012 12:13 PM", "Is the winter market open to knitters from other towns, or only to members?"),
+]
+
+
+def test_a_comment_thread_is_cut_where_readability_dropped_its_heading() -> None:
+    body = "".join(f"<p>{text}</p>" for text in KNITTING) + "<p class='posted'>Posted by Laurie at September 10, 2012 9:01 AM</p>"
+    body += "<h2 id='comments'>Comments</h2>" + "".join(
+        f"<div id='c{n}'><p>{text}</p></div><p class='posted'>Posted by: {who} at {when}</p>"
+        for n, (who, when, text) in enumerate(KNITTERS)
+    )
+    page = f"<html><head><title>Knitting circle</title></head><body><nav>Home</nav><div class='entry'>{body}</div></body></html>"
+    candidates = read_candidates(page)
+    assert "Comments" not in candidates.readability.split("\n") and "Comments" in candidates.trafilatura.split("\n")
+    result = extract_html(page)
+    assert result.extractor == "readability"
+    assert [paragraph.text for paragraph in result.paragraphs][:4] == KNITTING
+    reasons = {text: reason for text, reason in result.removed}
+    assert all(reasons[text] == "comments" for _, _, text in KNITTERS)
+    assert reasons["Posted by: Gina at September 10, 2012 12:13 PM"] == "comments"
+
+
 def test_the_comment_rule_on_extracted_lines_needs_a_marker_after_the_article_and_headers_under_it() -> None:
     thread = ["47 responses", *[line for name, when, text in READERS for line in (f"{name} {when}", text, "Reply")]]
     reasons: list[str | None] = [None, None, "comments"] + [None] * (len(thread) - 1)

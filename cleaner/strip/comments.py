@@ -74,6 +74,11 @@ _HEADER = re.compile(
 )
 
 
+def mentions_comments(text: str) -> bool:
+    """Whether a word naming comments occurs anywhere in ``text``: no thread without one."""
+    return _COMMENT_WORD.search(text) is not None
+
+
 def names_comments(marker: str) -> bool:
     """Whether a marker line names comments, and not none of them ("Comments (0)")."""
     return _COMMENT_WORD.search(marker) is not None and _NONE.search(marker) is None
