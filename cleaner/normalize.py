@@ -66,6 +66,12 @@ def normalize_expr(text: pl.Expr) -> pl.Expr:
 _FOLDED_ASCII = [char for char in FOLD_FROM if char.isascii()]
 
 
+def has_non_ascii(text: pl.Series) -> pl.Series:
+    """Whether each row has a character beyond ASCII: its UTF-8 length exceeds its character
+    count (one comparison a row, no scan for characters; null rows: null)."""
+    return text.str.len_bytes() != text.str.len_chars().cast(pl.UInt32)
+
+
 COMPILED_SCAN_BYTES = 100_000
 """From this many bytes on, :func:`needs_collapsing` runs as one compiled pass
 (:mod:`cleaner.whitespace_scan`); a few lines do not pay numba's start."""
@@ -92,7 +98,7 @@ def needs_collapsing(text: pl.Series) -> pl.Series:
         | text.str.starts_with(" ")
         | text.str.ends_with(" ")
     ).fill_null(False)
-    unsure = ((text.str.len_bytes() != text.str.len_chars().cast(pl.UInt32)) & ~needs).fill_null(False).arg_true()
+    unsure = (has_non_ascii(text) & ~needs).fill_null(False).arg_true()
     if len(unsure):
         needs = needs.scatter(unsure, text.gather(unsure).str.contains(f"[{_NON_ASCII_WHITESPACE}]"))
     return needs
@@ -133,7 +139,7 @@ def normalize_series(text: pl.Series, *, collapsed: pl.Series | None = None) -> 
     ``" ".join(row.split())``): of those, only the rows that folding changed are collapsed again.
     """
     lowered = text.str.to_lowercase()
-    non_ascii = text.str.len_bytes() != text.str.len_chars().cast(pl.UInt32)
+    non_ascii = has_non_ascii(text)
     touched = (non_ascii | text.str.contains_any(_FOLDED_ASCII)).fill_null(False)
     indices = touched.arg_true()
     if len(indices):

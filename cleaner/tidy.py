@@ -26,6 +26,8 @@ import unicodedata
 
 import polars as pl
 
+from cleaner.normalize import has_non_ascii
+
 INVISIBLE = "\u200b\u2060\ufeff"
 """Zero-width space, word joiner, zero-width no-break space (a byte order mark inside the text)."""
 DIRECTION_MARKS = "\u200e\u200f\u061c"
@@ -48,10 +50,9 @@ def tidy_text(text: str) -> str:
 
 
 def tidy_series(text: pl.Series) -> pl.Series:
-    """:func:`tidy_text` for every row: only rows with a non-ASCII character are touched (a row
-    whose UTF-8 length equals its character count has none), so English text costs one
-    length comparison a row."""
-    rows = (text.str.len_bytes() != text.str.len_chars().cast(pl.UInt32)).fill_null(False).arg_true()
+    """:func:`tidy_text` for every row: only rows with a non-ASCII character are touched
+    (:func:`~cleaner.normalize.has_non_ascii`), so English text costs one length comparison a row."""
+    rows = has_non_ascii(text).fill_null(False).arg_true()
     if len(rows) == 0:
         return text
     touched = text.gather(rows)
