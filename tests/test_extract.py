@@ -17,6 +17,7 @@ from cleaner.extract import (
     comment_thread_reasons,
     extract_html,
     extract_main_text,
+    hidden_by_markup,
     lead_only_in,
     page_metadata,
     parse_page,
@@ -125,6 +126,31 @@ def test_the_readability_pass_is_readability_lxml_s_on_pages_its_passes_change()
         html = "<html><body>" + body.format(story=STORY) + "</body></html>"
         ours = readability_text(html)
         assert ours and ours == _stock_readability(parse_page(html)), body
+
+
+def test_a_copy_of_the_article_the_markup_hides_is_not_read_twice() -> None:
+    long_article = "".join(f"<p>{STORY} part {n}.</p>" for n in range(4))
+    short_article = "<p>The council met on Monday. It agreed the budget, part 3.</p>"  # read again by readability's retry
+    for article in (long_article, short_article):
+        for hiding in ("class='story hidden'", "class='teaser d-none'", "aria-hidden='true'"):
+            html = f"<html><body><div {hiding}>{article}</div><div class='story'>{article}</div></body></html>"
+            assert readability_text(html).count("part 3.") == 1, (hiding, article)
+
+
+def test_an_element_hidden_on_small_screens_only_is_still_read() -> None:
+    html = "<html><body><div class='hidden lg:block'>{0}</div><div class='d-none d-md-block'>{0}</div></body></html>"
+    elements = parse_page(html.format("<p>" + STORY + "</p>")).xpath("//body/div")
+    assert [hidden_by_markup(elem) for elem in elements] == [False, False]
+
+
+def test_hiding_classes_are_whole_class_names() -> None:
+    page = parse_page(
+        "<html><body><p class='sr-only'>a</p><p class='unhidden'>b</p><p class='lg:hidden'>c</p>"
+        "<p aria-hidden='false'>d</p><p aria-hidden='true' class='fallback-image'>e</p><p class='x  visually-hidden'>f</p></body></html>"
+    )
+    assert {elem.text: hidden_by_markup(elem) for elem in page.xpath("//p")} == {
+        "a": True, "b": False, "c": False, "d": False, "e": False, "f": True,
+    }
 
 
 def test_a_page_that_starts_as_a_fragment_is_read_as_a_whole_document() -> None:
