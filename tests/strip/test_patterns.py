@@ -36,6 +36,7 @@ CLUTTER_LINES = [
     ("Nous utilisons des cookies pour mesurer l'audience.", "subscribe"),
     ("Utilizamos cookies propias y de terceros.", "subscribe"),
     ("Aceitar todos os cookies", "subscribe"),
+    ("Tags: bridge repairs, city council, harbour, northern pier, road works, Monday meeting, town budget, ferries", "nav"),
 ]
 
 
@@ -52,6 +53,7 @@ CONTENT_LINES = [
     "Die Polizei bittet um Hinweise. (Quelle: Polizeipräsidium)",
     "Bake the cookies for twelve minutes, then let them cool.",  # the word alone is no cookie notice
     "The browser keeps cookies for the other domain apart.",
+    "Tags on the cattle, the inspector said, were missing from half of the herd at the market.",  # prose, not a list
 ]
 
 
@@ -112,6 +114,13 @@ def test_adversarial_lines_stay_linear(symbol: str) -> None:
     with time_limit(20):
         result = strip_text(f"Heading\n{line}\nThe committee agreed on a plan that will change how the town pays for its roads.\n")
     assert [d.line for d in result.decisions] == [1, 2, 3]  # the final newline ends line 3, opens no line 4
+
+
+def test_a_list_that_never_ends_in_a_name_stays_linear() -> None:
+    from cleaner.limits import time_limit
+
+    with time_limit(20):
+        assert pattern_reasons(["Tags: " + "a," * 50_000, "Tags: " + "a, " * 30_000 + "b"]) == [None, "nav"]
 
 
 def test_small_and_large_batches_decide_alike(monkeypatch: pytest.MonkeyPatch) -> None:
