@@ -162,10 +162,13 @@ class CleanResult:
         """A few lines a person reads at the end of a run (numbers written as the progress
         line writes them)."""
         counts = self.manifest.get("counts", {})
+        near_copies = _counted(counts.get("duplicate_documents", 0), "near-copy", "near-copies")
+        clusters = _counted(counts.get("clusters", 0), "cluster")
+        duplicates = _counted(counts.get("duplicate_paragraphs", 0), "duplicate paragraph")
         lines = [
-            f"documents: {counts.get('documents', 0):,} ({counts.get('duplicate_documents', 0):,} near-copies of another)",
-            f"paragraphs: {counts.get('paragraphs', 0):,} in {counts.get('clusters', 0):,} clusters "
-            f"({counts.get('duplicate_clusters', 0):,} with copies, {counts.get('duplicate_paragraphs', 0):,} duplicate paragraphs)",
+            f"documents: {counts.get('documents', 0):,} ({near_copies} of another)",
+            f"paragraphs: {counts.get('paragraphs', 0):,} in {clusters} "
+            f"({counts.get('duplicate_clusters', 0):,} with copies, {duplicates})",
         ]
         reasons = {reason: n for reason, n in counts.get("removed_by_reason", {}).items() if reason not in SUMMARY_REASONS}
         if reasons:
@@ -177,6 +180,11 @@ class CleanResult:
         lines.append(_errors_line(self.errors))
         lines.append(f"time: {self.manifest.get('timings', {}).get('total', 0.0):.2f} s")
         return "\n".join(lines)
+
+
+def _counted(n: int, one: str, many: str | None = None) -> str:
+    """``1 cluster``, ``2 clusters``: the summary is read by people."""
+    return f"{n:,} {one if n == 1 else many or one + 's'}"
 
 
 SUMMARY_REASONS = frozenset({"html-extraction", "extraction-empty"})
