@@ -137,6 +137,14 @@ def test_a_copy_of_the_article_the_markup_hides_is_not_read_twice() -> None:
             assert readability_text(html).count("part 3.") == 1, (hiding, article)
 
 
+def test_form_controls_in_the_article_are_not_its_text() -> None:
+    options = "".join(f"<option>Version {n} in another language</option>" for n in range(40))
+    for article in ("".join(f"<p>{STORY} part {n}.</p>" for n in range(4)), "<p>The council met on Monday. Part 3.</p>"):
+        html = f"<html><body><div class='story'><select>{options}</select>{article}<button>Load more stories</button></div></body></html>"
+        text = readability_text(html)
+        assert "art 3." in text and "Version" not in text and "Load more" not in text
+
+
 def test_an_element_hidden_on_small_screens_only_is_still_read() -> None:
     html = "<html><body><div class='hidden lg:block'>{0}</div><div class='d-none d-md-block'>{0}</div></body></html>"
     elements = parse_page(html.format("<p>" + STORY + "</p>")).xpath("//body/div")
