@@ -143,6 +143,8 @@ def test_form_controls_in_the_article_are_not_its_text() -> None:
         html = f"<html><body><div class='story'><select>{options}</select>{article}<button>Load more stories</button></div></body></html>"
         text = readability_text(html)
         assert "art 3." in text and "Version" not in text and "Load more" not in text
+        page_text = read_candidates(html).page_text  # the third reading's text, as a browser shows the page
+        assert "art 3." in page_text and "Version" not in page_text and "Load more" not in page_text
 
 
 def test_an_element_hidden_on_small_screens_only_is_still_read() -> None:
