@@ -20,6 +20,7 @@ patterns the text rules use, each line with its reason.
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 import re
@@ -373,7 +374,7 @@ _SHOWN_AT_A_BREAKPOINT = re.compile(r":|^d-(?:sm|md|lg|xl|xxl)-(?!none)")
 """A class that shows the element again on some screens (Tailwind's ``lg:block``,
 Bootstrap's ``d-md-flex``): ``hidden lg:flex`` is a desktop menu, not a hidden one."""
 _MAY_HIDE = lxml.etree.XPath(
-    "//*[@class][contains(@class, 'hid') or contains(@class, 'hide') or contains(@class, 'none') or contains(@class, 'invisible')"
+    "//*[@class][contains(@class, 'hid') or contains(@class, 'none') or contains(@class, 'invisible')"
     " or contains(@class, 'sr-only') or contains(@class, 'screen-reader') or contains(@class, 'offscreen')]"
     " | //*[@aria-hidden = 'true'] | //select | //button"
 )
@@ -744,11 +745,8 @@ def read_candidates(html: str, *, url: str | None = None) -> Candidates:
     return Candidates(readability_text(html, tree), second, metadata, len(html), stated_author, page_text, cut_short)
 
 
-_VISIBLE_TEXT_CLEANER = Cleaner(
-    scripts=True, javascript=False, comments=True, style=True, links=True, meta=True, page_structure=False,
-    processing_instructions=True, embedded=True, frames=True, forms=False, annoying_tags=False, remove_unknown_tags=False,
-    safe_attrs_only=False, kill_tags=FORM_CONTROLS,
-)
+_VISIBLE_TEXT_CLEANER = copy.copy(html_text.html_text.cleaner)
+_VISIBLE_TEXT_CLEANER.kill_tags = FORM_CONTROLS
 """html-text's own cleaner (``html_text.html_text.cleaner``), and the form controls out: a
 browser shows one option of a ``<select>``, html-text printed them all into the third reading
 (Dragnet 0.92686 -> 0.92736, CleanEval 0.91024 -> 0.91032, Readability 0.95510 -> 0.95518,
