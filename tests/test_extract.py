@@ -70,6 +70,10 @@ def test_trafilatura_s_lines_before_the_first_one_both_share_lead_readability_s_
     assert lead_only_in(trafilatura, body) == ["Council agrees the school budget", "The vote was close, and the roads must wait"]
     assert lead_only_in("Mayor\n" + body, body) == ["Mayor"]  # a line under four words is one gram
     assert lead_only_in(body, body) == []  # the first line is shared
+    menu = "Home\nNews\nSport\nWeather\nFeatured: the harbour fair opens\n"
+    assert lead_only_in(menu + trafilatura, body) == [  # the lines nearest the article, at most four
+        "Weather", "Featured: the harbour fair opens", "Council agrees the school budget", "The vote was close, and the roads must wait",
+    ]
     assert lead_only_in("Volunteers counted birds in the park for the survey", body) == []  # nothing shared: another part of the page
     candidates = Candidates(body, trafilatura, {}, 0)
     assert candidates.take(False).text == "Council agrees the school budget\n\nThe vote was close, and the roads must wait\n\n" + body
