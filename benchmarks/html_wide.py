@@ -10,7 +10,8 @@ per-page 4-gram precision and recall averaged over pages) scores:
 * readability-lxml's ``summary()`` rendered by html-text (the strongest anchor), and cleaner's
   readability pass (``cleaner.extract.readability_text``: the same algorithm on a tree parsed
   once, without the link-rewriting pass of its cleaner, two of its passes done without
-  serialising markup), with the pages where their texts differ;
+  serialising markup, what the markup hides and the form controls left out), with the pages
+  where their texts differ;
 * cleaner's ``extract_html`` (readability-lxml led by trafilatura's lines above the first line
   both share, or trafilatura's text when it is closer to the text rules' reading of the whole
   page; then the text rules): its kept paragraphs, and the title line it moved to metadata,

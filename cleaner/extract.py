@@ -274,7 +274,12 @@ class _Readability(Document):
     the same texts on all 3,211 pages, 11.8 -> 9.7 ms a page on 400 extraction-dev pages.
     ``tests/test_extract.py`` compares them with readability-lxml's own on pages made to
     differ; ``benchmarks/html_wide.py`` counts the pages where this class and readability-lxml
-    given the markup disagree."""
+    given the markup disagree.
+
+    One change is meant: what the markup hides and the form controls are not read
+    (:func:`drop_unread_markup`), as Mozilla Readability leaves them out. The texts then
+    differ on 22 / 6 / 9 pages of Dragnet / CleanEval / Readability, and this pass alone scores
+    0.921 / 0.895 / 0.961 against readability-lxml's 0.917 / 0.896 / 0.960 (token F1)."""
 
     def __init__(self, tree: lxml.html.HtmlElement, markup: str) -> None:
         super().__init__(tree)
