@@ -21,11 +21,12 @@ patterns the text rules use, each line with its reason.
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import logging
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
 
@@ -309,19 +310,12 @@ class _Readability(Document):
         hides (:func:`drop_unread_markup`) go in the same walk (an XPath walk of their own cost
         1.2 ms a page of extraction-dev, 3% of a page's whole extraction)."""
         unlikely_at: dict[str, bool] = {}
-        hidden_at: dict[str, bool] = {}
+        hides = functools.cache(_hides)  # a page repeats its class strings
         for elem in self.html.findall(".//*"):
-            if elem.tag in FORM_CONTROLS:
+            if _unread(elem, hides):
                 elem.drop_tree()
                 continue
-            classes = elem.get("class", "")
-            hidden = hidden_at.get(classes)
-            if hidden is None:
-                hidden = hidden_at[classes] = _hides(classes)
-            if (hidden or elem.get("aria-hidden") == "true" and "fallback-image" not in classes) and elem.tag not in ("html", "body"):
-                elem.drop_tree()
-                continue
-            names = "{} {}".format(classes, elem.get("id", ""))
+            names = "{} {}".format(elem.get("class", ""), elem.get("id", ""))
             if len(names) < 2:
                 continue
             unlikely = unlikely_at.get(names)
@@ -397,15 +391,16 @@ _MAY_HIDE = lxml.etree.XPath(
 )
 
 
-def hidden_by_markup(elem: lxml.html.HtmlElement) -> bool:
+def hidden_by_markup(elem: lxml.html.HtmlElement, hides: Callable[[str], bool] | None = None) -> bool:
     """Whether a page's markup hides ``elem`` from its readers without a ``hidden`` attribute or
     an inline ``display: none`` (which readability-lxml drops itself): ``aria-hidden="true"``, as
     Mozilla Readability's visibility test reads it, or a hiding class (:data:`HIDING_CLASSES`)
-    with no class that shows it again at a breakpoint."""
+    with no class that shows it again at a breakpoint. ``hides``: the class test, cached by a
+    caller that walks a whole page."""
     classes = elem.get("class", "")
     if elem.get("aria-hidden") == "true":
         return "fallback-image" not in classes
-    return _hides(classes)
+    return (hides or _hides)(classes)
 
 
 def _hides(classes: str) -> bool:
@@ -433,8 +428,13 @@ def drop_unread_markup(doc: lxml.html.HtmlElement) -> None:
     0.88), Readability 0.95487 -> 0.95510 (button labels), CleanEval 0.91042 -> 0.91024 (two
     pages where readability then scored another block best), extraction-dev unchanged."""
     for elem in _MAY_HIDE(doc):
-        if elem.getparent() is not None and (elem.tag in FORM_CONTROLS or hidden_by_markup(elem)):
+        if elem.getparent() is not None and _unread(elem, _hides):
             elem.drop_tree()
+
+
+def _unread(elem: lxml.html.HtmlElement, hides: Callable[[str], bool]) -> bool:
+    """A form control, or an element the markup hides (``hides``: :func:`_hides`, or a cached copy)."""
+    return elem.tag in FORM_CONTROLS or (elem.tag not in ("html", "body") and hidden_by_markup(elem, hides))
 
 
 _UNLIKELY = READABILITY_PATTERNS["unlikelyCandidatesRe"]
