@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from cleaner import StripOptions, strip_text
 from cleaner.strip import strip_confidence, strip_texts
+from cleaner.strip.comments import opens_thread
 from tests.conftest import ARTICLE, SEEDS
 
 needs_seeds = pytest.mark.skipif(not (SEEDS / "labels.jsonl").exists(), reason="../shared/seeds not present")
@@ -341,6 +342,23 @@ WIDGET_COMMENTS = [
     "I walked past it last week and could see the gaps between the boards from the promenade, so I am glad they are fixing it.",
     "Reply",
 ]
+
+
+@pytest.mark.parametrize(
+    "marker", ["{ 12 comments… read them below or add one }", "12 Comments Add A Comment", "Posted by Ann Lee | Permalink | 12 Comments"]
+)
+def test_a_line_counting_the_comments_opens_the_thread_under_it(marker: str) -> None:
+    result = strip_text("\n\n".join(["Home", "News", *ARTICLE_PARAGRAPHS, marker, *COMMENTS[1:]]))
+    reasons = {d.text: d.reason for d in result.decisions if d.text.strip()}
+    assert all(reasons[line] == "kept" for line in ARTICLE_PARAGRAPHS)
+    assert reasons[marker] == "comments" and all(reasons[line] == "comments" for line in COMMENTS[2::3])
+
+
+def test_a_time_of_day_with_its_am_or_pm_glued_on_is_a_comment_header() -> None:
+    headers = ["by harbour_watcher (1287) on Monday March 3, @09:14AM (#4074)", "by Tom B (5327) on Monday March 3, @10:02PM (#4075)"]
+    thread = [headers[0], COMMENTS[2], "Reply to This", headers[1], COMMENTS[5], "Reply to This"]
+    following = [(len(line.split()), line, False) for line in thread]
+    assert opens_thread("12 Comments", following)
 
 
 def test_a_comment_widget_with_relative_times_and_reply_buttons_is_a_thread() -> None:
