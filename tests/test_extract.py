@@ -5,6 +5,11 @@ from __future__ import annotations
 import gzip
 import json
 
+import lxml.etree
+import lxml.html
+import pytest
+from trafilatura.utils import load_html
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -19,6 +24,7 @@ from cleaner.extract import (
     extract_main_text,
     hidden_by_markup,
     lead_only_in,
+    load_page,
     page_metadata,
     parse_page,
     read_candidates,
@@ -180,6 +186,26 @@ def test_a_page_that_starts_as_a_fragment_is_read_as_a_whole_document() -> None:
 def _nested(depth: int) -> str:
     return ("<html><body><nav><a href='/'>Home</a> <a href='/news'>News</a></nav>" + "<div>" * depth + "<p>" + STORY + "</p><p>"
             + STORY.upper() + "</p>" + "</div>" * depth + "<footer>Contact the newsroom</footer></body></html>")
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        "<!DOCTYPE html>\n<html><head><title>T</title></head><body><form><input name=q><select><option>a</select></form><p>"
+        + STORY + "</p></body></html>",
+        '<?xml version="1.0" encoding="utf-8"?><html><body><p>' + STORY + "</p></body></html>",  # lxml refuses it as a string
+        "<html/>\n<body><p>" + STORY + "</p></body>",  # a self-closed <html/>, which trafilatura repairs
+        "<div><p>" + STORY + "</p></div>",  # "dubious" (no html): one block is rejected
+        "<div><p>" + STORY + "</p></div><div>More</div>",
+        "   ",
+    ],
+)
+def test_a_page_is_loaded_as_trafilatura_loads_it_with_one_element_class(page: str) -> None:
+    ours, theirs = load_page(page), load_html(page)
+    assert (ours is None) == (theirs is None)
+    if ours is not None:
+        assert lxml.html.tostring(ours) == lxml.html.tostring(theirs)
+        assert {type(element) for element in ours.iter(lxml.etree.Element)} == {lxml.html.HtmlElement}
 
 
 def test_a_page_nested_past_the_parser_s_usual_depth_limit_is_read_whole() -> None:
