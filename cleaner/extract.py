@@ -680,11 +680,11 @@ def _from_bytes(markup: str) -> lxml.html.HtmlElement | None:
 
 def parse_page(html: str) -> lxml.html.HtmlElement | None:
     """A page's tree, always rooted at ``<html>`` with a ``<body>``. trafilatura's loader is
-    tried first (:func:`load_page`: its markup repairs); a page it reads as a fragment or rejects as "dubious"
-    (markup that starts with a ``<div>``, not ``<html>``: 157 of CleanEval's 727 pages, 9 of
-    them rejected) is parsed as a whole document instead, which readability-lxml needs to find
-    anything in it. A tree cut at libxml2's depth limit is parsed again without it
-    (:func:`reached_depth_limit`)."""
+    tried first (:func:`load_page`: its markup repairs); a page it reads as a fragment or
+    rejects as "dubious" (markup that starts with a ``<div>``, not ``<html>``: 157 of
+    CleanEval's 727 pages, 9 of them rejected) is parsed as a whole document instead, which
+    readability-lxml needs to find anything in it. A tree cut at libxml2's depth limit is
+    parsed again without it (:func:`reached_depth_limit`)."""
     return _parsed_page(html)[0]
 
 
