@@ -8,10 +8,9 @@ import json
 import lxml.etree
 import lxml.html
 import pytest
-from trafilatura.utils import load_html
-
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from trafilatura.utils import load_html
 
 from cleaner.decode import decode_bytes
 from cleaner.extract import (
@@ -206,6 +205,22 @@ def test_a_page_is_loaded_as_trafilatura_loads_it_with_one_element_class(page: s
     if ours is not None:
         assert lxml.html.tostring(ours) == lxml.html.tostring(theirs)
         assert {type(element) for element in ours.iter(lxml.etree.Element)} == {lxml.html.HtmlElement}
+
+
+MARKUP_PIECES = [
+    "<html>", "</html>", "<html/>", "<body>", "<p>", "</p>", "<div>", "</div>", "<!DOCTYPE html>", "<br/>", "<", ">", "&amp;",
+    "<?xml version='1.0' encoding='utf-8'?>", "<meta charset='latin-1'>", "<form><input>", "<!-- a comment -->",
+    "<script>x</script>", "words of text ", "é", "\x00", "\x0b", "\ud800", "&#0;",
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(MARKUP_PIECES), max_size=14))
+def test_any_markup_is_loaded_as_trafilatura_loads_it(pieces: list[str]) -> None:
+    page = "".join(pieces)
+    ours, theirs = load_page(page), load_html(page)
+    assert (ours is None) == (theirs is None)
+    assert ours is None or lxml.html.tostring(ours) == lxml.html.tostring(theirs)
 
 
 def test_a_page_nested_past_the_parser_s_usual_depth_limit_is_read_whole() -> None:
