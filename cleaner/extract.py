@@ -168,16 +168,17 @@ def lead_only_in(second: str, first: str) -> list[str]:
     (readability's on every page, then the text rules): Dragnet 0.9160 -> 0.9201, CleanEval
     0.8942 -> 0.8942, Readability 0.9586 -> 0.9585, extraction-dev snippets 0.8816 -> 0.8968,
     before the lead had a limit."""
-    known = _text_grams(first)
-    lead = []
-    for line in second.splitlines():
-        grams = _line_grams(line)
-        if not grams:
-            continue
-        if 2 * len(grams & known) >= len(grams):
-            return lead[-LEAD_LINES:]
-        lead.append(line.strip())
-    return []
+    return _lead_of(_Reading.of(second), _text_grams(first))[0]
+
+
+def _lead_of(second: _Reading, known: _Grams) -> tuple[list[str], list[set[tuple[str, ...]]]]:
+    """:func:`lead_only_in` of a reading and the grams of the text it leads, with the lead
+    lines' grams."""
+    for index, grams in enumerate(second.grams):
+        if grams and 2 * len(grams & known) >= len(grams):
+            kept = [at for at in range(index) if second.grams[at]][-LEAD_LINES:]
+            return [second.lines[at].strip() for at in kept], [second.grams[at] for at in kept]
+    return [], []
 
 
 def with_confirmed_lines(chosen: str, other: str, view: str) -> str:
@@ -212,11 +213,28 @@ class _Reading:
     def of(cls, text: str) -> _Reading:
         lines = [line for line in text.splitlines() if line.strip()]
         grams = [_line_grams(line) for line in lines]
-        first_line_of: dict[tuple[str, ...], int] = {}
-        for index, line_grams in enumerate(grams):
-            for gram in line_grams:
-                first_line_of.setdefault(gram, index)
-        return cls(lines, grams, first_line_of)
+        return cls(lines, grams, _first_lines(grams))
+
+    def led_by(self, lead: list[str], lead_grams: list[set[tuple[str, ...]]]) -> _Reading:
+        """The reading of ``lead`` (lines with grams ``lead_grams``) put before this text, as
+        :meth:`Candidates.take` joins them, from the grams already read: each text of a page
+        is read once, 35% fewer lines split into grams (the choice of extraction-dev's 990
+        cached pages 2.72-2.76 -> 2.40-2.45 ms a page, three alternating rounds; the same
+        main texts on all 3,211 pages of the four sets)."""
+        if not lead:
+            return self
+        first_line_of = _first_lines(lead_grams)
+        for gram, index in self.first_line_of.items():
+            first_line_of.setdefault(gram, index + len(lead))
+        return _Reading([*lead, *self.lines], [*lead_grams, *self.grams], first_line_of)
+
+
+def _first_lines(grams: list[set[tuple[str, ...]]]) -> dict[tuple[str, ...], int]:
+    first_line_of: dict[tuple[str, ...], int] = {}
+    for index, line_grams in enumerate(grams):
+        for gram in line_grams:
+            first_line_of.setdefault(gram, index)
+    return first_line_of
 
 
 def _with_confirmed_lines(chosen: _Reading, other: _Reading, view_grams: set[tuple[str, ...]]) -> str | None:
@@ -773,12 +791,13 @@ class Candidates:
         when :func:`second_is_closer` to ``view`` (the text rules' reading of :attr:`page_text`),
         completed by the other extractor's lines that ``view`` confirms
         (:func:`with_confirmed_lines`)."""
-        first = self.take(False)
-        mine, theirs = _Reading.of(first.text), _Reading.of(self.trafilatura)
+        readability, theirs = _Reading.of(self.readability), _Reading.of(self.trafilatura)
+        lead, lead_grams = _lead_of(theirs, readability.first_line_of.keys())
+        mine = readability.led_by(lead, lead_grams)
         view_grams = _text_grams(view)
         second = _second_is_closer(mine.first_line_of.keys(), theirs.first_line_of.keys(), view_grams)
-        chosen, other = (theirs, _Reading.of(self.readability)) if second else (mine, theirs)
-        main = self.take(True) if second else first
+        chosen, other = (theirs, readability) if second else (mine, theirs)
+        main = self.take(True) if second else self._led(lead)
         merged = _with_confirmed_lines(chosen, other, view_grams)
         return main if merged is None else replace(main, text=merged)
 
@@ -786,11 +805,12 @@ class Candidates:
         """trafilatura's text if ``second``, else readability-lxml's after the lines that
         trafilatura's text has before anything the two share (:func:`lead_only_in`; the page
         is still readability's: the lead only completes its top); "none" when empty."""
-        if second:
-            text, extractor = self.trafilatura, SECOND
-        else:
-            lead = lead_only_in(self.trafilatura, self.readability)
-            text, extractor = "\n\n".join([*lead, self.readability]) if lead else self.readability, PRIMARY
+        return self._main(self.trafilatura, SECOND) if second else self._led(lead_only_in(self.trafilatura, self.readability))
+
+    def _led(self, lead: list[str]) -> MainText:
+        return self._main("\n\n".join([*lead, self.readability]) if lead else self.readability, PRIMARY)
+
+    def _main(self, text: str, extractor: str) -> MainText:
         if not text.strip():
             return MainText("", self.metadata, "none", self.html_chars, self.stated_author)
         return MainText(text, self.metadata, extractor, self.html_chars, self.stated_author)
