@@ -15,6 +15,7 @@ from cleaner.strip.regions import (
     RegionUnits,
     article_regions,
     batch_article_regions,
+    end_sentences,
 )
 
 SCORES = st.sampled_from([BARRIER_SCORE, PATTERN_SCORE, -5.0, -45.0, 0.0, 12.0, 40.0, 90.0, 160.0, 400.0, 1500.0])
@@ -62,3 +63,43 @@ def test_a_long_line_at_an_edge_gets_the_first_edge_group_that_matches_it() -> N
     )
     every_group = pattern_columns(normalized, pl.Series([True] * len(LONG_LINES)), rules, EDGE_REASONS)["pattern"].to_list()
     assert units.edge_reasons(list(range(len(LONG_LINES)))) == every_group == ["subscribe", None, "footer", "footer"]
+
+
+MIDDLE_AND_END = [
+    # the phrase in the middle of a long paragraph: the article's own words
+    "August walks into the tavern and orders a drink. The priest leans closer. I would humbly ask you to share this "
+    "truth with me, he says. August smiles and says nothing, and the music starts again in the next room.",
+    # the same phrase closing the paragraph: the request itself
+    "August walks into the tavern and orders a drink. The priest leans closer and the music starts again in the next "
+    "room, where the band plays until late. Share this story on Facebook.",
+    # opening it
+    "Sign up for our newsletter today. Every morning our reporters pick the five stories of the day that matter most "
+    "to the region and send them to your inbox before breakfast.",
+]
+
+
+def test_a_long_line_is_an_edge_promotion_by_its_first_or_last_sentence_only() -> None:
+    normalized = normalize_series(pl.Series(MIDDLE_AND_END))
+    n_words = normalized.str.split(" ").list.len()
+    rules = compiled_rules(())
+    rule = pattern_columns(normalized, n_words <= SHORT_LINE_WORDS, rules)["pattern"]
+    assert rule.to_list() == [None, None, None]
+    frame = {"normalized": normalized, "n_words": n_words, "rule": rule, "pattern": rule, "bullet": False, "text": MIDDLE_AND_END}
+    units = RegionUnits(pl.DataFrame(frame), rules)
+    assert units.edge_reasons([0, 1, 2]) == [None, "social", "subscribe"]
+
+
+def test_end_sentences_of_lines_with_one_sentence_and_several() -> None:
+    first, last = end_sentences(pl.Series(["one sentence only", "First one. Then a second! And a third?", "Ends here. "]))
+    assert first.to_list() == ["one sentence only", "First one.", "Ends here."]
+    assert last.to_list() == ["", "And a third?", ""]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(alphabet=st.sampled_from("ab .!?\n\t"), max_size=40), min_size=1, max_size=8))
+def test_end_sentences_are_a_prefix_and_a_suffix_of_their_line(lines: list[str]) -> None:
+    first, last = end_sentences(pl.Series(lines, dtype=pl.String))
+    for line, opening, closing in zip(lines, first.to_list(), last.to_list()):
+        assert line.startswith(opening)
+        assert line.endswith(closing)
+        assert closing == "" or len(closing) < len(line)

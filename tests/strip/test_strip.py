@@ -137,6 +137,22 @@ def test_a_promotion_sentence_outside_the_article_keeps_its_reason() -> None:
     assert {d.text: d.keep for d in inside.decisions}[promo]
 
 
+def test_a_whole_story_on_one_line_is_kept_though_a_character_asks_to_share_this() -> None:
+    """A page flattened into one long line is its own article region; a phrase of the short-line
+    patterns in its middle ("share this") does not make it a promotion peeled off the edge."""
+    story = " ".join(
+        [
+            "August enters the tavern from the street outside and the scent of incense fills the room.",
+            "A long polished bar stretches before the far wall, its shelves littered with bottles and jars.",
+            "The priest leans across the table and says: I would humbly ask you to share this truth with me.",
+            "August smiles, says nothing for a while, and then orders another drink for the priest and himself.",
+        ]
+        * 6
+    )
+    result = strip_text(story)
+    assert [p.text for p in result.paragraphs] == [story]
+
+
 def test_chinese_prose_without_spaces_is_the_article() -> None:
     """Lines of 40+ CJK characters ending a sentence are prose, though they have few "words"."""
     article = [
