@@ -36,6 +36,7 @@ The steps, one module each:
 - ``features``: every unit's shape features and its score;
 - ``comments``: reader comment threads under the article;
 - ``teasers``: other stories' headlines and summaries under a list heading;
+- ``galleries``: a slideshow's slides, each opened by its place in the show ("2/50");
 - ``regions``: the article regions, their edges peeled;
 - ``decide``: every unit's reason, the headline, byline and dateline;
 - ``line_model``: the learned second opinion at the rules' margins;
@@ -130,7 +131,7 @@ def _stripped(
     content = np.full(len(reasons), np.nan)
     if options.line_model:
         features = model_features(classified, reasons)
-        judged = line_model.judged(reasons)
+        judged = line_model.judged(reasons, classified.features["pattern"])
         log_odds = line_model.bundled_model().log_odds(features.filter(pl.Series(judged)))
         content[judged] = line_model.content_probability(log_odds)
         doc, n_words = classified.features["doc"].to_numpy(), classified.features["n_words"].to_numpy()

@@ -19,6 +19,7 @@ from cleaner.normalize import normalize_text
 from cleaner.strip import line_model
 from cleaner.strip.comments import mark_comment_threads
 from cleaner.strip.features import DATE, PROSE_MIN_WORDS, unit_features, with_scores
+from cleaner.strip.galleries import mark_slide_captions
 from cleaner.strip.language import compiled_batch
 from cleaner.strip.options import StripOptions
 from cleaner.strip.patterns import compiled_rules
@@ -67,7 +68,7 @@ def classify(
     rules = compiled_rules(options.extra_patterns)
     lines, line_counts = lines_frame(texts)
     features, languages = unit_features(units_frame(lines), rules, len(texts))
-    features = mark_teaser_lists(mark_comment_threads(with_scores(features, languages, template_lines)))
+    features = mark_teaser_lists(mark_comment_threads(mark_slide_captions(with_scores(features, languages, template_lines))))
     bounds = np.searchsorted(features["doc"].to_numpy(), np.arange(len(texts) + 1)).tolist()
     units = RegionUnits(features, rules)
     regions = batch_article_regions(features["score"].to_numpy(), bounds, compiled_batch(features["normalized"]))

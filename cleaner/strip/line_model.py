@@ -204,8 +204,10 @@ JUDGED_REASONS = ("", "outside-main")
 """The model is asked about these units only: every other reason is the rules' final word."""
 
 
-def judged(reasons: pl.Series) -> np.ndarray:
-    return reasons.is_in(JUDGED_REASONS).to_numpy()
+def judged(reasons: pl.Series, patterns: pl.Series) -> np.ndarray:
+    """The units the model is asked about: a judged reason and no pattern. A caption kept by
+    ``StripOptions.keep_captions`` has the reason ``""`` but its pattern, and stays kept."""
+    return (reasons.is_in(JUDGED_REASONS) & patterns.is_null()).to_numpy()
 
 
 def rescue_scores(probability: np.ndarray, run: np.ndarray) -> np.ndarray:
