@@ -126,6 +126,11 @@ def test_the_model_moves_only_the_margins(rows: list[tuple[int, str, float, int]
     reasons = pl.Series("reason", [row[1] for row in rows])
     n_words = np.array([row[3] for row in rows])
     revised = revised_reasons(reasons, np.array([row[2] for row in rows]), docs, n_words).to_list()
+    keeps_something = {
+        doc
+        for (doc, reason, p, _), after in zip(rows, revised)
+        if (reason == "" and p >= line_model.DROP_PROBABILITY) or (reason == "outside-main" and after == "")
+    }
     for index, ((doc, reason, p, words), after) in enumerate(zip(rows, revised)):
         if reason == "outside-main":
             lo = index
@@ -140,9 +145,12 @@ def test_the_model_moves_only_the_margins(rows: list[tuple[int, str, float, int]
             if abs(blended - line_model.RESCUE_PROBABILITY) > 1e-9:
                 assert after == ("" if blended > line_model.RESCUE_PROBABILITY and listed else reason)
         elif reason == "" and p < line_model.DROP_PROBABILITY:
-            assert after == "line-model"
+            # dropped, unless that would leave its document with nothing kept
+            assert after == ("line-model" if doc in keeps_something else "")
         else:
             assert after == reason
+    still_kept = {doc for (doc, _, _, _), after in zip(rows, revised) if after == ""}
+    assert {doc for doc, reason, _, _ in rows if reason == ""} <= still_kept
 
 
 def test_strip_reports_the_model_and_can_do_without_it(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -151,11 +159,15 @@ def test_strip_reports_the_model_and_can_do_without_it(monkeypatch: pytest.Monke
     assert judged and all(0.0 < d.content < 1.0 for d in judged)
     assert all(d.reason in ("kept", "outside-main", "line-model", "inline-clutter") for d in judged)
     assert all(d.content is None for d in strip_text(ARTICLE, options=StripOptions(line_model=False)).decisions)
-    # thresholds at their extremes: every judged line moves, and says why
+    # the kept line the model is least sure of goes, and says why
+    sure = sorted(d.content for d in with_model.decisions if d.reason == "kept" and d.content is not None)
+    monkeypatch.setattr(line_model, "DROP_PROBABILITY", (sure[0] + sure[1]) / 2)
+    dropped = strip_text(ARTICLE)
+    assert [d.reason for d in dropped.decisions if d.content == sure[0]] == ["line-model"]
+    # thresholds at their extremes: the model would drop every kept line, and empties no document
     monkeypatch.setattr(line_model, "DROP_PROBABILITY", 1.0)
     monkeypatch.setattr(line_model, "RESCUE_PROBABILITY", 1.0)
-    dropped = strip_text(ARTICLE)
-    assert dropped.text == "" and any(d.reason == "line-model" for d in dropped.decisions)
+    assert strip_text(ARTICLE).text == strip_text(ARTICLE, options=StripOptions(line_model=False)).text != ""
     monkeypatch.setattr(line_model, "DROP_PROBABILITY", 0.0)
     monkeypatch.setattr(line_model, "RESCUE_PROBABILITY", 0.0)
     rescued = strip_text(ARTICLE)
