@@ -215,8 +215,9 @@ class RegionUnits:
 
 _FIRST_SENTENCE = r"^(.*?[.!?])\s"
 """A line's text up to its first sentence end that whitespace follows."""
-_LAST_SENTENCE = r"[.!?]\s+([^.!?]+[.!?]?)$"
-"""A line's text after its last sentence end that whitespace follows."""
+_LAST_SENTENCE = r"^.*[.!?]\s+(.+)$"
+"""A line's text after its last sentence end that whitespace follows (a dot inside the last
+sentence, "@jane.doe" or "example.com", stays in it)."""
 
 
 def end_sentences(lines: pl.Series) -> tuple[pl.Series, pl.Series]:
