@@ -90,9 +90,10 @@ def test_a_long_line_is_an_edge_promotion_by_its_first_or_last_sentence_only() -
 
 
 def test_end_sentences_of_lines_with_one_sentence_and_several() -> None:
-    first, last = end_sentences(pl.Series(["one sentence only", "First one. Then a second! And a third?", "Ends here. "]))
-    assert first.to_list() == ["one sentence only", "First one.", "Ends here."]
-    assert last.to_list() == ["", "And a third?", ""]
+    lines = ["one sentence only", "First one. Then a second! And a third?", "Ends here. ", "The story ends. Follow her @jane.doe"]
+    first, last = end_sentences(pl.Series(lines))
+    assert first.to_list() == ["one sentence only", "First one.", "Ends here.", "The story ends."]
+    assert last.to_list() == ["", "And a third?", "", "Follow her @jane.doe"]
 
 
 @settings(max_examples=300, deadline=None)
