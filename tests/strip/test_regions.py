@@ -67,11 +67,11 @@ def test_a_long_line_at_an_edge_gets_the_first_edge_group_that_matches_it() -> N
 
 MIDDLE_AND_END = [
     # the phrase in the middle of a long paragraph: the article's own words
-    "August walks into the tavern and orders a drink. The priest leans closer. I would humbly ask you to share this "
-    "truth with me, he says. August smiles and says nothing, and the music starts again in the next room.",
+    "The keeper climbed the stairs at dusk and lit the lamp. His daughter called up to him. Please share this supper "
+    "with us, she said. He laughed, wound the clockwork once more and went down to the warm kitchen below.",
     # the same phrase closing the paragraph: the request itself
-    "August walks into the tavern and orders a drink. The priest leans closer and the music starts again in the next "
-    "room, where the band plays until late. Share this story on Facebook.",
+    "The keeper climbed the stairs at dusk and lit the lamp as the fog rolled in from the bay, and the boats were "
+    "all home before the weather turned. Share this story on Facebook.",
     # opening it
     "Sign up for our newsletter today. Every morning our reporters pick the five stories of the day that matter most "
     "to the region and send them to your inbox before breakfast.",

@@ -142,10 +142,10 @@ def test_a_whole_story_on_one_line_is_kept_though_a_character_asks_to_share_this
     patterns in its middle ("share this") does not make it a promotion peeled off the edge."""
     story = " ".join(
         [
-            "August enters the tavern from the street outside and the scent of incense fills the room.",
-            "A long polished bar stretches before the far wall, its shelves littered with bottles and jars.",
-            "The priest leans across the table and says: I would humbly ask you to share this truth with me.",
-            "August smiles, says nothing for a while, and then orders another drink for the priest and himself.",
+            "The lighthouse keeper climbed the stairs at dusk and lit the lamp as the fog rolled in from the bay.",
+            "Below him the harbour was quiet, and the fishing boats had all come home before the weather turned.",
+            "His daughter called up from the yard: please share this supper with us before the night shift starts.",
+            "He laughed, wound the clockwork once more, and went down to eat with the family in the warm kitchen.",
         ]
         * 6
     )
