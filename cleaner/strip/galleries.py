@@ -50,17 +50,18 @@ def mark_slide_captions(units: pl.DataFrame) -> pl.DataFrame:
     if len(opening) < MIN_SLIDES:
         return units
     counters = units["text"].gather(opening).str.extract_groups(SLIDE_COUNTER)
-    found = counters.struct.field("3").is_null().to_numpy()
-    rows = opening[found]
-    doc = units["doc"].to_numpy()[rows]
-    place = counters.struct.field("1").filter(pl.Series(found)).cast(pl.Int64).to_numpy()
-    total = counters.struct.field("2").filter(pl.Series(found)).cast(pl.Int64).to_numpy()
+    found = counters.struct.field("3").is_null()
+    counters = counters.filter(found)
+    rows = opening[found.to_numpy()]
     all_docs = units["doc"].to_numpy()
+    doc = all_docs[rows]
+    place = counters.struct.field("1").cast(pl.Int64).to_numpy()
+    total = counters.struct.field("2").cast(pl.Int64).to_numpy()
     slides = np.zeros(units.height, dtype=bool)
     for show_doc, show_total in sorted({(int(d), int(t)) for d, t in zip(doc, total)}):
-        members = rows[(doc == show_doc) & (total == show_total)]
-        places = set(place[(doc == show_doc) & (total == show_total)].tolist())
-        counts_up = any(k in places and k + 1 in places and k + 2 in places for k in places)
+        in_show = (doc == show_doc) & (total == show_total)
+        members, places = rows[in_show], set(place[in_show].tolist())
+        counts_up = any(k + 1 in places and k + 2 in places for k in places)
         if len(members) < MIN_SLIDES or not counts_up or max(places) > show_total or min(places) < 1:
             continue
         gaps = np.diff(members)
