@@ -100,7 +100,8 @@ def _iter_json_lines(
                 value = _checked_surrogates(value, item.path, line_number, errors)
             yield line_number, value
     except DECOMPRESSION_ERRORS as exc:
-        errors.append(ErrorRow(item.path, line_number + 1, f"input ends abruptly after line {line_number}: {exc}"))
+        where = f"after line {line_number}" if line_number else "before its first line"
+        errors.append(ErrorRow(item.path, line_number + 1, f"input ends abruptly {where}: {exc}"))
     finally:
         if stream is not sys.stdin.buffer:
             stream.close()

@@ -139,6 +139,16 @@ def test_truncated_gzip_jsonl_keeps_the_records_before_the_damage(tmp_path: Path
     assert error["path"].endswith("feed.jsonl.gz") and "abruptly" in error["error"]
 
 
+def test_gzip_jsonl_cut_before_its_first_line_says_so(tmp_path: Path) -> None:
+    import gzip
+
+    data = gzip.compress((json.dumps({"id": "r0", "text": ARTICLE}) + "\n").encode())
+    (tmp_path / "feed.jsonl.gz").write_bytes(data[:20])
+    result = cleaner.clean(tmp_path, workers=1, allow_empty=True)
+    error = result.errors.row(0, named=True)
+    assert error["record"] == 1 and "ends abruptly before its first line" in error["error"]
+
+
 def test_csv_with_huge_fields_and_legacy_encoding(tmp_path: Path) -> None:
     body = "Caf\u00e9 owners said the closure cost them a third of their sales. " * 5000
     (tmp_path / "rows.csv").write_bytes(("id,text\nbig,\"" + body + "\"\nsmall,\"" + ARTICLE + "\"\n").encode("cp1252"))
