@@ -68,7 +68,8 @@ class CleanConfig:
     batch_size: int = 1024
     """Documents per batch handed to a worker: large enough to amortise IPC."""
     batch_chars: int = 4_000_000
-    """A batch also ends at this many characters of input, so heavy pages spread over workers."""
+    """A batch also ends at this many characters of input, so heavy pages spread over workers
+    (with one worker, at four times as many: ``inputs.ONE_WORKER_BATCH_CHARS``)."""
     output_format: OutputFormat = "parquet"
     layout: Layout = "tables"
     """``tables``: one file per table; ``huggingface``: shards ``<table>/train-00000-of-000NN``, the
