@@ -470,7 +470,7 @@ def strip_command(
     pattern_files: tuple[str, ...],
 ) -> None:
     """Print the cleaned text of FILE (or - for stdin): a text or HTML document, or each
-    document of a records file (JSON Lines, JSON, CSV, Parquet) or web archive."""
+    document of a records file (JSON Lines, JSON, CSV, Parquet), web archive or feed."""
     options = StripOptions(
         keep_captions=keep_captions,
         keep_headings=not no_headings,
@@ -478,7 +478,7 @@ def strip_command(
         line_model=not no_line_model,
     )
     kind, compressed = file_kind(file)
-    if file != "-" and kind in ("records", "csv", "parquet", "warc"):
+    if file != "-" and kind in ("records", "csv", "parquet", "warc", "feed"):
         errors: list[ErrorRow] = []
         for document in read_file(InputFile(file, file, kind, compressed), DEFAULTS, errors):
             click.echo(f"=== {document['doc_id']}")

@@ -30,7 +30,9 @@ RECORD_EXTENSIONS = {".jsonl", ".ndjson", ".json"}
 TABLE_EXTENSIONS = {".parquet", ".csv"}
 WARC_EXTENSIONS = {".warc", ".wet"}
 WARC_SUFFIXES = tuple(sorted(WARC_EXTENSIONS))
-SUPPORTED_EXTENSIONS = TEXT_EXTENSIONS | HTML_EXTENSIONS | RECORD_EXTENSIONS | TABLE_EXTENSIONS | WARC_EXTENSIONS
+FEED_EXTENSIONS = {".rss", ".atom", ".xml"}
+"""RSS and Atom feeds (an ``.xml`` file that is not a feed is reported, not read)."""
+SUPPORTED_EXTENSIONS = TEXT_EXTENSIONS | HTML_EXTENSIONS | RECORD_EXTENSIONS | TABLE_EXTENSIONS | WARC_EXTENSIONS | FEED_EXTENSIONS
 FOLDER_DOCUMENTATION = re.compile(r"^(?:readme|license|licence|copying|changelog|contributing|notice)(?:\.[a-z0-9]+)*$", re.I)
 """Files that document a folder rather than belong to it; read only when named explicitly."""
 SIDECAR_KEYS = ("file", "path", "filename")
@@ -175,6 +177,8 @@ def file_kind(name: str) -> tuple[str | None, bool]:
         return "html", compressed
     if ext in RECORD_EXTENSIONS:
         return "records", compressed
+    if ext in FEED_EXTENSIONS:
+        return "feed", compressed
     if ext == ".parquet":
         return "parquet", compressed
     if ext == ".csv":

@@ -25,7 +25,7 @@ PathLike = Union[str, "os.PathLike[str]"]
 Inputs = Union[PathLike, Iterable[PathLike], Iterable[Mapping[str, Any]], pl.DataFrame, Any]
 """Paths, records, a Polars frame, or a PySpark DataFrame of records (``Any``: PySpark is optional)."""
 
-TEXT_KINDS = frozenset({"text", "records", "csv", "parquet"})
+TEXT_KINDS = frozenset({"text", "records", "csv", "parquet", "feed"})
 """File kinds that can hold plain-text documents (pages and web archives hold HTML)."""
 
 

@@ -447,6 +447,52 @@ def _iter_warc(item: InputFile, errors: list[ErrorRow], limit: int) -> Iterator[
         )
 
 
+_HTML_CONTENT_TYPES = ("text/html", "application/xhtml+xml")
+
+
+def _iter_feed(item: InputFile, errors: list[ErrorRow], limit: int) -> Iterator[tuple[int, Any]]:
+    """The items of an RSS or Atom feed (feedparser: RSS 0.9x to 2.0, Atom 0.3 and 1.0) as
+    records, numbered in the feed's order: the item's full content where the feed carries it
+    (``content:encoded``, Atom ``content``), else its summary, as HTML or text as the feed
+    declares it; its ``guid``/``id``, link, title, author and publication date.
+
+    A feed that is not well-formed is read as far as feedparser gets (its items are kept, the
+    fault is listed as ``recovered``); an XML file with no feed in it is an error."""
+    import feedparser
+
+    with open_decompressed(item.path) as handle:
+        data = handle.read(FEED_BYTES_LIMIT + 1)
+    if len(data) > FEED_BYTES_LIMIT:
+        raise InputError(f"feed larger than {FEED_BYTES_LIMIT:,} bytes")
+    feed = feedparser.parse(data, sanitize_html=False, resolve_relative_uris=False)
+    if not feed.entries:
+        fault = f": {_exception_text(feed.bozo_exception)}" if feed.get("bozo") else ""
+        raise InputError(f"not an RSS or Atom feed, or a feed with no items{fault}")
+    if feed.get("bozo"):
+        fault = _exception_text(feed.bozo_exception)
+        errors.append(ErrorRow(item.path, None, f"malformed feed, read as far as possible: {fault}", "recovered"))
+    for number, entry in enumerate(feed.entries, start=1):
+        parts = [*entry.get("content", []), *([entry["summary_detail"]] if entry.get("summary_detail") else [])]
+        body = max(parts, key=lambda part: len(part.get("value") or ""), default=None)
+        if body is None or len(body.get("value") or "") > limit:
+            problem = "feed item has no content or summary" if body is None else f"item {too_large(limit)}"
+            errors.append(ErrorRow(item.path, number, problem))
+            continue
+        key = "html" if body.get("type", "").startswith(_HTML_CONTENT_TYPES) else "text"
+        yield number, {
+            key: body.get("value") or "",
+            "id": entry.get("id") or entry.get("link"),
+            "url": entry.get("link"),
+            "title": entry.get("title"),
+            "author": entry.get("author"),
+            "date": entry.get("published") or entry.get("updated"),
+        }
+
+
+FEED_BYTES_LIMIT = 512 << 20
+"""A feed is parsed whole (feedparser reads no stream): larger files are refused, not read into memory."""
+
+
 class _EndsLoudly:
     """A decompressing stream whose truncation is an error warcio does not swallow: bz2 and
     lzma raise ``EOFError`` for a file cut short, which warcio takes for the archive's end, so
@@ -712,9 +758,11 @@ def read_file(
                 errors.append(ErrorRow(item.path, None, f"bytes that are not UTF-8 replaced by U+FFFD on line(s) {shown}", "recovered"))
             yield _document(item, None, {item.kind: text}, FieldMap())
             return
-        fields = FieldMap() if item.kind == "warc" else config.fields  # an archive's records have their own names
+        fields = FieldMap() if item.kind in ("warc", "feed") else config.fields  # archives and feeds name their own fields
         if item.kind == "warc":
             rows = _iter_warc(item, errors, limit)
+        elif item.kind == "feed":
+            rows = _iter_feed(item, errors, limit)
         elif item.kind == "records":
             rows = _iter_records(item, errors, limit, at_byte, span)
         else:

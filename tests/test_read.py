@@ -540,3 +540,64 @@ def test_an_archived_response_s_charset_is_read_as_browsers_read_it(tmp_path: Pa
             writer.write_record(writer.create_warc_record(f"https://paper.example/{name}", "response", payload=BytesIO(body), http_headers=headers))
     docs, errors = read_all(tmp_path)
     assert errors == [] and [quoted in d["body"] for d in docs] == [True, True, True]
+
+
+RSS = """<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/" xmlns:dc="http://purl.org/dc/elements/1.1/">
+<channel><title>Harbour Wire</title><link>https://wire.example/</link><description>News</description>
+<item><title>Ferry service resumes</title><link>https://wire.example/ferry</link><guid>wire-ferry-1</guid>
+<pubDate>Tue, 03 Mar 2026 08:15:00 GMT</pubDate><dc:creator>Mara Quill</dc:creator>
+<description>A teaser.</description>
+<content:encoded><![CDATA[<p>The island ferry sailed again on Tuesday after three days in port.</p>
+<p>Engineers found no damage.</p>]]></content:encoded>
+</item>
+<item><title>Market notes</title><link>https://wire.example/market</link><description>Fish prices rose again.</description></item>
+</channel></rss>"""
+
+ATOM = """<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom"><title>Quay Blog</title><id>urn:quay</id><updated>2026-03-03T10:00:00Z</updated>
+<entry><title>Notes from the quay</title><id>urn:quay:1</id><link href="https://quay.example/notes"/>
+<published>2026-03-04T10:00:00Z</published><author><name>Ivo Penn</name></author>
+<content type="text">Plain notes written on the quay.</content></entry></feed>"""
+
+
+def test_rss_items_are_documents_with_their_own_identity(tmp_path: Path) -> None:
+    (tmp_path / "wire.rss").write_text(RSS, encoding="utf-8")
+    docs, errors = read_all(tmp_path)
+    assert errors == []
+    ferry, market = docs
+    assert (ferry["doc_id"], ferry["url"], ferry["title"], ferry["author"]) == (
+        "wire-ferry-1", "https://wire.example/ferry", "Ferry service resumes", "Mara Quill"
+    )
+    assert ferry["date"].startswith("2026-03-03") and ferry["source"] == "wire.example"
+    assert ferry["content_type"] == "html" and "Engineers found no damage." in ferry["body"]  # the full content, not the teaser
+    assert market["doc_id"] == "https://wire.example/market" and "Fish prices rose again." in market["body"]
+
+
+def test_atom_entries_and_text_content(tmp_path: Path) -> None:
+    write_gz(tmp_path / "quay.atom.gz", ATOM.encode())
+    (doc,), errors = read_all(tmp_path)
+    assert errors == []
+    assert (doc["doc_id"], doc["author"], doc["content_type"]) == ("urn:quay:1", "Ivo Penn", "text")
+    assert doc["body"] == "Plain notes written on the quay."
+    assert doc["date"].startswith("2026-03-04")
+
+
+def test_a_broken_feed_keeps_its_items_and_xml_that_is_no_feed_is_an_error(tmp_path: Path) -> None:
+    (tmp_path / "cut.rss").write_text(RSS[: RSS.index("<item><title>Market")] + "<item><title>Mar", encoding="utf-8")
+    sitemap = '<?xml version="1.0"?><urlset><url><loc>https://x.example/</loc></url></urlset>'
+    (tmp_path / "sitemap.xml").write_text(sitemap, encoding="utf-8")
+    docs, errors = read_all(tmp_path)
+    assert [doc["doc_id"] for doc in docs] == ["wire-ferry-1"]
+    by_file = {(Path(error.path).name, error.record, error.action): error.error for error in errors}
+    assert "malformed feed" in by_file[("cut.rss", None, "recovered")]
+    assert "no content or summary" in by_file[("cut.rss", 2, "skipped")]
+    assert "not an RSS or Atom feed" in by_file[("sitemap.xml", None, "skipped")]
+
+
+def test_feeds_run_end_to_end(tmp_path: Path) -> None:
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "wire.rss").write_text(RSS, encoding="utf-8")
+    result = clean(tmp_path / "in", workers=1)
+    assert result.documents.sort("doc_id")["doc_id"].to_list() == ["https://wire.example/market", "wire-ferry-1"]
+    assert any("island ferry sailed again" in text for text in result.paragraphs["text"].to_list())
