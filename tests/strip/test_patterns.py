@@ -37,6 +37,7 @@ CLUTTER_LINES = [
     ("Utilizamos cookies propias y de terceros.", "subscribe"),
     ("Aceitar todos os cookies", "subscribe"),
     ("Tags: bridge repairs, city council, harbour, northern pier, road works, Monday meeting, town budget, ferries", "nav"),
+    ("The post Ferry service resumes after three days in port as the wind drops appeared first on harbour.example.", "footer"),
 ]
 
 
@@ -54,6 +55,7 @@ CONTENT_LINES = [
     "Bake the cookies for twelve minutes, then let them cool.",  # the word alone is no cookie notice
     "The browser keeps cookies for the other domain apart.",
     "Tags on the cattle, the inspector said, were missing from half of the herd at the market.",  # prose, not a list
+    "The post office on Quay Road, which appeared first on the council's list of closures, will stay open.",
 ]
 
 
