@@ -118,8 +118,8 @@ def test_real_subprocess_on_samples_and_stdin(tmp_path: Path) -> None:
         capture_output=True, text=True, cwd=REPO, timeout=300,
     )
     assert run.returncode == 0, run.stderr
-    assert "documents: 12" in run.stderr
-    assert pl.read_parquet(out / "documents.parquet").height == 12
+    assert "documents: 14" in run.stderr
+    assert pl.read_parquet(out / "documents.parquet").height == 14
     piped = subprocess.run(
         [sys.executable, "-m", "cleaner", "clean", "-", "-o", str(tmp_path / "stdin"), "-q"],
         input=json.dumps({"id": "s1", "text": ARTICLE}) + "\n", capture_output=True, text=True, cwd=REPO, timeout=300,
