@@ -460,11 +460,18 @@ def _iter_feed(item: InputFile, errors: list[ErrorRow], limit: int) -> Iterator[
     fault is listed as ``recovered``); an XML file with no feed in it is an error."""
     import feedparser
 
+    chunks: list[bytes] = []
+    size = 0
     with open_decompressed(item.path) as handle:
-        data = handle.read(FEED_BYTES_LIMIT + 1)
-    if len(data) > FEED_BYTES_LIMIT:
-        raise InputError(f"feed larger than {FEED_BYTES_LIMIT:,} bytes")
-    feed = feedparser.parse(data, sanitize_html=False, resolve_relative_uris=False)
+        try:
+            while chunk := handle.read(FEED_CHUNK_BYTES):
+                chunks.append(chunk)
+                size += len(chunk)
+                if size > FEED_BYTES_LIMIT:
+                    raise InputError(f"feed larger than {FEED_BYTES_LIMIT:,} bytes")
+        except DECOMPRESSION_ERRORS as exc:
+            errors.append(ErrorRow(item.path, None, f"input ends abruptly: {exc}; the items before the cut are read", "recovered"))
+    feed = feedparser.parse(b"".join(chunks), sanitize_html=False, resolve_relative_uris=False)
     if not feed.entries:
         fault = f": {_exception_text(feed.bozo_exception)}" if feed.get("bozo") else ""
         raise InputError(f"not an RSS or Atom feed, or a feed with no items{fault}")
@@ -491,6 +498,9 @@ def _iter_feed(item: InputFile, errors: list[ErrorRow], limit: int) -> Iterator[
 
 FEED_BYTES_LIMIT = 512 << 20
 """A feed is parsed whole (feedparser reads no stream): larger files are refused, not read into memory."""
+FEED_CHUNK_BYTES = 4096
+"""Small reads, so that a compressed feed cut short still gives the bytes before the cut (a
+decompressor raises on the read that meets the cut, and that read's bytes are lost)."""
 
 
 class _EndsLoudly:

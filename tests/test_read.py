@@ -601,3 +601,17 @@ def test_feeds_run_end_to_end(tmp_path: Path) -> None:
     result = clean(tmp_path / "in", workers=1)
     assert result.documents.sort("doc_id")["doc_id"].to_list() == ["https://wire.example/market", "wire-ferry-1"]
     assert any("island ferry sailed again" in text for text in result.paragraphs["text"].to_list())
+
+
+def test_a_compressed_feed_cut_short_keeps_the_items_before_the_cut(tmp_path: Path) -> None:
+    import gzip
+
+    items = "".join(
+        f"<item><title>Item {n}</title><guid>item-{n}</guid><description>Story {n} of the day in a few words.</description></item>"
+        for n in range(400)
+    )
+    data = gzip.compress(RSS.replace("</channel>", items + "</channel>").encode())
+    (tmp_path / "wire.rss.gz").write_bytes(data[: len(data) // 2])
+    docs, errors = read_all(tmp_path)
+    assert [doc["doc_id"] for doc in docs][:3] == ["wire-ferry-1", "https://wire.example/market", "item-0"] and len(docs) < 402
+    assert any(error.action == "recovered" and "ends abruptly" in error.error for error in errors)
