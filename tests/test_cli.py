@@ -424,3 +424,10 @@ def test_a_run_of_the_command_never_imports_pyarrow_compute(tmp_path: Path) -> N
     )
     assert done.stdout.strip() == "False"
     assert (tmp_path / "out" / "clusters.parquet").exists()
+
+
+def test_strip_prints_each_item_of_a_feed() -> None:
+    result = CliRunner().invoke(cli, ["strip", str(SAMPLES / "harbor-gazette" / "local-news.rss")])
+    assert result.exit_code == 0, result.output
+    assert "=== harbor-gazette-ferries-0305" in result.output and "=== harbor-gazette-market-0306" in result.output
+    assert "Schools in the county were closed" in result.output and "appeared first on" not in result.output
