@@ -26,7 +26,7 @@ Inputs = Union[PathLike, Iterable[PathLike], Iterable[Mapping[str, Any]], pl.Dat
 """Paths, records, a Polars frame, or a PySpark DataFrame of records (``Any``: PySpark is optional)."""
 
 TEXT_KINDS = frozenset({"text", "records", "csv", "parquet", "feed"})
-"""File kinds that can hold plain-text documents (pages and web archives hold HTML)."""
+"""File kinds that can hold plain-text documents (pages and web archives hold HTML; a feed holds either)."""
 
 
 def raw_documents(
