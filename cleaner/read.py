@@ -460,6 +460,8 @@ def _iter_feed(item: InputFile, errors: list[ErrorRow], limit: int) -> Iterator[
     fault is listed as ``recovered``); an XML file with no feed in it is an error."""
     import feedparser
 
+    if not item.compressed and os.path.getsize(item.path) > FEED_BYTES_LIMIT:
+        raise InputError(f"feed larger than {FEED_BYTES_LIMIT:,} bytes: split it into smaller files")
     chunks: list[bytes] = []
     size = 0
     with open_decompressed(item.path) as handle:
@@ -468,7 +470,7 @@ def _iter_feed(item: InputFile, errors: list[ErrorRow], limit: int) -> Iterator[
                 chunks.append(chunk)
                 size += len(chunk)
                 if size > FEED_BYTES_LIMIT:
-                    raise InputError(f"feed larger than {FEED_BYTES_LIMIT:,} bytes")
+                    raise InputError(f"feed larger than {FEED_BYTES_LIMIT:,} bytes: split it into smaller files")
         except DECOMPRESSION_ERRORS as exc:
             errors.append(ErrorRow(item.path, None, f"input ends abruptly: {exc}; the items before the cut are read", "recovered"))
     feed = feedparser.parse(b"".join(chunks), sanitize_html=False, resolve_relative_uris=False)
@@ -496,8 +498,9 @@ def _iter_feed(item: InputFile, errors: list[ErrorRow], limit: int) -> Iterator[
         }
 
 
-FEED_BYTES_LIMIT = 512 << 20
-"""A feed is parsed whole (feedparser reads no stream): larger files are refused, not read into memory."""
+FEED_BYTES_LIMIT = 100 << 20
+"""A feed is parsed whole (feedparser reads no stream, and its items take several times the
+file's size in memory): larger files are refused, not read. Feeds are rarely over a few MB."""
 FEED_CHUNK_BYTES = 4096
 """Small reads, so that a compressed feed cut short still gives the bytes before the cut (a
 decompressor raises on the read that meets the cut, and that read's bytes are lost)."""

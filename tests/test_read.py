@@ -615,3 +615,13 @@ def test_a_compressed_feed_cut_short_keeps_the_items_before_the_cut(tmp_path: Pa
     docs, errors = read_all(tmp_path)
     assert [doc["doc_id"] for doc in docs][:3] == ["wire-ferry-1", "https://wire.example/market", "item-0"] and len(docs) < 402
     assert any(error.action == "recovered" and "ends abruptly" in error.error for error in errors)
+
+
+def test_a_feed_over_the_limit_is_refused_before_it_is_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import cleaner.read
+
+    monkeypatch.setattr(cleaner.read, "FEED_BYTES_LIMIT", 100)
+    (tmp_path / "big.rss").write_text(RSS, encoding="utf-8")
+    write_gz(tmp_path / "big2.rss.gz", RSS.encode())
+    docs, errors = read_all(tmp_path)
+    assert docs == [] and [("larger than 100 bytes" in error.error, error.action) for error in errors] == [(True, "skipped")] * 2
