@@ -15,6 +15,7 @@ import math
 import os
 import re
 import sys
+import time
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -494,8 +495,20 @@ def _iter_feed(item: InputFile, errors: list[ErrorRow], limit: int) -> Iterator[
             "url": entry.get("link"),
             "title": entry.get("title"),
             "author": entry.get("author"),
-            "date": entry.get("published") or entry.get("updated"),
+            "date": _feed_date(entry),
         }
+
+
+def _feed_date(entry: Mapping[str, Any]) -> str | None:
+    """An item's publication date (else its last update) in UTC as ISO 8601 with its time, as
+    feedparser reads RSS's RFC 822 dates and Atom's ISO ones alike; a date it cannot read is
+    kept as written."""
+    for key in ("published", "updated"):
+        if parsed := entry.get(f"{key}_parsed"):
+            return time.strftime("%Y-%m-%dT%H:%M:%SZ", parsed)
+        if entry.get(key):
+            return str(entry[key])
+    return None
 
 
 FEED_BYTES_LIMIT = 100 << 20
