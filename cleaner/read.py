@@ -448,9 +448,6 @@ def _iter_warc(item: InputFile, errors: list[ErrorRow], limit: int) -> Iterator[
         )
 
 
-_HTML_CONTENT_TYPES = ("text/html", "application/xhtml+xml")
-
-
 def _iter_feed(item: InputFile, errors: list[ErrorRow], limit: int) -> Iterator[tuple[int, Any]]:
     """The items of an RSS or Atom feed (feedparser: RSS 0.9x to 2.0, Atom 0.3 and 1.0) as
     records, numbered in the feed's order: the item's full content where the feed carries it
@@ -461,8 +458,9 @@ def _iter_feed(item: InputFile, errors: list[ErrorRow], limit: int) -> Iterator[
     fault is listed as ``recovered``); an XML file with no feed in it is an error."""
     import feedparser
 
+    too_large_feed = InputError(f"feed larger than {FEED_BYTES_LIMIT:,} bytes: split it into smaller files")
     if not item.compressed and os.path.getsize(item.path) > FEED_BYTES_LIMIT:
-        raise InputError(f"feed larger than {FEED_BYTES_LIMIT:,} bytes: split it into smaller files")
+        raise too_large_feed
     chunks: list[bytes] = []
     size = 0
     with open_decompressed(item.path) as handle:
@@ -471,7 +469,7 @@ def _iter_feed(item: InputFile, errors: list[ErrorRow], limit: int) -> Iterator[
                 chunks.append(chunk)
                 size += len(chunk)
                 if size > FEED_BYTES_LIMIT:
-                    raise InputError(f"feed larger than {FEED_BYTES_LIMIT:,} bytes: split it into smaller files")
+                    raise too_large_feed
         except DECOMPRESSION_ERRORS as exc:
             errors.append(ErrorRow(item.path, None, f"input ends abruptly: {exc}; the items before the cut are read", "recovered"))
     feed = feedparser.parse(b"".join(chunks), sanitize_html=False, resolve_relative_uris=False)
@@ -488,7 +486,7 @@ def _iter_feed(item: InputFile, errors: list[ErrorRow], limit: int) -> Iterator[
             problem = "feed item has no content or summary" if body is None else f"item {too_large(limit)}"
             errors.append(ErrorRow(item.path, number, problem))
             continue
-        key = "html" if body.get("type", "").startswith(_HTML_CONTENT_TYPES) else "text"
+        key = "html" if body.get("type", "").startswith(_HTML_TYPES) else "text"
         yield number, {
             key: body.get("value") or "",
             "id": entry.get("id") or entry.get("link"),
