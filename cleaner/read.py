@@ -232,6 +232,7 @@ def _iter_records(
             head = stream.read(65_536)
         finally:
             stream.close()
+        head = head.removeprefix(codecs.BOM_UTF8)  # Windows tools write one (PowerShell 5's Out-File)
         first = head.lstrip()[:1]
         if first == b"[":
             for number, value in iter_json_array(item, limit=limit):

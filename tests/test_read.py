@@ -394,9 +394,13 @@ def test_lone_surrogates_in_a_library_callers_records_do_not_stop_the_run() -> N
 def test_a_byte_order_mark_does_not_cost_the_first_record_or_column(tmp_path: Path) -> None:
     (tmp_path / "a.jsonl").write_bytes(b'\xef\xbb\xbf{"id": "first", "text": "one"}\r\n{"id": "second", "text": "two"}\r\n')
     (tmp_path / "b.csv").write_bytes(b'\xef\xbb\xbfid,text\nrow-id,"three, with a comma"\n')
+    (tmp_path / "c.json").write_bytes(b'\xef\xbb\xbf' + json.dumps([{"id": "in-array", "text": "four"}], indent=2).encode())
+    (tmp_path / "d.json").write_bytes(b'\xef\xbb\xbf' + json.dumps({"id": "object", "text": "five"}, indent=2).encode())
     docs, errors = read_all(tmp_path)
     assert errors == []
-    assert [(d["doc_id"], d["body"]) for d in docs] == [("first", "one"), ("second", "two"), ("row-id", "three, with a comma")]
+    assert [(d["doc_id"], d["body"]) for d in docs] == [
+        ("first", "one"), ("second", "two"), ("row-id", "three, with a comma"), ("in-array", "four"), ("object", "five"),
+    ]
 
 
 def test_a_utf16_json_lines_file_is_one_error_that_says_what_to_do(tmp_path: Path) -> None:
