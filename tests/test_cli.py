@@ -287,6 +287,47 @@ def test_ctrl_c_exits_130_and_writes_nothing(tmp_path: Path, monkeypatch: pytest
     assert result.exit_code == 130 and "nothing was written" in result.output and not (tmp_path / "out").exists()
 
 
+SIGTERM_IN_A_RUN = """
+import os, signal, sys, time
+import cleaner.pipeline as pipeline
+from cleaner.cli import main
+real = pipeline.deduplicate
+
+def killed(*args, **kwargs):
+    os.kill(os.getpid(), signal.SIGTERM)  # after the map stage: the work folder holds its spilled text
+    time.sleep(30)
+    return real(*args, **kwargs)
+
+pipeline.deduplicate = killed
+sys.argv = ["cleaner", "clean", *sys.argv[1:]]
+main()
+"""
+
+
+def test_sigterm_stops_a_run_as_ctrl_c_does_removing_its_work_folder(tmp_path: Path) -> None:
+    work = tmp_path / "scratch"
+    work.mkdir()
+    command = [sys.executable, "-c", SIGTERM_IN_A_RUN, str(SAMPLES), "-o", str(tmp_path / "out"), "--work-dir", str(work), "--workers", "1"]
+    run = subprocess.run(command, capture_output=True, text=True, timeout=120, cwd=REPO)
+    assert run.returncode == 143, run.stderr
+    assert "terminated (SIGTERM): nothing was written" in run.stderr
+    assert not (tmp_path / "out").exists() and list(work.iterdir()) == []
+
+
+def test_a_run_stopped_while_writing_says_what_it_left(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from cleaner.duplicates.index import IndexUpdate
+
+    def interrupted(self: IndexUpdate) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(IndexUpdate, "commit", interrupted)
+    index = tmp_path / "index"
+    result = CliRunner().invoke(cli, ["clean", str(SAMPLES), "-o", str(tmp_path / "out"), "--index", str(index), "--workers", "1"])
+    assert result.exit_code == 130
+    assert f"{tmp_path / 'out'} was written, but the index {str(index)!r} was not updated (it is as it was)" in result.output
+    assert (tmp_path / "out" / "manifest.json").exists() and not index.exists()
+
+
 def test_a_full_disk_names_the_work_folder_and_writes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import errno
 
