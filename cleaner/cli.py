@@ -38,7 +38,7 @@ from cleaner.discover import (
     file_kind,
     open_standard_input,
 )
-from cleaner.duplicates.index import DedupIndex
+from cleaner.duplicates.index import LEFT_OVER, REBUILD, DedupIndex
 from cleaner.errors import (
     USAGE_EXIT_CODE,
     CleanerError,
@@ -634,7 +634,8 @@ def index_verify(index_dir: str) -> None:
     for problem in problems:
         click.echo(problem)
     if problems:
-        raise click.ClickException(f"{len(problems)} problem(s) in {index_dir}")
+        damaged = any(not problem.endswith(LEFT_OVER) for problem in problems)
+        raise click.ClickException(f"{len(problems)} problem(s) in {index_dir}" + (f": {REBUILD}" if damaged else ""))
     click.echo(f"{index_dir}: every part reads, nothing left over")
 
 

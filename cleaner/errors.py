@@ -70,7 +70,14 @@ class IndexMismatchError(CleanerError, ValueError):
 
 
 class IndexCorruptError(CleanerError, RuntimeError):
-    """The dedup index is damaged (a part unreadable, ``meta.json`` missing or broken)."""
+    """The dedup index is damaged (a part unreadable, ``meta.json`` missing or broken).
+
+    ``finding`` is what is wrong, without the advice on what to do (``cleaner index verify``
+    lists findings)."""
+
+    def __init__(self, message: str, finding: str | None = None) -> None:
+        super().__init__(message)
+        self.finding = finding or message
 
 
 class EngineUnavailableError(CleanerError, RuntimeError):

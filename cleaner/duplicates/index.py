@@ -113,12 +113,18 @@ class TodaysKeys:
     anchors: pl.Series
 
 
+REBUILD = "restore it from a backup, or build the index anew: clean the earlier inputs again with --index into a new folder"
+"""What to do about a damaged index: its parts hold what earlier runs computed from their inputs."""
+
+
+LEFT_OVER = f"left by a killed run, not listed in {META} (the next update removes it)"
+""":meth:`DedupIndex.verify`'s finding for a file a killed run left: harmless, unlike damage."""
+
+
 def _unreadable_part(index: Path, part: str, exc: Exception) -> IndexCorruptError:
     """The error for an index part that cannot be read, naming the index and the file."""
-    return IndexCorruptError(
-        f"index {index}: part {part} cannot be read ({type(exc).__name__}: {exc}); "
-        f"`cleaner index verify {index}` lists the damage"
-    )
+    finding = f"index {index}: part {part} cannot be read ({type(exc).__name__}: {exc})"
+    return IndexCorruptError(f"{finding}; `cleaner index verify {index}` lists the damage; {REBUILD}", finding)
 
 
 class _LatestRowGroups:
@@ -248,7 +254,8 @@ class DedupIndex:
         try:
             meta = json.loads(text)
         except (ValueError, RecursionError) as exc:
-            raise IndexCorruptError(f"index {self.path}: {META} is damaged ({exc})") from exc
+            finding = f"index {self.path}: {META} is damaged ({exc})"
+            raise IndexCorruptError(f"{finding}; {REBUILD}", finding) from exc
         if not isinstance(meta, dict) or not {"parts", "compatibility"} <= meta.keys():
             raise IndexCorruptError(f"index {self.path}: {META} does not describe an index")
         return meta
@@ -386,7 +393,7 @@ class DedupIndex:
         try:
             meta = self.meta()
         except IndexCorruptError as exc:
-            return [str(exc)]
+            return [exc.finding]
         if meta is None:
             return [f"{self.path} is not an index (no {META})"]
         problems = []
@@ -394,9 +401,9 @@ class DedupIndex:
             try:
                 self.read_part(part)
             except IndexCorruptError as exc:
-                problems.append(str(exc))
+                problems.append(exc.finding)
         for path in self._leftovers(meta):
-            problems.append(f"{path}: left by a killed run, not listed in {META} (the next update removes it)")
+            problems.append(f"{path}: {LEFT_OVER}")
         return problems
 
     def info(self) -> dict[str, Any]:

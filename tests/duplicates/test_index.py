@@ -87,8 +87,10 @@ def test_a_damaged_part_names_the_index_and_the_file(tmp_path: Path) -> None:
     with pytest.raises(IndexCorruptError, match=part.name) as refused:
         _day([{"id": "copy", "text": BASE}], index)
     assert str(index) in str(refused.value)
+    assert "restore it from a backup, or build the index anew" in str(refused.value)
     verify = CliRunner().invoke(cli, ["index", "verify", str(index)])
-    assert verify.exit_code == 1 and part.name in verify.output
+    assert verify.exit_code == 1 and part.name in verify.output and "build the index anew" in verify.output
+    assert "lists the damage" not in verify.output  # verify is what it would send the user to
 
 
 def test_days_run_at_once_against_one_index_keep_every_entry(tmp_path: Path) -> None:
@@ -111,6 +113,8 @@ def test_what_a_killed_update_leaves_is_removed_by_the_next(tmp_path: Path) -> N
     (index / ".part-killed.tmp").write_bytes(b"half a part")
     (index / "part-000001.parquet").write_bytes(b"a part never listed")
     assert len(DedupIndex(index).verify()) == 2
+    verify = CliRunner().invoke(cli, ["index", "verify", str(index)])
+    assert verify.exit_code == 1 and "2 problem(s)" in verify.output and "anew" not in verify.output  # harmless: no rebuild
     _run(tmp_path, "day2", [{"id": "copy", "text": BASE}], index)
     assert DedupIndex(index).verify() == [] and DedupIndex(index).info()["parts"] == 2
 
