@@ -8,7 +8,8 @@ output:
 - ``OUT`` absent: the staging folder is renamed with ``RENAME_NOREPLACE``, so a folder that
   appeared meanwhile is never replaced;
 - ``OUT`` present and ``overwrite`` asked for: it must be a folder cleaner wrote (its
-  ``manifest.json`` says so) or an empty one; the two are swapped in one step
+  ``manifest.json`` says so) holding only files of cleaner's layouts (:func:`foreign_files`),
+  or an empty one; the two are swapped in one step
   (``RENAME_EXCHANGE``), so a kill at any moment leaves the old output or the new one.
 
 Where the kernel or file system lacks ``renameat2`` (not Linux), the swap is two renames; a
@@ -28,6 +29,7 @@ import errno
 import fcntl
 import json
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Iterable, Iterator
@@ -36,6 +38,7 @@ from typing import Any
 
 from cleaner.errors import OutputExistsError, OutputNotWritableError, OutputOverlapError
 from cleaner.once import once
+from cleaner.schemas import OUTPUT_TABLES
 
 TEMP_PREFIX = ".cleaner-tmp-"
 OLD_PREFIX = ".cleaner-old-"
@@ -188,6 +191,38 @@ def _check_folder_writable(folder: Path, what: str) -> None:
         raise OutputNotWritableError(f"cannot write {what}: the folder {str(folder)!r} is not writable")
 
 
+_EXTENSION = r"\.(?:parquet|jsonl)"
+_TABLE = "(?:" + "|".join(OUTPUT_TABLES) + ")"
+CLEANERS_FILES = re.compile(
+    rf"(?:{re.escape(MANIFEST)}|report\.html|README\.md|{_TABLE}{_EXTENSION}"
+    rf"|(?:data|{_TABLE})/train-\d{{5}}-of-\d{{5}}{_EXTENSION}"
+    rf"|{_TABLE}/(?:source|day)=[^/]+/part-\d{{5}}{_EXTENSION})"
+)
+"""The paths (relative, ``/``-separated) of the files an output folder of cleaner's holds, in
+any layout: ``manifest.json``, ``report.html``, a table's file, a Hugging Face shard (and its
+``README.md``) or a Hive partition's file (``tables.write``)."""
+FOLDER_VIEW_FILES = frozenset({".DS_Store", "Thumbs.db", "desktop.ini"})
+"""What a file browser leaves in a folder it showed: replaced with the output, not a reason to keep it."""
+FOREIGN_SHOWN = 5
+
+
+def foreign_files(folder: Path) -> list[str]:
+    """The files (and empty folders) in ``folder`` that are not of cleaner's output layout
+    (:data:`CLEANERS_FILES`): a user's notes or analysis kept beside the tables, which
+    replacing the output would delete."""
+    foreign = []
+    for path in sorted(folder.rglob("*")):
+        relative = path.relative_to(folder).as_posix()
+        if path.name in FOLDER_VIEW_FILES and not path.is_dir():
+            continue
+        if path.is_symlink() or not path.is_dir():
+            if not CLEANERS_FILES.fullmatch(relative):
+                foreign.append(relative)
+        elif not any(path.iterdir()):
+            foreign.append(relative + "/")
+    return foreign
+
+
 def _check_replaceable(target: Path, overwrite: bool) -> None:
     if not overwrite:
         raise OutputExistsError(f"output {str(target)!r} exists; pass --overwrite to replace it")
@@ -197,6 +232,13 @@ def _check_replaceable(target: Path, overwrite: bool) -> None:
         raise OutputExistsError(
             f"output {str(target)!r} exists and was not written by cleaner (no cleaner manifest.json): "
             "cleaner replaces only its own output; choose another folder"
+        )
+    foreign = foreign_files(target)
+    if foreign:
+        shown = ", ".join(foreign[:FOREIGN_SHOWN]) + (f" and {len(foreign) - FOREIGN_SHOWN} more" if len(foreign) > FOREIGN_SHOWN else "")
+        raise OutputExistsError(
+            f"output {str(target)!r} holds files cleaner did not write ({shown}): replacing it would delete them; "
+            "move them out of it, or choose another folder"
         )
 
 

@@ -104,6 +104,22 @@ def test_overwrite_replaces_only_an_output_cleaner_wrote(tmp_path: Path) -> None
     assert is_cleaner_output(empty)
 
 
+@pytest.mark.parametrize("options", [[], ["--layout", "huggingface", "--format", "jsonl", "--shard-rows", "10"], ["--partition-by", "date", "--report"]])
+def test_overwrite_keeps_what_a_user_put_in_an_output_of_cleaners(tmp_path: Path, options: list[str]) -> None:
+    out = tmp_path / "out"
+    command = ["clean", str(SAMPLES), "-o", str(out), "-q", "--workers", "1", *options]
+    assert CliRunner().invoke(cli, command).exit_code == 0
+    (out / ".DS_Store").write_bytes(b"a file browser's")
+    assert CliRunner().invoke(cli, [*command, "--overwrite"]).exit_code == 0  # every file of every layout is cleaner's
+    assert not (out / ".DS_Store").exists()
+    (out / "analysis").mkdir()
+    (out / "analysis" / "chart.csv").write_text("a user's")
+    (out / "notes.txt").write_text("a user's")
+    refused = CliRunner().invoke(cli, [*command, "--overwrite"])
+    assert refused.exit_code == 2 and "holds files cleaner did not write (analysis/chart.csv, notes.txt)" in refused.output
+    assert (out / "analysis" / "chart.csv").read_text() == "a user's" and (out / "notes.txt").read_text() == "a user's"
+
+
 def test_without_renameat2_an_interrupted_swap_is_put_back_by_the_next_write(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     result = cleaner.clean([{"id": "x", "text": ARTICLE}], workers=1)
     target = tmp_path / "out"
