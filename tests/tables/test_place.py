@@ -104,7 +104,10 @@ def test_overwrite_replaces_only_an_output_cleaner_wrote(tmp_path: Path) -> None
     assert is_cleaner_output(empty)
 
 
-@pytest.mark.parametrize("options", [[], ["--layout", "huggingface", "--format", "jsonl", "--shard-rows", "10"], ["--partition-by", "date", "--report"]])
+LAYOUTS = [[], ["--layout", "huggingface", "--format", "jsonl", "--shard-rows", "10"], ["--partition-by", "date", "--report"]]
+
+
+@pytest.mark.parametrize("options", LAYOUTS)
 def test_overwrite_keeps_what_a_user_put_in_an_output_of_cleaners(tmp_path: Path, options: list[str]) -> None:
     out = tmp_path / "out"
     command = ["clean", str(SAMPLES), "-o", str(out), "-q", "--workers", "1", *options]
