@@ -14,6 +14,7 @@ from trafilatura.utils import load_html
 
 from cleaner.decode import decode_bytes
 from cleaner.extract import (
+    SIBLINGS_LIMIT,
     Candidates,
     apply_text_rules,
     choose_main_texts,
@@ -29,6 +30,7 @@ from cleaner.extract import (
     read_candidates,
     readability_text,
     second_is_closer,
+    trafilatura_reads,
     with_confirmed_lines,
 )
 from tests.conftest import SAMPLES
@@ -430,3 +432,18 @@ def test_the_cleaned_length_is_readability_lxml_s_cleaned_text_s_length(text: st
     from readability.readability import clean
 
     assert cleaned_length(text) == len(clean(text))
+
+
+def test_trafilatura_is_not_given_a_page_whose_siblings_would_stall_it() -> None:
+    def page(words: int) -> str:
+        spans = "".join(f"<span>word {n} of a very long paragraph</span> " for n in range(words))
+        return f"<html><head><title>Spans</title></head><body><article><p>{spans}</p></article></body></html>"
+
+    usual, many = page(SIBLINGS_LIMIT), page(SIBLINGS_LIMIT + 1)
+    assert trafilatura_reads(parse_page(usual), usual.count("<"))
+    assert not trafilatura_reads(parse_page(many), many.count("<"))
+    assert trafilatura_reads(parse_page(many), SIBLINGS_LIMIT - 1)  # too few tags for such an element: not walked
+    candidates = read_candidates(many)
+    assert candidates.trafilatura == "" and candidates.metadata["title"] == "Spans"
+    result = extract_html(many)
+    assert result.extractor == "readability" and f"word {SIBLINGS_LIMIT} of a very long paragraph" in result.paragraphs[-1].text
