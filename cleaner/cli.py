@@ -105,7 +105,7 @@ def _refuse(error: CleanerError) -> click.ClickException:
 def option_of_field(field: str) -> str:
     """The option of ``clean`` that sets a :class:`CleanConfig` field, as a user types it."""
     for param in clean_command.params:
-        if FIELD_OF_PARAM.get(param.name or "") == field:
+        if FIELD_OF_PARAM.get(param.name or "") == field or (param.name == field and field.endswith("_field")):
             return next(opt for opt in param.opts if opt.startswith("--"))
     return field
 

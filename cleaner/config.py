@@ -43,6 +43,14 @@ class FieldMap:
     author: str = "author"
     date: str = "date"
 
+    def __post_init__(self) -> None:
+        """Refuse a name that is empty, or has an empty part (``body,``, ``doc..content``): it
+        would match no record, and every record would become an error for it."""
+        for piece in fields(self):
+            spec = getattr(self, piece.name)
+            if not isinstance(spec, str) or any(not part.strip() for name in spec.split(",") for part in name.split(".")):
+                raise ConfigError(f"{piece.name}_field", f"{spec!r} is not a field name (names, comma-separated, dotted into nested objects)")
+
 
 @dataclass(frozen=True)
 class CleanConfig:

@@ -45,6 +45,14 @@ def test_a_value_out_of_range_is_refused_naming_its_field(field: str, value: obj
     assert isinstance(refused.value, ValueError) and isinstance(refused.value, CleanerError)
 
 
+@pytest.mark.parametrize("name", ["", " ", "body,", "doc..content", ".content"])
+def test_an_empty_field_name_is_refused_naming_its_option(name: str) -> None:
+    with pytest.raises(ConfigError) as refused:
+        CleanConfig().with_options(text_field=name)
+    assert refused.value.field == "text_field" and option_of_field(refused.value.field) == "--text-field"
+    assert CleanConfig().with_options(text_field="body, doc.content").fields.text == "body, doc.content"
+
+
 def test_the_library_refuses_before_reading_anything(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="jaccard_threshold"):
         cleaner.clean([str(tmp_path / "does-not-matter")], jaccard_threshold=2.0)
@@ -54,7 +62,10 @@ def test_the_library_refuses_before_reading_anything(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("option", "value"),
-    [("--jaccard", "0"), ("--jaccard", "1.2"), ("--containment", "0"), ("--workers", "-2"), ("--min-chars", "0"), ("--shard-rows", "0")],
+    [
+        ("--jaccard", "0"), ("--jaccard", "1.2"), ("--containment", "0"), ("--workers", "-2"), ("--min-chars", "0"), ("--shard-rows", "0"),
+        ("--text-field", ""), ("--id-field", "guid,"), ("--date-field", "meta..published"),
+    ],
 )
 def test_the_command_line_refuses_the_same_values_naming_the_option(tmp_path: Path, option: str, value: str) -> None:
     result = CliRunner().invoke(cli, ["clean", str(SAMPLES), "-o", str(tmp_path / "out"), option, value])
