@@ -49,7 +49,8 @@ class FieldMap:
         for piece in fields(self):
             spec = getattr(self, piece.name)
             if not isinstance(spec, str) or any(not part.strip() for name in spec.split(",") for part in name.split(".")):
-                raise ConfigError(f"{piece.name}_field", f"{spec!r} is not a field name (names, comma-separated, dotted into nested objects)")
+                explained = f"{spec!r} is not a field name (names, comma-separated, dotted into nested objects)"
+                raise ConfigError(f"{piece.name}_field", explained)
 
 
 @dataclass(frozen=True)
