@@ -42,3 +42,16 @@ def test_dedup_on_clean_frames_keeps_every_line() -> None:
     assert result.removed.height == 0
     assert result.paragraphs.height == 4
     assert result.paragraphs["match"].to_list() == ["canonical", "near", "canonical", "canonical"]
+
+
+def test_near_copies_written_without_spaces_are_found() -> None:
+    japanese = (
+        "港のフェリーは今朝から運航を再開した。市の担当者によると、天候は回復しており、"
+        "全ての便が予定通り運航される見込みである。観光客の多くは安堵の表情を見せた。"
+    )
+    chinese = "港的渡轮今天早上恢复运营。市政府官员表示，天气已经好转，所有航班预计将按计划运行。许多游客松了一口气。"
+    texts = [japanese, japanese.replace("今朝", "本日の朝"), chinese, chinese.replace("今天早上", "今晨")]
+    result = cleaner.dedup(pl.DataFrame({"id": ["ja", "ja-copy", "zh", "zh-copy"], "text": texts}), workers=1)
+    clusters = dict(result.paragraphs.select("doc_id", "cluster_id").iter_rows())
+    assert clusters["ja"] == clusters["ja-copy"] and clusters["zh"] == clusters["zh-copy"] and clusters["ja"] != clusters["zh"]
+    assert set(result.paragraphs["match"]) == {"canonical", "near"}

@@ -276,8 +276,16 @@ class DedupIndex:
             return
         if meta.get("format") != FORMAT_VERSION:
             raise IndexMismatchError(f"index {self.path} has format {meta.get('format')}, expected {FORMAT_VERSION}")
-        expected = compatibility(config)
-        if meta.get("compatibility") != json.loads(json.dumps(expected)):
+        expected = json.loads(json.dumps(compatibility(config)))
+        found = meta.get("compatibility")
+        earlier = found.get("signature") if isinstance(found, dict) else None
+        if isinstance(earlier, dict) and earlier.keys() != expected["signature"].keys():
+            rules = ", ".join(sorted(earlier.keys() ^ expected["signature"].keys()))
+            raise IndexMismatchError(
+                f"index {self.path} was built by a version of cleaner whose signatures follow other rules ({rules}): "
+                "its paragraphs cannot be compared with this run's; start a new index"
+            )
+        if found != expected:
             raise IndexMismatchError(
                 f"index {self.path} was built with {meta.get('compatibility')}; this run uses {expected}. "
                 "Use the same --jaccard and signature settings, or start a new index."

@@ -19,7 +19,7 @@ from cleaner import pipeline
 from cleaner.cli import cli
 from cleaner.config import CleanConfig
 from cleaner.duplicates.index import INDEX_ROWS, DedupIndex, TodaysKeys
-from cleaner.errors import IndexCorruptError
+from cleaner.errors import IndexCorruptError, IndexMismatchError
 from cleaner.schemas import OUTPUT_TABLES
 from tests.conftest import BASE, PARAGRAPHS, syndicated_records, write_jsonl
 
@@ -279,3 +279,13 @@ def test_the_neighbourhood_is_every_row_a_chain_of_shared_keys_reaches(
             for channel in range(3):
                 reached[channel].update(keys[i][channel])
     assert loaded == [f"d{i}#p0" for i in sorted(expected)]
+
+
+def test_an_index_whose_signatures_follow_other_rules_is_refused_with_what_to_do(tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    _run(tmp_path, "day1", [{"id": "wire", "text": "\n\n".join(WIRE)}], index)
+    meta = json.loads((index / "meta.json").read_text())
+    del meta["compatibility"]["signature"]["without_spaces"]  # as written before text without spaces had its rule
+    (index / "meta.json").write_text(json.dumps(meta))
+    with pytest.raises(IndexMismatchError, match=r"other rules \(without_spaces\).*start a new index"):
+        _day([{"id": "copy", "text": BASE}], index)

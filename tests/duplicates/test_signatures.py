@@ -19,6 +19,7 @@ from cleaner.duplicates.signatures import (
     shingle_hashes,
     shingles_of,
     to_lean_minhash,
+    written_without_spaces,
 )
 from cleaner.normalize import SENTENCE_MARKS, normalize_text, tokens, tokens_expr
 from tests.conftest import PARAGRAPHS
@@ -43,6 +44,23 @@ def test_signatures_equal_datasketch_bit_for_bit() -> None:
         assert isinstance(lean, LeanMinHash) and lean.scheme == "affine64"
     assert len(shingles_of(normalize_text(PARAGRAPHS[3]), params)) > 5
     assert shingles_of(normalize_text(PARAGRAPHS[4]), params) == []
+
+
+JAPANESE = "港のフェリーは今朝から運航を再開した。市の担当者によると、天候は回復しており、全ての便が予定通り運航される見込みである。"
+CHINESE = "港的渡轮今天早上恢复运营。市政府官员表示，天气已经好转，所有航班预计将按计划运行。许多游客松了一口气。"
+NAMED_IN_ENGLISH = "The mayor of Kyoto (京都市長) said on Monday that the ferries would sail again once the storm had passed."
+
+
+def test_text_written_without_spaces_is_shingled_by_characters_as_datasketch_sees_it() -> None:
+    params = SignatureParams()
+    normalized = pl.Series([normalize_text(text) for text in (JAPANESE, CHINESE, NAMED_IN_ENGLISH, "")])
+    assert written_without_spaces(normalized).tolist() == [True, True, False, False]
+    hashes = shingle_hashes(normalized, params)
+    for row, text in enumerate(normalized.to_list()[:3]):
+        shingles = shingles_of(text, params)
+        assert [shingle_hash(shingle) for shingle in shingles] == hashes[row].to_list()
+        pieces = {len(piece) for shingle in shingles for piece in shingle.decode().split(" ")}
+        assert (pieces == {params.char_ngram}) == (row < 2)  # character 5-grams, or the English words
 
 
 @pytest.mark.parametrize(("num_perm", "seed"), [(128, 1), (64, 7), (256, 123456)])
