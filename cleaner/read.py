@@ -738,14 +738,15 @@ def _document(
     }
 
 
-_HTML_DOCUMENT = re.compile(r"\s*(?:<!--(?:(?!-->).)*-->\s*)*<(?:!doctype\s+html|html[\s>])", re.IGNORECASE | re.DOTALL)
+_HTML_DOCUMENT = re.compile(r"\ufeff?\s*(?:<!--(?:(?!-->).)*-->\s*)*<(?:!doctype\s+html|html[\s>])", re.IGNORECASE | re.DOTALL)
 """A comment cannot hold its own end, so the comments before the page split one way only (a
 lazy ``.*?`` could take several comments for one and backtrack through every split)."""
 
 
 def is_html_document(text: str) -> bool:
     """Whether a text body is an HTML page (it opens with ``<!DOCTYPE html`` or ``<html``,
-    after blanks and comments): a scraper's page saved as ``.txt``, or a record that put the
+    after a byte order mark a file's reader left in, blanks and comments): a scraper's page
+    saved as ``.txt``, or a record that put the
     page under ``text``. Such a body is extracted as HTML, where as text its markup became
     paragraphs. Markup further in (an article quoting a tag) leaves a text as text."""
     return _HTML_DOCUMENT.match(text, 0, 4096) is not None

@@ -61,10 +61,15 @@ def test_a_page_saved_as_text_is_read_as_html(tmp_path: Path) -> None:
     page = f"<!-- saved -->\n<!DOCTYPE html><html><head><meta charset=iso-8859-7><title>T</title></head><body><p>{greek}</p></body></html>"
     (tmp_path / "page.txt").write_bytes(page.encode("iso-8859-7"))
     (tmp_path / "about.txt").write_text("<p> opens a paragraph in HTML; <html> holds the page.", encoding="utf-8")
-    write_jsonl(tmp_path / "r.jsonl", [{"id": "r", "text": "<html lang=en><body><p>two</p></body></html>"}])
+    write_jsonl(tmp_path / "r.jsonl", [
+        {"id": "r", "text": "<html lang=en><body><p>two</p></body></html>"},
+        {"id": "read-with-its-mark", "text": "\ufeff<!DOCTYPE html><html><body><p>three</p></body></html>"},
+    ])
     docs, errors = read_all(tmp_path)
     assert errors == []
-    assert [(d["doc_id"], d["content_type"]) for d in docs] == [("about.txt", "text"), ("page.txt", "html"), ("r", "html")]
+    assert [(d["doc_id"], d["content_type"]) for d in docs] == [
+        ("about.txt", "text"), ("page.txt", "html"), ("r", "html"), ("read-with-its-mark", "html"),
+    ]
     assert greek in docs[1]["body"]  # the page's own charset, not a guess
 
 
