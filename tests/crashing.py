@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import time
 
 
 def crash_on_three(value: int) -> int:
@@ -27,4 +28,10 @@ def pid_and_tenfold(value: int) -> tuple[int, int]:
 
 def worker_pid(_: int) -> int:
     """The process that handled an item (spawned workers can import this module)."""
+    return os.getpid()
+
+
+def pid_then_sleep(seconds: int) -> int:
+    """The worker's process id, after ``seconds`` of sleep (a batch that takes long)."""
+    time.sleep(seconds)
     return os.getpid()

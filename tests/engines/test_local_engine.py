@@ -27,7 +27,7 @@ from cleaner.engines.local import (
 from cleaner.engines.pool import map_ordered
 from cleaner.errors import WorkerStartError
 from tests.conftest import ARTICLE, REPO
-from tests.crashing import crash_on_three, die_on_start, pid_and_tenfold
+from tests.crashing import crash_on_three, die_on_start, pid_and_tenfold, pid_then_sleep
 
 
 def _raw(n: int) -> object:
@@ -145,3 +145,14 @@ def _children(pid: int) -> set[int]:
         if int(fields[1]) == pid:
             found.add(int(stat.parent.name))
     return found
+
+
+def test_a_map_stopped_early_ends_its_worker_processes_instead_of_waiting_for_them() -> None:
+    results = map_ordered(pid_then_sleep, [0, 600, 600, 600], workers=2)
+    worker = next(results)
+    started = time.monotonic()
+    results.close()  # as Ctrl-C or SIGTERM in the consumer closes it
+    assert time.monotonic() - started < 60  # the batches would sleep ten minutes
+    time.sleep(0.5)
+    with pytest.raises(ProcessLookupError):
+        os.kill(worker, 0)
