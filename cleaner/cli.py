@@ -78,6 +78,8 @@ class Terminated(BaseException):
 
 def _raise_terminated(signum: int, frame: object) -> None:
     raise Terminated
+
+
 FIELDS = FieldMap()
 
 FIELD_OF_PARAM = {

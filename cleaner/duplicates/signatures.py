@@ -122,8 +122,9 @@ def written_without_spaces(normalized: pl.Series) -> np.ndarray:
     """Whether each paragraph is written without spaces: at least a third of its characters are
     of :data:`WITHOUT_SPACES` scripts. Its "words" are then runs between punctuation marks (a
     Japanese news paragraph of 70 characters has five), too few and too long to shingle, so
-    it is shingled by characters. Rule of two words or fewer alone, two Japanese paragraphs
-    one word apart (or two Chinese ones) had no signature at all and were never compared.
+    it is shingled by characters. With the other rule alone (two words or fewer), two
+    Japanese paragraphs one word apart (or two Chinese ones) had no signature at all and were
+    never compared.
     Such scripts take three UTF-8 bytes a character, so only a paragraph of at least 5 bytes
     for 3 characters can qualify: its scripts are counted (Rust's regular expressions, 0.24 s
     on 90 MB of English) only there, which costs a batch of English text almost nothing."""

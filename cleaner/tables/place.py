@@ -216,11 +216,24 @@ def foreign_files(folder: Path) -> list[str]:
         if path.name in FOLDER_VIEW_FILES and not path.is_dir():
             continue
         if path.is_symlink() or not path.is_dir():
-            if not CLEANERS_FILES.fullmatch(relative):
+            if not CLEANERS_FILES.fullmatch(relative) or (relative == "README.md" and not _is_dataset_card(path)):
                 foreign.append(relative)
         elif not any(path.iterdir()):
             foreign.append(relative + "/")
     return foreign
+
+
+def _is_dataset_card(path: Path) -> bool:
+    """Whether a ``README.md`` is the dataset card cleaner writes (``tables.write.dataset_card``),
+    not a user's notes on the dataset."""
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(len(DATASET_CARD_START)) == DATASET_CARD_START
+    except OSError:
+        return False
+
+
+DATASET_CARD_START = b"---\nconfigs:\n- config_name: "
 
 
 def _check_replaceable(target: Path, overwrite: bool) -> None:

@@ -118,8 +118,11 @@ def test_overwrite_keeps_what_a_user_put_in_an_output_of_cleaners(tmp_path: Path
     (out / "analysis").mkdir()
     (out / "analysis" / "chart.csv").write_text("a user's")
     (out / "notes.txt").write_text("a user's")
+    if "huggingface" not in options:
+        (out / "README.md").write_text("# What I found in this dataset")
     refused = CliRunner().invoke(cli, [*command, "--overwrite"])
-    assert refused.exit_code == 2 and "holds files cleaner did not write (analysis/chart.csv, notes.txt)" in refused.output
+    found = "README.md, analysis/chart.csv, notes.txt" if "huggingface" not in options else "analysis/chart.csv, notes.txt"
+    assert refused.exit_code == 2 and f"holds files cleaner did not write ({found})" in refused.output
     assert (out / "analysis" / "chart.csv").read_text() == "a user's" and (out / "notes.txt").read_text() == "a user's"
 
 
