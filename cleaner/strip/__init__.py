@@ -54,7 +54,7 @@ import polars as pl
 
 from cleaner.gc_paused import gc_paused
 from cleaner.strip import line_model
-from cleaner.strip.decide import classify, line_model_inputs, model_features
+from cleaner.strip.decide import classify, keep_lone_lines, line_model_inputs, model_features
 from cleaner.strip.inline import clean_inline
 from cleaner.strip.options import StripOptions
 from cleaner.strip.patterns import load_pattern_file, parse_patterns, pattern_reasons
@@ -136,7 +136,7 @@ def _stripped(
         content[judged] = line_model.content_probability(log_odds)
         doc, n_words = classified.features["doc"].to_numpy(), classified.features["n_words"].to_numpy()
         reasons = line_model.revised_reasons(reasons, content, doc, n_words)
-    return batch_results(classified, reasons.to_list(), content)
+    return batch_results(classified, keep_lone_lines(classified, reasons.to_list()), content)
 
 
 def strip_text(

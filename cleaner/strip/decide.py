@@ -86,6 +86,37 @@ def classify(
     return Classified(lines, line_counts, features, reasons, decided["in_region"].to_numpy(), metadata, languages)
 
 
+LONE_LINE_REASONS = frozenset({"title", "outside-main"})
+"""What the rules call the only line of a document when it is not prose-shaped (no final full
+stop): a headline, or a line outside any main region. Neither leaves the document a body."""
+
+
+def keep_lone_lines(classified: Classified, reasons: list[str]) -> list[str]:
+    """``reasons`` with the only line of a one-line document kept (``""``) where the rules took
+    it for the headline or left it outside the main text, and no phrase pattern named it.
+
+    A record of one line (a headline, a post, a summary without a final full stop) is its own
+    body: taken for a title, it left the document empty, out of deduplication (a record of
+    17 words, "... about ferries and harbours. more", became a title and nothing else). Its
+    title then stays unknown, unless the record gave one. Two of the 3,211 development dumps
+    have one line or none; neither changes."""
+    doc = classified.features["doc"].to_numpy()
+    n_docs = len(classified.line_counts)
+    alone = np.flatnonzero(np.bincount(doc, minlength=n_docs) == 1)
+    if not len(alone):
+        return reasons
+    units = np.searchsorted(doc, alone)
+    patterns = classified.features["pattern"].gather(units).to_list()
+    texts = classified.features["text"].gather(units).to_list()
+    revised = list(reasons)
+    for document, unit, pattern, text in zip(alone.tolist(), units.tolist(), patterns, texts):
+        if revised[unit] in LONE_LINE_REASONS and pattern is None:
+            if revised[unit] == "title" and classified.metadata[document]["title"] == text:
+                classified.metadata[document]["title"] = None
+            revised[unit] = ""
+    return revised
+
+
 def model_features(classified: Classified, reasons: pl.Series) -> pl.DataFrame:
     """The line model's features of every unit, given the reasons the rules left."""
     return line_model.line_features(classified.features.select(line_model.MODEL_INPUTS), reasons, classified.in_region)

@@ -404,3 +404,16 @@ def test_a_comments_link_above_the_article_or_a_papers_discussion_is_not_a_threa
     assert sum(d.keep for d in paper.decisions if d.text in ARTICLE_PARAGRAPHS) == 4
     no_headers = strip_text("\n\n".join([*ARTICLE_PARAGRAPHS, "3 Comments", *ARTICLE_PARAGRAPHS[::-1]]))
     assert sum(d.keep for d in no_headers.decisions if d.text in ARTICLE_PARAGRAPHS) == 4  # a counter in a byline, no thread under it
+
+
+def test_a_document_of_one_line_keeps_it_unless_a_pattern_names_it() -> None:
+    headline_like = "Ferry service to the islands resumes on Monday after three days of storms"
+    one_line, boilerplate, two_lines = strip_texts(
+        [headline_like, "Share this article", f"{headline_like}\n\nThe ferries sailed at dawn, the harbour master said on Monday."]
+    )
+    assert [(d.reason, d.keep) for d in one_line.decisions] == [("kept", True)]
+    assert one_line.text == headline_like and one_line.metadata["title"] is None
+    assert [d.reason for d in boilerplate.decisions] == ["social"]
+    assert two_lines.metadata["title"] == headline_like  # with a body under it, it is the headline
+    told = strip_text(headline_like, title=headline_like)  # a record whose text is its title alone
+    assert told.text == headline_like
