@@ -136,7 +136,7 @@ def _stripped(
         content[judged] = line_model.content_probability(log_odds)
         doc, n_words = classified.features["doc"].to_numpy(), classified.features["n_words"].to_numpy()
         reasons = line_model.revised_reasons(reasons, content, doc, n_words)
-    return batch_results(classified, keep_lone_lines(classified, reasons.to_list()), content)
+    return batch_results(classified, keep_lone_lines(classified, reasons.to_list(), titles), content)
 
 
 def strip_text(

@@ -91,15 +91,16 @@ LONE_LINE_REASONS = frozenset({"title", "outside-main"})
 stop): a headline, or a line outside any main region. Neither leaves the document a body."""
 
 
-def keep_lone_lines(classified: Classified, reasons: list[str]) -> list[str]:
+def keep_lone_lines(classified: Classified, reasons: list[str], titles: Sequence[str | None] | None) -> list[str]:
     """``reasons`` with the only line of a one-line document kept (``""``) where the rules took
     it for the headline or left it outside the main text, and no phrase pattern named it.
 
     A record of one line (a headline, a post, a summary without a final full stop) is its own
     body: taken for a title, it left the document empty, out of deduplication (a record of
     17 words, "... about ferries and harbours. more", became a title and nothing else). Its
-    title then stays unknown, unless the record gave one. Two of the 3,211 development dumps
-    have one line or none; neither changes."""
+    title then stays unknown. A line that repeats the title the record gave (``titles``) stays
+    the title, as in a longer document. Two of the 3,211 development dumps have one line or
+    none; neither changes."""
     doc = classified.features["doc"].to_numpy()
     n_docs = len(classified.line_counts)
     alone = np.flatnonzero(np.bincount(doc, minlength=n_docs) == 1)
@@ -110,7 +111,8 @@ def keep_lone_lines(classified: Classified, reasons: list[str]) -> list[str]:
     texts = classified.features["text"].gather(units).to_list()
     revised = list(reasons)
     for document, unit, pattern, text in zip(alone.tolist(), units.tolist(), patterns, texts):
-        if revised[unit] in LONE_LINE_REASONS and pattern is None:
+        given = titles is not None and titles[document] is not None
+        if revised[unit] in LONE_LINE_REASONS and pattern is None and not (given and revised[unit] == "title"):
             if revised[unit] == "title" and classified.metadata[document]["title"] == text:
                 classified.metadata[document]["title"] = None
             revised[unit] = ""

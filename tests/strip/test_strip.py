@@ -415,5 +415,5 @@ def test_a_document_of_one_line_keeps_it_unless_a_pattern_names_it() -> None:
     assert one_line.text == headline_like and one_line.metadata["title"] is None
     assert [d.reason for d in boilerplate.decisions] == ["social"]
     assert two_lines.metadata["title"] == headline_like  # with a body under it, it is the headline
-    told = strip_text(headline_like, title=headline_like)  # a record whose text is its title alone
-    assert told.text == headline_like
+    told = strip_text(headline_like, title=headline_like)  # a record whose text repeats its title: no body
+    assert told.text == "" and [d.reason for d in told.decisions] == ["title"]
