@@ -392,6 +392,15 @@ def csv_delimiter(header: str) -> str:
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 
 
+_SNIFFED_HTML = re.compile(rb"(?:\xef\xbb\xbf)?\s*(?:<!--.*?-->\s*)?<(?:!doctype\s+html|html[\s>])", re.IGNORECASE | re.DOTALL)
+
+
+def _sniffed_html(payload: bytes | None) -> bool:
+    """Whether a response that states no ``Content-Type`` is a page by its first bytes (a
+    doctype or ``<html>``, after a byte order mark, blanks and a comment), as a browser sniffs it."""
+    return payload is not None and _SNIFFED_HTML.match(payload[:4096]) is not None
+
+
 def _iter_warc(item: InputFile, errors: list[ErrorRow], limit: int) -> Iterator[tuple[int, Any]]:
     """Documents of a web archive as records, numbered by archive record, with the
     ``WARC-Record-ID`` as their id: each successful HTML response (WARC), or each text
@@ -416,11 +425,14 @@ def _iter_warc(item: InputFile, errors: list[ErrorRow], limit: int) -> Iterator[
         with _EndsLoudly(open_decompressed(item.path)) if whole else open(item.path, "rb") as handle:
             for number, record in enumerate(ArchiveIterator(handle), start=1):
                 headers = record.rec_headers
+                payload = None
                 if record.rec_type == "conversion":
                     key, payload_type = "text", ""
                 else:
                     content_type = (record.http_headers.get_header("Content-Type") if record.http_headers else "") or ""
-                    if record.rec_type != "response" or not content_type.lower().startswith(_HTML_TYPES):
+                    if record.rec_type == "response" and not content_type.strip():
+                        payload = record.content_stream().read(limit + 1)  # no type: the body says, as browsers sniff it
+                    if record.rec_type != "response" or not (content_type.lower().startswith(_HTML_TYPES) or _sniffed_html(payload)):
                         skipped += 1
                         continue
                     status = record.http_headers.get_statuscode() if record.http_headers else "200"
@@ -429,7 +441,8 @@ def _iter_warc(item: InputFile, errors: list[ErrorRow], limit: int) -> Iterator[
                         errors.append(ErrorRow(item.path, number, f"HTTP {status} response for {url}: a redirect or an error, not a page", "ignored"))
                         continue
                     key, payload_type = "html", content_type
-                payload = record.content_stream().read(limit + 1)
+                if payload is None:
+                    payload = record.content_stream().read(limit + 1)
                 if len(payload) > limit:
                     errors.append(ErrorRow(item.path, number, f"response {too_large(limit)}"))
                     continue

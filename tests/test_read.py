@@ -240,8 +240,10 @@ def test_warc_html_responses_become_documents(tmp_path: Path) -> None:
         for url, body, ctype in (
             ("https://www.paper.example/library", page.encode("utf-8"), "text/html; charset=utf-8"),
             ("https://www.paper.example/logo.png", b"\x89PNG", "image/png"),
+            ("https://www.paper.example/untyped", b"<!-- cached -->\n<!DOCTYPE html>" + page.encode("utf-8"), ""),
+            ("https://www.paper.example/untyped.bin", b"\x00\x01 no page", ""),
         ):
-            headers = StatusAndHeaders("200 OK", [("Content-Type", ctype)], protocol="HTTP/1.1")
+            headers = StatusAndHeaders("200 OK", [("Content-Type", ctype)] if ctype else [], protocol="HTTP/1.1")
             record = writer.create_warc_record(url, "response", payload=BytesIO(body), http_headers=headers)
             writer.write_record(record)
         for status, url in (("301 Moved Permanently", "https://www.paper.example/old"), ("404 Not Found", "https://www.paper.example/gone")):
@@ -253,13 +255,14 @@ def test_warc_html_responses_become_documents(tmp_path: Path) -> None:
         writer.write_record(writer.create_warc_record("https://news.example/story", "conversion", payload=BytesIO(text), warc_content_type="text/plain"))
     docs, errors = read_all(tmp_path)
     kinds = [(d["source"], d["content_type"], d["doc_id"].startswith("<urn:uuid:")) for d in docs]
-    assert kinds == [("paper.example", "html", True), ("news.example", "text", True)]
+    assert kinds == [("paper.example", "html", True), ("paper.example", "html", True), ("news.example", "text", True)]
     assert docs[0]["url"] == "https://www.paper.example/library" and docs[0]["date"] is None  # a capture time is no publication date
+    assert docs[1]["url"] == "https://www.paper.example/untyped"  # no Content-Type: a page by its first bytes, as browsers sniff
     ignored = [(e.record, e.error.split(" response")[0]) for e in errors if e.action == "ignored" and e.record is not None]
-    assert ignored == [(3, "HTTP 301"), (4, "HTTP 404")]
-    assert [("not HTML" in e.error) for e in errors if e.record is None] == [True]
+    assert ignored == [(5, "HTTP 301"), (6, "HTTP 404")]
+    assert [e.error.split(" archive")[0] for e in errors if e.record is None] == ["2"]  # the image and the untyped bytes
     result = clean(tmp_path, workers=1)
-    assert result.documents["n_paragraphs"].to_list()[0] == 1 and result.documents.height == 2
+    assert result.documents["n_paragraphs"].to_list()[:2] == [1, 1] and result.documents.height == 3
 
 
 def test_pandas_arrow_and_lazy_frames_are_read_like_polars_frames() -> None:
