@@ -67,7 +67,7 @@ from cleaner.strip.comments import (
 )
 from cleaner.strip.features import byline_author, is_dateline
 from cleaner.strip.inline import without_reference_marks
-from cleaner.strip.language import guess_languages, iso_code
+from cleaner.strip.language import language_codes
 from cleaner.tidy import tidy_text
 
 PRIMARY = "readability"
@@ -1031,9 +1031,9 @@ def extract_html(
     The text rules then remove the clutter that extraction let through, each line with its
     reason. A language the page does not state is guessed from the text unless
     ``guess_language`` is off. Many pages: :func:`extract_main_text` for each, then one
-    :func:`apply_text_rules` (and one ``guess_languages``) for them all, as a batch does.
+    :func:`apply_text_rules` (and one ``language_codes``) for them all, as a batch does.
     """
     result = apply_text_rules([extract_main_text(html, url=url)], options)[0]
     if result.metadata["language"] is None and guess_language and result.text.strip():
-        result.metadata["language"] = iso_code(guess_languages([result.text])[0])
+        result.metadata["language"] = language_codes([result.text])[0]
     return result

@@ -250,6 +250,45 @@ def _language_counts(
     return scores.reshape(n_docs, n_languages), counts.reshape(n_docs, n_languages), hits
 
 
+SCRIPT_SAMPLE_CHARS = 3_000
+SPACELESS_SCRIPTS = {"th": r"\p{Thai}", "lo": r"\p{Lao}", "km": r"\p{Khmer}", "my": r"\p{Myanmar}"}
+"""Scripts of one language each that are written without spaces (jusText has no stoplist for them)."""
+
+
+def languages_by_script(texts: Sequence[str]) -> list[str | None]:
+    """The language of each text written in a script that has no stoplist, by its letters: a
+    third or more of the letters of its first 3,000 characters Han and kana gives ``ja`` when a
+    tenth of those are kana (Japanese writes its grammar in them; Chinese has none), else
+    ``zh``; Thai, Lao, Khmer or Myanmar letters give their language; otherwise ``None``. Used
+    where the stoplists found nothing: a Japanese or Chinese document had no language."""
+    if not texts:
+        return []
+    sample = pl.Series(texts, dtype=pl.String).str.slice(0, SCRIPT_SAMPLE_CHARS)
+    letters = sample.str.count_matches(r"\p{L}").to_numpy()
+    kana = sample.str.count_matches(r"[\p{Hiragana}\p{Katakana}]").to_numpy()
+    han = sample.str.count_matches(r"\p{Han}").to_numpy() + kana
+    scripts = {code: sample.str.count_matches(pattern).to_numpy() for code, pattern in SPACELESS_SCRIPTS.items()}
+    found: list[str | None] = []
+    for row in range(len(texts)):
+        language = None
+        if letters[row] and 3 * han[row] >= letters[row]:
+            language = "ja" if 10 * kana[row] >= han[row] else "zh"
+        else:
+            language = next((code for code, counts in scripts.items() if letters[row] and 3 * counts[row] >= letters[row]), None)
+        found.append(language)
+    return found
+
+
+def language_codes(texts: Sequence[str]) -> list[str | None]:
+    """Each text's language as an ISO 639-1 code: :func:`guess_languages`, and where no
+    stoplist fits, :func:`languages_by_script` (what ``documents.language`` says)."""
+    codes = [iso_code(name) for name in guess_languages(texts)]
+    unknown = [index for index, code in enumerate(codes) if code is None]
+    for index, code in zip(unknown, languages_by_script([texts[index] for index in unknown])):
+        codes[index] = code
+    return codes
+
+
 def guess_languages(texts: Sequence[str]) -> list[str | None]:
     """Each text's language (a jusText list name, or ``None``): :func:`document_languages` over
     its lines, the rule the stripper uses, for text that has no units of its own (extracted HTML)."""

@@ -8,7 +8,7 @@ asked (a batch job that wants the text does not pay for a million tuples).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import NamedTuple
 
@@ -19,7 +19,7 @@ from cleaner.normalize import input_lines
 from cleaner.paragraphs import Paragraph, split_paragraphs, split_wrapped
 from cleaner.strip.decide import Classified
 from cleaner.strip.inline import clean_inline_series
-from cleaner.strip.language import compiled_batch, iso_code
+from cleaner.strip.language import compiled_batch, iso_code, languages_by_script
 from cleaner.strip.units import line_blocks
 
 
@@ -198,6 +198,10 @@ def batch_results(classified: Classified, reasons: list[str], content: np.ndarra
                 make_decisions=decisions,
             )
         )
+    unknown = [doc for doc, result in enumerate(results) if result.language is None and result.text]
+    for doc, language in zip(unknown, languages_by_script([results[doc].text for doc in unknown])):
+        if language is not None:
+            results[doc] = replace(results[doc], language=language)
     return StrippedBatch(results, decided.select(*LINE_DECISIONS))
 
 

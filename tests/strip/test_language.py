@@ -13,6 +13,8 @@ from cleaner.strip.language import (
     document_languages,
     guess_languages,
     iso_code,
+    language_codes,
+    languages_by_script,
     stop_ratios,
     stoplists,
     stopword_ids,
@@ -117,3 +119,15 @@ def test_english_words_in_a_list_of_another_script_do_not_make_english_that_lang
     assert guess_languages([text]) == ["English"]
     marathi = "मुंबई ही महाराष्ट्राची राजधानी आहे आणि ते भारतातील सर्वात मोठे शहर आहे. या शहराची लोकसंख्या खूप आहे."
     assert guess_languages([marathi]) == ["Marathi"]
+
+
+def test_text_in_a_script_without_a_stoplist_is_named_by_its_letters() -> None:
+    japanese = "港のフェリーは今朝から運航を再開した。市の担当者によると、天候は回復しており、全ての便が予定通り運航される見込みである。"
+    chinese = "港的渡轮今天早上恢复运营。市政府官员表示，天气已经好转，所有航班预计将按计划运行。许多游客松了一口气。"
+    thai = "เรือข้ามฟากกลับมาให้บริการอีกครั้งในเช้าวันนี้หลังพายุผ่านไป เจ้าหน้าที่เมืองกล่าวว่าสภาพอากาศดีขึ้นแล้ว"
+    english_naming_tokyo = "The ferry to 東京 resumed this morning after the storm passed, officials said on Tuesday."
+    texts = [japanese, chinese, thai, english_naming_tokyo, "Menu\nHome\nLog in"]
+    assert languages_by_script(texts) == ["ja", "zh", "th", None, None]
+    assert guess_languages(texts)[:3] == [None, None, None]  # no stoplist: jusText's anchor keeps its English default
+    assert language_codes(texts) == ["ja", "zh", "th", "en", None]
+    assert [result.language for result in strip_texts(texts[:4])] == ["ja", "zh", "th", "en"]
