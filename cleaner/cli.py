@@ -50,7 +50,7 @@ from cleaner.pipeline import clean
 from cleaner.progress import Progress, progress_for
 from cleaner.read import read_file
 from cleaner.strip import StripOptions, load_pattern_file, strip_text
-from cleaner.tables.place import check_index_writable, check_locations, check_writable
+from cleaner.tables.place import MANIFEST, check_index_writable, check_locations, check_writable
 
 if TYPE_CHECKING:
     from cleaner.extract import ExtractResult
@@ -464,7 +464,7 @@ def _written_when_stopped(output: str, manifest: dict[str, object], index_dir: s
     """What a run stopped while writing left: the output is put in place whole or not at all,
     and the index is updated after it, or stays as it was (``CleanResult.write``)."""
     try:
-        placed = json.loads((Path(output) / "manifest.json").read_text(encoding="utf-8")) == json.loads(json.dumps(manifest, default=str))
+        placed = json.loads((Path(output) / MANIFEST).read_text(encoding="utf-8")) == json.loads(json.dumps(manifest, default=str))
     except (OSError, ValueError):
         placed = False
     if not placed:

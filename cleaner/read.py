@@ -392,13 +392,10 @@ def csv_delimiter(header: str) -> str:
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 
 
-_SNIFFED_HTML = re.compile(rb"(?:\xef\xbb\xbf)?\s*(?:<!--.*?-->\s*)?<(?:!doctype\s+html|html[\s>])", re.IGNORECASE | re.DOTALL)
-
-
 def _sniffed_html(payload: bytes | None) -> bool:
-    """Whether a response that states no ``Content-Type`` is a page by its first bytes (a
-    doctype or ``<html>``, after a byte order mark, blanks and a comment), as a browser sniffs it."""
-    return payload is not None and _SNIFFED_HTML.match(payload[:4096]) is not None
+    """Whether a response that states no ``Content-Type`` is a page by its first bytes, as a
+    browser sniffs it: the rule for a text body that is a page (:func:`is_html_document`)."""
+    return payload is not None and is_html_document(payload[:4096].decode("utf-8", errors="replace"))
 
 
 def _iter_warc(item: InputFile, errors: list[ErrorRow], limit: int) -> Iterator[tuple[int, Any]]:
