@@ -142,9 +142,43 @@ def loosened(expression: str, *, unanchored: bool) -> str:
     only widens what it matches (a final ``\\$`` is a dollar sign, and stays). An anchored
     search keeps both: they cost it nothing, and they keep its candidates few."""
     loose = _WORD_BOUNDARY.sub(r"\1", _open_repetitions(expression) if unanchored else expression)
-    if unanchored and loose.endswith("$") and not loose.endswith("\\$"):
+    if not unanchored:
+        return loose
+    loose = "|".join(_before_open_dot(branch) for branch in _top_level_branches(loose))
+    if loose.endswith("$") and not loose.endswith("\\$"):
         loose = loose[:-1]
     return loose
+
+
+def _top_level_branches(expression: str) -> list[str]:
+    """The alternatives of ``expression`` that are not inside a group."""
+    branches, start, depth = [], 0, 0
+    for index, char in _syntax_chars(expression):
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif char == "|" and depth == 0:
+            branches.append(expression[start:index])
+            start = index + 1
+    branches.append(expression[start:])
+    return branches
+
+
+def _before_open_dot(branch: str) -> str:
+    """``branch`` up to its first top-level ``.*`` (``.{0,}``), where it has one and something
+    before it: an unanchored search for the part before the run matches wherever the whole
+    does. What follows the run ("sign up ... newsletter") kept Rust's automaton busy on every
+    line: the dev pages' short lines, screened for the eight short-line groups, 56 -> 42 ms."""
+    depth = 0
+    for index, char in _syntax_chars(branch):
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif char == "." and depth == 0 and index > 0 and branch.startswith((".{0,}", ".*"), index):
+            return branch[:index]
+    return branch
 
 
 def _open_repetitions(expression: str) -> str:
@@ -320,22 +354,29 @@ SCREEN_CHARS = 4000
 """Pattern groups are screened together up to this many characters of expression: small
 unions cut the per-line cost of scanning (the dev set's unanchored groups: 52 ms one by one,
 21 ms as one screen), a large one outgrows Rust's fast automaton (all anchored groups as one
-screen: 8x slower than one by one). The bundled 26 groups make 7 screens."""
+screen: 8x slower than one by one). The bundled 26 groups make 8 screens."""
+ALONE_CHARS = 1500
+"""An unanchored group with a longer expression screens alone. Searched anywhere in a line, a
+large alternation of literal phrases mixed with other groups' classes (``\\d+\\s+``) slows
+the whole screen: the dev pages' 159,000 short lines, the eight short-line groups in one
+screen 41 ms, the 2,186-character promotion group apart 9 + 15 ms; on the 5,000 end
+sentences of article edges, 13.5 against 5 + 4 ms (best of five each)."""
 
 
 @lru_cache(maxsize=64)
 def screens(rules: tuple[RuleGroup, ...]) -> list[tuple[int, ...]]:
     """Indices of ``rules`` packed, in order, into screens of one reach and one anchoring, each
     up to :data:`SCREEN_CHARS` (anchored and unanchored expressions mixed would keep the engine
-    from skipping ahead to literal words). Groups that need Python's engine run alone."""
+    from skipping ahead to literal words). Groups that need Python's engine, and unanchored
+    ones over :data:`ALONE_CHARS`, run alone."""
     screens: list[tuple[int, ...]] = []
     open_screens: dict[tuple[bool, bool], tuple[list[int], int]] = {}
     for index, group in enumerate(rules):
-        if not group.rust:
+        size = len(group.prefilter or group.expression)
+        if not group.rust or (not group.anchored and size > ALONE_CHARS):
             screens.append((index,))
             continue
         key = (group.any_length, group.anchored)
-        size = len(group.prefilter or group.expression)
         members, chars = open_screens.get(key, ([], 0))
         if members and chars + size > SCREEN_CHARS:
             screens.append(tuple(members))

@@ -70,7 +70,10 @@ def test_both_regex_engines_read_the_bundled_patterns_alike() -> None:
     assert pattern_reasons(lines * 200)[: len(lines)] == pattern_reasons(lines)
 
 
-LOOSENED_CASES = [r"©\s*[^\d\s©][^©]{0,12}$", r"\bab\b.{0,10}c$", r"^a{2,3}b", r"(?:a|b)[^c]{1,20}\$", r"x{0,30}y$"]
+LOOSENED_CASES = [
+    r"©\s*[^\d\s©][^©]{0,12}$", r"\bab\b.{0,10}c$", r"^a{2,3}b", r"(?:a|b)[^c]{1,20}\$", r"x{0,30}y$",
+    r"(?:ab|c).{0,20}\bxy\b|^y.*a$", r"a(?:b.*c)y.{0,9}x", r"\.{0,30}a",
+]
 
 
 @settings(max_examples=300, deadline=None)
@@ -79,6 +82,14 @@ def test_a_prefilter_matches_wherever_its_expression_does(text: str, expression:
     loose = loosened(expression, unanchored=unanchored)
     if re.search(expression, text):
         assert re.search(loose, text)
+
+
+def test_a_prefilter_stops_before_an_open_run_of_any_character() -> None:
+    """What follows a top-level ``.*`` is left to the exact expression, branch by branch."""
+    assert loosened(r"\b(?:sign up|register)\b.{0,60}\bnewsletter\b", unanchored=True) == "(?:sign up|register)"
+    assert loosened(r"a.{0,20}b|c(?:d.*e)f", unanchored=True) == "a|c(?:d.*e)f"
+    assert loosened(r"\.{0,30}a.*$", unanchored=True) == r"\.{0,}a"
+    assert loosened(r"^a.{0,20}b", unanchored=False) == r"^a.{0,20}b"
 
 
 def test_patterns_with_capitals_or_look_arounds_still_apply() -> None:
