@@ -270,8 +270,8 @@ def pattern_columns(
         hits = _pattern_thread().submit(_screened_hits, normalized, short_rows, tuple(rules), wanted, True).result()
     else:
         hits = _screened_hits(normalized, short_rows, tuple(rules), wanted, False)
-    pattern = pl.Series("pattern", [None] * len(normalized), dtype=pl.String)
-    strong = pl.Series("strong", [False] * len(normalized), dtype=pl.Boolean)
+    pattern = pl.repeat(None, len(normalized), dtype=pl.String, eager=True).alias("pattern")
+    strong = pl.Series("strong", np.zeros(len(normalized), dtype=bool))
     undecided = np.ones(len(normalized), dtype=bool)
     for member, group in enumerate(rules):
         rows = hits.get(member, np.empty(0, dtype=np.int64))

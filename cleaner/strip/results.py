@@ -144,15 +144,15 @@ def batch_results(classified: Classified, reasons: list[str], content: np.ndarra
     # each line's row in ``lines``: its document's first row plus its number, no join needed
     first_rows = np.cumsum([0, *line_counts])[:-1]
     rows = first_rows[by_line["doc"].to_numpy()] + by_line["numbers"].to_numpy().astype(np.int64) - 1
-    reason = pl.Series("reason", ["blank"] * lines.height, dtype=pl.String).scatter(rows, by_line["reason"])
+    reason = pl.repeat("blank", lines.height, dtype=pl.String, eager=True).alias("reason").scatter(rows, by_line["reason"])
     score = np.zeros(lines.height, dtype=np.float64)
     score[rows] = by_line["score"].to_numpy()
     probability = np.full(lines.height, np.nan)
     probability[rows] = by_line["content"].to_numpy()
-    kept_rows = rows[by_line["reason"].to_numpy() == ""]
+    kept_rows = rows[(by_line["reason"] == "").to_numpy()]
     kept_rows.sort()
     cleaned_kept = clean_inline_series(lines["text"].gather(kept_rows))
-    cleaned = pl.Series("cleaned", [""] * lines.height, dtype=pl.String).scatter(kept_rows, cleaned_kept)
+    cleaned = pl.repeat("", lines.height, dtype=pl.String, eager=True).alias("cleaned").scatter(kept_rows, cleaned_kept)
     emptied = kept_rows[(cleaned_kept == "").to_numpy()]
     reason = reason.scatter(kept_rows, "kept")
     if len(emptied):

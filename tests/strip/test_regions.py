@@ -16,6 +16,7 @@ from cleaner.strip.regions import (
     article_regions,
     batch_article_regions,
     end_sentences,
+    last_sentences,
 )
 
 SCORES = st.sampled_from([BARRIER_SCORE, PATTERN_SCORE, -5.0, -45.0, 0.0, 12.0, 40.0, 90.0, 160.0, 400.0, 1500.0])
@@ -104,3 +105,12 @@ def test_end_sentences_are_a_prefix_and_a_suffix_of_their_line(lines: list[str])
         assert line.startswith(opening)
         assert line.endswith(closing)
         assert closing == "" or len(closing) < len(line)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.text(alphabet=st.sampled_from("ab .!?\n\t"), max_size=20)), min_size=1, max_size=8))
+def test_last_sentences_agree_with_the_expression_they_stand_for(lines: list[str | None]) -> None:
+    """The cut without a capture group gives what ``_LAST_SENTENCE`` captures, also where the
+    last sentence end is followed by nothing or the text holds line breaks."""
+    series = pl.Series(lines, dtype=pl.String)
+    assert last_sentences(series).to_list() == series.str.extract(r"^.*[.!?]\s+(.+)$", 1).fill_null("").to_list()
