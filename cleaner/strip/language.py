@@ -173,7 +173,7 @@ def stopword_ids(normalized: pl.Series, *, compiled: bool) -> tuple[np.ndarray, 
 
 
 @once
-def _scan_table() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _scan_table() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     from cleaner.strip import word_scan
 
     return word_scan.stopword_table(list(stoplists().index))

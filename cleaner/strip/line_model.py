@@ -177,8 +177,10 @@ class LineModel:
         }
 
     def contributions(self, features: pl.DataFrame) -> np.ndarray:
-        """``[unit, feature]``: what each feature adds to each unit's log-odds."""
-        out = np.empty((features.height, len(self.features)), dtype=np.float64)
+        """``[unit, feature]``: what each feature adds to each unit's log-odds. Filled a feature
+        at a time, so a feature's values lie side by side in memory (filled a unit row at a
+        time, the writes of the dev pages' 100,000 units took 36 ms, a third of the model)."""
+        out = np.empty((len(self.features), features.height), dtype=np.float64).T
         for column, (name, edge, weight) in enumerate(zip(self.features, self.edges, self.weights)):
             values = features[name].to_numpy()
             # a flag's one edge is a comparison, much cheaper than a search
@@ -191,7 +193,8 @@ class LineModel:
 
     def log_odds(self, features: pl.DataFrame) -> np.ndarray:
         """Each unit's log-odds of being article text."""
-        return self.intercept + self.contributions(features).sum(axis=1)
+        # summed along rows in memory, the order (and so the last bit) of the sums the model was fitted with
+        return self.intercept + np.ascontiguousarray(self.contributions(features)).sum(axis=1)
 
 
 @once
