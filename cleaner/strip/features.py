@@ -242,7 +242,9 @@ def with_scores(
         .when(pl.col("pattern").is_not_null()).then(pl.lit(PATTERN_SCORE))
         .otherwise(-25.0 - 2.0 * pl.min_horizontal(chars, pl.lit(60.0)))
     )
-    headline_shape = n.is_between(3, 30) & ~pl.col("text").str.contains(r"[.:,]$") & ~pl.col("bullet") & ~pl.col("separated")
+    text = pl.col("text")
+    open_end = text.str.ends_with(".") | text.str.ends_with(":") | text.str.ends_with(",")
+    headline_shape = n.is_between(3, 30) & ~open_end & ~pl.col("bullet") & ~pl.col("separated")
     return units.with_columns(
         prose_shape.fill_null(False).alias("prose_shape"),
         list_item.fill_null(False).alias("list_item"),

@@ -40,7 +40,7 @@ def line_blocks(lines: pl.DataFrame) -> pl.DataFrame:
         same_block_next.fill_null(False).alias("pair"),
         pl.col("text").str.len_chars().alias("chars"),
         pl.col("text").shift(-1).str.contains(r"^\p{Ll}").fill_null(False).alias("next_lower"),
-        pl.col("text").str.contains(r"[,-]$").alias("open_end"),
+        (pl.col("text").str.ends_with(",") | pl.col("text").str.ends_with("-")).alias("open_end"),
     )
     pair = rows["pair"].to_numpy()
     chars = rows["chars"].to_numpy().astype(np.int64)
