@@ -168,7 +168,7 @@ def _short_line_features(units: pl.DataFrame) -> pl.DataFrame:
     opens_byline = short_units["text"].str.contains(_BYLINE_WORD_RUST).fill_null(False)
     bylines = short_units["text"].filter(opens_byline).map_elements(byline_author, return_dtype=pl.String)
     short = short_units.select(
-        pl.repeat(None, short_units.height, dtype=pl.String, eager=True).alias("byline").scatter(np.flatnonzero(opens_byline.to_numpy()), bylines),
+        _nulls("byline", short_units.height).scatter(np.flatnonzero(opens_byline.to_numpy()), bylines),
         (
             (n_words <= 10)
             & (pl.col("text").str.contains(_DATE_RUST) | (pl.col("text").str.contains(_DATELINE_RUST) & (n_words <= 8)))
@@ -178,13 +178,17 @@ def _short_line_features(units: pl.DataFrame) -> pl.DataFrame:
     )
     columns = []
     for name in short.columns:
-        empty = pl.repeat(None, units.height, dtype=pl.String, eager=True).alias(name) if name == "byline" else pl.Series(name, np.zeros(units.height, dtype=bool))
+        empty = _nulls(name, units.height) if name == "byline" else pl.Series(name, np.zeros(units.height, dtype=bool))
         columns.append(empty.scatter(rows, short[name]) if len(rows) else empty)
     long_enough = (short_units["text"].str.len_bytes() >= 3 * CJK_PROSE_CHARS).to_numpy()  # a CJK character takes 3 bytes
     candidates = short_units["text"].filter(pl.Series(long_enough))
     cjk = (candidates.str.count_matches(_CJK) >= CJK_PROSE_CHARS) & candidates.str.contains("[。！？.!?]$")
     columns.append(pl.Series("cjk_prose", np.zeros(units.height, dtype=bool)).scatter(rows[long_enough], cjk))
     return pl.DataFrame(columns)
+
+
+def _nulls(name: str, height: int) -> pl.Series:
+    return pl.repeat(None, height, dtype=pl.String, eager=True).alias(name)
 
 
 CJK_PROSE_CHARS = 40
