@@ -377,6 +377,18 @@ def test_a_time_of_day_with_its_am_or_pm_glued_on_is_a_comment_header() -> None:
     assert opens_thread("12 Comments", following)
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(["ÉCRIT 3 Comments", "12 comments", "Σ 4 Replies", "İ 7 comments"]), st.text(max_size=10))
+def test_a_counter_repeated_in_the_same_shape_opens_no_thread(marker: str, noise: str) -> None:
+    """Case, digits and spacing aside, a line like the marker under it means a list of posts,
+    whatever its first character (``noise`` in front of the marker's copy)."""
+    header = "by Tom B on Monday March 3, 09:14"
+    copy = "  " + re.sub(r"\d+", "41", marker.lower()) + " "
+    following = [(6, header, False), (1, "Reply", False), (6, header, False), (4, noise + copy, False), (4, copy, False)]
+    assert not opens_thread(marker, following)
+    assert opens_thread(marker, following[:4]) == (noise.strip() != "")
+
+
 def test_a_comment_widget_with_relative_times_and_reply_buttons_is_a_thread() -> None:
     result = strip_text("\n".join(["Home", "News", *ARTICLE_PARAGRAPHS, "Share this article", *WIDGET_COMMENTS]))
     reasons = {d.text: d.reason for d in result.decisions if d.text.strip()}
