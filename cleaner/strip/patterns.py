@@ -152,13 +152,9 @@ def loosened(expression: str, *, unanchored: bool) -> str:
 
 def _top_level_branches(expression: str) -> list[str]:
     """The alternatives of ``expression`` that are not inside a group."""
-    branches, start, depth = [], 0, 0
-    for index, char in _syntax_chars(expression):
-        if char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-        elif char == "|" and depth == 0:
+    branches, start = [], 0
+    for index, char in _top_level_chars(expression):
+        if char == "|":
             branches.append(expression[start:index])
             start = index + 1
     branches.append(expression[start:])
@@ -170,13 +166,8 @@ def _before_open_dot(branch: str) -> str:
     before it: an unanchored search for the part before the run matches wherever the whole
     does. What follows the run ("sign up ... newsletter") kept Rust's automaton busy on every
     line: the dev pages' short lines, screened for the eight short-line groups, 56 -> 42 ms."""
-    depth = 0
-    for index, char in _syntax_chars(branch):
-        if char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-        elif char == "." and depth == 0 and index > 0 and branch.startswith((".{0,}", ".*"), index):
+    for index, char in _top_level_chars(branch):
+        if char == "." and index > 0 and branch.startswith((".{0,}", ".*"), index):
             return branch[:index]
     return branch
 
@@ -202,17 +193,19 @@ _BOUNDED = re.compile(r"\{(\d+),(\d+)\}")
 def _anchored(expression: str) -> bool:
     """Whether every match of ``expression`` starts at the start of the line: it begins with
     ``^`` and has no top-level alternative (``^a|b`` also matches ``b`` anywhere)."""
-    if not expression.startswith("^"):
-        return False
+    return expression.startswith("^") and all(char != "|" for _, char in _top_level_chars(expression))
+
+
+def _top_level_chars(expression: str) -> Iterator[tuple[int, str]]:
+    """:func:`_syntax_chars` outside every group (the groups' own parentheses not included)."""
     depth = 0
-    for _, char in _syntax_chars(expression):
+    for index, char in _syntax_chars(expression):
         if char == "(":
             depth += 1
         elif char == ")":
             depth -= 1
-        elif char == "|" and depth == 0:
-            return False
-    return True
+        elif depth == 0:
+            yield index, char
 
 
 def _syntax_chars(expression: str) -> Iterator[tuple[int, str]]:
