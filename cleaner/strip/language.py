@@ -270,12 +270,10 @@ def languages_by_script(texts: Sequence[str]) -> list[str | None]:
     scripts = {code: sample.str.count_matches(pattern).to_numpy() for code, pattern in SPACELESS_SCRIPTS.items()}
     found: list[str | None] = []
     for row in range(len(texts)):
-        language = None
         if letters[row] and 3 * han[row] >= letters[row]:
-            language = "ja" if 10 * kana[row] >= han[row] else "zh"
+            found.append("ja" if 10 * kana[row] >= han[row] else "zh")
         else:
-            language = next((code for code, counts in scripts.items() if letters[row] and 3 * counts[row] >= letters[row]), None)
-        found.append(language)
+            found.append(next((code for code, counts in scripts.items() if letters[row] and 3 * counts[row] >= letters[row]), None))
     return found
 
 
