@@ -55,6 +55,7 @@ from trafilatura.utils import is_dubious_html, repair_faulty_html
 from cleaner.dates import iso_date
 from cleaner.normalize import normalize_text
 from cleaner.paragraphs import Paragraph, split_unnumbered
+from cleaner.rendered_text import rendered_html_text
 from cleaner.strip import StripOptions, pattern_reasons, strip_texts
 from cleaner.strip.comments import (
     ARTICLE_BEFORE,
@@ -521,16 +522,17 @@ the wide sets' pages, from the two parsers, not the cleaner."""
 
 
 def readability_text(html: str, tree: lxml.html.HtmlElement | None = None) -> str:
-    """readability-lxml's main text of a page, rendered by html-text: paragraphs one per
-    line, as a browser would space them. ``tree``, the page as :func:`parse_page` gives it if
-    the caller has it, is changed."""
+    """readability-lxml's main text of a page, paragraphs one per line, spaced as a browser
+    shows it (:func:`cleaner.rendered_text.rendered_html_text`: html-text's layout, without
+    the spaces html-text adds between adjacent elements). ``tree``, the page as
+    :func:`parse_page` gives it if the caller has it, is changed."""
     if tree is None:
         tree = parse_page(html)
     if tree is None:
         return ""
     try:
         summary = _Readability(tree, html).summary(html_partial=True)
-        return html_text.extract_text(summary, guess_layout=True)
+        return rendered_html_text(summary)
     except (Unparseable, lxml.etree.LxmlError, ValueError, TypeError):
         return ""
 
