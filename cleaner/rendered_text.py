@@ -5,9 +5,9 @@ in different elements unless the second opens with punctuation, so that words in
 or spans do not run together. A browser does not: ``<span class="dropcap">A</span>dvertise``
 shows "Advertise", ``“<em>no</em>”`` shows "“no”", and Chinese or Japanese text split into
 styled spans shows no space at all (``一波波<span>接續性</span>低溫``), where html-text wrote
-"A dvertise", "“ no ”" and "一波波 接續性 低溫". Every set's gold follows the browser: Mozilla
-Readability's is the text content of its article, Dragnet's and CleanEval's were copied from
-the rendered page.
+"A dvertise", "“ no ”" and "一波波 接續性 低溫". Mozilla Readability's gold is the text content
+of its article, which adds no space between elements; trafilatura's text (the other extractor)
+already joins inline elements as a browser does.
 
 :func:`rendered_text` walks the tree as html-text does (its line breaks before and after its
 ``NEWLINE_TAGS`` and ``DOUBLE_NEWLINE_TAGS``, runs of whitespace squeezed to one space), but
