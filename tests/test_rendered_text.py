@@ -31,7 +31,7 @@ def _element(tag: str, children: list[str]) -> str:
 
 
 INLINE = ["span", "b", "em", "a"]
-ANY = [*INLINE, "p", "div", "li", "br", "h2"]
+ANY = [*INLINE, "p", "div", "li", "br", "h2", "td", "section"]
 
 
 def test_words_split_into_inline_elements_stay_whole() -> None:
@@ -45,6 +45,12 @@ def test_the_markups_own_spaces_stay() -> None:
     assert rendered_html_text("<p><b>Bold</b> <i>italic</i></p>") == "Bold italic"
     assert rendered_html_text("<p>one<b> two</b>three </p>") == "one twothree"
     assert rendered_html_text("<p>a<!-- note --> b</p>") == "a b"
+
+
+def test_table_cells_and_sections_stay_apart_as_a_browser_lays_them_out() -> None:
+    table = "<table><tr><th>Year</th><th>Team</th></tr><tr><td>1998</td><td>Ajax</td></tr></table>"
+    assert rendered_html_text(table) == "Year Team\n1998 Ajax"
+    assert rendered_html_text("<section>one</section><section>two</section>") == "one two"
 
 
 def test_blocks_are_laid_out_as_html_text_lays_them_out() -> None:
