@@ -31,6 +31,7 @@ from cleaner.extract import (
     readability_text,
     second_is_closer,
     trafilatura_reads,
+    unlikely_by_name,
     with_confirmed_lines,
 )
 from tests.conftest import SAMPLES
@@ -432,6 +433,24 @@ def test_the_cleaned_length_is_readability_lxml_s_cleaned_text_s_length(text: st
     from readability.readability import clean
 
     assert cleaned_length(text) == len(clean(text))
+
+
+CLASS_NAMES = st.lists(
+    st.one_of(
+        st.sampled_from(["sidebar", "SideBar", "article", "comment", "Comments-main", "ad-break", "ſidebar", "\u212aey", " ", "-"]),
+        st.text(max_size=4),
+    ),
+    max_size=6,
+).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(CLASS_NAMES)
+def test_unlikely_names_are_judged_as_readability_lxml_judges_them(names: str) -> None:
+    from readability.readability import REGEXES
+
+    expected = bool(REGEXES["unlikelyCandidatesRe"].search(names)) and not REGEXES["okMaybeItsACandidateRe"].search(names)
+    assert unlikely_by_name(names) == expected
 
 
 def test_trafilatura_is_not_given_a_page_whose_siblings_would_stall_it() -> None:
