@@ -56,7 +56,7 @@ from trafilatura.utils import is_dubious_html, repair_faulty_html
 from cleaner.dates import iso_date
 from cleaner.normalize import normalize_text
 from cleaner.paragraphs import Paragraph, split_unnumbered
-from cleaner.rendered_text import rendered_html_text
+from cleaner.rendered_text import cleaned_as_html_text_cleans, rendered_html_text
 from cleaner.strip import StripOptions, pattern_reasons, strip_texts
 from cleaner.strip.comments import (
     ARTICLE_BEFORE,
@@ -519,6 +519,8 @@ def unlikely_by_name(names: str) -> bool:
         lowered = names.lower()
         return bool(_UNLIKELY_LOWER.search(lowered)) and not _MAYBE_CANDIDATE_LOWER.search(lowered)
     return bool(_UNLIKELY.search(names)) and not _MAYBE_CANDIDATE.search(names)
+
+
 _BLOCK_TAGS = ("blockquote", "dl", "div", "img", "ol", "p", "pre", "table", "ul")
 """The tags whose opening readability-lxml's ``divToPElementsRe`` finds (``<p`` opens
 ``<param>`` and ``<picture>`` as well: a prefix, as there)."""
@@ -932,10 +934,7 @@ def _visible_text(tree: lxml.html.HtmlElement) -> str:
     own spacing stays here: spaced as readability's article is
     (:func:`cleaner.rendered_text.rendered_text`), the choice moved Dragnet 0.92808 -> 0.92808,
     CleanEval 0.91199 -> 0.91195, Readability unchanged, extraction-dev 0.93119 -> 0.93104."""
-    try:
-        cleaned = _VISIBLE_TEXT_CLEANER.clean_html(tree)
-    except AssertionError:  # lxml's cleaner on some trees (https://bugs.launchpad.net/lxml/+bug/1838497), as html-text
-        cleaned = tree
+    cleaned = cleaned_as_html_text_cleans(tree, _VISIBLE_TEXT_CLEANER)
     try:
         return html_text.etree_to_text(cleaned, guess_layout=True)
     except (lxml.etree.LxmlError, ValueError, TypeError):

@@ -27,6 +27,7 @@ from collections.abc import Iterable
 import html_text
 import lxml.etree
 import lxml.html
+from lxml_html_clean import Cleaner
 
 _WHITESPACE = re.compile(r"\s+")
 SEPARATE_BOXES = frozenset(
@@ -100,9 +101,13 @@ def rendered_text(
 def rendered_html_text(markup: str) -> str:
     """:func:`rendered_text` of a piece of markup, parsed and cleaned as
     ``html_text.extract_text`` parses and cleans it (scripts, styles, comments out)."""
-    tree = html_text.parse_html(markup)
+    return rendered_text(cleaned_as_html_text_cleans(html_text.parse_html(markup)))
+
+
+def cleaned_as_html_text_cleans(tree: lxml.html.HtmlElement, cleaner: Cleaner = html_text.cleaner) -> lxml.html.HtmlElement:
+    """A cleaned copy of ``tree`` (``cleaner``: html-text's own by default), or ``tree`` itself
+    where lxml's cleaner fails on it, as html-text does (https://bugs.launchpad.net/lxml/+bug/1838497)."""
     try:
-        cleaned = html_text.cleaner.clean_html(tree)
-    except AssertionError:  # lxml's cleaner on some trees (https://bugs.launchpad.net/lxml/+bug/1838497), as html-text
-        cleaned = tree
-    return rendered_text(cleaned)
+        return cleaner.clean_html(tree)
+    except AssertionError:
+        return tree
